@@ -1,0 +1,353 @@
+//! The agent's side of a session: one state machine for all attendees.
+//!
+//! Calling order (as quinn-proto's `Connection`): feed inputs with `handle_*`, then drain
+//! [`AgentSession::poll_transmit`] and [`AgentSession::poll_event`] until both return
+//! `None`, then arm a timer for [`AgentSession::poll_timeout`] and call
+//! [`AgentSession::handle_timeout`] when it fires. `now` is always passed in.
+//!
+//! The shell injects input only when an [`AgentEvent::Inject`] comes out; that event is
+//! produced in exactly one place, after [`rights::may_inject`] said yes.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::ids::{AttendeeId, Rights};
+use crate::input::InputEvent;
+use crate::rights::{self, Consent};
+use crate::wire::{self, ErrorCode, Message};
+
+/// How long an attendee has to say hello after the portal announced it.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+/// Interval of liveness pings on an otherwise quiet connection.
+pub const PING_INTERVAL: Duration = Duration::from_secs(5);
+/// Silence after which an attendee's connection counts as lost.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Which data channel a message travels on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Session control: hello, rights, pings, errors, end.
+    Control,
+    /// Keyboard and mouse: small, never queued behind frames.
+    Input,
+    /// Screen updates: bulk, flow-controlled.
+    Frames,
+}
+
+/// Bytes to send to one attendee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Recipient.
+    pub to: AttendeeId,
+    /// Channel to send on.
+    pub channel: Channel,
+    /// One encoded [`Message`].
+    pub payload: Vec<u8>,
+}
+
+/// What the shell must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AgentEvent {
+    /// Inject this input into the customer's desktop.
+    Inject {
+        /// Who sent it.
+        from: AttendeeId,
+        /// The event.
+        event: InputEvent,
+    },
+    /// Input arrived from an attendee whose rights do not include control; it was dropped.
+    InputRefused {
+        /// Who sent it.
+        from: AttendeeId,
+        /// Refusals from this attendee so far.
+        count: u64,
+    },
+    /// This attendee can now be sent the screen: send it a whole frame.
+    NeedsKeyframe {
+        /// Who.
+        attendee: AttendeeId,
+    },
+    /// The attendee's connection is gone (timeout or protocol failure); close its transport.
+    AttendeeLost {
+        /// Who.
+        attendee: AttendeeId,
+        /// Why, in words.
+        reason: String,
+    },
+    /// The attendee asked to leave or end.
+    AttendeeEnded {
+        /// Who.
+        attendee: AttendeeId,
+        /// Their words.
+        reason: String,
+    },
+}
+
+#[derive(Debug)]
+enum Phase {
+    AwaitingHello { deadline: Instant },
+    Ready,
+}
+
+#[derive(Debug)]
+struct Attendee {
+    granted: Rights,
+    consent: Consent,
+    phase: Phase,
+    last_heard: Instant,
+    next_ping: Instant,
+    refused: u64,
+    nonce: u64,
+}
+
+impl Attendee {
+    fn effective(&self) -> Rights {
+        rights::effective(self.granted, self.consent)
+    }
+}
+
+/// The agent-side session state machine. See the module docs for the calling order.
+#[derive(Debug, Default)]
+pub struct AgentSession {
+    attendees: BTreeMap<AttendeeId, Attendee>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<AgentEvent>,
+}
+
+impl AgentSession {
+    /// A session with no attendees yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The portal announced an attendee with the rights it granted. Nothing is shown or
+    /// accepted until the customer's consent arrives through [`Self::handle_consent`].
+    pub fn handle_attendee_joined(&mut self, id: AttendeeId, granted: Rights, now: Instant) {
+        self.attendees.insert(
+            id,
+            Attendee {
+                granted,
+                consent: Consent::default(),
+                phase: Phase::AwaitingHello { deadline: now + HELLO_TIMEOUT },
+                last_heard: now,
+                next_ping: now + PING_INTERVAL,
+                refused: 0,
+                nonce: 0,
+            },
+        );
+    }
+
+    /// The portal says the attendee left; forget it.
+    pub fn handle_attendee_left(&mut self, id: AttendeeId) {
+        self.attendees.remove(&id);
+    }
+
+    /// The portal changed an attendee's grant (used by later rights management).
+    pub fn handle_grant(&mut self, id: AttendeeId, granted: Rights) {
+        self.update(id, |a| a.granted = granted);
+    }
+
+    /// The customer decided what this attendee may do. Takes effect before the next input.
+    pub fn handle_consent(&mut self, id: AttendeeId, consent: Consent) {
+        self.update(id, |a| a.consent = consent);
+    }
+
+    /// The customer takes all control away from everyone at once.
+    pub fn revoke_all_control(&mut self) {
+        let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
+        for id in ids {
+            self.update(id, |a| a.consent.control = false);
+        }
+    }
+
+    /// Rights currently in force for an attendee (none for unknown ones).
+    pub fn effective_rights(&self, id: AttendeeId) -> Rights {
+        self.attendees.get(&id).map_or(Rights::NONE, Attendee::effective)
+    }
+
+    /// Attendees that completed the hello and may see the screen.
+    pub fn frame_recipients(&self) -> Vec<AttendeeId> {
+        self.attendees
+            .iter()
+            .filter(|(_, a)| matches!(a.phase, Phase::Ready) && rights::may_view(a.effective()))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Tell everyone the session is over.
+    pub fn end(&mut self, reason: &str) {
+        let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
+        for id in ids {
+            self.send(id, Channel::Control, &Message::End { reason: reason.to_owned() });
+        }
+    }
+
+    /// One message from attendee `from`'s peer connection. The connection is bound to `from`
+    /// by the portal's signalling, so `from` is trusted; the bytes are not.
+    pub fn handle_datagram(&mut self, from: AttendeeId, bytes: &[u8], now: Instant) {
+        let Some(a) = self.attendees.get_mut(&from) else {
+            return; // not (or no longer) an attendee: nothing it says matters
+        };
+        a.last_heard = now;
+        let msg = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.send(from, Channel::Control, &error(ErrorCode::Malformed, e.to_string()));
+                return;
+            }
+        };
+        match msg {
+            Message::Hello { version_min, version_max, attendee } => {
+                self.handle_hello(from, (version_min, version_max), attendee)
+            }
+            Message::Input(event) => self.handle_input(from, event),
+            Message::Ping { nonce } => self.send(from, Channel::Control, &Message::Pong { nonce }),
+            Message::Pong { .. } => {}
+            Message::RefreshRequest => {
+                if self.is_ready(from) && rights::may_view(self.effective_rights(from)) {
+                    self.events.push_back(AgentEvent::NeedsKeyframe { attendee: from });
+                }
+            }
+            Message::End { reason } => {
+                self.attendees.remove(&from);
+                self.events.push_back(AgentEvent::AttendeeEnded { attendee: from, reason });
+            }
+            Message::Error { .. } => {}
+            Message::Unknown { id, .. } => {
+                let text = format!("unknown message id {id}");
+                self.send(from, Channel::Control, &error(ErrorCode::UnknownMessage, text));
+            }
+            Message::Welcome { .. } | Message::RightsChanged { .. } | Message::FrameUpdate(_) => {
+                self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, "agent-only message".into()));
+            }
+        }
+    }
+
+    /// Advance timers: pings, hello deadlines, idle connections.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut lost = Vec::new();
+        let mut ping = Vec::new();
+        for (id, a) in &mut self.attendees {
+            if let Phase::AwaitingHello { deadline } = a.phase
+                && now >= deadline
+            {
+                lost.push((*id, "no hello from the viewer in time".to_owned()));
+                continue;
+            }
+            if now.saturating_duration_since(a.last_heard) >= IDLE_TIMEOUT {
+                lost.push((*id, "connection lost".to_owned()));
+                continue;
+            }
+            if matches!(a.phase, Phase::Ready) && now >= a.next_ping {
+                a.nonce += 1;
+                a.next_ping = now + PING_INTERVAL;
+                ping.push((*id, a.nonce));
+            }
+        }
+        for (id, nonce) in ping {
+            self.send(id, Channel::Control, &Message::Ping { nonce });
+        }
+        for (id, reason) in lost {
+            self.attendees.remove(&id);
+            self.events.push_back(AgentEvent::AttendeeLost { attendee: id, reason });
+        }
+    }
+
+    /// The next instant [`Self::handle_timeout`] has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.attendees
+            .values()
+            .map(|a| {
+                let idle = a.last_heard + IDLE_TIMEOUT;
+                match a.phase {
+                    Phase::AwaitingHello { deadline } => deadline.min(idle),
+                    Phase::Ready => a.next_ping.min(idle),
+                }
+            })
+            .min()
+    }
+
+    /// Next bytes to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Next thing for the shell to do.
+    pub fn poll_event(&mut self) -> Option<AgentEvent> {
+        self.events.pop_front()
+    }
+
+    fn is_ready(&self, id: AttendeeId) -> bool {
+        self.attendees.get(&id).is_some_and(|a| matches!(a.phase, Phase::Ready))
+    }
+
+    fn handle_hello(&mut self, from: AttendeeId, theirs: (u16, u16), claimed: AttendeeId) {
+        if claimed != from {
+            let text = format!("this connection belongs to attendee {from}, not {claimed}");
+            self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
+            return;
+        }
+        let Some(version) = wire::negotiate_version((wire::VERSION_MIN, wire::VERSION_MAX), theirs)
+        else {
+            let text = format!(
+                "no common protocol version (agent {}-{}, viewer {}-{})",
+                wire::VERSION_MIN,
+                wire::VERSION_MAX,
+                theirs.0,
+                theirs.1
+            );
+            self.send(from, Channel::Control, &error(ErrorCode::VersionMismatch, text));
+            self.attendees.remove(&from);
+            self.events.push_back(AgentEvent::AttendeeLost { attendee: from, reason: "version mismatch".into() });
+            return;
+        };
+        let Some(a) = self.attendees.get_mut(&from) else { return };
+        a.phase = Phase::Ready;
+        let rights = a.effective();
+        self.send(from, Channel::Control, &Message::Welcome { version, rights });
+        if rights::may_view(rights) {
+            self.events.push_back(AgentEvent::NeedsKeyframe { attendee: from });
+        }
+    }
+
+    fn handle_input(&mut self, from: AttendeeId, event: InputEvent) {
+        let Some(a) = self.attendees.get_mut(&from) else { return };
+        if matches!(a.phase, Phase::Ready) && rights::may_inject(a.effective()) {
+            self.events.push_back(AgentEvent::Inject { from, event });
+            return;
+        }
+        a.refused += 1;
+        let count = a.refused;
+        self.events.push_back(AgentEvent::InputRefused { from, count });
+        // Tell the viewer once, not per mouse move.
+        if count == 1 {
+            let text = "input refused: you do not have control of this machine".to_owned();
+            self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
+        }
+    }
+
+    /// Applies `change` and tells the attendee if its effective rights moved.
+    fn update(&mut self, id: AttendeeId, change: impl FnOnce(&mut Attendee)) {
+        let Some(a) = self.attendees.get_mut(&id) else { return };
+        let before = a.effective();
+        change(a);
+        let after = a.effective();
+        let ready = matches!(a.phase, Phase::Ready);
+        if before == after || !ready {
+            return;
+        }
+        self.send(id, Channel::Control, &Message::RightsChanged { rights: after });
+        if !rights::may_view(before) && rights::may_view(after) {
+            self.events.push_back(AgentEvent::NeedsKeyframe { attendee: id });
+        }
+    }
+
+    fn send(&mut self, to: AttendeeId, channel: Channel, msg: &Message) {
+        self.transmits.push_back(Transmit { to, channel, payload: msg.encode() });
+    }
+}
+
+fn error(code: ErrorCode, text: String) -> Message {
+    Message::Error { code, text }
+}

@@ -1,0 +1,80 @@
+//! The one place that decides what an attendee may do on the customer's machine.
+//!
+//! Rights come from two sources and are combined by intersection, so consent can only
+//! narrow what the portal granted, never widen it:
+//! - the **grant**: what the portal issued for this attendee in this session, received by the
+//!   agent over its own authenticated signalling connection (never from the attendee);
+//! - the **consent**: what the customer allowed on their machine.
+
+use crate::ids::Rights;
+
+/// What the customer allowed for one attendee. Starts empty: nothing is shown or injected
+/// before the customer agrees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Consent {
+    /// The customer lets this attendee see the screen (and chat).
+    pub view: bool,
+    /// The customer lets this attendee use keyboard and mouse.
+    pub control: bool,
+}
+
+impl Consent {
+    /// Consent to everything (the customer started the agent pre-authorised).
+    pub const ALL: Consent = Consent { view: true, control: true };
+
+    /// The rights this consent leaves standing.
+    pub fn allowed(self) -> Rights {
+        let mut r = Rights::NONE;
+        if self.view {
+            r = r.union(Rights::VIEW).union(Rights::CHAT).union(Rights::FILES).union(Rights::REBOOT);
+        }
+        if self.view && self.control {
+            r = r.union(Rights::CONTROL);
+        }
+        r
+    }
+}
+
+/// Rights in force: the grant narrowed by consent.
+pub fn effective(granted: Rights, consent: Consent) -> Rights {
+    granted.intersect(consent.allowed())
+}
+
+/// May input from an attendee with these effective rights be injected? Control without
+/// view is never allowed: nobody steers a machine blind.
+pub fn may_inject(effective: Rights) -> bool {
+    effective.contains(Rights::VIEW.union(Rights::CONTROL))
+}
+
+/// May this attendee receive the screen?
+pub fn may_view(effective: Rights) -> bool {
+    effective.contains(Rights::VIEW)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grant_and_consent_combination() {
+        let grants = [
+            Rights::NONE,
+            Rights::VIEW,
+            Rights::CONTROL,
+            Rights::VIEW.union(Rights::CONTROL),
+            Rights::HOST_DEFAULT,
+        ];
+        for g in grants {
+            for view in [false, true] {
+                for control in [false, true] {
+                    let e = effective(g, Consent { view, control });
+                    let expect = g.contains(Rights::VIEW) && g.contains(Rights::CONTROL) && view && control;
+                    assert_eq!(may_inject(e), expect, "grant {g:?} consent {view}/{control}");
+                    assert_eq!(may_view(e), g.contains(Rights::VIEW) && view);
+                    // consent never widens
+                    assert!(g.contains(e));
+                }
+            }
+        }
+    }
+}

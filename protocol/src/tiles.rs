@@ -1,0 +1,354 @@
+//! Tile codec: the screen is a grid of 64×64 tiles; only tiles that differ from the previous
+//! frame are sent. Each changed tile is either a solid colour (3 bytes) or its BGR pixels
+//! compressed with zstd level 1. Lossless: the viewer's picture equals the captured one
+//! pixel for pixel.
+//!
+//! ```text
+//! capture (BGRX) ──► TileEncoder::encode ──► Vec<EncodedTile> ──► chunk_update ──► FrameUpdate…
+//!                                                                                     │
+//! viewer picture ◄── FrameBuffer::apply_update ◄──────────────────────────────────────┘
+//! ```
+
+use crate::wire::{EncodedTile, FrameUpdate};
+
+/// Tile edge length in pixels.
+pub const TILE: usize = 64;
+/// Target payload size of one [`FrameUpdate`] chunk: below the 64 KiB data channel message
+/// size with room for headers.
+pub const CHUNK_BUDGET: usize = 60 * 1024;
+const ZSTD_LEVEL: i32 = 1;
+
+/// How a tile's bytes are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TileEncoding {
+    /// zstd over the tile's pixels as packed B,G,R triplets, row by row.
+    Zstd = 1,
+    /// One colour for the whole tile: B,G,R.
+    Solid = 2,
+}
+
+/// A rectangle in screen pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u16,
+    /// Top edge.
+    pub y: u16,
+    /// Width.
+    pub w: u16,
+    /// Height.
+    pub h: u16,
+}
+
+/// A borrowed screen image: 4 bytes per pixel in B,G,R,X order (X ignored), rows `stride`
+/// bytes apart.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameRef<'a> {
+    /// Width in pixels.
+    pub width: u16,
+    /// Height in pixels.
+    pub height: u16,
+    /// Bytes from one row to the next (≥ width × 4).
+    pub stride: usize,
+    /// The pixels.
+    pub data: &'a [u8],
+}
+
+impl FrameRef<'_> {
+    fn is_well_formed(&self) -> bool {
+        let (w, h) = (self.width as usize, self.height as usize);
+        self.stride >= w * 4 && (h == 0 || self.data.len() >= self.stride * (h - 1) + w * 4)
+    }
+}
+
+/// Why a tile or update could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TileError {
+    /// The tile lies (partly) outside the screen.
+    #[error("tile {0:?} lies outside the {1}x{2} screen")]
+    OutOfBounds(Rect, u16, u16),
+    /// Unknown tile encoding byte.
+    #[error("unknown tile encoding {0}")]
+    UnknownEncoding(u8),
+    /// Compressed data is corrupt or has the wrong size.
+    #[error("corrupt tile data")]
+    Corrupt,
+    /// The captured frame's buffer is smaller than its size says.
+    #[error("frame buffer smaller than its dimensions")]
+    BadFrame,
+}
+
+/// Keeps the previous frame and emits the tiles that changed.
+pub struct TileEncoder {
+    width: u16,
+    height: u16,
+    /// Previous frame, packed BGRX (stride = width × 4). Empty before the first frame.
+    prev: Vec<u8>,
+    compressor: zstd::bulk::Compressor<'static>,
+    scratch: Vec<u8>,
+}
+
+impl Default for TileEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TileEncoder {
+    /// An encoder with no previous frame: the first `encode` returns every tile.
+    pub fn new() -> Self {
+        TileEncoder {
+            width: 0,
+            height: 0,
+            prev: Vec::new(),
+            // Level 1 is a valid level, so creating the context cannot fail except on OOM.
+            compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL).expect("zstd context"),
+            scratch: Vec::with_capacity(TILE * TILE * 3),
+        }
+    }
+
+    /// Screen size of the last encoded frame.
+    pub fn size(&self) -> (u16, u16) {
+        (self.width, self.height)
+    }
+
+    /// Encodes the tiles of `frame` that differ from the previous frame. `damage`, when
+    /// given, limits the comparison to tiles touching those rectangles (what the capture
+    /// layer knows changed); `None` compares every tile.
+    pub fn encode(
+        &mut self,
+        frame: FrameRef<'_>,
+        damage: Option<&[Rect]>,
+    ) -> Result<Vec<EncodedTile>, TileError> {
+        if !frame.is_well_formed() {
+            return Err(TileError::BadFrame);
+        }
+        let resized = frame.width != self.width || frame.height != self.height;
+        if resized {
+            self.width = frame.width;
+            self.height = frame.height;
+            self.prev = vec![0; frame.width as usize * frame.height as usize * 4];
+        }
+        let (cols, rows) = self.grid();
+        let mut dirty = vec![resized; cols * rows];
+        if !resized {
+            match damage {
+                None => dirty.iter_mut().for_each(|d| *d = true),
+                Some(rects) => {
+                    for r in rects {
+                        self.mark(&mut dirty, *r);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for ty in 0..rows {
+            for tx in 0..cols {
+                if !dirty[ty * cols + tx] {
+                    continue;
+                }
+                let rect = self.tile_rect(tx, ty);
+                if resized || self.tile_differs(&frame, rect) {
+                    self.store_tile(&frame, rect);
+                    out.push(self.encode_stored(rect));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every tile of the last encoded frame: what a viewer that joins (or fell behind) needs.
+    pub fn keyframe(&mut self) -> Vec<EncodedTile> {
+        let (cols, rows) = self.grid();
+        let mut out = Vec::with_capacity(cols * rows);
+        for ty in 0..rows {
+            for tx in 0..cols {
+                let rect = self.tile_rect(tx, ty);
+                out.push(self.encode_stored(rect));
+            }
+        }
+        out
+    }
+
+    fn grid(&self) -> (usize, usize) {
+        ((self.width as usize).div_ceil(TILE), (self.height as usize).div_ceil(TILE))
+    }
+
+    fn mark(&self, dirty: &mut [bool], r: Rect) {
+        let (cols, rows) = self.grid();
+        if r.w == 0 || r.h == 0 || cols == 0 {
+            return;
+        }
+        let x0 = (r.x as usize / TILE).min(cols);
+        let y0 = (r.y as usize / TILE).min(rows);
+        let x1 = ((r.x as usize + r.w as usize - 1) / TILE).min(cols - 1);
+        let y1 = ((r.y as usize + r.h as usize - 1) / TILE).min(rows - 1);
+        for ty in y0..=y1 {
+            for tx in x0..=x1 {
+                dirty[ty * cols + tx] = true;
+            }
+        }
+    }
+
+    fn tile_rect(&self, tx: usize, ty: usize) -> Rect {
+        let x = tx * TILE;
+        let y = ty * TILE;
+        Rect {
+            x: x as u16,
+            y: y as u16,
+            w: TILE.min(self.width as usize - x) as u16,
+            h: TILE.min(self.height as usize - y) as u16,
+        }
+    }
+
+    fn tile_differs(&self, frame: &FrameRef<'_>, r: Rect) -> bool {
+        let pstride = self.width as usize * 4;
+        let row_bytes = r.w as usize * 4;
+        (r.y as usize..(r.y + r.h) as usize).any(|y| {
+            let src = &frame.data[y * frame.stride + r.x as usize * 4..][..row_bytes];
+            let old = &self.prev[y * pstride + r.x as usize * 4..][..row_bytes];
+            src != old
+        })
+    }
+
+    fn store_tile(&mut self, frame: &FrameRef<'_>, r: Rect) {
+        let pstride = self.width as usize * 4;
+        let row_bytes = r.w as usize * 4;
+        for y in r.y as usize..(r.y + r.h) as usize {
+            let src = &frame.data[y * frame.stride + r.x as usize * 4..][..row_bytes];
+            self.prev[y * pstride + r.x as usize * 4..][..row_bytes].copy_from_slice(src);
+        }
+    }
+
+    fn encode_stored(&mut self, r: Rect) -> EncodedTile {
+        let pstride = self.width as usize * 4;
+        self.scratch.clear();
+        for y in r.y as usize..(r.y + r.h) as usize {
+            let row = &self.prev[y * pstride + r.x as usize * 4..][..r.w as usize * 4];
+            for px in row.chunks_exact(4) {
+                self.scratch.extend_from_slice(&px[..3]);
+            }
+        }
+        let first = [self.scratch[0], self.scratch[1], self.scratch[2]];
+        let (encoding, data) = if self.scratch.chunks_exact(3).all(|p| p == first) {
+            (TileEncoding::Solid, first.to_vec())
+        } else {
+            // Compressing a buffer into a fresh Vec only fails on allocation failure.
+            let data = self.compressor.compress(&self.scratch).expect("zstd compress");
+            (TileEncoding::Zstd, data)
+        };
+        EncodedTile { x: r.x, y: r.y, w: r.w, h: r.h, encoding: encoding as u8, data }
+    }
+}
+
+/// Groups tiles into [`FrameUpdate`] messages of at most about [`CHUNK_BUDGET`] bytes each;
+/// the last one has `last` set. Returns nothing for an empty update: unchanged screens cost
+/// no bandwidth.
+pub fn chunk_update(seq: u32, size: (u16, u16), tiles: Vec<EncodedTile>) -> Vec<FrameUpdate> {
+    let mut chunks = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0;
+    for t in tiles {
+        let cost = t.data.len() + 13;
+        if !current.is_empty() && bytes + cost > CHUNK_BUDGET {
+            chunks.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes += cost;
+        current.push(t);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    let n = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, tiles)| FrameUpdate { seq, width: size.0, height: size.1, last: i + 1 == n, tiles })
+        .collect()
+}
+
+/// The viewer's picture: BGRX pixels (the byte order softbuffer and X11 use), stride
+/// `width × 4`.
+#[derive(Debug, Clone, Default)]
+pub struct FrameBuffer {
+    width: u16,
+    height: u16,
+    pixels: Vec<u8>,
+}
+
+impl FrameBuffer {
+    /// Width in pixels.
+    pub fn width(&self) -> u16 {
+        self.width
+    }
+    /// Height in pixels.
+    pub fn height(&self) -> u16 {
+        self.height
+    }
+    /// BGRX pixels, row by row.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+
+    /// Applies one chunk; resizes (to black) when the screen size changed.
+    pub fn apply_update(&mut self, u: &FrameUpdate) -> Result<(), TileError> {
+        if u.width != self.width || u.height != self.height {
+            self.width = u.width;
+            self.height = u.height;
+            self.pixels = vec![0; u.width as usize * u.height as usize * 4];
+        }
+        let mut decompressor = zstd::bulk::Decompressor::new().map_err(|_| TileError::Corrupt)?;
+        for t in &u.tiles {
+            self.apply_tile(t, &mut decompressor)?;
+        }
+        Ok(())
+    }
+
+    fn apply_tile(
+        &mut self,
+        t: &EncodedTile,
+        decompressor: &mut zstd::bulk::Decompressor<'_>,
+    ) -> Result<(), TileError> {
+        let rect = Rect { x: t.x, y: t.y, w: t.w, h: t.h };
+        if t.x as usize + t.w as usize > self.width as usize
+            || t.y as usize + t.h as usize > self.height as usize
+            || t.w == 0
+            || t.h == 0
+        {
+            return Err(TileError::OutOfBounds(rect, self.width, self.height));
+        }
+        let stride = self.width as usize * 4;
+        let expected = t.w as usize * t.h as usize * 3;
+        let write_row = |pixels: &mut [u8], y: usize, src: &mut dyn Iterator<Item = [u8; 3]>| {
+            let row = &mut pixels[(t.y as usize + y) * stride + t.x as usize * 4..][..t.w as usize * 4];
+            for (dst, p) in row.chunks_exact_mut(4).zip(src) {
+                dst[..3].copy_from_slice(&p);
+                dst[3] = 0;
+            }
+        };
+        if t.encoding == TileEncoding::Solid as u8 {
+            let [b, g, r] = <[u8; 3]>::try_from(t.data.as_slice()).map_err(|_| TileError::Corrupt)?;
+            for y in 0..t.h as usize {
+                write_row(&mut self.pixels, y, &mut std::iter::repeat([b, g, r]));
+            }
+        } else if t.encoding == TileEncoding::Zstd as u8 {
+            let raw = decompressor.decompress(&t.data, expected).map_err(|_| TileError::Corrupt)?;
+            if raw.len() != expected {
+                return Err(TileError::Corrupt);
+            }
+            for (y, row) in raw.chunks_exact(t.w as usize * 3).enumerate() {
+                write_row(&mut self.pixels, y, &mut row.chunks_exact(3).map(|p| [p[0], p[1], p[2]]));
+            }
+        } else {
+            return Err(TileError::UnknownEncoding(t.encoding));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "tiles_tests.rs"]
+mod tests;

@@ -1,0 +1,260 @@
+//! The viewer's side of a session with one agent.
+//!
+//! Calling order: after [`ViewerSession::new`], drain [`ViewerSession::poll_transmit`] (the
+//! hello); feed every data channel message to [`ViewerSession::handle_datagram`]; drain
+//! transmits and [`ViewerSession::poll_event`]; arm a timer for
+//! [`ViewerSession::poll_timeout`] and call [`ViewerSession::handle_timeout`].
+//!
+//! Screen updates are applied only when their last chunk arrives, so [`ViewerSession::frame`]
+//! never shows half an update.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::agent::{Channel, IDLE_TIMEOUT, PING_INTERVAL};
+use crate::ids::{AttendeeId, Rights};
+use crate::input::InputEvent;
+use crate::rights;
+use crate::tiles::FrameBuffer;
+use crate::wire::{self, ErrorCode, FrameUpdate, Message};
+
+/// What the viewer's shell should show or do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViewerEvent {
+    /// The agent accepted us.
+    Ready {
+        /// Negotiated protocol version.
+        version: u16,
+        /// Rights in force.
+        rights: Rights,
+    },
+    /// Our rights changed (the customer or host changed them).
+    RightsChanged(Rights),
+    /// A complete update was applied; [`ViewerSession::frame`] shows it.
+    FrameReady {
+        /// The update's number.
+        seq: u32,
+    },
+    /// The agent refused something; words for the representative.
+    Refused(String),
+    /// The session is over.
+    Ended {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Why input was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendInputError {
+    /// The session is not ready or has ended.
+    #[error("not connected")]
+    NotConnected,
+    /// We only have view rights.
+    #[error("view only: the customer has not given you control")]
+    ViewOnly,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Ready { rights: Rights },
+    Ended,
+}
+
+/// The viewer-side state machine. See the module docs for the calling order.
+#[derive(Debug)]
+pub struct ViewerSession {
+    phase: Phase,
+    frame: FrameBuffer,
+    pending: Vec<FrameUpdate>,
+    transmits: VecDeque<(Channel, Vec<u8>)>,
+    events: VecDeque<ViewerEvent>,
+    last_heard: Instant,
+    next_ping: Instant,
+    nonce: u64,
+}
+
+impl ViewerSession {
+    /// Starts a session as attendee `me`; the hello is queued at once.
+    pub fn new(me: AttendeeId, now: Instant) -> Self {
+        let mut s = ViewerSession {
+            phase: Phase::Connecting,
+            frame: FrameBuffer::default(),
+            pending: Vec::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            last_heard: now,
+            next_ping: now + PING_INTERVAL,
+            nonce: 0,
+        };
+        let hello = Message::Hello {
+            version_min: wire::VERSION_MIN,
+            version_max: wire::VERSION_MAX,
+            attendee: me,
+        };
+        s.transmits.push_back((Channel::Control, hello.encode()));
+        s
+    }
+
+    /// The picture as of the last complete update.
+    pub fn frame(&self) -> &FrameBuffer {
+        &self.frame
+    }
+
+    /// Rights in force (none before the agent's welcome).
+    pub fn rights(&self) -> Rights {
+        match self.phase {
+            Phase::Ready { rights } => rights,
+            _ => Rights::NONE,
+        }
+    }
+
+    /// True until the session ended.
+    pub fn is_open(&self) -> bool {
+        self.phase != Phase::Ended
+    }
+
+    /// Queue keyboard or mouse input. Refused locally when we lack control, so the
+    /// representative learns at once; the agent enforces the same rule regardless.
+    pub fn send_input(&mut self, event: InputEvent) -> Result<(), SendInputError> {
+        match self.phase {
+            Phase::Ready { rights } if rights::may_inject(rights) => {
+                self.transmits.push_back((Channel::Input, Message::Input(event).encode()));
+                Ok(())
+            }
+            Phase::Ready { .. } => Err(SendInputError::ViewOnly),
+            _ => Err(SendInputError::NotConnected),
+        }
+    }
+
+    /// Ask the agent for the whole screen again.
+    pub fn request_refresh(&mut self) {
+        self.transmits.push_back((Channel::Control, Message::RefreshRequest.encode()));
+    }
+
+    /// Leave the session.
+    pub fn leave(&mut self, reason: &str) {
+        if self.phase != Phase::Ended {
+            self.transmits.push_back((Channel::Control, Message::End { reason: reason.into() }.encode()));
+            self.phase = Phase::Ended;
+        }
+    }
+
+    /// One message from the agent.
+    pub fn handle_datagram(&mut self, bytes: &[u8], now: Instant) {
+        if self.phase == Phase::Ended {
+            return;
+        }
+        self.last_heard = now;
+        let msg = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                let err = Message::Error { code: ErrorCode::Malformed, text: e.to_string() };
+                self.transmits.push_back((Channel::Control, err.encode()));
+                return;
+            }
+        };
+        match msg {
+            Message::Welcome { version, rights } => {
+                self.phase = Phase::Ready { rights };
+                self.events.push_back(ViewerEvent::Ready { version, rights });
+            }
+            Message::RightsChanged { rights } => {
+                if let Phase::Ready { rights: r } = &mut self.phase {
+                    *r = rights;
+                    self.events.push_back(ViewerEvent::RightsChanged(rights));
+                }
+            }
+            Message::FrameUpdate(update) => self.handle_frame(update),
+            Message::Ping { nonce } => {
+                self.transmits.push_back((Channel::Control, Message::Pong { nonce }.encode()));
+            }
+            Message::Pong { .. } => {}
+            Message::Error { code, text } => {
+                if code == ErrorCode::VersionMismatch {
+                    self.end(text);
+                } else {
+                    self.events.push_back(ViewerEvent::Refused(text));
+                }
+            }
+            Message::End { reason } => self.end(reason),
+            Message::Unknown { id, .. } => {
+                let err = Message::Error { code: ErrorCode::UnknownMessage, text: format!("unknown message id {id}") };
+                self.transmits.push_back((Channel::Control, err.encode()));
+            }
+            Message::Hello { .. } | Message::Input(_) | Message::RefreshRequest => {
+                let err = Message::Error { code: ErrorCode::NotAllowed, text: "viewer-only message".into() };
+                self.transmits.push_back((Channel::Control, err.encode()));
+            }
+        }
+    }
+
+    /// The transport closed under us.
+    pub fn handle_disconnect(&mut self, reason: &str) {
+        if self.phase != Phase::Ended {
+            self.end(reason.to_owned());
+        }
+    }
+
+    /// Advance timers: ping, idle.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase == Phase::Ended {
+            return;
+        }
+        if now.saturating_duration_since(self.last_heard) >= IDLE_TIMEOUT {
+            self.end("connection lost".into());
+        } else if now >= self.next_ping {
+            self.nonce += 1;
+            self.next_ping = now + PING_INTERVAL;
+            self.transmits.push_back((Channel::Control, Message::Ping { nonce: self.nonce }.encode()));
+        }
+    }
+
+    /// When [`Self::handle_timeout`] next has work.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        (self.phase != Phase::Ended).then(|| self.next_ping.min(self.last_heard + IDLE_TIMEOUT))
+    }
+
+    /// Next bytes to send and their channel.
+    pub fn poll_transmit(&mut self) -> Option<(Channel, Vec<u8>)> {
+        self.transmits.pop_front()
+    }
+
+    /// Next event for the shell.
+    pub fn poll_event(&mut self) -> Option<ViewerEvent> {
+        self.events.pop_front()
+    }
+
+    fn handle_frame(&mut self, update: FrameUpdate) {
+        if let Some(first) = self.pending.first()
+            && first.seq != update.seq
+        {
+            // A new update started before the last one finished: the agent abandoned it
+            // (it will send a keyframe). Drop the partial one.
+            self.pending.clear();
+        }
+        let last = update.last;
+        let seq = update.seq;
+        self.pending.push(update);
+        if !last {
+            return;
+        }
+        for chunk in std::mem::take(&mut self.pending) {
+            if let Err(e) = self.frame.apply_update(&chunk) {
+                let err = Message::Error { code: ErrorCode::Malformed, text: e.to_string() };
+                self.transmits.push_back((Channel::Control, err.encode()));
+                self.request_refresh();
+                return;
+            }
+        }
+        self.events.push_back(ViewerEvent::FrameReady { seq });
+    }
+
+    fn end(&mut self, reason: String) {
+        self.phase = Phase::Ended;
+        self.events.push_back(ViewerEvent::Ended { reason });
+    }
+}

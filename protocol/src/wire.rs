@@ -1,0 +1,402 @@
+//! Tandem's binary wire format on the WebRTC data channels.
+//!
+//! Every message is one frame: `id: u16 LE | len: u32 LE | payload[len]`. Ids are numbered
+//! once and never reused; a change adds a new id. A frame with an id this version does not
+//! know decodes to [`Message::Unknown`] (the peer answers with an error, nobody panics).
+//! Integers are little-endian; strings and byte strings carry a `u32` length prefix.
+//! The golden tests at the bottom pin the bytes.
+
+use crate::bytes::{Reader, Writer};
+use crate::ids::{AttendeeId, Rights};
+use crate::input::{Button, InputEvent};
+
+/// Largest frame payload accepted. Frame updates are chunked far below this (see
+/// [`crate::tiles::CHUNK_BUDGET`]); anything larger is a broken or hostile peer.
+pub const MAX_PAYLOAD: usize = 1024 * 1024;
+/// Bytes of frame header before the payload.
+pub const HEADER_LEN: usize = 6;
+
+/// Protocol versions this build speaks, inclusive.
+pub const VERSION_MIN: u16 = 1;
+/// See [`VERSION_MIN`].
+pub const VERSION_MAX: u16 = 1;
+
+/// Picks the highest version both ranges contain.
+pub fn negotiate_version(ours: (u16, u16), theirs: (u16, u16)) -> Option<u16> {
+    let low = ours.0.max(theirs.0);
+    let high = ours.1.min(theirs.1);
+    (low <= high).then_some(high)
+}
+
+/// Message ids. Never reuse or renumber one.
+pub mod id {
+    /// [`super::Message::Hello`]
+    pub const HELLO: u16 = 1;
+    /// [`super::Message::Welcome`]
+    pub const WELCOME: u16 = 2;
+    /// [`super::Message::RightsChanged`]
+    pub const RIGHTS_CHANGED: u16 = 3;
+    /// [`super::Message::Ping`]
+    pub const PING: u16 = 4;
+    /// [`super::Message::Pong`]
+    pub const PONG: u16 = 5;
+    /// [`super::Message::Error`]
+    pub const ERROR: u16 = 6;
+    /// [`super::Message::End`]
+    pub const END: u16 = 7;
+    /// [`super::Message::RefreshRequest`]
+    pub const REFRESH_REQUEST: u16 = 8;
+    /// [`super::Message::FrameUpdate`]
+    pub const FRAME_UPDATE: u16 = 16;
+    /// Input: pointer move.
+    pub const POINTER_MOVE: u16 = 32;
+    /// Input: pointer button.
+    pub const POINTER_BUTTON: u16 = 33;
+    /// Input: wheel.
+    pub const WHEEL: u16 = 34;
+    /// Input: key.
+    pub const KEY: u16 = 35;
+    /// Input: text.
+    pub const TEXT: u16 = 36;
+}
+
+/// Error codes carried by [`Message::Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The peer sent a message id we do not know.
+    UnknownMessage,
+    /// The peer sent bytes that do not parse.
+    Malformed,
+    /// The peer's rights do not allow what it asked.
+    NotAllowed,
+    /// No common protocol version.
+    VersionMismatch,
+    /// A code from a newer peer.
+    Other(u16),
+}
+
+impl ErrorCode {
+    fn to_wire(self) -> u16 {
+        match self {
+            ErrorCode::UnknownMessage => 1,
+            ErrorCode::Malformed => 2,
+            ErrorCode::NotAllowed => 3,
+            ErrorCode::VersionMismatch => 4,
+            ErrorCode::Other(c) => c,
+        }
+    }
+    fn from_wire(c: u16) -> Self {
+        match c {
+            1 => ErrorCode::UnknownMessage,
+            2 => ErrorCode::Malformed,
+            3 => ErrorCode::NotAllowed,
+            4 => ErrorCode::VersionMismatch,
+            other => ErrorCode::Other(other),
+        }
+    }
+}
+
+/// One compressed rectangle of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedTile {
+    /// Left edge in screen pixels.
+    pub x: u16,
+    /// Top edge in screen pixels.
+    pub y: u16,
+    /// Width in pixels.
+    pub w: u16,
+    /// Height in pixels.
+    pub h: u16,
+    /// How `data` is encoded (see [`crate::tiles::TileEncoding`]).
+    pub encoding: u8,
+    /// The encoded pixels.
+    pub data: Vec<u8>,
+}
+
+/// A chunk of one screen update. An update spans one or more messages with the same `seq`;
+/// the one with `last` set completes it, so a viewer never shows half an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameUpdate {
+    /// Update number, increasing per viewer.
+    pub seq: u32,
+    /// Screen width in pixels.
+    pub width: u16,
+    /// Screen height in pixels.
+    pub height: u16,
+    /// True on the final chunk of this update.
+    pub last: bool,
+    /// Changed tiles in this chunk.
+    pub tiles: Vec<EncodedTile>,
+}
+
+/// Everything that travels on the data channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Message {
+    /// Viewer → agent, first message: who I am and which versions I speak.
+    Hello {
+        /// Lowest version spoken.
+        version_min: u16,
+        /// Highest version spoken.
+        version_max: u16,
+        /// The attendee id the portal gave this viewer.
+        attendee: AttendeeId,
+    },
+    /// Agent → viewer: the chosen version and the attendee's effective rights.
+    Welcome {
+        /// Negotiated version.
+        version: u16,
+        /// Rights granted by the portal, narrowed by the customer's consent.
+        rights: Rights,
+    },
+    /// Agent → viewer: effective rights changed.
+    RightsChanged {
+        /// The new effective rights.
+        rights: Rights,
+    },
+    /// Liveness probe.
+    Ping {
+        /// Echoed in the pong.
+        nonce: u64,
+    },
+    /// Answer to [`Message::Ping`].
+    Pong {
+        /// The ping's nonce.
+        nonce: u64,
+    },
+    /// Something the peer sent was refused.
+    Error {
+        /// Category.
+        code: ErrorCode,
+        /// Words for a person.
+        text: String,
+    },
+    /// The sender ends the session.
+    End {
+        /// Words for a person.
+        reason: String,
+    },
+    /// Viewer → agent: send the whole screen again.
+    RefreshRequest,
+    /// Agent → viewer: part of a screen update.
+    FrameUpdate(FrameUpdate),
+    /// Viewer → agent: keyboard or mouse.
+    Input(InputEvent),
+    /// A message id this version does not know.
+    Unknown {
+        /// Its id.
+        id: u16,
+        /// Its payload, untouched.
+        payload: Vec<u8>,
+    },
+}
+
+/// Why bytes did not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The frame or a field inside it ends early.
+    #[error("message truncated")]
+    Truncated,
+    /// The header announces more than [`MAX_PAYLOAD`] bytes.
+    #[error("message of {0} bytes exceeds the limit")]
+    TooLarge(usize),
+    /// A field holds a value that is not allowed.
+    #[error("invalid {0}")]
+    Invalid(&'static str),
+    /// Bytes left over after the payload or the message.
+    #[error("trailing bytes after message")]
+    Trailing,
+}
+
+impl Message {
+    /// The numeric id this message is sent with.
+    pub fn id(&self) -> u16 {
+        match self {
+            Message::Hello { .. } => id::HELLO,
+            Message::Welcome { .. } => id::WELCOME,
+            Message::RightsChanged { .. } => id::RIGHTS_CHANGED,
+            Message::Ping { .. } => id::PING,
+            Message::Pong { .. } => id::PONG,
+            Message::Error { .. } => id::ERROR,
+            Message::End { .. } => id::END,
+            Message::RefreshRequest => id::REFRESH_REQUEST,
+            Message::FrameUpdate(_) => id::FRAME_UPDATE,
+            Message::Input(ev) => match ev {
+                InputEvent::PointerMove { .. } => id::POINTER_MOVE,
+                InputEvent::PointerButton { .. } => id::POINTER_BUTTON,
+                InputEvent::Wheel { .. } => id::WHEEL,
+                InputEvent::Key { .. } => id::KEY,
+                InputEvent::Text(_) => id::TEXT,
+            },
+            Message::Unknown { id, .. } => *id,
+        }
+    }
+
+    /// Encodes header and payload into one frame.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u16(self.id());
+        w.u32(0); // length, patched below
+        self.encode_payload(&mut w);
+        let len = (w.buf.len() - HEADER_LEN) as u32;
+        w.buf[2..HEADER_LEN].copy_from_slice(&len.to_le_bytes());
+        w.buf
+    }
+
+    fn encode_payload(&self, w: &mut Writer) {
+        match self {
+            Message::Hello { version_min, version_max, attendee } => {
+                w.u16(*version_min);
+                w.u16(*version_max);
+                w.u32(attendee.to_wire());
+            }
+            Message::Welcome { version, rights } => {
+                w.u16(*version);
+                w.u32(rights.to_wire());
+            }
+            Message::RightsChanged { rights } => w.u32(rights.to_wire()),
+            Message::Ping { nonce } | Message::Pong { nonce } => w.u64(*nonce),
+            Message::Error { code, text } => {
+                w.u16(code.to_wire());
+                w.str(text);
+            }
+            Message::End { reason } => w.str(reason),
+            Message::RefreshRequest => {}
+            Message::FrameUpdate(u) => {
+                w.u32(u.seq);
+                w.u16(u.width);
+                w.u16(u.height);
+                w.bool(u.last);
+                w.u32(u.tiles.len() as u32);
+                for t in &u.tiles {
+                    w.u16(t.x);
+                    w.u16(t.y);
+                    w.u16(t.w);
+                    w.u16(t.h);
+                    w.u8(t.encoding);
+                    w.bytes(&t.data);
+                }
+            }
+            Message::Input(ev) => match ev {
+                InputEvent::PointerMove { x, y } => {
+                    w.u16(*x);
+                    w.u16(*y);
+                }
+                InputEvent::PointerButton { button, down } => {
+                    w.u8(button.0);
+                    w.bool(*down);
+                }
+                InputEvent::Wheel { dx, dy } => {
+                    w.i16(*dx);
+                    w.i16(*dy);
+                }
+                InputEvent::Key { keysym, down } => {
+                    w.u32(*keysym);
+                    w.bool(*down);
+                }
+                InputEvent::Text(s) => w.str(s),
+            },
+            Message::Unknown { payload, .. } => w.buf.extend_from_slice(payload),
+        }
+    }
+
+    /// Decodes exactly one frame (a data channel delivers whole messages).
+    pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
+        match split_frame(frame)? {
+            Some(len) if len == frame.len() => {}
+            Some(_) => return Err(DecodeError::Trailing),
+            None => return Err(DecodeError::Truncated),
+        }
+        let id = u16::from_le_bytes([frame[0], frame[1]]);
+        let mut r = Reader::new(&frame[HEADER_LEN..]);
+        let msg = decode_payload(id, &mut r)?;
+        if !matches!(msg, Message::Unknown { .. }) && r.remaining() != 0 {
+            return Err(DecodeError::Trailing);
+        }
+        Ok(msg)
+    }
+}
+
+/// For byte streams: the length of the first complete frame in `buf`, `None` if more bytes
+/// are needed, or an error if the header announces an oversized frame.
+pub fn split_frame(buf: &[u8]) -> Result<Option<usize>, DecodeError> {
+    if buf.len() < HEADER_LEN {
+        return Ok(None);
+    }
+    let len = u32::from_le_bytes([buf[2], buf[3], buf[4], buf[5]]) as usize;
+    if len > MAX_PAYLOAD {
+        return Err(DecodeError::TooLarge(len));
+    }
+    Ok((buf.len() >= HEADER_LEN + len).then_some(HEADER_LEN + len))
+}
+
+fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, DecodeError> {
+    Ok(match id {
+        id::HELLO => Message::Hello {
+            version_min: r.u16()?,
+            version_max: r.u16()?,
+            attendee: AttendeeId::from_wire(r.u32()?),
+        },
+        id::WELCOME => Message::Welcome { version: r.u16()?, rights: Rights::from_wire(r.u32()?) },
+        id::RIGHTS_CHANGED => Message::RightsChanged { rights: Rights::from_wire(r.u32()?) },
+        id::PING => Message::Ping { nonce: r.u64()? },
+        id::PONG => Message::Pong { nonce: r.u64()? },
+        id::ERROR => Message::Error { code: ErrorCode::from_wire(r.u16()?), text: r.string()? },
+        id::END => Message::End { reason: r.string()? },
+        id::REFRESH_REQUEST => Message::RefreshRequest,
+        id::FRAME_UPDATE => {
+            let seq = r.u32()?;
+            let width = r.u16()?;
+            let height = r.u16()?;
+            let last = r.bool()?;
+            let count = r.u32()? as usize;
+            // Each tile needs at least 13 bytes, so a count beyond that is a lie.
+            if count > r.remaining() / 13 {
+                return Err(DecodeError::Truncated);
+            }
+            let mut tiles = Vec::with_capacity(count);
+            for _ in 0..count {
+                tiles.push(EncodedTile {
+                    x: r.u16()?,
+                    y: r.u16()?,
+                    w: r.u16()?,
+                    h: r.u16()?,
+                    encoding: r.u8()?,
+                    data: r.bytes()?.to_vec(),
+                });
+            }
+            Message::FrameUpdate(FrameUpdate { seq, width, height, last, tiles })
+        }
+        id::POINTER_MOVE => Message::Input(InputEvent::PointerMove { x: r.u16()?, y: r.u16()? }),
+        id::POINTER_BUTTON => {
+            Message::Input(InputEvent::PointerButton { button: Button(r.u8()?), down: r.bool()? })
+        }
+        id::WHEEL => Message::Input(InputEvent::Wheel { dx: r.i16()?, dy: r.i16()? }),
+        id::KEY => Message::Input(InputEvent::Key { keysym: r.u32()?, down: r.bool()? }),
+        id::TEXT => Message::Input(InputEvent::Text(r.string()?)),
+        other => {
+            let payload = r.bytes_rest();
+            Message::Unknown { id: other, payload }
+        }
+    })
+}
+
+impl Reader<'_> {
+    fn bytes_rest(&mut self) -> Vec<u8> {
+        let n = self.remaining();
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            // remaining() bytes are there, so u8() cannot fail here.
+            if let Ok(b) = self.u8() {
+                out.push(b);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;
