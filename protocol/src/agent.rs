@@ -24,7 +24,7 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(5);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Which data channel a message travels on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
     /// Session control: hello, rights, pings, errors, end.
     Control,

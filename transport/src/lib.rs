@@ -1,1 +1,280 @@
-//! placeholder
+//! WebRTC data channels between an agent and one attendee, shared by agent and viewer.
+//!
+//! ```text
+//!  offerer (agent)                         answerer (viewer)
+//!  Link::offer ── sdp ──► portal ──► Link::answer
+//!  PendingLink::complete ◄── sdp ◄── portal ◄──┘      PendingLink::complete
+//!        └──────── control · input · frames (DTLS/SCTP) ────────┘
+//! ```
+//! Three ordered, reliable channels: `control`, `input` (tiny, so it never waits behind
+//! frames) and `frames` (bulk; its send buffer is small so frames queue in the agent, where
+//! they can be dropped or merged, not in SCTP). Candidates are gathered before the SDP is
+//! sent (no trickle): one message each way through the portal.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::sync::{Notify, mpsc};
+use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+    RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
+};
+
+pub use tandem_protocol::agent::Channel;
+
+/// Bytes each channel may have in flight before `send` waits (measured: more only adds
+/// latency and SCTP stalls on loopback).
+pub const SEND_BUFFER_LIMIT: usize = 128 * 1024;
+const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the transport may bind.
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// Local address for UDP sockets; `0.0.0.0` means every interface (not loopback).
+    pub bind_ip: IpAddr,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig { bind_ip: IpAddr::from([0, 0, 0, 0]) }
+    }
+}
+
+/// Why the transport failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The WebRTC stack refused an operation.
+    #[error("webrtc: {0}")]
+    WebRtc(#[from] webrtc::error::Error),
+    /// The channels did not open in time (no network path between the peers?).
+    #[error("no connection could be made to the other side within {0:?}")]
+    Timeout(Duration),
+    /// The connection closed.
+    #[error("connection closed")]
+    Closed,
+}
+
+/// Something that happened on the link.
+#[derive(Debug)]
+pub enum LinkEvent {
+    /// One message from the other side.
+    Message(Channel, Vec<u8>),
+    /// The link is gone; words for a person.
+    Closed(String),
+}
+
+fn label(ch: Channel) -> &'static str {
+    match ch {
+        Channel::Control => "control",
+        Channel::Input => "input",
+        Channel::Frames => "frames",
+    }
+}
+
+fn channel_for(label: &str) -> Option<Channel> {
+    match label {
+        "control" => Some(Channel::Control),
+        "input" => Some(Channel::Input),
+        "frames" => Some(Channel::Frames),
+        _ => None,
+    }
+}
+
+struct Shared {
+    channels: Mutex<HashMap<Channel, Arc<dyn DataChannel>>>,
+    open: Mutex<usize>,
+    opened: Notify,
+    gathered: Notify,
+    events: mpsc::UnboundedSender<LinkEvent>,
+}
+
+impl Shared {
+    fn lock_channels(&self) -> std::sync::MutexGuard<'_, HashMap<Channel, Arc<dyn DataChannel>>> {
+        // A poisoned lock only means another task panicked mid-insert; the map is still usable.
+        self.channels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn watch(self: &Arc<Self>, ch: Channel, dc: Arc<dyn DataChannel>) {
+        self.lock_channels().insert(ch, dc.clone());
+        let shared = self.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = dc.poll().await {
+                match ev {
+                    DataChannelEvent::OnOpen => {
+                        *shared.open.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                        shared.opened.notify_waiters();
+                        shared.opened.notify_one();
+                    }
+                    DataChannelEvent::OnMessage(m) => {
+                        let _ = shared.events.send(LinkEvent::Message(ch, m.data.to_vec()));
+                    }
+                    DataChannelEvent::OnClose => break,
+                    _ => {}
+                }
+            }
+            let _ = shared.events.send(LinkEvent::Closed(format!("{} channel closed", label(ch))));
+        });
+    }
+
+    fn open_count(&self) -> usize {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Handler {
+    shared: Arc<Shared>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.shared.gathered.notify_one();
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        tracing::debug!(%state, "peer connection state");
+        if matches!(state, RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed) {
+            let _ = self.shared.events.send(LinkEvent::Closed(format!("connection {state}")));
+        }
+    }
+
+    async fn on_data_channel(&self, dc: Arc<dyn DataChannel>) {
+        let shared = self.shared.clone();
+        // Must not await the channel's events here: returning unblocks the driver.
+        tokio::spawn(async move {
+            let name = dc.label().await.unwrap_or_default();
+            match channel_for(&name) {
+                Some(ch) => shared.watch(ch, dc),
+                None => tracing::warn!(label = %name, "ignoring unknown data channel"),
+            }
+        });
+    }
+}
+
+/// A link whose negotiation is under way.
+pub struct PendingLink {
+    pc: Arc<dyn PeerConnection>,
+    shared: Arc<Shared>,
+    events: mpsc::UnboundedReceiver<LinkEvent>,
+}
+
+/// An open link: three channels to one peer.
+pub struct Link {
+    /// Cloneable sending half.
+    pub sender: LinkSender,
+    /// Messages and closure, in arrival order.
+    pub events: mpsc::UnboundedReceiver<LinkEvent>,
+}
+
+/// Sends on an open link; clone it freely.
+#[derive(Clone)]
+pub struct LinkSender {
+    pc: Arc<dyn PeerConnection>,
+    shared: Arc<Shared>,
+}
+
+async fn build(cfg: &TransportConfig) -> Result<PendingLink, TransportError> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        channels: Mutex::new(HashMap::new()),
+        open: Mutex::new(0),
+        opened: Notify::new(),
+        gathered: Notify::new(),
+        events: tx,
+    });
+    let settings = SettingEngineBuilder::new()
+        .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+        .with_include_loopback_candidate(cfg.bind_ip.is_loopback())
+        .build();
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().build())
+        .with_setting_engine(settings)
+        .with_handler(Arc::new(Handler { shared: shared.clone() }))
+        .with_udp_addrs(vec![std::net::SocketAddr::new(cfg.bind_ip, 0)])
+        .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
+        .build()
+        .await?;
+    Ok(PendingLink { pc: Arc::new(pc), shared, events: rx })
+}
+
+impl PendingLink {
+    /// Offerer side: creates the three channels and returns the offer SDP (candidates included).
+    pub async fn offer(cfg: &TransportConfig) -> Result<(PendingLink, String), TransportError> {
+        let link = build(cfg).await?;
+        for ch in [Channel::Control, Channel::Input, Channel::Frames] {
+            let init = RTCDataChannelInit { ordered: true, ..Default::default() };
+            let dc = link.pc.create_data_channel(label(ch), Some(init)).await?;
+            link.shared.watch(ch, dc);
+        }
+        let offer = link.pc.create_offer(None).await?;
+        link.pc.set_local_description(offer).await?;
+        let sdp = link.gathered_sdp().await?;
+        Ok((link, sdp))
+    }
+
+    /// Answerer side: takes the offer and returns the answer SDP (candidates included).
+    pub async fn answer(cfg: &TransportConfig, offer_sdp: String) -> Result<(PendingLink, String), TransportError> {
+        let link = build(cfg).await?;
+        link.pc.set_remote_description(RTCSessionDescription::offer(offer_sdp)?).await?;
+        let answer = link.pc.create_answer(None).await?;
+        link.pc.set_local_description(answer).await?;
+        let sdp = link.gathered_sdp().await?;
+        Ok((link, sdp))
+    }
+
+    /// Offerer side: applies the answer.
+    pub async fn accept_answer(&self, answer_sdp: String) -> Result<(), TransportError> {
+        self.pc.set_remote_description(RTCSessionDescription::answer(answer_sdp)?).await?;
+        Ok(())
+    }
+
+    /// Waits until all three channels are open.
+    pub async fn open(self, timeout: Duration) -> Result<Link, TransportError> {
+        let wait = async {
+            loop {
+                let notified = self.shared.opened.notified();
+                if self.shared.open_count() >= 3 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(timeout, wait).await.is_err() {
+            let _ = self.pc.close().await;
+            return Err(TransportError::Timeout(timeout));
+        }
+        Ok(Link { sender: LinkSender { pc: self.pc, shared: self.shared }, events: self.events })
+    }
+
+    async fn gathered_sdp(&self) -> Result<String, TransportError> {
+        // With host candidates only, gathering completes almost at once; the timeout keeps a
+        // slow interface from blocking the session (whatever was gathered is still sent).
+        let _ = tokio::time::timeout(GATHER_TIMEOUT, self.shared.gathered.notified()).await;
+        self.pc.local_description().await.map(|d| d.sdp).ok_or(TransportError::Closed)
+    }
+}
+
+impl LinkSender {
+    /// Sends one message, waiting while the channel's send buffer is full.
+    pub async fn send(&self, ch: Channel, bytes: &[u8]) -> Result<(), TransportError> {
+        let dc = self.shared.lock_channels().get(&ch).cloned().ok_or(TransportError::Closed)?;
+        dc.send(BytesMut::from(bytes)).await?;
+        Ok(())
+    }
+
+    /// Closes the peer connection.
+    pub async fn close(&self) {
+        let _ = self.pc.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests;
