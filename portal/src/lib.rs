@@ -1,1 +1,320 @@
-//! placeholder
+//! Tandem's portal: the broker between customers' agents and representatives' viewers.
+//!
+//! It issues 9-digit session codes to logged-in representatives, lets a customer's agent
+//! redeem a code exactly once, binds agent and host into a session, relays WebRTC signalling
+//! between them, and records who met when. Screen contents never pass through it.
+//!
+//! ```text
+//!  representative ──WS /ws: Login, CreateCode, JoinSession, Signal──┐
+//!                                                                   ▼
+//!              ws.rs ──► storage.rs (SQLite: reps, codes, sessions, consent)
+//!                │  └──► ratelimit.rs (per-address attempt limits, pure)
+//!                └─────► hub.rs (live routing: session → agent/attendee outboxes)
+//!                                                                   ▲
+//!  customer's agent ──WS /ws: Redeem, Signal, Consent, EndSession───┘
+//!  customer's browser ──GET /, /join/<code> (web.rs: instructions, escaped HTML)
+//! ```
+//!
+//! Embedding (tests do exactly this):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tandem_portal::Error> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let config = tandem_portal::Config {
+//!     db_path: std::env::temp_dir().join("portal-demo.sqlite3"),
+//!     admin_password: Some("a long admin password".into()),
+//!     ..Default::default()
+//! };
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let server = tokio::spawn(tandem_portal::run(listener, config, async {
+//!     let _ = stopped.await;
+//! }));
+//! // ... talk to ws://<addr>/ws ...
+//! let _ = stop.send(());
+//! server.await.expect("server task")?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+pub mod auth;
+pub mod codes;
+pub mod config;
+pub mod hub;
+pub mod ratelimit;
+pub mod storage;
+mod web;
+mod ws;
+
+pub use config::Config;
+
+use auth::PasswordError;
+use hub::Hub;
+use ratelimit::RateLimiter;
+use storage::{Storage, StorageError, unix_now};
+
+/// Failed code look-ups (redeem or `/join/<code>`) allowed per address and window.
+pub const CODE_FAILURES_ALLOWED: usize = 10;
+/// Failed logins allowed per address and window.
+pub const LOGIN_FAILURES_ALLOWED: usize = 10;
+/// The window both limits apply to.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
+
+/// The administrator account created on first start.
+pub const ADMIN_USER: &str = "admin";
+const ADMIN_NAME: &str = "Administrator";
+
+/// Why the portal could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database could not be opened or used.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Listening or serving failed.
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A password was not acceptable (too short) or could not be hashed.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// A user name was not acceptable.
+    #[error(transparent)]
+    UserName(#[from] auth::BadUserName),
+    /// A display name was not acceptable.
+    #[error("{0}")]
+    DisplayName(String),
+}
+
+/// What [`bootstrap`] found or did about the first account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AdminBootstrap {
+    /// Representatives exist already; nothing was created.
+    Existing,
+    /// `admin` was created. `generated_password` is `Some` when no password was configured:
+    /// show it to the operator once; it is stored only as a hash.
+    Created {
+        /// The generated password, if one was generated.
+        generated_password: Option<String>,
+    },
+}
+
+/// Opens (creating and migrating) the database and creates the `admin` account when there
+/// is no representative yet. Idempotent; [`run`] calls it too.
+pub async fn bootstrap(config: &Config) -> Result<AdminBootstrap, Error> {
+    let storage = Storage::open_sqlite(&config.db_path).await?;
+    ensure_admin(&storage, config.admin_password.as_deref()).await
+}
+
+/// The lines an operator sees once when the admin password was generated.
+pub fn generated_admin_announcement(password: &str) -> String {
+    format!(
+        "created administrator account '{ADMIN_USER}' with password: {password}\n\
+         (shown only this once and stored only as a hash: write it down now; add more \
+         representatives with `tandem-portal add-rep`)"
+    )
+}
+
+async fn ensure_admin(storage: &Storage, password: Option<&str>) -> Result<AdminBootstrap, Error> {
+    if storage.call(|b| b.representative_count()).await? > 0 {
+        return Ok(AdminBootstrap::Existing);
+    }
+    let (password, generated) = match password {
+        Some(p) => (p.to_owned(), None),
+        None => {
+            let p = auth::generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    match add_representative(storage, ADMIN_USER, ADMIN_NAME, password, true).await {
+        Ok(_) => {
+            tracing::info!(user = ADMIN_USER, "created the administrator account");
+            Ok(AdminBootstrap::Created {
+                generated_password: generated,
+            })
+        }
+        // Another process created it between our count and insert.
+        Err(Error::Storage(StorageError::UserExists(_))) => Ok(AdminBootstrap::Existing),
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_representative(
+    storage: &Storage,
+    user: &str,
+    name: &str,
+    password: String,
+    is_admin: bool,
+) -> Result<storage::Representative, Error> {
+    auth::check_user_name(user)?;
+    let name = codes::clean_name(name, "display name").map_err(Error::DisplayName)?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))??;
+    let user = user.to_owned();
+    let now = unix_now();
+    Ok(storage
+        .call(move |b| b.add_representative(&user, &name, &hash, is_admin, now))
+        .await?)
+}
+
+/// Adds a representative account to the database at `db_path` (the `add-rep` command).
+pub async fn add_representative_to(
+    db_path: &std::path::Path,
+    user: &str,
+    name: &str,
+    password: String,
+    is_admin: bool,
+) -> Result<storage::Representative, Error> {
+    let storage = Storage::open_sqlite(db_path).await?;
+    add_representative(&storage, user, name, password, is_admin).await
+}
+
+/// Per-address attempt limits.
+#[derive(Debug)]
+struct Limits {
+    codes: RateLimiter<IpAddr>,
+    logins: RateLimiter<IpAddr>,
+}
+
+/// Which limit an attempt counts against.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    Codes,
+    Logins,
+}
+
+/// State shared by every request and connection.
+struct App {
+    config: Config,
+    base_url: String,
+    storage: Storage,
+    hub: Arc<Hub>,
+    limits: Mutex<Limits>,
+    next_conn: AtomicU64,
+    /// Becomes `true` when the portal shuts down.
+    shutdown: watch::Receiver<bool>,
+    /// Dropped with the last `App` reference; [`run`] waits for that.
+    _alive: mpsc::Sender<()>,
+}
+
+impl App {
+    fn limits(&self) -> std::sync::MutexGuard<'_, Limits> {
+        // Limiter methods cannot leave a half-updated state behind, poisoned or not.
+        self.limits
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Charges one attempt from `ip`; `Err(wait)` when it is over the limit.
+    fn charge(&self, which: Limit, ip: IpAddr) -> Result<(), Duration> {
+        let key = ratelimit::client_key(ip);
+        let mut limits = self.limits();
+        match which {
+            Limit::Codes => limits.codes.try_acquire(key, Instant::now()),
+            Limit::Logins => limits.logins.try_acquire(key, Instant::now()),
+        }
+    }
+
+    /// The attempt from `ip` succeeded: it does not count.
+    fn forgive(&self, which: Limit, ip: IpAddr) {
+        let key = ratelimit::client_key(ip);
+        let mut limits = self.limits();
+        match which {
+            Limit::Codes => limits.codes.forgive(&key),
+            Limit::Logins => limits.logins.forgive(&key),
+        }
+    }
+
+    fn next_conn_id(&self) -> hub::ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(web::index))
+        .route("/join", get(web::join_form))
+        .route("/join/{code}", get(web::join_page))
+        .route("/healthz", get(web::healthz))
+        .route("/ws", get(ws::upgrade))
+        .layer(axum::middleware::from_fn(web::security_headers))
+        .with_state(app)
+}
+
+/// Serves the portal on `listener` until `shutdown` completes, then closes every WebSocket
+/// (agents' sessions end with "the portal is shutting down") and returns.
+///
+/// Opens the database at `config.db_path`, marks sessions left running by an earlier
+/// process as ended, and creates the `admin` account if there is no representative (a
+/// generated password is printed to stdout once; see [`bootstrap`] to do that yourself).
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let addr = listener.local_addr()?;
+    let storage = Storage::open_sqlite(&config.db_path).await?;
+    let now = unix_now();
+    let closed = storage
+        .call(move |b| b.end_open_sessions("the portal restarted", now))
+        .await?;
+    if closed > 0 {
+        tracing::info!(
+            closed,
+            "closed sessions left running by an earlier portal process"
+        );
+    }
+    if let AdminBootstrap::Created {
+        generated_password: Some(password),
+    } = ensure_admin(&storage, config.admin_password.as_deref()).await?
+    {
+        println!("{}", generated_admin_announcement(&password));
+    }
+    let base_url = match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{addr}"),
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    let app = Arc::new(App {
+        config,
+        base_url,
+        storage,
+        hub: Arc::new(Hub::new()),
+        limits: Mutex::new(Limits {
+            codes: RateLimiter::new(CODE_FAILURES_ALLOWED, FAILURE_WINDOW),
+            logins: RateLimiter::new(LOGIN_FAILURES_ALLOWED, FAILURE_WINDOW),
+        }),
+        next_conn: AtomicU64::new(1),
+        shutdown: stop_rx,
+        _alive: alive_tx,
+    });
+    tracing::info!(%addr, base_url = %app.base_url, "portal serving");
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    // Every WebSocket task holds an `App`; when the last one is gone, nothing is running.
+    if tokio::time::timeout(Duration::from_secs(10), alive_rx.recv())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not close within 10 s of shutdown");
+    }
+    tracing::info!("portal stopped");
+    Ok(served?)
+}

@@ -1,1 +1,261 @@
-//! placeholder
+//! Harness for Tandem's end-to-end tests: real Xvfb, real portal/agent/viewer processes.
+//! Every spawned process sits in a [`Proc`] guard that kills it on drop, so a failing test
+//! leaves nothing behind. Waits poll a condition against a deadline; no bare sleeps.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tandem_protocol::signal::CodeInfo;
+
+pub mod x;
+
+/// The password the test portals' administrator gets.
+pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
+
+/// Polls `f` every 20 ms until it returns `Some`, or panics with `what` after `timeout`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Path of one of the workspace's binaries (built by `cargo build --workspace --bins`).
+pub fn binary(name: &str) -> PathBuf {
+    // Test executables live in target/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let mut dir = dir.to_path_buf();
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.pop();
+    }
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is missing: run `cargo build --workspace --bins` first", path.display());
+    path
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Proc {
+    pub name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Proc {
+    /// Spawns `cmd` with piped stdio; stdout lines are collected for [`Proc::next_line`].
+    pub fn spawn(name: &str, mut cmd: Command) -> Proc {
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if let Ok(filter) = std::env::var("TANDEM_E2E_LOG") {
+            cmd.env("RUST_LOG", filter);
+        }
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let err_buf = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = err_buf.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stderr);
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Proc { name: name.to_owned(), child, stdin, lines: rx, stderr: err_buf }
+    }
+
+    /// The next stdout line, waiting up to `timeout`.
+    pub fn next_line(&mut self, timeout: Duration) -> Option<String> {
+        self.lines.recv_timeout(timeout).ok()
+    }
+
+    /// Waits for a stdout line satisfying `pred`.
+    pub fn wait_line(&mut self, what: &str, timeout: Duration, mut pred: impl FnMut(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if pred(&line) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("{}: no line with {what} within {timeout:?}; stderr:\n{}", self.name, self.stderr()),
+            }
+        }
+    }
+
+    /// Writes one line to the process's stdin.
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to stdin");
+    }
+
+    /// Closes stdin.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Everything the process wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let name = self.name.clone();
+        wait_for(&format!("{name} to exit"), timeout, || self.child.try_wait().ok().flatten()).code()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut rest = Vec::new();
+            while let Ok(l) = self.lines.try_recv() {
+                rest.push(l);
+            }
+            eprintln!("--- {} stderr ---\n{}\n--- {} unread stdout ---\n{}", self.name, self.stderr(), self.name, rest.join("\n"));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tandem-e2e-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running portal on 127.0.0.1 with a temporary SQLite database.
+pub struct Portal {
+    pub url: String,
+    pub proc: Proc,
+}
+
+impl Portal {
+    pub fn start(dir: &TempDir, extra: &[&str]) -> Portal {
+        let mut cmd = Command::new(binary("tandem-portal"));
+        cmd.args(["--listen", "127.0.0.1:0", "--db"]).arg(dir.path("portal.sqlite3"));
+        cmd.args(extra).env("TANDEM_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        let mut proc = Proc::spawn("portal", cmd);
+        let line = proc.wait_line("'listening on'", Duration::from_secs(20), |l| l.contains("listening on"));
+        let url = line.rsplit(' ').next().expect("address").to_owned();
+        Portal { url, proc }
+    }
+
+    /// A `tandem-viewer` command logged in as the administrator.
+    pub fn viewer_command(&self) -> Command {
+        let mut cmd = Command::new(binary("tandem-viewer"));
+        cmd.args(["--portal", &self.url, "--user", "admin", "--webrtc-bind", "127.0.0.1"]);
+        cmd.env("TANDEM_PASSWORD", ADMIN_PASSWORD).stdin(Stdio::null());
+        cmd
+    }
+
+    /// Creates a code; `Err(stderr)` when the portal refused.
+    pub fn try_create_code(&self, customer: &str) -> Result<CodeInfo, String> {
+        let out = self.viewer_command().args(["code", "new", "--json", "--customer", customer]).output().expect("run viewer");
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("bad JSON from viewer: {e}"))
+    }
+
+    pub fn create_code(&self, customer: &str) -> CodeInfo {
+        self.try_create_code(customer).unwrap_or_else(|e| panic!("creating a code failed: {e}"))
+    }
+
+    /// Starts a headless viewer joining the session of `code`.
+    pub fn headless_viewer(&self, code: &str) -> Viewer {
+        let mut cmd = self.viewer_command();
+        cmd.args(["join", "--headless", code]);
+        Viewer { proc: Proc::spawn("viewer", cmd) }
+    }
+}
+
+/// Starts an agent for `join_url` on `display`; `pre_authorize` is "view", "control" or "".
+pub fn agent(display: &str, join_url: &str, pre_authorize: &str) -> Proc {
+    let mut cmd = Command::new(binary("tandem-agent"));
+    cmd.args(["--join", join_url, "--display", display, "--webrtc-bind", "127.0.0.1", "--name", "alice@e2e"]);
+    if !pre_authorize.is_empty() {
+        cmd.args(["--pre-authorize", pre_authorize]);
+    }
+    Proc::spawn("agent", cmd)
+}
+
+/// A headless viewer: JSON commands in, JSON events out.
+pub struct Viewer {
+    pub proc: Proc,
+}
+
+impl Viewer {
+    pub fn send(&mut self, cmd: Value) {
+        self.proc.send_line(&cmd.to_string());
+    }
+
+    /// Waits for an event whose `"event"` is `name`, returning it.
+    pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Value {
+        let line = self.proc.wait_line(&format!("event {name}"), timeout, |l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| v["event"] == name)
+        });
+        serde_json::from_str(&line).expect("json")
+    }
+
+    /// Asks for a screenshot and returns it as (width, height, RGB bytes).
+    pub fn screenshot(&mut self, dir: &TempDir) -> (u32, u32, Vec<u8>) {
+        let path = dir.path("viewer.png");
+        self.send(serde_json::json!({"cmd": "screenshot", "path": path}));
+        self.wait_event("screenshot", Duration::from_secs(10));
+        read_png(&path)
+    }
+}
+
+/// Reads an 8-bit RGB PNG.
+pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(BufReader::new(std::fs::File::open(path).expect("open png")));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png data");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}

@@ -25,7 +25,15 @@ use webrtc::peer_connection::{
     RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
 };
 
+pub mod signalling;
+
 pub use tandem_protocol::agent::Channel;
+
+/// Default log filter for binaries using this crate: the WebRTC stack warns about routine
+/// events (empty ICE passwords during checks, unset DTLS server names) that mean nothing to
+/// a customer or representative.
+pub const DEFAULT_LOG_FILTER: &str =
+    "warn,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_sctp=error,webrtc=error,enigo=error";
 
 /// Bytes each channel may have in flight before `send` waits (measured: more only adds
 /// latency and SCTP stalls on loopback).

@@ -1,0 +1,109 @@
+//! Screen capture: one small trait, one backend per platform.
+//!
+//! ```text
+//! open(display) ──► Box<dyn ScreenCapture>
+//!                      │ wait_for_damage(timeout) ──► Vec<Rect>   (what changed; [] = idle)
+//!                      │ grab()                    ──► FrameRef    (BGRX, whole screen)
+//!                      ▼
+//!                 TileEncoder::encode(frame, Some(&damage))
+//! ```
+//!
+//! The run loop alternates `wait_for_damage` and `grab`. Damage that lands between the two
+//! is captured by the grab *and* reported again by the next `wait_for_damage`: a redundant
+//! tile comparison, never a missed change.
+//!
+//! Backends:
+//! - Linux/X11 ([`x11`]): MIT-SHM into a private memfd, XDamage for change rectangles.
+//! - Windows/macOS (`scrap_backend`): scrap 0.5, no damage information.
+
+pub use tandem_protocol::tiles::{FrameRef, Rect};
+
+#[cfg(target_os = "linux")]
+mod x11;
+
+#[cfg(any(windows, target_os = "macos"))]
+mod scrap_backend;
+
+use std::time::Duration;
+
+/// Why the screen could not be opened or captured.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    /// No display was given and `DISPLAY` is unset or empty.
+    #[error("no display: set DISPLAY or pass --display")]
+    NoDisplay,
+    /// The display server refused or could not be reached.
+    #[error("cannot open display {display}: {reason}")]
+    Connect {
+        /// The display name we tried, e.g. `:5`.
+        display: String,
+        /// What the connection attempt reported.
+        reason: String,
+    },
+    /// The display server lacks an extension capture needs.
+    #[error("the display server lacks the {0} extension, which screen capture needs")]
+    MissingExtension(&'static str),
+    /// The screen's pixel layout is not 32-bit B,G,R,X.
+    #[error("unsupported pixel format: {0}")]
+    UnsupportedFormat(String),
+    /// Setting up the shared capture buffer failed.
+    #[error("cannot set up the shared capture buffer: {0}")]
+    SharedMemory(#[source] std::io::Error),
+    /// An X11 request failed or the connection broke.
+    #[error("X11 error: {0}")]
+    X11(String),
+    /// The platform's capture API failed (Windows/macOS).
+    #[error("screen capture failed: {0}")]
+    Platform(String),
+    /// No capture backend exists for this operating system.
+    #[error("screen capture is not supported on this platform")]
+    Unsupported,
+}
+
+/// A source of screen images.
+pub trait ScreenCapture: Send {
+    /// Screen size in pixels.
+    fn size(&self) -> (u16, u16);
+
+    /// Waits up to `timeout` for the screen to change. Returns the rectangles that changed since
+    /// the previous call (empty = nothing changed within the timeout). Does not busy-loop: it
+    /// blocks in poll(2) on the X connection or equivalent. Backends without damage
+    /// information return one full-screen rect.
+    fn wait_for_damage(&mut self, timeout: Duration) -> Result<Vec<Rect>, CaptureError>;
+
+    /// Grabs the whole screen now (BGRX, 4 bytes/pixel).
+    fn grab(&mut self) -> Result<FrameRef<'_>, CaptureError>;
+}
+
+/// Opens the platform backend. `display` is e.g. `Some(":5")`; `None` = the `DISPLAY`
+/// environment variable on X11 (ignored elsewhere: there is one desktop).
+pub fn open(display: Option<&str>) -> Result<Box<dyn ScreenCapture>, CaptureError> {
+    #[cfg(target_os = "linux")]
+    {
+        Ok(Box::new(x11::X11Capture::open(display)?))
+    }
+    #[cfg(any(windows, target_os = "macos"))]
+    {
+        let _ = display;
+        Ok(Box::new(scrap_backend::ScrapCapture::open()?))
+    }
+    #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
+    {
+        let _ = display;
+        Err(CaptureError::Unsupported)
+    }
+}
+
+/// The display name to use: the explicit one, else `DISPLAY`. Shared by capture and injection
+/// so both report a missing display the same way.
+#[cfg(target_os = "linux")]
+pub(crate) fn resolve_display(display: Option<&str>) -> Option<String> {
+    match display {
+        Some(name) if !name.is_empty() => Some(name.to_owned()),
+        Some(_) => None,
+        None => std::env::var("DISPLAY")
+            .ok()
+            .filter(|name| !name.is_empty()),
+    }
+}

@@ -1,0 +1,372 @@
+//! The agent's session loop: the tokio shell around [`AgentSession`]. It owns the portal
+//! connection, one WebRTC link per attendee, the capture thread and the injection thread,
+//! and moves bytes and events between them and the state machine. Every decision (who may
+//! see, who may inject) is the state machine's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tandem_protocol::agent::{AgentEvent, AgentSession};
+use tandem_protocol::input::InputEvent;
+use tandem_protocol::rights::Consent;
+use tandem_protocol::signal::{AttendeeInfo, ClientMessage, PortalMessage, SignalPayload};
+use tandem_protocol::{AttendeeId, Rights};
+use tandem_transport::signalling::PortalSender;
+use tandem_transport::{Channel, Link, LinkEvent, LinkSender, PendingLink, TransportConfig};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::AgentError;
+use crate::capture::ScreenCapture;
+use crate::customer::{Customer, CustomerCommand};
+use crate::inject::Injector;
+use crate::pipeline::{CaptureCommand, CaptureOut, PendingFrames, run_writer, spawn_capture};
+
+const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Everything a session needs, after the code was redeemed and consent for the host given.
+pub struct SessionParts {
+    /// Sending half of the portal connection.
+    pub portal: PortalSender,
+    /// Receiving half.
+    pub portal_rx: mpsc::UnboundedReceiver<PortalMessage>,
+    /// The customer's terminal.
+    pub customer: Customer,
+    /// Screen capture backend.
+    pub capture: Box<dyn ScreenCapture>,
+    /// Input injection backend.
+    pub injector: Box<dyn Injector>,
+    /// WebRTC settings.
+    pub transport: TransportConfig,
+    /// Consent already given, per attendee (the host's was asked before the session).
+    pub consents: HashMap<AttendeeId, Consent>,
+}
+
+struct Peer {
+    name: String,
+    control: Option<mpsc::UnboundedSender<(Channel, Vec<u8>)>>,
+    frames: Arc<PendingFrames>,
+    link: Option<LinkSender>,
+    answer: Option<oneshot::Sender<String>>,
+}
+
+enum Internal {
+    LinkUp(AttendeeId, Link),
+    LinkFailed(AttendeeId, String),
+    Link(AttendeeId, LinkEvent),
+}
+
+/// Runs until the customer ends the session, the portal ends it, or `shutdown` resolves.
+/// Returns the reason the session ended.
+pub async fn run(
+    parts: SessionParts,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<String, AgentError> {
+    let SessionParts {
+        portal,
+        mut portal_rx,
+        mut customer,
+        capture,
+        injector,
+        transport,
+        consents,
+    } = parts;
+    let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
+    let capture_cmd = spawn_capture(capture, capture_tx);
+    let inject_tx = spawn_injector(injector);
+    let mut terminal_open = true;
+    let (internal_tx, mut internal_rx) = mpsc::unbounded_channel();
+    let mut agent = AgentSession::new();
+    let mut peers: HashMap<AttendeeId, Peer> = HashMap::new();
+    tokio::pin!(shutdown);
+
+    let reason = loop {
+        let timer = agent.poll_timeout();
+        let sleep = async {
+            match timer {
+                Some(t) => tokio::time::sleep_until(t.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            msg = portal_rx.recv() => {
+                let Some(msg) = msg else { break "the connection to the portal was lost".to_owned() };
+                match msg {
+                    PortalMessage::AttendeeJoined(info) => {
+                        let consent = match consents.get(&info.id) {
+                            Some(c) => *c,
+                            None => {
+                                let c = customer.ask_consent(&info).await;
+                                report_consent(&portal, info.id, info.rights, c);
+                                c
+                            }
+                        };
+                        agent.handle_attendee_joined(info.id, info.rights, Instant::now());
+                        agent.handle_consent(info.id, consent);
+                        if consent.view {
+                            connect(&mut peers, &info, &portal, &transport, &internal_tx);
+                        }
+                    }
+                    PortalMessage::Signal { from, payload: SignalPayload::Answer { sdp } } => {
+                        if let Some(tx) = peers.get_mut(&from).and_then(|p| p.answer.take()) {
+                            let _ = tx.send(sdp);
+                        }
+                    }
+                    PortalMessage::AttendeeLeft { attendee } => {
+                        agent.handle_attendee_left(attendee);
+                        drop_peer(&mut peers, attendee, &customer, "left the session").await;
+                    }
+                    PortalMessage::SessionEnded { reason } => break reason,
+                    PortalMessage::Error { message, .. } => tracing::warn!("portal: {message}"),
+                    other => tracing::debug!("ignoring portal message {other:?}"),
+                }
+            }
+            ev = internal_rx.recv() => {
+                // internal_tx lives in this function, so the channel never closes here.
+                let Some(ev) = ev else { continue };
+                match ev {
+                    Internal::LinkUp(id, link) => attach(&mut peers, id, link, &internal_tx),
+                    Internal::LinkFailed(id, why) => {
+                        tracing::warn!(attendee = %id, "peer connection failed: {why}");
+                        agent.handle_attendee_left(id);
+                        drop_peer(&mut peers, id, &customer, "could not connect").await;
+                    }
+                    Internal::Link(id, LinkEvent::Message(_, bytes)) => agent.handle_datagram(id, &bytes, Instant::now()),
+                    Internal::Link(id, LinkEvent::Closed(why)) => {
+                        tracing::info!(attendee = %id, "link closed: {why}");
+                        agent.handle_attendee_left(id);
+                        drop_peer(&mut peers, id, &customer, "disconnected").await;
+                    }
+                }
+            }
+            out = capture_rx.recv() => match out {
+                Some(CaptureOut::Update { size, tiles }) => {
+                    for id in agent.frame_recipients() {
+                        if let Some(p) = peers.get(&id) {
+                            p.frames.merge(size, &tiles);
+                        }
+                    }
+                }
+                Some(CaptureOut::Keyframe { attendee, size, tiles }) => {
+                    if let Some(p) = peers.get(&attendee) {
+                        p.frames.merge(size, &tiles);
+                    }
+                }
+                Some(CaptureOut::Failed(why)) => break format!("screen capture stopped: {why}"),
+                None => break "screen capture stopped".to_owned(),
+            },
+            cmd = customer.next_command(), if terminal_open => match cmd {
+                Some(CustomerCommand::End) => break "the customer ended the session".to_owned(),
+                None => {
+                    // No terminal (started detached): the session runs until ended elsewhere.
+                    tracing::debug!("terminal closed; the session stays up");
+                    terminal_open = false;
+                }
+                Some(CustomerCommand::RevokeControl) => {
+                    agent.revoke_all_control();
+                    for id in peers.keys() {
+                        let granted = Rights::HOST_DEFAULT;
+                        report_consent(&portal, *id, granted, Consent { view: true, control: false });
+                    }
+                    customer.say("Control taken back: nobody can use your mouse and keyboard now.");
+                }
+                Some(CustomerCommand::Status) => {
+                    for (id, p) in &peers {
+                        customer.say(&format!("{}: {}", p.name, agent.effective_rights(*id).describe()));
+                    }
+                    if peers.is_empty() {
+                        customer.say("Nobody is connected right now.");
+                    }
+                }
+            },
+            () = sleep => agent.handle_timeout(Instant::now()),
+            () = &mut shutdown => break "the customer ended the session".to_owned(),
+        }
+        drain_events(&mut agent, &mut peers, &capture_cmd, &inject_tx, &customer).await;
+        flush(&mut agent, &peers);
+    };
+
+    agent.end(&reason);
+    flush(&mut agent, &peers);
+    let _ = portal.send(ClientMessage::EndSession {
+        reason: reason.clone(),
+    });
+    let _ = capture_cmd.send(CaptureCommand::Stop);
+    // Give the writers a moment to deliver the end message before the links close.
+    let writers: Vec<_> = peers
+        .values_mut()
+        .filter_map(|p| p.control.take())
+        .collect();
+    drop(writers);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for p in peers.values() {
+        if let Some(link) = &p.link {
+            link.close().await;
+        }
+    }
+    Ok(reason)
+}
+
+fn report_consent(portal: &PortalSender, id: AttendeeId, granted: Rights, consent: Consent) {
+    let allowed = tandem_protocol::rights::effective(granted, consent);
+    let _ = portal.send(ClientMessage::Consent {
+        attendee: id,
+        allowed,
+    });
+}
+
+/// Starts WebRTC negotiation with a new attendee: we offer, the portal relays the answer.
+fn connect(
+    peers: &mut HashMap<AttendeeId, Peer>,
+    info: &AttendeeInfo,
+    portal: &PortalSender,
+    transport: &TransportConfig,
+    internal: &mpsc::UnboundedSender<Internal>,
+) {
+    let (answer_tx, answer_rx) = oneshot::channel();
+    peers.insert(
+        info.id,
+        Peer {
+            name: info.name.clone(),
+            control: None,
+            frames: Arc::new(PendingFrames::default()),
+            link: None,
+            answer: Some(answer_tx),
+        },
+    );
+    let id = info.id;
+    let portal = portal.clone();
+    let cfg = transport.clone();
+    let internal = internal.clone();
+    tokio::spawn(async move {
+        let result = async {
+            let (pending, offer) = PendingLink::offer(&cfg).await.map_err(|e| e.to_string())?;
+            portal
+                .send(ClientMessage::Signal {
+                    to: id,
+                    payload: SignalPayload::Offer { sdp: offer },
+                })
+                .map_err(|e| e.to_string())?;
+            let answer = tokio::time::timeout(LINK_OPEN_TIMEOUT, answer_rx)
+                .await
+                .map_err(|_| "no answer from the viewer".to_owned())?
+                .map_err(|_| "negotiation abandoned".to_owned())?;
+            pending
+                .accept_answer(answer)
+                .await
+                .map_err(|e| e.to_string())?;
+            pending
+                .open(LINK_OPEN_TIMEOUT)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        let _ = internal.send(match result {
+            Ok(link) => Internal::LinkUp(id, link),
+            Err(e) => Internal::LinkFailed(id, e),
+        });
+    });
+}
+
+/// A link opened: start its writer and forward its events into the loop.
+fn attach(
+    peers: &mut HashMap<AttendeeId, Peer>,
+    id: AttendeeId,
+    link: Link,
+    internal: &mpsc::UnboundedSender<Internal>,
+) {
+    let Some(peer) = peers.get_mut(&id) else {
+        // The attendee left during negotiation.
+        tokio::spawn(async move { link.sender.close().await });
+        return;
+    };
+    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    tokio::spawn(run_writer(
+        link.sender.clone(),
+        control_rx,
+        peer.frames.clone(),
+    ));
+    peer.control = Some(control_tx);
+    peer.link = Some(link.sender);
+    let internal = internal.clone();
+    let mut events = link.events;
+    tokio::spawn(async move {
+        while let Some(ev) = events.recv().await {
+            let closed = matches!(ev, LinkEvent::Closed(_));
+            if internal.send(Internal::Link(id, ev)).is_err() || closed {
+                break;
+            }
+        }
+    });
+}
+
+async fn drop_peer(
+    peers: &mut HashMap<AttendeeId, Peer>,
+    id: AttendeeId,
+    customer: &Customer,
+    what: &str,
+) {
+    if let Some(p) = peers.remove(&id) {
+        customer.say(&format!("{} {what}.", p.name));
+        if let Some(link) = p.link {
+            link.close().await;
+        }
+    }
+}
+
+async fn drain_events(
+    agent: &mut AgentSession,
+    peers: &mut HashMap<AttendeeId, Peer>,
+    capture: &std::sync::mpsc::Sender<CaptureCommand>,
+    inject: &std::sync::mpsc::Sender<InputEvent>,
+    customer: &Customer,
+) {
+    while let Some(ev) = agent.poll_event() {
+        match ev {
+            AgentEvent::Inject { event, .. } => {
+                let _ = inject.send(event);
+            }
+            AgentEvent::InputRefused { from, count } => {
+                // Counted, never the content: keystrokes do not belong in logs.
+                if count == 1 || count.is_power_of_two() {
+                    tracing::warn!(attendee = %from, refused = count, "dropped input from an attendee without control");
+                }
+            }
+            AgentEvent::NeedsKeyframe { attendee } => {
+                let _ = capture.send(CaptureCommand::Keyframe(attendee));
+            }
+            AgentEvent::AttendeeLost { attendee, reason }
+            | AgentEvent::AttendeeEnded { attendee, reason } => {
+                tracing::info!(attendee = %attendee, "attendee gone: {reason}");
+                drop_peer(peers, attendee, customer, "left the session").await;
+            }
+            other => tracing::debug!("unhandled agent event {other:?}"),
+        }
+    }
+}
+
+fn flush(agent: &mut AgentSession, peers: &HashMap<AttendeeId, Peer>) {
+    while let Some(t) = agent.poll_transmit() {
+        if let Some(tx) = peers.get(&t.to).and_then(|p| p.control.as_ref()) {
+            let _ = tx.send((t.channel, t.payload));
+        }
+    }
+}
+
+/// Injection runs on its own thread: X round trips must not stall the session loop.
+fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sender<InputEvent> {
+    let (tx, rx) = std::sync::mpsc::channel::<InputEvent>();
+    let spawned = std::thread::Builder::new()
+        .name("tandem-inject".into())
+        .spawn(move || {
+            for ev in rx {
+                if let Err(e) = injector.inject(&ev) {
+                    tracing::warn!("input injection failed: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the input thread: {e}");
+    }
+    tx
+}

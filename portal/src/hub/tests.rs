@@ -1,0 +1,203 @@
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use super::*;
+
+fn peer(conn: ConnId) -> (Peer, UnboundedReceiver<PortalMessage>) {
+    let (tx, rx) = unbounded_channel();
+    (Peer { conn, tx }, rx)
+}
+
+fn drain(rx: &mut UnboundedReceiver<PortalMessage>) -> Vec<PortalMessage> {
+    let mut out = Vec::new();
+    while let Ok(m) = rx.try_recv() {
+        out.push(m);
+    }
+    out
+}
+
+fn offer() -> SignalPayload {
+    SignalPayload::Offer { sdp: "v=0".into() }
+}
+
+#[test]
+fn waiting_host_is_joined_when_the_code_is_redeemed() {
+    let hub = Hub::new();
+    let (host, mut host_rx) = peer(1);
+    let (agent, mut agent_rx) = peer(2);
+    assert_eq!(
+        hub.join_or_wait(7, host, host_info("Bob"), false),
+        Ok(JoinOutcome::Waiting)
+    );
+    assert!(drain(&mut host_rx).is_empty());
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+        .expect("opens");
+    let agent_msgs = drain(&mut agent_rx);
+    assert!(matches!(
+        agent_msgs[0],
+        PortalMessage::Redeemed { session: 40, .. }
+    ));
+    assert_eq!(
+        agent_msgs[1],
+        PortalMessage::AttendeeJoined(host_info("Bob"))
+    );
+    assert_eq!(
+        drain(&mut host_rx),
+        [PortalMessage::Joined {
+            session: 40,
+            you: AttendeeId::HOST,
+            customer: "alice".into(),
+            rights: Rights::HOST_DEFAULT
+        }]
+    );
+}
+
+#[test]
+fn signals_are_relayed_with_the_senders_id() {
+    let hub = Hub::new();
+    let (host, mut host_rx) = peer(1);
+    let (agent, mut agent_rx) = peer(2);
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+        .expect("opens");
+    assert_eq!(
+        hub.join_or_wait(7, host, host_info("Bob"), true),
+        Ok(JoinOutcome::Joined { session: 40 })
+    );
+    drain(&mut host_rx);
+    drain(&mut agent_rx);
+    hub.signal(1, AttendeeId::CUSTOMER, offer())
+        .expect("relays");
+    assert_eq!(
+        drain(&mut agent_rx),
+        [PortalMessage::Signal {
+            from: AttendeeId::HOST,
+            payload: offer()
+        }]
+    );
+    hub.signal(2, AttendeeId::HOST, offer()).expect("relays");
+    assert_eq!(
+        drain(&mut host_rx),
+        [PortalMessage::Signal {
+            from: AttendeeId::CUSTOMER,
+            payload: offer()
+        }]
+    );
+    assert_eq!(
+        hub.signal(2, AttendeeId::from_wire(9), offer()),
+        Err(HubError::NoSuchAttendee(AttendeeId::from_wire(9)))
+    );
+    assert!(matches!(
+        hub.signal(1, AttendeeId::HOST, offer()),
+        Err(HubError::NotAllowed(_))
+    ));
+    assert_eq!(
+        hub.signal(3, AttendeeId::HOST, offer()),
+        Err(HubError::NotInSession)
+    );
+}
+
+#[test]
+fn agent_disconnect_ends_host_disconnect_leaves() {
+    let hub = Hub::new();
+    let (host, mut host_rx) = peer(1);
+    let (agent, mut agent_rx) = peer(2);
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+        .expect("opens");
+    hub.join_or_wait(7, host.clone(), host_info("Bob"), true)
+        .expect("joins");
+    drain(&mut agent_rx);
+    drain(&mut host_rx);
+    assert_eq!(hub.disconnect(1, "x"), Leave::Left { session: 40 });
+    assert_eq!(
+        drain(&mut agent_rx),
+        [PortalMessage::AttendeeLeft {
+            attendee: AttendeeId::HOST
+        }]
+    );
+    // The host may come back.
+    hub.join_or_wait(7, host, host_info("Bob"), true)
+        .expect("rejoins");
+    drain(&mut host_rx);
+    assert_eq!(
+        hub.disconnect(2, "the customer disconnected"),
+        Leave::Ended { session: 40 }
+    );
+    assert_eq!(
+        drain(&mut host_rx),
+        [PortalMessage::SessionEnded {
+            reason: "the customer disconnected".into()
+        }]
+    );
+    assert!(!hub.is_member(1));
+    // A late join after the end is told the session is gone, not left waiting.
+    let (late, _late_rx) = peer(5);
+    assert_eq!(
+        hub.join_or_wait(7, late, host_info("Bob"), true),
+        Err(HubError::SessionGone)
+    );
+}
+
+#[test]
+fn end_session_from_host_ends_for_the_agent() {
+    let hub = Hub::new();
+    let (host, mut host_rx) = peer(1);
+    let (agent, mut agent_rx) = peer(2);
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+        .expect("opens");
+    hub.join_or_wait(7, host, host_info("Bob"), true)
+        .expect("joins");
+    drain(&mut agent_rx);
+    drain(&mut host_rx);
+    assert_eq!(hub.end_session(1, "done"), Ok(Leave::Ended { session: 40 }));
+    assert_eq!(
+        drain(&mut agent_rx),
+        [PortalMessage::SessionEnded {
+            reason: "done".into()
+        }]
+    );
+    assert!(drain(&mut host_rx).is_empty());
+    assert_eq!(hub.end_session(1, "again"), Err(HubError::NotInSession));
+}
+
+#[test]
+fn one_host_per_session_and_cancelled_waits_are_told() {
+    let hub = Hub::new();
+    let (a, mut a_rx) = peer(1);
+    let (b, _b_rx) = peer(2);
+    hub.join_or_wait(7, a, host_info("Bob"), false)
+        .expect("waits");
+    assert_eq!(
+        hub.join_or_wait(7, b, host_info("Bob"), false),
+        Err(HubError::HostTaken)
+    );
+    let why = PortalMessage::Error {
+        kind: ErrorKind::CodeCancelled,
+        message: "x".into(),
+    };
+    hub.stop_waiting(7, why.clone());
+    assert_eq!(drain(&mut a_rx), [why]);
+    assert!(!hub.is_member(1));
+}
+
+#[test]
+fn consent_goes_to_the_host() {
+    let hub = Hub::new();
+    let (host, mut host_rx) = peer(1);
+    let (agent, _agent_rx) = peer(2);
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+        .expect("opens");
+    hub.join_or_wait(7, host, host_info("Bob"), true)
+        .expect("joins");
+    drain(&mut host_rx);
+    assert_eq!(hub.consent(2, AttendeeId::HOST, Rights::VIEW), Ok(40));
+    assert_eq!(
+        drain(&mut host_rx),
+        [PortalMessage::Consent {
+            attendee: AttendeeId::HOST,
+            allowed: Rights::VIEW
+        }]
+    );
+    assert!(matches!(
+        hub.consent(1, AttendeeId::HOST, Rights::VIEW),
+        Err(HubError::NotAllowed(_))
+    ));
+}

@@ -1,0 +1,290 @@
+//! Persistent records: representatives, codes, sessions and consent.
+//!
+//! [`Backend`] is the storage contract, written as plain blocking calls with `now` passed in;
+//! [`SqliteBackend`] is the one implementation today (PostgreSQL can implement the same
+//! trait for several portal nodes). [`Storage`] is the async handle the server uses: it runs
+//! each call on tokio's blocking pool with the backend behind a mutex.
+//!
+//! ```text
+//!  ws.rs / web.rs ──► Storage::call(|b| b.redeem_code(..)) ──► spawn_blocking ──► SQLite (WAL)
+//! ```
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tandem_protocol::{AttendeeId, Rights, SessionCode};
+
+use crate::auth;
+use crate::codes::{CodeRefusal, StoredState};
+
+mod sqlite;
+
+pub use sqlite::SqliteBackend;
+
+/// Seconds since the Unix epoch, as stored in every time column.
+pub type UnixTime = i64;
+
+/// The current time as [`UnixTime`].
+pub fn unix_now() -> UnixTime {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// `add_representative` with a user name that is taken.
+    #[error("a representative named '{0}' exists already")]
+    UserExists(String),
+    /// A stored value does not parse (a hand-edited or newer database).
+    #[error("the database holds an invalid value: {0}")]
+    Corrupt(String),
+    /// The database was written by a newer portal.
+    #[error("the database has schema version {0}, newer than this portal understands")]
+    SchemaTooNew(i64),
+    /// The blocking task running the call panicked or was cancelled.
+    #[error("the database task failed: {0}")]
+    Task(String),
+}
+
+/// A representative account (without its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Representative {
+    /// Row id.
+    pub id: i64,
+    /// Login name.
+    pub user: String,
+    /// Name shown to customers.
+    pub name: String,
+    /// May manage other accounts.
+    pub is_admin: bool,
+}
+
+/// One issued code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRecord {
+    /// Row id (codes repeat over time; the row id does not).
+    pub id: i64,
+    /// The 9 digits.
+    pub code: SessionCode,
+    /// Who issued it.
+    pub rep_id: i64,
+    /// The issuing representative's display name.
+    pub rep_name: String,
+    /// The customer's name as the representative typed it.
+    pub customer: String,
+    /// The customer portal.
+    pub portal: String,
+    /// Issue time.
+    pub created_at: UnixTime,
+    /// First second at which it no longer works.
+    pub expires_at: UnixTime,
+    /// Stored state (expiry follows from `expires_at`).
+    pub state: StoredState,
+    /// When it was redeemed.
+    pub redeemed_at: Option<UnixTime>,
+}
+
+/// A session's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Session number (the `session` in signalling messages).
+    pub id: u64,
+    /// The redeemed code's row id.
+    pub code_id: i64,
+    /// The host representative.
+    pub rep_id: i64,
+    /// Who is at the customer's machine, as the agent reported it.
+    pub customer: String,
+    /// The customer portal.
+    pub portal: String,
+    /// When the code was redeemed.
+    pub started_at: UnixTime,
+    /// When it ended (`None` while running).
+    pub ended_at: Option<UnixTime>,
+    /// Why it ended.
+    pub end_reason: Option<String>,
+}
+
+/// A code to issue with [`Backend::issue_code`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewCode<'a> {
+    /// The issuing representative.
+    pub rep_id: i64,
+    /// Freshly drawn digits.
+    pub code: SessionCode,
+    /// The customer's name.
+    pub customer: &'a str,
+    /// The customer portal.
+    pub portal: &'a str,
+    /// First second at which the code no longer works.
+    pub expires_at: UnixTime,
+    /// The representative's limit of active codes.
+    pub max_active: usize,
+}
+
+/// What [`Backend::issue_code`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Stored and active.
+    Issued(CodeRecord),
+    /// Another active code has the same digits; draw again.
+    Collision,
+    /// The representative already has the maximum number of active codes.
+    TooMany,
+}
+
+/// A successful redemption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    /// The new session's number.
+    pub session_id: u64,
+    /// The code, now in state `Redeemed`.
+    pub code: CodeRecord,
+}
+
+/// The storage contract. Every call is blocking and takes the current time as a parameter.
+pub trait Backend: Send {
+    /// Number of representative accounts.
+    fn representative_count(&mut self) -> Result<u64, StorageError>;
+    /// Adds an account; `UserExists` if the name is taken.
+    fn add_representative(
+        &mut self,
+        user: &str,
+        name: &str,
+        password_hash: &str,
+        is_admin: bool,
+        now: UnixTime,
+    ) -> Result<Representative, StorageError>;
+    /// The account and its password hash.
+    fn representative(
+        &mut self,
+        user: &str,
+    ) -> Result<Option<(Representative, String)>, StorageError>;
+    /// Stores a code unless its representative has `max_active` active codes or the digits
+    /// belong to another active code. Both checks and the insert are atomic.
+    fn issue_code(
+        &mut self,
+        new: &NewCode<'_>,
+        now: UnixTime,
+    ) -> Result<IssueOutcome, StorageError>;
+    /// The representative's active codes, newest first.
+    fn active_codes(&mut self, rep_id: i64, now: UnixTime)
+    -> Result<Vec<CodeRecord>, StorageError>;
+    /// The record the digits refer to: the active one if any, else the most recent.
+    fn find_code(
+        &mut self,
+        code: SessionCode,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StorageError>;
+    /// Cancels the representative's active code.
+    fn cancel_code(
+        &mut self,
+        rep_id: i64,
+        code: SessionCode,
+        now: UnixTime,
+    ) -> Result<Result<CodeRecord, CodeRefusal>, StorageError>;
+    /// Redeems an active code exactly once and opens its session record, atomically.
+    fn redeem_code(
+        &mut self,
+        code: SessionCode,
+        customer: &str,
+        now: UnixTime,
+    ) -> Result<Result<Redemption, CodeRefusal>, StorageError>;
+    /// The session opened by redeeming code row `code_id`.
+    fn session_for_code(&mut self, code_id: i64) -> Result<Option<SessionRecord>, StorageError>;
+    /// A session by number.
+    fn session(&mut self, id: u64) -> Result<Option<SessionRecord>, StorageError>;
+    /// Marks a running session ended; false if it had ended already.
+    fn end_session(&mut self, id: u64, reason: &str, now: UnixTime) -> Result<bool, StorageError>;
+    /// Ends every session still marked running (after a restart nobody is connected).
+    fn end_open_sessions(&mut self, reason: &str, now: UnixTime) -> Result<usize, StorageError>;
+    /// Records what the customer allowed an attendee.
+    fn record_consent(
+        &mut self,
+        session: u64,
+        attendee: AttendeeId,
+        allowed: Rights,
+        now: UnixTime,
+    ) -> Result<(), StorageError>;
+}
+
+/// Shared async handle to a [`Backend`].
+#[derive(Clone)]
+pub struct Storage {
+    backend: Arc<Mutex<Box<dyn Backend>>>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Storage")
+    }
+}
+
+fn lock(backend: &Mutex<Box<dyn Backend>>) -> MutexGuard<'_, Box<dyn Backend>> {
+    // A panic while holding the lock leaves no half-done work behind: every multi-statement
+    // change is a transaction that rolls back when dropped. So the backend stays usable.
+    backend
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Storage {
+    /// Wraps a backend.
+    pub fn new(backend: impl Backend + 'static) -> Self {
+        Storage {
+            backend: Arc::new(Mutex::new(Box::new(backend))),
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite database at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Self, StorageError> {
+        let path = path.to_owned();
+        let backend = tokio::task::spawn_blocking(move || SqliteBackend::open(&path))
+            .await
+            .map_err(|e| StorageError::Task(e.to_string()))??;
+        Ok(Storage::new(backend))
+    }
+
+    /// Runs `f` with the backend on the blocking pool.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StorageError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Backend) -> Result<R, StorageError> + Send + 'static,
+    {
+        let backend = Arc::clone(&self.backend);
+        tokio::task::spawn_blocking(move || f(lock(&backend).as_mut()))
+            .await
+            .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// Checks a login. `Ok(None)` for an unknown user and for a wrong password alike, after
+    /// the same Argon2 work, so neither the answer nor its timing tells which was wrong.
+    pub async fn login(
+        &self,
+        user: String,
+        password: String,
+    ) -> Result<Option<Representative>, StorageError> {
+        let backend = Arc::clone(&self.backend);
+        tokio::task::spawn_blocking(move || {
+            // The lock is released before the (slow) hash check.
+            let found = lock(&backend).representative(&user)?;
+            Ok(match found {
+                Some((rep, hash)) if auth::verify_password(&password, &hash) => Some(rep),
+                Some(_) => None,
+                None => {
+                    auth::verify_against_nothing(&password);
+                    None
+                }
+            })
+        })
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+}

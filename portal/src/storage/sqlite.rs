@@ -1,0 +1,469 @@
+//! The SQLite [`Backend`]: one connection in WAL mode, schema versioned by `user_version`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use tandem_protocol::{AttendeeId, Rights, SessionCode};
+
+use super::{
+    Backend, CodeRecord, IssueOutcome, NewCode, Redemption, Representative, SessionRecord,
+    StorageError, UnixTime,
+};
+use crate::codes::{self, CodeRefusal, StoredState};
+
+/// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
+const SCHEMA_VERSION: i64 = 1;
+
+/// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE representatives (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT    NOT NULL UNIQUE,
+        display_name  TEXT    NOT NULL,
+        password_hash TEXT    NOT NULL,   -- Argon2id PHC string
+        is_admin      INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE TABLE codes (
+        id                INTEGER PRIMARY KEY,
+        code              TEXT    NOT NULL,   -- 9 digits; digits repeat over time
+        representative_id INTEGER NOT NULL REFERENCES representatives(id),
+        customer          TEXT    NOT NULL,
+        portal            TEXT    NOT NULL,
+        created_at        INTEGER NOT NULL,
+        expires_at        INTEGER NOT NULL,
+        state             TEXT    NOT NULL CHECK (state IN ('active', 'redeemed', 'cancelled')),
+        redeemed_at       INTEGER,
+        cancelled_at      INTEGER
+    );
+    CREATE INDEX codes_by_digits ON codes (code, state);
+    CREATE INDEX codes_by_representative ON codes (representative_id, state);
+    CREATE TABLE sessions (
+        id                INTEGER PRIMARY KEY,
+        code_id           INTEGER NOT NULL UNIQUE REFERENCES codes(id),
+        representative_id INTEGER NOT NULL REFERENCES representatives(id),
+        customer          TEXT    NOT NULL,   -- as the agent reported it
+        portal            TEXT    NOT NULL,
+        started_at        INTEGER NOT NULL,
+        ended_at          INTEGER,
+        end_reason        TEXT
+    );
+    CREATE TABLE consents (
+        id         INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        attendee   INTEGER NOT NULL,
+        rights     INTEGER NOT NULL,          -- Rights bits the customer allowed
+        at         INTEGER NOT NULL
+    );
+"];
+
+const CODE_COLUMNS: &str = "c.id, c.code, c.representative_id, r.display_name, c.customer, \
+     c.portal, c.created_at, c.expires_at, c.state, c.redeemed_at";
+
+const SESSION_COLUMNS: &str =
+    "id, code_id, representative_id, customer, portal, started_at, ended_at, end_reason";
+
+/// SQLite storage in one file.
+#[derive(Debug)]
+pub struct SqliteBackend {
+    conn: Connection,
+}
+
+impl SqliteBackend {
+    /// Opens or creates the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A private in-memory database (unit tests).
+    pub fn open_in_memory() -> Result<Self, StorageError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StorageError> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Readers (another portal process, an admin's sqlite3 shell) do not block writers.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StorageError::SchemaTooNew(version));
+        }
+        let start = usize::try_from(version).unwrap_or(0);
+        for (step, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", step + 1)?;
+            tx.commit()?;
+        }
+        Ok(SqliteBackend { conn })
+    }
+}
+
+fn corrupt(what: impl Into<String>) -> StorageError {
+    StorageError::Corrupt(what.into())
+}
+
+/// Raw code row; parsed into [`CodeRecord`] outside the rusqlite closure.
+type CodeRow = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+);
+
+fn code_row(r: &Row<'_>) -> rusqlite::Result<CodeRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn parse_code(row: CodeRow) -> Result<CodeRecord, StorageError> {
+    let (id, code, rep_id, rep_name, customer, portal, created_at, expires_at, state, redeemed) =
+        row;
+    Ok(CodeRecord {
+        id,
+        code: code
+            .parse()
+            .map_err(|_| corrupt(format!("code row {id} has a malformed code")))?,
+        rep_id,
+        rep_name,
+        customer,
+        portal,
+        created_at,
+        expires_at,
+        state: StoredState::parse(&state)
+            .ok_or_else(|| corrupt(format!("code row {id} has state '{state}'")))?,
+        redeemed_at: redeemed,
+    })
+}
+
+type SessionRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn parse_session(row: SessionRow) -> Result<SessionRecord, StorageError> {
+    let (id, code_id, rep_id, customer, portal, started_at, ended_at, end_reason) = row;
+    Ok(SessionRecord {
+        id: u64::try_from(id).map_err(|_| corrupt(format!("session id {id}")))?,
+        code_id,
+        rep_id,
+        customer,
+        portal,
+        started_at,
+        ended_at,
+        end_reason,
+    })
+}
+
+fn session_key(id: u64) -> Result<i64, StorageError> {
+    i64::try_from(id).map_err(|_| corrupt(format!("session id {id} out of range")))
+}
+
+/// The best record for `code` on `conn`: the active one, else the newest.
+fn find_code_on(
+    conn: &Connection,
+    code: SessionCode,
+    now: UnixTime,
+) -> Result<Option<CodeRecord>, StorageError> {
+    let sql = format!(
+        "SELECT {CODE_COLUMNS} FROM codes c JOIN representatives r ON r.id = c.representative_id
+         WHERE c.code = ?1
+         ORDER BY (c.state = 'active' AND c.expires_at > ?2) DESC, c.id DESC LIMIT 1"
+    );
+    let row = conn
+        .query_row(&sql, params![code.digits(), now], code_row)
+        .optional()?;
+    row.map(parse_code).transpose()
+}
+
+impl Backend for SqliteBackend {
+    fn representative_count(&mut self) -> Result<u64, StorageError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM representatives", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn add_representative(
+        &mut self,
+        user: &str,
+        name: &str,
+        password_hash: &str,
+        is_admin: bool,
+        now: UnixTime,
+    ) -> Result<Representative, StorageError> {
+        let inserted = self.conn.execute(
+            "INSERT INTO representatives (username, display_name, password_hash, is_admin, \
+             created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (username) DO NOTHING",
+            params![user, name, password_hash, is_admin, now],
+        )?;
+        if inserted == 0 {
+            return Err(StorageError::UserExists(user.to_owned()));
+        }
+        let id = self.conn.last_insert_rowid();
+        Ok(Representative {
+            id,
+            user: user.to_owned(),
+            name: name.to_owned(),
+            is_admin,
+        })
+    }
+
+    fn representative(
+        &mut self,
+        user: &str,
+    ) -> Result<Option<(Representative, String)>, StorageError> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT id, username, display_name, is_admin, password_hash FROM representatives \
+                 WHERE username = ?1",
+                params![user],
+                |r| {
+                    let rep = Representative {
+                        id: r.get(0)?,
+                        user: r.get(1)?,
+                        name: r.get(2)?,
+                        is_admin: r.get(3)?,
+                    };
+                    Ok((rep, r.get(4)?))
+                },
+            )
+            .optional()?;
+        Ok(found)
+    }
+
+    fn issue_code(
+        &mut self,
+        new: &NewCode<'_>,
+        now: UnixTime,
+    ) -> Result<IssueOutcome, StorageError> {
+        let NewCode {
+            rep_id,
+            code,
+            customer,
+            portal,
+            expires_at,
+            max_active,
+        } = *new;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let active: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM codes WHERE representative_id = ?1 AND state = 'active' \
+             AND expires_at > ?2",
+            params![rep_id, now],
+            |r| r.get(0),
+        )?;
+        if usize::try_from(active).unwrap_or(usize::MAX) >= max_active {
+            return Ok(IssueOutcome::TooMany);
+        }
+        let taken: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM codes WHERE code = ?1 AND state = 'active' AND expires_at > ?2",
+            params![code.digits(), now],
+            |r| r.get(0),
+        )?;
+        if taken > 0 {
+            return Ok(IssueOutcome::Collision);
+        }
+        tx.execute(
+            "INSERT INTO codes (code, representative_id, customer, portal, created_at, \
+             expires_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active')",
+            params![code.digits(), rep_id, customer, portal, now, expires_at],
+        )?;
+        let id = tx.last_insert_rowid();
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN representatives r \
+             ON r.id = c.representative_id WHERE c.id = ?1"
+        );
+        let record = parse_code(tx.query_row(&sql, params![id], code_row)?)?;
+        tx.commit()?;
+        Ok(IssueOutcome::Issued(record))
+    }
+
+    fn active_codes(
+        &mut self,
+        rep_id: i64,
+        now: UnixTime,
+    ) -> Result<Vec<CodeRecord>, StorageError> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN representatives r \
+             ON r.id = c.representative_id
+             WHERE c.representative_id = ?1 AND c.state = 'active' AND c.expires_at > ?2
+             ORDER BY c.created_at DESC, c.id DESC"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![rep_id, now], code_row)?;
+        rows.map(|row| parse_code(row?)).collect()
+    }
+
+    fn find_code(
+        &mut self,
+        code: SessionCode,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StorageError> {
+        find_code_on(&self.conn, code, now)
+    }
+
+    fn cancel_code(
+        &mut self,
+        rep_id: i64,
+        code: SessionCode,
+        now: UnixTime,
+    ) -> Result<Result<CodeRecord, CodeRefusal>, StorageError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(mut record) = find_code_on(&tx, code, now)?.filter(|c| c.rep_id == rep_id) else {
+            return Ok(Err(CodeRefusal::Unknown));
+        };
+        if let Some(refusal) =
+            CodeRefusal::for_status(codes::status(record.state, record.expires_at, now))
+        {
+            return Ok(Err(refusal));
+        }
+        tx.execute(
+            "UPDATE codes SET state = 'cancelled', cancelled_at = ?2 WHERE id = ?1",
+            params![record.id, now],
+        )?;
+        tx.commit()?;
+        record.state = StoredState::Cancelled;
+        Ok(Ok(record))
+    }
+
+    fn redeem_code(
+        &mut self,
+        code: SessionCode,
+        customer: &str,
+        now: UnixTime,
+    ) -> Result<Result<Redemption, CodeRefusal>, StorageError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(mut record) = find_code_on(&tx, code, now)? else {
+            return Ok(Err(CodeRefusal::Unknown));
+        };
+        if let Some(refusal) =
+            CodeRefusal::for_status(codes::status(record.state, record.expires_at, now))
+        {
+            return Ok(Err(refusal));
+        }
+        // The state condition makes "exactly once" hold even against another process.
+        let changed = tx.execute(
+            "UPDATE codes SET state = 'redeemed', redeemed_at = ?2 \
+             WHERE id = ?1 AND state = 'active'",
+            params![record.id, now],
+        )?;
+        if changed != 1 {
+            return Ok(Err(CodeRefusal::Redeemed));
+        }
+        tx.execute(
+            "INSERT INTO sessions (code_id, representative_id, customer, portal, started_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![record.id, record.rep_id, customer, record.portal, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        record.state = StoredState::Redeemed;
+        record.redeemed_at = Some(now);
+        let session_id = u64::try_from(id).map_err(|_| corrupt(format!("session id {id}")))?;
+        Ok(Ok(Redemption {
+            session_id,
+            code: record,
+        }))
+    }
+
+    fn session_for_code(&mut self, code_id: i64) -> Result<Option<SessionRecord>, StorageError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE code_id = ?1");
+        let row = self
+            .conn
+            .query_row(&sql, params![code_id], session_row)
+            .optional()?;
+        row.map(parse_session).transpose()
+    }
+
+    fn session(&mut self, id: u64) -> Result<Option<SessionRecord>, StorageError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
+        let row = self
+            .conn
+            .query_row(&sql, params![session_key(id)?], session_row)
+            .optional()?;
+        row.map(parse_session).transpose()
+    }
+
+    fn end_session(&mut self, id: u64, reason: &str, now: UnixTime) -> Result<bool, StorageError> {
+        let changed = self.conn.execute(
+            "UPDATE sessions SET ended_at = ?2, end_reason = ?3 \
+             WHERE id = ?1 AND ended_at IS NULL",
+            params![session_key(id)?, now, reason],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn end_open_sessions(&mut self, reason: &str, now: UnixTime) -> Result<usize, StorageError> {
+        Ok(self.conn.execute(
+            "UPDATE sessions SET ended_at = ?1, end_reason = ?2 WHERE ended_at IS NULL",
+            params![now, reason],
+        )?)
+    }
+
+    fn record_consent(
+        &mut self,
+        session: u64,
+        attendee: AttendeeId,
+        allowed: Rights,
+        now: UnixTime,
+    ) -> Result<(), StorageError> {
+        self.conn.execute(
+            "INSERT INTO consents (session_id, attendee, rights, at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                session_key(session)?,
+                attendee.to_wire(),
+                allowed.to_wire(),
+                now
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

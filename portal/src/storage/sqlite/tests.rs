@@ -1,0 +1,215 @@
+use super::*;
+
+const T0: UnixTime = 1_700_000_000;
+
+fn code(s: &str) -> SessionCode {
+    s.parse().expect("test codes are valid")
+}
+
+fn db_with_rep() -> (SqliteBackend, i64) {
+    let mut db = SqliteBackend::open_in_memory().expect("opens");
+    let rep = db
+        .add_representative("bob", "Bob", "$hash", false, T0)
+        .expect("adds");
+    (db, rep.id)
+}
+
+fn issue(db: &mut SqliteBackend, rep: i64, c: &str, now: UnixTime) -> IssueOutcome {
+    let new = NewCode {
+        rep_id: rep,
+        code: code(c),
+        customer: "Alice",
+        portal: "default",
+        expires_at: now + 600,
+        max_active: 8,
+    };
+    db.issue_code(&new, now).expect("db works")
+}
+
+#[test]
+fn user_names_are_unique() {
+    let (mut db, _) = db_with_rep();
+    assert!(matches!(
+        db.add_representative("bob", "Other Bob", "$h", false, T0),
+        Err(StorageError::UserExists(_))
+    ));
+    assert_eq!(db.representative_count().expect("counts"), 1);
+    let (rep, hash) = db.representative("bob").expect("db works").expect("exists");
+    assert_eq!((rep.name.as_str(), hash.as_str()), ("Bob", "$hash"));
+    assert!(db.representative("nobody").expect("db works").is_none());
+}
+
+#[test]
+fn active_code_limit_counts_only_active_codes() {
+    let (mut db, rep) = db_with_rep();
+    for i in 0..8 {
+        assert!(matches!(
+            issue(&mut db, rep, &format!("10000000{i}"), T0),
+            IssueOutcome::Issued(_)
+        ));
+    }
+    assert_eq!(issue(&mut db, rep, "200000000", T0), IssueOutcome::TooMany);
+    // Cancelling, redeeming or expiry frees a slot.
+    assert!(
+        db.cancel_code(rep, code("100000000"), T0)
+            .expect("db works")
+            .is_ok()
+    );
+    assert!(matches!(
+        issue(&mut db, rep, "200000000", T0),
+        IssueOutcome::Issued(_)
+    ));
+    assert!(
+        db.redeem_code(code("100000001"), "alice@pc", T0)
+            .expect("db works")
+            .is_ok()
+    );
+    assert!(matches!(
+        issue(&mut db, rep, "200000001", T0),
+        IssueOutcome::Issued(_)
+    ));
+    assert_eq!(issue(&mut db, rep, "200000002", T0), IssueOutcome::TooMany);
+    assert!(matches!(
+        issue(&mut db, rep, "200000002", T0 + 600),
+        IssueOutcome::Issued(_)
+    ));
+}
+
+#[test]
+fn active_digits_are_not_issued_twice() {
+    let (mut db, rep) = db_with_rep();
+    assert!(matches!(
+        issue(&mut db, rep, "123456789", T0),
+        IssueOutcome::Issued(_)
+    ));
+    assert_eq!(
+        issue(&mut db, rep, "123456789", T0 + 1),
+        IssueOutcome::Collision
+    );
+    // Once the first has expired the digits may come round again; the new one wins lookups.
+    let IssueOutcome::Issued(again) = issue(&mut db, rep, "123456789", T0 + 600) else {
+        panic!("expired digits should be reusable");
+    };
+    let found = db
+        .find_code(code("123456789"), T0 + 601)
+        .expect("db works")
+        .expect("found");
+    assert_eq!(found.id, again.id);
+}
+
+#[test]
+fn codes_are_redeemed_exactly_once() {
+    let (mut db, rep) = db_with_rep();
+    let IssueOutcome::Issued(c) = issue(&mut db, rep, "000000042", T0) else {
+        panic!("issued")
+    };
+    let r = db
+        .redeem_code(c.code, "alice@pc", T0 + 5)
+        .expect("db works")
+        .expect("redeems");
+    assert_eq!(r.code.state, StoredState::Redeemed);
+    assert_eq!(r.code.rep_name, "Bob");
+    assert_eq!(
+        db.redeem_code(c.code, "mallory", T0 + 6).expect("db works"),
+        Err(CodeRefusal::Redeemed)
+    );
+    let s = db
+        .session(r.session_id)
+        .expect("db works")
+        .expect("session row");
+    assert_eq!(
+        (s.customer.as_str(), s.code_id, s.ended_at),
+        ("alice@pc", c.id, None)
+    );
+    assert_eq!(db.session_for_code(c.id).expect("db works"), Some(s));
+    assert!(db.active_codes(rep, T0 + 6).expect("db works").is_empty());
+}
+
+#[test]
+fn refusals_for_unknown_expired_and_cancelled() {
+    let (mut db, rep) = db_with_rep();
+    assert_eq!(
+        db.redeem_code(code("999999999"), "a", T0).expect("ok"),
+        Err(CodeRefusal::Unknown)
+    );
+    issue(&mut db, rep, "111111111", T0);
+    assert_eq!(
+        db.redeem_code(code("111111111"), "a", T0 + 600)
+            .expect("ok"),
+        Err(CodeRefusal::Expired)
+    );
+    issue(&mut db, rep, "222222222", T0);
+    assert!(
+        db.cancel_code(rep, code("222222222"), T0)
+            .expect("ok")
+            .is_ok()
+    );
+    assert_eq!(
+        db.cancel_code(rep, code("222222222"), T0).expect("ok"),
+        Err(CodeRefusal::Cancelled)
+    );
+    assert_eq!(
+        db.redeem_code(code("222222222"), "a", T0).expect("ok"),
+        Err(CodeRefusal::Cancelled)
+    );
+}
+
+#[test]
+fn only_the_owner_cancels() {
+    let (mut db, rep) = db_with_rep();
+    let eve = db
+        .add_representative("eve", "Eve", "$h", false, T0)
+        .expect("adds")
+        .id;
+    issue(&mut db, rep, "333333333", T0);
+    assert_eq!(
+        db.cancel_code(eve, code("333333333"), T0).expect("ok"),
+        Err(CodeRefusal::Unknown)
+    );
+    assert!(
+        db.cancel_code(rep, code("333333333"), T0)
+            .expect("ok")
+            .is_ok()
+    );
+}
+
+#[test]
+fn listing_is_newest_first_and_sessions_end_once() {
+    let (mut db, rep) = db_with_rep();
+    issue(&mut db, rep, "444444441", T0);
+    issue(&mut db, rep, "444444442", T0 + 1);
+    let list = db.active_codes(rep, T0 + 2).expect("ok");
+    let digits: Vec<String> = list.iter().map(|c| c.code.digits()).collect();
+    assert_eq!(digits, ["444444442", "444444441"]);
+
+    let r = db
+        .redeem_code(code("444444441"), "alice", T0 + 3)
+        .expect("ok")
+        .expect("redeems");
+    db.record_consent(r.session_id, AttendeeId::HOST, Rights::VIEW, T0 + 4)
+        .expect("records");
+    assert!(db.end_session(r.session_id, "done", T0 + 5).expect("ok"));
+    assert!(!db.end_session(r.session_id, "again", T0 + 6).expect("ok"));
+    let s = db.session(r.session_id).expect("ok").expect("row");
+    assert_eq!(
+        (s.ended_at, s.end_reason.as_deref()),
+        (Some(T0 + 5), Some("done"))
+    );
+}
+
+#[test]
+fn open_sessions_are_closed_after_restart() {
+    let (mut db, rep) = db_with_rep();
+    issue(&mut db, rep, "555555555", T0);
+    let r = db
+        .redeem_code(code("555555555"), "alice", T0)
+        .expect("ok")
+        .expect("redeems");
+    assert_eq!(
+        db.end_open_sessions("the portal restarted", T0 + 9)
+            .expect("ok"),
+        1
+    );
+    let s = db.session(r.session_id).expect("ok").expect("row");
+    assert_eq!(s.end_reason.as_deref(), Some("the portal restarted"));
+}

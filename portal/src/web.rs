@@ -1,0 +1,214 @@
+//! The customer-facing pages: plain HTML, no scripts. Every piece of text a person typed
+//! (customer and representative names) goes through [`escape`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tandem_protocol::SessionCode;
+
+use crate::codes::{self, CodeRefusal, CodeStatus};
+use crate::ratelimit::minutes_text;
+use crate::storage::unix_now;
+use crate::{App, Limit};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "123 456 789": how a code is easiest to read aloud.
+fn grouped(code: SessionCode) -> String {
+    // `digits()` is always exactly nine ASCII digits, so these slices are in bounds.
+    let d = code.digits();
+    format!("{} {} {}", &d[0..3], &d[3..6], &d[6..9])
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;\
+padding:0 1rem;line-height:1.5;color:#222}h1{font-size:1.6rem}pre{background:#f3f3f3;\
+padding:.8rem;overflow-x:auto}.code{font-size:1.4rem;letter-spacing:.1rem}\
+input{font-size:1.4rem;width:10em}button{font-size:1.2rem}.error{color:#a00}";
+
+/// A whole page. `title` is plain text; `body` is HTML the caller escaped.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · Tandem remote support</title><style>{STYLE}</style></head>\
+         <body>\n{body}\n</body></html>\n",
+        escape(title)
+    )
+}
+
+const CODE_FORM: &str = "<form action=\"/join\" method=\"get\">\
+<label for=\"code\">Support code</label><br>\
+<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"off\" \
+placeholder=\"123 456 789\" required> <button type=\"submit\">Continue</button></form>";
+
+/// `GET /`: the customer portal with the code form.
+pub(crate) async fn index() -> Html<String> {
+    Html(page(
+        "Start a support session",
+        &format!(
+            "<h1>Start a remote support session</h1>\n\
+             <p>Enter the 9-digit code your support representative gave you.</p>\n{CODE_FORM}"
+        ),
+    ))
+}
+
+/// `GET /healthz`.
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct JoinQuery {
+    code: Option<String>,
+}
+
+fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1>\n<p class=\"error\">{}</p>\n<p>Try another code:</p>\n{CODE_FORM}",
+        escape(title),
+        escape(message)
+    );
+    (status, Html(page(title, &body))).into_response()
+}
+
+/// `GET /join?code=...`: the form's target; sends the browser to `/join/<digits>`.
+pub(crate) async fn join_form(Query(query): Query<JoinQuery>) -> Response {
+    match query.code.as_deref().map(str::parse::<SessionCode>) {
+        Some(Ok(code)) => Redirect::to(&format!("/join/{}", code.digits())).into_response(),
+        _ => error_page(
+            StatusCode::BAD_REQUEST,
+            "That is not a support code",
+            "A support code has exactly 9 digits.",
+        ),
+    }
+}
+
+/// `GET /join/<code>`: who invited the customer and how to start the agent.
+pub(crate) async fn join_page(
+    State(app): State<Arc<App>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(raw): Path<String>,
+) -> Response {
+    let unknown = CodeRefusal::Unknown.to_string();
+    let Ok(code) = raw.parse::<SessionCode>() else {
+        return error_page(StatusCode::NOT_FOUND, "Code not valid", &unknown);
+    };
+    if let Err(wait) = app.charge(Limit::Codes, addr.ip()) {
+        tracing::warn!(peer = %addr.ip(), "join page refused: too many wrong codes");
+        let message = format!(
+            "Too many wrong codes from your address; try again in {}.",
+            minutes_text(wait)
+        );
+        return error_page(StatusCode::TOO_MANY_REQUESTS, "Please wait", &message);
+    }
+    let now = unix_now();
+    let found = match app.storage.call(move |b| b.find_code(code, now)).await {
+        Ok(found) => found,
+        Err(e) => {
+            app.forgive(Limit::Codes, addr.ip());
+            tracing::error!(error = %e, "storage failure");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The portal could not look up this code. Please try again in a moment.",
+            );
+        }
+    };
+    let Some(record) = found else {
+        tracing::info!(code = %code.redacted(), "join page: unknown code");
+        return error_page(StatusCode::NOT_FOUND, "Code not valid", &unknown);
+    };
+    let left = match codes::status(record.state, record.expires_at, now) {
+        CodeStatus::Active { expires_in_secs } => expires_in_secs,
+        status => {
+            let why = CodeRefusal::for_status(status).unwrap_or(CodeRefusal::Unknown);
+            tracing::info!(code = %code.redacted(), refusal = ?why, "join page: code refused");
+            return error_page(StatusCode::GONE, "Code no longer valid", &why.to_string());
+        }
+    };
+    app.forgive(Limit::Codes, addr.ip());
+    let url = codes::join_url(&app.base_url, code);
+    let body = format!(
+        "<h1>Remote support with {rep}</h1>\n\
+         <p>Hello {customer}, <strong>{rep}</strong> invited you to a remote support \
+         session.</p>\n\
+         <h2>Start the session</h2>\n\
+         <p>Run this command on your computer:</p>\n\
+         <pre><code>tandem-agent --join {url}</code></pre>\n\
+         <p>If you are asked for a support code, enter \
+         <strong class=\"code\">{grouped}</strong> ({digits}).</p>\n\
+         <p>The code works once and expires in {left}. Nobody sees or controls your screen \
+         until you allow it.</p>",
+        rep = escape(&record.rep_name),
+        customer = escape(&record.customer),
+        url = escape(&url),
+        grouped = grouped(code),
+        digits = code.digits(),
+        left = codes::duration_text(Duration::from_secs(left)),
+    );
+    Html(page("Your support session", &body)).into_response()
+}
+
+/// Headers for every response: no scripts, no framing, no caching, no referrer (the URL
+/// holds the code).
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+             frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(escape("Zoë"), "Zoë");
+    }
+
+    #[test]
+    fn codes_are_grouped_for_reading() {
+        let code: SessionCode = "012345678".parse().expect("valid");
+        assert_eq!(grouped(code), "012 345 678");
+    }
+}

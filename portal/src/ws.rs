@@ -1,0 +1,353 @@
+//! `GET /ws`: one signalling connection (an agent or a representative's viewer/console).
+//!
+//! Each connection runs one task: it reads JSON [`ClientMessage`]s, answers through its own
+//! outbox (the same queue the [`crate::hub`] uses, so replies and relayed events keep their
+//! order), pings the peer, and cleans up on close: an agent's session ends, a host leaves.
+//! Passwords, full codes and SDP are never logged.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use tandem_protocol::SessionCode;
+use tandem_protocol::signal::{
+    ClientMessage, ErrorKind, PortalMessage, SIGNAL_VERSION, SignalPayload,
+};
+use tandem_protocol::{AttendeeId, Rights};
+use tokio::sync::{mpsc, watch};
+use tracing::Instrument;
+
+use crate::codes;
+use crate::hub::{self, ConnId, HubError, Leave, Outbox, Peer};
+use crate::ratelimit::minutes_text;
+use crate::storage::{Representative, StorageError, unix_now};
+use crate::{App, Limit};
+
+mod rep;
+
+/// Largest accepted message: an SDP with candidates is a few KiB.
+const MAX_MESSAGE: usize = 256 * 1024;
+/// How often the portal pings an idle peer.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A peer silent for this long (no message, no pong) is considered gone.
+const SILENCE_LIMIT: Duration = Duration::from_secs(65);
+/// Longest user name or password looked at; longer ones are simply wrong.
+const MAX_CREDENTIAL_BYTES: usize = 1024;
+/// Longest end-of-session reason stored.
+const MAX_REASON_CHARS: usize = 200;
+
+const DISCONNECTED: &str = "the customer disconnected";
+const SHUTTING_DOWN: &str = "the portal is shutting down";
+
+pub(crate) async fn upgrade(
+    State(app): State<Arc<App>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| {
+            let id = app.next_conn_id();
+            let span = tracing::info_span!("ws", conn = id, peer = %addr.ip());
+            serve(app, id, addr.ip(), socket).instrument(span)
+        })
+}
+
+async fn shutting_down(rx: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone, i.e. the server stopped: also a shutdown.
+    let _ = rx.wait_for(|stopping| *stopping).await;
+}
+
+async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut shutdown = app.shutdown.clone();
+    let mut conn = Conn {
+        app,
+        id,
+        ip,
+        tx,
+        greeted: false,
+        rep: None,
+    };
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+    tracing::debug!("connected");
+    let reason = loop {
+        tokio::select! {
+            () = shutting_down(&mut shutdown) => break SHUTTING_DOWN,
+            Some(out) = rx.recv() => {
+                if send(&mut socket, &out).await.is_err() {
+                    break DISCONNECTED;
+                }
+            }
+            frame = socket.recv() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    conn.handle_text(text.as_str()).await;
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    last_heard = Instant::now();
+                    conn.error(ErrorKind::BadRequest, "send signalling as JSON text frames");
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = Instant::now(),
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break DISCONNECTED,
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    tracing::info!("peer silent too long; closing");
+                    break DISCONNECTED;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break DISCONNECTED;
+                }
+            }
+        }
+    };
+    conn.finish(reason).await;
+    // Deliver what is still queued (say, the error telling why), then close politely.
+    while let Ok(out) = rx.try_recv() {
+        if send(&mut socket, &out).await.is_err() {
+            return;
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+    tracing::debug!("closed");
+}
+
+async fn send(socket: &mut WebSocket, msg: &PortalMessage) -> Result<(), ()> {
+    let text = serde_json::to_string(msg).map_err(|e| {
+        tracing::error!(error = %e, "could not serialise a portal message");
+    })?;
+    socket
+        .send(Message::Text(text.into()))
+        .await
+        .map_err(|_| ())
+}
+
+/// One connection's state.
+struct Conn {
+    app: Arc<App>,
+    id: ConnId,
+    ip: IpAddr,
+    tx: Outbox,
+    greeted: bool,
+    rep: Option<Representative>,
+}
+
+impl Conn {
+    fn reply(&self, msg: PortalMessage) {
+        // Our own receiver lives as long as this `Conn`; a send cannot fail.
+        let _ = self.tx.send(msg);
+    }
+
+    fn error(&self, kind: ErrorKind, message: impl Into<String>) {
+        self.reply(PortalMessage::Error {
+            kind,
+            message: message.into(),
+        });
+    }
+
+    fn internal(&self, err: &StorageError) {
+        tracing::error!(error = %err, "storage failure");
+        self.error(
+            ErrorKind::Internal,
+            "something went wrong in the portal; please try again",
+        );
+    }
+
+    fn peer(&self) -> Peer {
+        Peer {
+            conn: self.id,
+            tx: self.tx.clone(),
+        }
+    }
+
+    /// The logged-in representative, or an `Unauthorized` reply.
+    fn require_rep(&self) -> Option<Representative> {
+        if self.rep.is_none() {
+            self.error(ErrorKind::Unauthorized, "log in first");
+        }
+        self.rep.clone()
+    }
+
+    async fn handle_text(&mut self, text: &str) {
+        let msg = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(msg) => msg,
+            Err(_) => {
+                // The text may hold a password or SDP: neither it nor serde's echo is logged.
+                tracing::debug!("unparseable message");
+                return self.error(
+                    ErrorKind::BadRequest,
+                    "that is not a message this portal understands",
+                );
+            }
+        };
+        match msg {
+            ClientMessage::Hello { version, client } => {
+                if self.greeted {
+                    return self.error(ErrorKind::BadRequest, "hello was already said");
+                }
+                self.greeted = true;
+                tracing::info!(version, client = ?client.chars().take(80).collect::<String>(), "hello");
+                self.reply(PortalMessage::Welcome {
+                    version: SIGNAL_VERSION,
+                });
+            }
+            _ if !self.greeted => self.error(ErrorKind::BadRequest, "send hello first"),
+            ClientMessage::Login { user, password } => self.login(user, password).await,
+            ClientMessage::CreateCode { customer, portal } => {
+                self.create_code(&customer, portal.as_deref()).await;
+            }
+            ClientMessage::ListCodes => self.list_codes().await,
+            ClientMessage::CancelCode { code } => self.cancel_code(code).await,
+            ClientMessage::JoinSession { code } => self.join_session(code).await,
+            ClientMessage::Redeem { code, customer } => self.redeem(code, &customer).await,
+            ClientMessage::Signal { to, payload } => self.signal(to, payload),
+            ClientMessage::Consent { attendee, allowed } => self.consent(attendee, allowed).await,
+            ClientMessage::EndSession { reason } => self.end_session(&reason).await,
+            _ => self.error(
+                ErrorKind::BadRequest,
+                "this portal does not handle that message",
+            ),
+        }
+    }
+
+    fn hub_error(&self, e: &HubError) {
+        self.error(e.kind(), e.to_string());
+    }
+
+    async fn redeem(&self, code: SessionCode, customer: &str) {
+        if self.rep.is_some() {
+            return self.error(
+                ErrorKind::BadRequest,
+                "a representative cannot redeem codes",
+            );
+        }
+        if self.app.hub.is_member(self.id) {
+            return self.hub_error(&HubError::AlreadyInSession);
+        }
+        // Agents report whoever is logged in; when they cannot tell, the customer is unnamed.
+        let customer = if customer.trim().is_empty() {
+            "the customer"
+        } else {
+            customer
+        };
+        let customer = match codes::clean_name(customer, "customer name") {
+            Ok(c) => c,
+            Err(msg) => return self.error(ErrorKind::BadRequest, msg),
+        };
+        if let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
+            tracing::warn!("redeem refused: too many wrong codes from this address");
+            let msg = format!(
+                "too many wrong codes from your address; try again in {}",
+                minutes_text(wait)
+            );
+            return self.error(ErrorKind::RateLimited, msg);
+        }
+        let now = unix_now();
+        let who = customer.clone();
+        match self
+            .app
+            .storage
+            .call(move |b| b.redeem_code(code, &who, now))
+            .await
+        {
+            Ok(Ok(redemption)) => {
+                self.app.forgive(Limit::Codes, self.ip);
+                let session = redemption.session_id;
+                tracing::info!(session, code = %code.redacted(), "code redeemed");
+                let host = hub::host_info(&redemption.code.rep_name);
+                let opened = self.app.hub.open_session(
+                    session,
+                    redemption.code.id,
+                    self.peer(),
+                    &customer,
+                    host,
+                );
+                if let Err(e) = opened {
+                    self.hub_error(&e);
+                }
+            }
+            Ok(Err(refusal)) => {
+                tracing::info!(code = %code.redacted(), ?refusal, "redeem refused");
+                self.error(refusal.kind(), refusal.to_string());
+            }
+            Err(e) => {
+                self.app.forgive(Limit::Codes, self.ip);
+                self.internal(&e);
+            }
+        }
+    }
+
+    fn signal(&self, to: AttendeeId, payload: SignalPayload) {
+        if let Err(e) = self.app.hub.signal(self.id, to, payload) {
+            self.hub_error(&e);
+        }
+    }
+
+    async fn consent(&self, attendee: AttendeeId, allowed: Rights) {
+        let session = match self.app.hub.consent(self.id, attendee, allowed) {
+            Ok(session) => session,
+            Err(e) => return self.hub_error(&e),
+        };
+        tracing::info!(session, %attendee, allowed = %allowed.describe(), "customer consent");
+        let now = unix_now();
+        let recorded = self
+            .app
+            .storage
+            .call(move |b| b.record_consent(session, attendee, allowed, now))
+            .await;
+        if let Err(e) = recorded {
+            self.internal(&e);
+        }
+    }
+
+    async fn end_session(&self, reason: &str) {
+        let reason = clean_reason(reason);
+        match self.app.hub.end_session(self.id, &reason) {
+            Ok(leave) => self.record(leave, reason).await,
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
+    /// Stores the end of a session the hub reports as ended.
+    async fn record(&self, leave: Leave, reason: String) {
+        match leave {
+            Leave::Ended { session } => {
+                tracing::info!(session, reason = ?reason, "session ended");
+                let now = unix_now();
+                let stored = self
+                    .app
+                    .storage
+                    .call(move |b| b.end_session(session, &reason, now));
+                if let Err(e) = stored.await {
+                    tracing::error!(session, error = %e, "could not record the end of a session");
+                }
+            }
+            Leave::Left { session } => tracing::info!(session, "attendee left"),
+            Leave::StoppedWaiting | Leave::Nothing => {}
+        }
+    }
+
+    async fn finish(&self, reason: &str) {
+        let leave = self.app.hub.disconnect(self.id, reason);
+        self.record(leave, reason.to_owned()).await;
+    }
+}
+
+fn clean_reason(reason: &str) -> String {
+    let cleaned: String = reason
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_REASON_CHARS)
+        .collect();
+    if cleaned.is_empty() {
+        "the session was ended".to_owned()
+    } else {
+        cleaned
+    }
+}

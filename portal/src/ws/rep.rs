@@ -1,0 +1,244 @@
+//! Requests from representatives: login, codes, joining a session as its host.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tandem_protocol::SessionCode;
+use tandem_protocol::signal::{CodeInfo, ErrorKind, PortalMessage};
+
+use super::{Conn, MAX_CREDENTIAL_BYTES};
+use crate::Limit;
+use crate::codes::{self, CodeRefusal, CodeStatus};
+use crate::hub::{self, JoinOutcome};
+use crate::ratelimit::minutes_text;
+use crate::storage::{CodeRecord, IssueOutcome, NewCode, unix_now};
+
+impl Conn {
+    pub(super) async fn login(&mut self, user: String, password: String) {
+        if self.rep.is_some() {
+            return self.error(ErrorKind::BadRequest, "you are logged in already");
+        }
+        if self.app.hub.is_member(self.id) {
+            return self.error(ErrorKind::BadRequest, "a customer connection cannot log in");
+        }
+        if let Err(wait) = self.app.charge(Limit::Logins, self.ip) {
+            tracing::warn!("login refused: too many failures from this address");
+            let msg = format!(
+                "too many failed logins from your address; try again in {}",
+                minutes_text(wait)
+            );
+            return self.error(ErrorKind::RateLimited, msg);
+        }
+        let result = if user.len() > MAX_CREDENTIAL_BYTES || password.len() > MAX_CREDENTIAL_BYTES {
+            Ok(None)
+        } else {
+            self.app.storage.login(user, password).await
+        };
+        match result {
+            Ok(Some(rep)) => {
+                self.app.forgive(Limit::Logins, self.ip);
+                tracing::info!(user = ?rep.user, "representative logged in");
+                self.reply(PortalMessage::LoggedIn {
+                    name: rep.name.clone(),
+                });
+                self.rep = Some(rep);
+            }
+            Ok(None) => {
+                tracing::warn!("failed login");
+                self.error(ErrorKind::Unauthorized, "wrong user name or password");
+            }
+            Err(e) => {
+                self.app.forgive(Limit::Logins, self.ip);
+                self.internal(&e);
+            }
+        }
+    }
+
+    pub(super) fn code_info(&self, record: &CodeRecord, now: i64) -> CodeInfo {
+        let left = u64::try_from(record.expires_at.saturating_sub(now)).unwrap_or(0);
+        let join_url = codes::join_url(&self.app.base_url, record.code);
+        let invitation = codes::invitation(
+            &record.customer,
+            &record.rep_name,
+            &join_url,
+            record.code,
+            Duration::from_secs(left),
+        );
+        CodeInfo {
+            code: record.code,
+            customer: record.customer.clone(),
+            portal: record.portal.clone(),
+            expires_in_secs: left,
+            join_url,
+            invitation,
+        }
+    }
+
+    pub(super) async fn create_code(&self, customer: &str, portal: Option<&str>) {
+        let Some(rep) = self.require_rep() else {
+            return;
+        };
+        let customer = match codes::clean_name(customer, "customer name") {
+            Ok(c) => c,
+            Err(msg) => return self.error(ErrorKind::BadRequest, msg),
+        };
+        let portal = match portal
+            .map(|p| codes::clean_name(p, "portal name"))
+            .transpose()
+        {
+            Ok(p) => p.unwrap_or_else(|| "default".to_owned()),
+            Err(msg) => return self.error(ErrorKind::BadRequest, msg),
+        };
+        let rep_id = rep.id;
+        let max = self.app.config.max_active_codes;
+        let ttl = i64::try_from(self.app.config.code_ttl.as_secs().max(1)).unwrap_or(i64::MAX);
+        // Collisions with the few active codes among 10^9 are rare; a handful of draws is plenty.
+        for _ in 0..16 {
+            let code = SessionCode::random(&mut rand::rng());
+            let now = unix_now();
+            let (customer, portal) = (customer.clone(), portal.clone());
+            let issued = self
+                .app
+                .storage
+                .call(move |b| {
+                    let new = NewCode {
+                        rep_id,
+                        code,
+                        customer: &customer,
+                        portal: &portal,
+                        expires_at: now.saturating_add(ttl),
+                        max_active: max,
+                    };
+                    b.issue_code(&new, now)
+                })
+                .await;
+            match issued {
+                Ok(IssueOutcome::Issued(record)) => {
+                    tracing::info!(code = %record.code.redacted(), "code created");
+                    return self.reply(PortalMessage::CodeCreated(self.code_info(&record, now)));
+                }
+                Ok(IssueOutcome::Collision) => continue,
+                Ok(IssueOutcome::TooMany) => {
+                    let msg = format!(
+                        "you already have {max} active codes; cancel one or wait until one expires"
+                    );
+                    return self.error(ErrorKind::TooManyCodes, msg);
+                }
+                Err(e) => return self.internal(&e),
+            }
+        }
+        self.error(
+            ErrorKind::Internal,
+            "could not find a free code; please try again",
+        );
+    }
+
+    pub(super) async fn list_codes(&self) {
+        let Some(rep) = self.require_rep() else {
+            return;
+        };
+        let now = unix_now();
+        match self
+            .app
+            .storage
+            .call(move |b| b.active_codes(rep.id, now))
+            .await
+        {
+            Ok(records) => {
+                let codes = records.iter().map(|r| self.code_info(r, now)).collect();
+                self.reply(PortalMessage::Codes { codes });
+            }
+            Err(e) => self.internal(&e),
+        }
+    }
+
+    pub(super) async fn cancel_code(&self, code: SessionCode) {
+        let Some(rep) = self.require_rep() else {
+            return;
+        };
+        let now = unix_now();
+        match self
+            .app
+            .storage
+            .call(move |b| b.cancel_code(rep.id, code, now))
+            .await
+        {
+            Ok(Ok(record)) => {
+                tracing::info!(code = %code.redacted(), "code cancelled");
+                let why = CodeRefusal::Cancelled;
+                self.app.hub.stop_waiting(
+                    record.id,
+                    PortalMessage::Error {
+                        kind: why.kind(),
+                        message: why.rep_message().into(),
+                    },
+                );
+                self.reply(PortalMessage::CodeCancelled { code });
+            }
+            Ok(Err(refusal)) => self.error(refusal.kind(), refusal.rep_message()),
+            Err(e) => self.internal(&e),
+        }
+    }
+
+    pub(super) async fn join_session(&self, code: SessionCode) {
+        let Some(rep) = self.require_rep() else {
+            return;
+        };
+        let now = unix_now();
+        let found = match self.app.storage.call(move |b| b.find_code(code, now)).await {
+            Ok(found) => found.filter(|c| c.rep_id == rep.id),
+            Err(e) => return self.internal(&e),
+        };
+        let Some(record) = found else {
+            let why = CodeRefusal::Unknown;
+            return self.error(why.kind(), why.rep_message());
+        };
+        let redeemed = match codes::status(record.state, record.expires_at, now) {
+            CodeStatus::Active { .. } => false,
+            CodeStatus::Redeemed => {
+                let code_id = record.id;
+                match self
+                    .app
+                    .storage
+                    .call(move |b| b.session_for_code(code_id))
+                    .await
+                {
+                    Ok(Some(s)) if s.ended_at.is_some() => {
+                        return self.error(ErrorKind::SessionGone, "that session has ended");
+                    }
+                    Ok(_) => true,
+                    Err(e) => return self.internal(&e),
+                }
+            }
+            status => {
+                let why = CodeRefusal::for_status(status).unwrap_or(CodeRefusal::Unknown);
+                return self.error(why.kind(), why.rep_message());
+            }
+        };
+        let info = hub::host_info(&rep.name);
+        match self
+            .app
+            .hub
+            .join_or_wait(record.id, self.peer(), info, redeemed)
+        {
+            Ok(JoinOutcome::Joined { session }) => tracing::info!(session, "host joined"),
+            Ok(JoinOutcome::Waiting) => {
+                tracing::info!(code = %code.redacted(), "host waiting for the customer");
+                let hub = Arc::clone(&self.app.hub);
+                let left = u64::try_from(record.expires_at.saturating_sub(now)).unwrap_or(0);
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(left)).await;
+                    let message = "this code expired before the customer used it".to_owned();
+                    hub.stop_waiting(
+                        record.id,
+                        PortalMessage::Error {
+                            kind: ErrorKind::CodeExpired,
+                            message,
+                        },
+                    );
+                });
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+}

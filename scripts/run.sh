@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Starts a whole Tandem system on this machine: a portal (SQLite in ./tandem-demo), a
+# customer's desktop with an agent on it, and a representative's viewer window. Without a
+# display, the viewer's window runs on a virtual display too. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+data="$root/tandem-demo"
+port="${TANDEM_PORT:-8470}"
+portal_url="http://127.0.0.1:$port"
+
+packages=(xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)"; exit 1; }
+
+echo "Building Tandem (release; the first build takes a few minutes)…"
+cargo build --release --bins --locked -q
+bin="$root/target/release"
+mkdir -p "$data"
+chmod 700 "$data"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+start_xvfb() { # prints the display number of a new Xvfb
+  local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
+  Xvfb -displayfd 3 -screen 0 "$1" -noreset -nolisten tcp +extension DAMAGE +extension MIT-SHM 3>"$fifo" 2>/dev/null &
+  pids+=($!)
+  local n; read -r n <"$fifo"; rm -f "$fifo"
+  echo ":$n"
+}
+
+# The administrator's password: generated on the first run, kept readable only by you.
+pwfile="$data/admin-password"
+if [ ! -s "$pwfile" ]; then
+  (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$pwfile")
+fi
+export TANDEM_ADMIN_PASSWORD; TANDEM_ADMIN_PASSWORD=$(cat "$pwfile")
+"$bin/tandem-portal" --listen "127.0.0.1:$port" --db "$data/portal.sqlite3" >"$data/portal.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$data/portal.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "listening on" "$data/portal.log" || { echo "the portal did not start:"; cat "$data/portal.log"; exit 1; }
+
+# The customer's desktop: always a virtual one, so the demo never shares your real screen.
+customer_display=$(start_xvfb 1280x800x24)
+DISPLAY=$customer_display xterm -fa "DejaVu Sans Mono" -fs 11 -geometry 80x20+40+40 -title "customer terminal" &
+pids+=($!)
+
+export TANDEM_PORTAL="$portal_url" TANDEM_USER=admin TANDEM_PASSWORD="$TANDEM_ADMIN_PASSWORD"
+code_json=$("$bin/tandem-viewer" code new --customer "Demo Customer" --json)
+code=$(echo "$code_json" | sed -E 's/.*"code":"([0-9]{9})".*/\1/')
+join_url=$(echo "$code_json" | sed -E 's/.*"join_url":"([^"]*)".*/\1/')
+
+viewer_display="${DISPLAY:-}"
+if [ -z "$viewer_display" ]; then
+  viewer_display=$(start_xvfb 1600x1000x24)
+  viewer_note="No display here, so the viewer window runs on the virtual display $viewer_display.
+  Look at it:       xwd -root -display $viewer_display -out viewer.xwd   (or run a VNC server on it)"
+else
+  viewer_note="The viewer window opens on your display ($viewer_display)."
+fi
+DISPLAY=$viewer_display "$bin/tandem-viewer" join "$code" >"$data/viewer.log" 2>&1 &
+pids+=($!)
+"$bin/tandem-agent" --join "$join_url" --display "$customer_display" --pre-authorize control \
+  --name "demo-customer" <&- >"$data/agent.log" 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+Tandem is running.
+  Portal:           $portal_url   (customer portal page; codes are entered there)
+  Administrator:    admin / $(cat "$pwfile")   (stored in $pwfile)
+  Session code:     $code, redeemed by the demo agent on the customer desktop $customer_display
+  $viewer_note
+
+What to do next:
+  - In the viewer window, click into the customer's terminal and type: you control $customer_display.
+  - Be the customer yourself (you will be asked for consent):
+      $bin/tandem-viewer code new --customer You       # prints a code and its link
+      $bin/tandem-viewer join <code>                    # opens a window, waits for the customer
+      $bin/tandem-agent --join <link>                   # on the customer's machine
+  - Logs: $data/*.log
+Press Ctrl-C to stop everything.
+MSG
+wait

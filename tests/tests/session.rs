@@ -1,0 +1,122 @@
+//! A representative makes a code, a customer's agent joins, the representative sees and
+//! controls a real X desktop — all real processes, real WebRTC on loopback, real Xvfb.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tandem_e2e::x::Xvfb;
+use tandem_e2e::{Portal, TempDir, Viewer, agent, wait_for};
+
+const T: Duration = Duration::from_secs(30);
+
+/// Xvfb with an xterm, a portal, an agent (pre-authorised as given) and a connected
+/// headless viewer.
+struct Setup {
+    x: Xvfb,
+    dir: TempDir,
+    _xterm: tandem_e2e::Proc,
+    _portal: Portal,
+    agent: tandem_e2e::Proc,
+    viewer: Viewer,
+}
+
+fn setup(tag: &str, pre_authorize: &str) -> Setup {
+    let dir = TempDir::new(tag);
+    let x = Xvfb::start(1024, 640);
+    let xterm = x.xterm(30, 40, "printf 'Tandem e2e: known text on screen\\n'; exec sh");
+    let portal = Portal::start(&dir, &[]);
+    let code = portal.create_code("Alice");
+    let mut viewer = portal.headless_viewer(&code.code.digits());
+    viewer.wait_event("waiting", T);
+    let agent = agent(&x.display, &code.join_url, pre_authorize);
+    viewer.wait_event("connected", T);
+    Setup { x, dir, _xterm: xterm, _portal: portal, agent, viewer }
+}
+
+/// Waits until the viewer's picture equals X's own screenshot, pixel for pixel.
+fn wait_until_pictures_match(s: &mut Setup) -> Vec<u8> {
+    let mut last_diff = 0;
+    let mut attempts = 0;
+    let deadline = std::time::Instant::now() + T;
+    loop {
+        let (xw, xh, xs) = s.x.screenshot();
+        let (vw, vh, vs) = s.viewer.screenshot(&s.dir);
+        attempts += 1;
+        if (xw, xh) == (vw, vh) && xs == vs {
+            return vs;
+        }
+        if xs.len() == vs.len() {
+            last_diff = xs.iter().zip(&vs).filter(|(a, b)| a != b).count();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "viewer picture never matched X after {attempts} tries: X {xw}x{xh}, viewer {vw}x{vh}, {last_diff} bytes differ"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_viewer_shows_exactly_what_x_shows_after_a_change() {
+    let mut s = setup("pixels", "view");
+    let before = wait_until_pictures_match(&mut s);
+    s.x.set_background("#2a6f97");
+    let after = wait_until_pictures_match(&mut s);
+    assert_ne!(before, after, "the change must be visible");
+    // the change reached the viewer: a background pixel far from the xterm is the new colour
+    let (w, _, _) = s.x.screenshot();
+    let px = ((600 * w + 1000) * 3) as usize;
+    assert_eq!(&after[px..px + 3], &[0x2a, 0x6f, 0x97]);
+}
+
+#[test]
+fn clicks_and_typing_from_the_viewer_arrive_in_x() {
+    let mut s = setup("input", "control");
+    s.viewer.send(json!({"cmd": "move", "x": 777, "y": 555}));
+    wait_for("the pointer to move", T, || (s.x.pointer() == (777, 555)).then_some(()));
+    // focus follows the pointer (no window manager): point at the xterm, click, type
+    let marker = s.dir.path("typed.txt");
+    s.viewer.send(json!({"cmd": "click", "x": 200, "y": 150}));
+    wait_for("the click position", T, || (s.x.pointer() == (200, 150)).then_some(()));
+    s.viewer.send(json!({"cmd": "type", "text": format!("echo typed-through-tandem > {}", marker.display())}));
+    s.viewer.send(json!({"cmd": "key", "key": "Return"}));
+    let content = wait_for("the typed command's file", T, || std::fs::read_to_string(&marker).ok().filter(|c| c.ends_with('\n')));
+    assert_eq!(content, "typed-through-tandem\n");
+}
+
+#[test]
+fn view_only_consent_keeps_input_out_of_x() {
+    let mut s = setup("viewonly", "view");
+    let start = s.x.pointer();
+    s.viewer.send(json!({"cmd": "move", "x": 611, "y": 433}));
+    // the viewer itself refuses, and the agent would too (proven in the core tests)
+    let refused = s.viewer.wait_event("refused", T);
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("view only")), "{refused}");
+    assert_eq!(s.x.pointer(), start);
+}
+
+#[test]
+fn the_customer_can_decline_and_the_representative_learns_it() {
+    let dir = TempDir::new("decline");
+    let x = Xvfb::start(640, 480);
+    let portal = Portal::start(&dir, &[]);
+    let code = portal.create_code("Alice");
+    let mut viewer = portal.headless_viewer(&code.code.digits());
+    viewer.wait_event("waiting", T);
+    let mut agent = agent(&x.display, &code.join_url, "");
+    agent.wait_line("the consent question", T, |l| l.contains("wants to see your screen"));
+    agent.send_line("n");
+    assert_eq!(agent.wait_exit(T), Some(4), "stderr: {}", agent.stderr());
+    assert!(agent.stderr().contains("declined"));
+    let ended = viewer.wait_event("ended", T);
+    assert!(ended["reason"].as_str().is_some_and(|r| r.contains("declined")), "{ended}");
+}
+
+#[test]
+fn the_customer_ends_the_session_and_the_viewer_is_told() {
+    let mut s = setup("end", "control");
+    s.agent.send_line("end");
+    let ended = s.viewer.wait_event("ended", T);
+    assert!(ended["reason"].as_str().is_some_and(|r| r.contains("customer ended")), "{ended}");
+    assert_eq!(s.agent.wait_exit(T), Some(0));
+}

@@ -1,0 +1,170 @@
+//! The client side of the portal's signalling WebSocket: JSON [`ClientMessage`]s out,
+//! [`PortalMessage`]s in. Used by the agent and the viewer alike.
+
+use futures_util::{SinkExt, StreamExt};
+use tandem_protocol::signal::{ClientMessage, PortalMessage, SIGNAL_VERSION};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// Why talking to the portal failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignallingError {
+    /// The portal address is not a usable URL.
+    #[error("'{0}' is not a portal address (expected http://host:port or https://host:port)")]
+    BadUrl(String),
+    /// Nothing answered at the address.
+    #[error("the portal at {url} is unreachable: {reason}")]
+    Unreachable {
+        /// Where we tried.
+        url: String,
+        /// What the network said.
+        reason: String,
+    },
+    /// The portal closed the connection.
+    #[error("the portal closed the connection")]
+    Closed,
+    /// The portal answered with something we do not understand.
+    #[error("unexpected answer from the portal: {0}")]
+    Unexpected(String),
+}
+
+/// An open signalling connection (after the hello exchange).
+pub struct PortalConnection {
+    tx: PortalSender,
+    rx: mpsc::UnboundedReceiver<PortalMessage>,
+}
+
+enum Outgoing {
+    Message(ClientMessage),
+    /// Flush what is queued, close the socket, then signal the waiter.
+    Close(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Turns `http://host:port[/anything]` into the portal's WebSocket URL.
+pub fn websocket_url(portal: &str) -> Result<String, SignallingError> {
+    let bad = || SignallingError::BadUrl(portal.to_owned());
+    let (scheme, rest) = portal.split_once("://").ok_or_else(bad)?;
+    let ws = match scheme {
+        "http" | "ws" => "ws",
+        "https" | "wss" => "wss",
+        _ => return Err(bad()),
+    };
+    let host = rest.split('/').next().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    Ok(format!("{ws}://{host}/ws"))
+}
+
+impl PortalConnection {
+    /// Connects, says hello and waits for the portal's welcome.
+    pub async fn connect(portal: &str, client: &str) -> Result<PortalConnection, SignallingError> {
+        let url = websocket_url(portal)?;
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.map_err(|e| {
+            SignallingError::Unreachable { url: portal.to_owned(), reason: e.to_string() }
+        })?;
+        let (mut sink, mut stream) = ws.split();
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
+        let (in_tx, in_rx) = mpsc::unbounded_channel::<PortalMessage>();
+        tokio::spawn(async move {
+            while let Some(out) = out_rx.recv().await {
+                match out {
+                    Outgoing::Message(msg) => {
+                        // Serialising our own enum cannot fail.
+                        let text = serde_json::to_string(&msg).unwrap_or_default();
+                        if sink.send(WsMessage::text(text)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Outgoing::Close(done) => {
+                        let _ = sink.close().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                }
+            }
+            let _ = sink.close().await;
+        });
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = stream.next().await {
+                let WsMessage::Text(text) = frame else { continue };
+                match serde_json::from_str::<PortalMessage>(&text) {
+                    Ok(m) => {
+                        if in_tx.send(m).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => tracing::warn!("ignoring unparseable portal message: {e}"),
+                }
+            }
+        });
+        let mut conn = PortalConnection { tx: PortalSender(out_tx), rx: in_rx };
+        conn.send(ClientMessage::Hello { version: SIGNAL_VERSION, client: client.to_owned() })?;
+        match conn.recv().await? {
+            PortalMessage::Welcome { .. } => Ok(conn),
+            other => Err(SignallingError::Unexpected(format!("{other:?}"))),
+        }
+    }
+
+    /// Queues one message.
+    pub fn send(&self, msg: ClientMessage) -> Result<(), SignallingError> {
+        self.tx.send(msg)
+    }
+
+    /// Sends everything queued, then closes the connection (so a last message is not lost
+    /// when the process exits right after).
+    pub async fn close(self) {
+        self.tx.close().await;
+    }
+
+    /// The next message from the portal.
+    pub async fn recv(&mut self) -> Result<PortalMessage, SignallingError> {
+        self.rx.recv().await.ok_or(SignallingError::Closed)
+    }
+
+    /// Sends a request and returns the next message (for request/answer exchanges before a
+    /// session starts, when nothing else arrives unasked).
+    pub async fn request(&mut self, msg: ClientMessage) -> Result<PortalMessage, SignallingError> {
+        self.send(msg)?;
+        self.recv().await
+    }
+
+    /// Splits into a cloneable sender and the receiving half.
+    pub fn split(self) -> (PortalSender, mpsc::UnboundedReceiver<PortalMessage>) {
+        (self.tx, self.rx)
+    }
+}
+
+/// Sending half of a [`PortalConnection`].
+#[derive(Clone)]
+pub struct PortalSender(mpsc::UnboundedSender<Outgoing>);
+
+impl PortalSender {
+    /// Queues one message.
+    pub fn send(&self, msg: ClientMessage) -> Result<(), SignallingError> {
+        self.0.send(Outgoing::Message(msg)).map_err(|_| SignallingError::Closed)
+    }
+
+    /// Sends everything queued, then closes the connection; waits at most two seconds.
+    pub async fn close(&self) {
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        if self.0.send(Outgoing::Close(done_tx)).is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), done_rx).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portal_urls_become_websocket_urls() {
+        assert_eq!(websocket_url("http://127.0.0.1:8470").ok().as_deref(), Some("ws://127.0.0.1:8470/ws"));
+        assert_eq!(
+            websocket_url("https://help.example/join/123456789").ok().as_deref(),
+            Some("wss://help.example/ws")
+        );
+        assert!(websocket_url("127.0.0.1:8470").is_err());
+        assert!(websocket_url("ftp://x").is_err());
+        assert!(websocket_url("http://").is_err());
+    }
+}

@@ -1,0 +1,286 @@
+//! The viewer's session driver: the tokio shell around [`ViewerSession`]. It joins the
+//! session through the portal, answers the agent's WebRTC offer, then moves bytes between
+//! the link and the state machine, and pictures and input between it and a front end
+//! (window or headless).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tandem_protocol::input::InputEvent;
+use tandem_protocol::signal::{ClientMessage, PortalMessage, SignalPayload};
+use tandem_protocol::tiles::FrameBuffer;
+use tandem_protocol::viewer::{ViewerEvent, ViewerSession};
+use tandem_protocol::{AttendeeId, Rights, SessionCode};
+use tandem_transport::signalling::PortalConnection;
+use tandem_transport::{LinkEvent, PendingLink, TransportConfig};
+use tokio::sync::mpsc;
+
+use crate::rep::RepError;
+use crate::window::Picture;
+
+const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What a front end asks of the session.
+#[derive(Debug)]
+pub enum UiCommand {
+    /// Keyboard or mouse for the customer's machine.
+    Input(InputEvent),
+    /// Write the current picture to a PNG file.
+    Screenshot(PathBuf),
+    /// Ask the agent for the whole screen again.
+    Refresh,
+    /// Leave the session.
+    Leave,
+}
+
+/// What the session tells a front end.
+#[derive(Debug, Clone)]
+pub enum UiEvent {
+    /// Waiting for the customer to enter the code.
+    Waiting,
+    /// In the session; connecting to the customer's machine.
+    Joined {
+        /// Session number.
+        session: u64,
+        /// The customer's name.
+        customer: String,
+    },
+    /// What the customer allowed.
+    Consent(Rights),
+    /// Connected; rights in force.
+    Connected(Rights),
+    /// Rights changed.
+    Rights(Rights),
+    /// A new complete picture (`picture` only when the front end wants pixels).
+    Frame {
+        /// Update number.
+        seq: u32,
+        /// Screen width.
+        width: u16,
+        /// Screen height.
+        height: u16,
+        /// The pixels, for front ends that draw.
+        picture: Option<Arc<Picture>>,
+    },
+    /// A screenshot was written.
+    Screenshot {
+        /// Where.
+        path: PathBuf,
+        /// Which update it shows.
+        seq: u32,
+    },
+    /// The agent refused something (e.g. input without control).
+    Refused(String),
+    /// A command failed.
+    Error(String),
+    /// The session is over.
+    Ended(String),
+}
+
+/// Why the session could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// Portal trouble or refusal.
+    #[error(transparent)]
+    Portal(#[from] RepError),
+    /// The peer-to-peer connection failed.
+    #[error("cannot connect to the customer's machine: {0}")]
+    Transport(#[from] tandem_transport::TransportError),
+}
+
+impl From<tandem_transport::signalling::SignallingError> for SessionError {
+    fn from(e: tandem_transport::signalling::SignallingError) -> Self {
+        SessionError::Portal(RepError::Portal(e))
+    }
+}
+
+/// Joins the session of `code` and runs it until it ends. Returns the reason it ended.
+pub async fn run(
+    mut conn: PortalConnection,
+    code: SessionCode,
+    transport: TransportConfig,
+    mut commands: mpsc::UnboundedReceiver<UiCommand>,
+    ui: mpsc::UnboundedSender<UiEvent>,
+    want_pictures: bool,
+) -> Result<String, SessionError> {
+    conn.send(ClientMessage::JoinSession { code })?;
+    let _ = ui.send(UiEvent::Waiting);
+    let me = loop {
+        match conn.recv().await? {
+            PortalMessage::Joined {
+                session,
+                you,
+                customer,
+                ..
+            } => {
+                let _ = ui.send(UiEvent::Joined { session, customer });
+                break you;
+            }
+            PortalMessage::Error { kind, message } => {
+                return Err(RepError::Refused { kind, message }.into());
+            }
+            PortalMessage::SessionEnded { reason } => return Ok(reason),
+            other => tracing::debug!("before join: ignoring {other:?}"),
+        }
+    };
+    let Some(offer) = wait_for_offer(&mut conn, &ui).await? else {
+        return Ok("the session ended before the customer's screen was shared".into());
+    };
+    let (pending, answer) = PendingLink::answer(&transport, offer).await?;
+    conn.send(ClientMessage::Signal {
+        to: AttendeeId::CUSTOMER,
+        payload: SignalPayload::Answer { sdp: answer },
+    })?;
+    let mut link = pending.open(LINK_OPEN_TIMEOUT).await?;
+    let (portal, mut portal_rx) = conn.split();
+
+    let mut session = ViewerSession::new(me, Instant::now());
+    let mut last_seq = 0u32;
+    let reason = loop {
+        while let Some((channel, bytes)) = session.poll_transmit() {
+            // Sends go through the link's own buffer; awaiting here keeps order per channel.
+            if link.sender.send(channel, &bytes).await.is_err() {
+                session.handle_disconnect("connection to the customer's machine lost");
+            }
+        }
+        if let Some(reason) = forward_events(&mut session, &ui, want_pictures, &mut last_seq) {
+            break reason;
+        }
+        let timer = session.poll_timeout();
+        tokio::select! {
+            ev = link.events.recv() => match ev {
+                Some(LinkEvent::Message(_, bytes)) => session.handle_datagram(&bytes, Instant::now()),
+                Some(LinkEvent::Closed(why)) => session.handle_disconnect(&format!("connection to the customer's machine lost ({why})")),
+                None => session.handle_disconnect("connection to the customer's machine lost"),
+            },
+            msg = portal_rx.recv() => match msg {
+                Some(PortalMessage::SessionEnded { reason }) => session.handle_disconnect(&reason),
+                Some(PortalMessage::Consent { allowed, .. }) => { let _ = ui.send(UiEvent::Consent(allowed)); }
+                Some(other) => tracing::debug!("ignoring portal message {other:?}"),
+                None => tracing::warn!("lost the portal connection; the session continues peer to peer"),
+            },
+            cmd = commands.recv() => match cmd {
+                Some(UiCommand::Input(ev)) => {
+                    if let Err(e) = session.send_input(ev) {
+                        let _ = ui.send(UiEvent::Refused(e.to_string()));
+                    }
+                }
+                Some(UiCommand::Screenshot(path)) => {
+                    let ui = ui.clone();
+                    let frame = session.frame().clone();
+                    let seq = last_seq;
+                    tokio::task::spawn_blocking(move || {
+                        let _ = ui.send(match write_png(&frame, &path) {
+                            Ok(()) => UiEvent::Screenshot { path, seq },
+                            Err(e) => UiEvent::Error(format!("cannot write {}: {e}", path.display())),
+                        });
+                    });
+                }
+                Some(UiCommand::Refresh) => session.request_refresh(),
+                Some(UiCommand::Leave) | None => session.leave("the representative left"),
+            },
+            () = sleep_until(timer) => session.handle_timeout(Instant::now()),
+        }
+    };
+    // Deliver a pending goodbye, then tell the portal.
+    while let Some((channel, bytes)) = session.poll_transmit() {
+        let _ = link.sender.send(channel, &bytes).await;
+    }
+    let _ = portal.send(ClientMessage::EndSession {
+        reason: reason.clone(),
+    });
+    link.sender.close().await;
+    Ok(reason)
+}
+
+async fn wait_for_offer(
+    conn: &mut PortalConnection,
+    ui: &mpsc::UnboundedSender<UiEvent>,
+) -> Result<Option<String>, SessionError> {
+    loop {
+        match conn.recv().await? {
+            PortalMessage::Signal {
+                from,
+                payload: SignalPayload::Offer { sdp },
+            } if from == AttendeeId::CUSTOMER => {
+                return Ok(Some(sdp));
+            }
+            PortalMessage::Consent { allowed, .. } => {
+                let _ = ui.send(UiEvent::Consent(allowed));
+            }
+            PortalMessage::SessionEnded { reason } => {
+                let _ = ui.send(UiEvent::Ended(reason));
+                return Ok(None);
+            }
+            other => tracing::debug!("waiting for the offer: ignoring {other:?}"),
+        }
+    }
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Passes state-machine events to the front end; returns the end reason once it ended.
+fn forward_events(
+    session: &mut ViewerSession,
+    ui: &mpsc::UnboundedSender<UiEvent>,
+    want_pictures: bool,
+    last_seq: &mut u32,
+) -> Option<String> {
+    while let Some(ev) = session.poll_event() {
+        let out = match ev {
+            ViewerEvent::Ready { rights, .. } => UiEvent::Connected(rights),
+            ViewerEvent::RightsChanged(r) => UiEvent::Rights(r),
+            ViewerEvent::FrameReady { seq } => {
+                *last_seq = seq;
+                let f = session.frame();
+                let picture = want_pictures.then(|| {
+                    Arc::new(Picture {
+                        width: f.width(),
+                        height: f.height(),
+                        bgrx: f.pixels().to_vec(),
+                    })
+                });
+                UiEvent::Frame {
+                    seq,
+                    width: f.width(),
+                    height: f.height(),
+                    picture,
+                }
+            }
+            ViewerEvent::Refused(text) => UiEvent::Refused(text),
+            ViewerEvent::Ended { reason } => {
+                let _ = ui.send(UiEvent::Ended(reason.clone()));
+                return Some(reason);
+            }
+            other => UiEvent::Error(format!("{other:?}")),
+        };
+        let _ = ui.send(out);
+    }
+    None
+}
+
+/// Writes the picture as an RGB PNG.
+pub fn write_png(frame: &FrameBuffer, path: &std::path::Path) -> std::io::Result<()> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut enc = png::Encoder::new(file, frame.width() as u32, frame.height() as u32);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    let mut writer = enc.write_header().map_err(std::io::Error::other)?;
+    let rgb: Vec<u8> = frame
+        .pixels()
+        .chunks_exact(4)
+        .flat_map(|p| [p[2], p[1], p[0]])
+        .collect();
+    writer
+        .write_image_data(&rgb)
+        .map_err(std::io::Error::other)?;
+    writer.finish().map_err(std::io::Error::other)
+}
