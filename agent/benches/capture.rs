@@ -85,6 +85,7 @@ mod bench {
         rows.extend(idle_rows(cap.as_mut()));
         rows.extend(encode_rows(cap.as_mut(), injector.as_mut()));
         rows.extend(inject_rows(&x, injector.as_mut()));
+        rows.extend(text_rows(injector.as_mut()));
         print(&mut rows);
     }
 
@@ -255,14 +256,6 @@ mod bench {
                 !mask().contains(KeyButMask::SHIFT)
             });
         }
-        // Typed at the root window (under the pointer): nobody listens there.
-        let mut text = |s: &str| -> Vec<Duration> {
-            let event = InputEvent::Text(s.into());
-            (0..50)
-                .map(|_| time(|| injector.inject(&event).expect("text")).0)
-                .collect()
-        };
-        let (on_keymap, spare_keycode) = (text("a"), text("€"));
         vec![
             Row("inject: pointer move → seen by X", moves, String::new()),
             Row(
@@ -275,15 +268,51 @@ mod bench {
                 keys,
                 "Shift_L, via QueryPointer mask".into(),
             ),
+        ]
+    }
+
+    /// Time of `n` calls injecting `text`, each typed at the root window (under the pointer,
+    /// where nobody listens).
+    fn type_repeatedly(injector: &mut dyn Injector, text: &str, n: usize) -> Vec<Duration> {
+        let event = InputEvent::Text(text.into());
+        (0..n)
+            .map(|_| time(|| injector.inject(&event).expect("text")).0)
+            .collect()
+    }
+
+    fn text_rows(injector: &mut dyn Injector) -> Vec<Row> {
+        let on_keymap = type_repeatedly(injector, "a", 50);
+        // Capitals and most punctuation are not in the keymap's unshifted column: enigo binds
+        // them to spare keycodes. Time per character of a typical sentence:
+        let sentence = "Hello, World! Meet at 10:30 (room B-12), bring \"notes\"; thanks.";
+        let chars = sentence.chars().count() as u32;
+        let per_char = type_repeatedly(injector, sentence, 10)
+            .into_iter()
+            .map(|d| d / chars);
+        let per_char = per_char.collect();
+        // The same spare-keycode character typed in quick succession, then a plain one.
+        let spare_keycode = type_repeatedly(injector, "€", 50);
+        let after_spare = type_repeatedly(injector, "a", 50);
+        vec![
             Row(
                 "inject: Text(\"a\"), call",
                 on_keymap,
                 "key on the keymap".into(),
             ),
             Row(
+                "inject: Text(sentence), per character",
+                per_char,
+                format!("{chars} chars, mixed case"),
+            ),
+            Row(
                 "inject: Text(\"€\"), call",
                 spare_keycode,
                 "bound to a spare keycode".into(),
+            ),
+            Row(
+                "inject: Text(\"a\") after \"€\", call",
+                after_spare,
+                "enigo's leftover key delay".into(),
             ),
         ]
     }

@@ -124,6 +124,7 @@ pub async fn run(
         conn.send(ClientMessage::EndSession {
             reason: "the customer declined the session".into(),
         })?;
+        conn.close().await;
         return Err(AgentError::ConsentRefused);
     }
     customer.say(&format!(

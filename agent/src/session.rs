@@ -191,6 +191,7 @@ pub async fn run(
     let _ = portal.send(ClientMessage::EndSession {
         reason: reason.clone(),
     });
+    portal.close().await;
     let _ = capture_cmd.send(CaptureCommand::Stop);
     // Give the writers a moment to deliver the end message before the links close.
     let writers: Vec<_> = peers

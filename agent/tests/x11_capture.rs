@@ -226,7 +226,12 @@ fn errors_name_the_display_or_extension() {
     assert!(err.to_string().contains("MIT-SHM"), "{err}");
 
     let xvfb = Xvfb::start_with(640, 480, &["-extension", "DAMAGE"]);
-    let err = capture::open(Some(&xvfb.display)).err().expect("DAMAGE is off");
-    assert!(matches!(err, CaptureError::MissingExtension("DAMAGE")), "{err}");
+    let err = capture::open(Some(&xvfb.display))
+        .err()
+        .expect("DAMAGE is off");
+    assert!(
+        matches!(err, CaptureError::MissingExtension("DAMAGE")),
+        "{err}"
+    );
     assert!(err.to_string().contains("DAMAGE"), "{err}");
 }

@@ -129,7 +129,9 @@ impl AgentSession {
             Attendee {
                 granted,
                 consent: Consent::default(),
-                phase: Phase::AwaitingHello { deadline: now + HELLO_TIMEOUT },
+                phase: Phase::AwaitingHello {
+                    deadline: now + HELLO_TIMEOUT,
+                },
                 last_heard: now,
                 next_ping: now + PING_INTERVAL,
                 refused: 0,
@@ -163,7 +165,9 @@ impl AgentSession {
 
     /// Rights currently in force for an attendee (none for unknown ones).
     pub fn effective_rights(&self, id: AttendeeId) -> Rights {
-        self.attendees.get(&id).map_or(Rights::NONE, Attendee::effective)
+        self.attendees
+            .get(&id)
+            .map_or(Rights::NONE, Attendee::effective)
     }
 
     /// Attendees that completed the hello and may see the screen.
@@ -179,7 +183,13 @@ impl AgentSession {
     pub fn end(&mut self, reason: &str) {
         let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
         for id in ids {
-            self.send(id, Channel::Control, &Message::End { reason: reason.to_owned() });
+            self.send(
+                id,
+                Channel::Control,
+                &Message::End {
+                    reason: reason.to_owned(),
+                },
+            );
         }
     }
 
@@ -193,33 +203,51 @@ impl AgentSession {
         let msg = match Message::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
-                self.send(from, Channel::Control, &error(ErrorCode::Malformed, e.to_string()));
+                self.send(
+                    from,
+                    Channel::Control,
+                    &error(ErrorCode::Malformed, e.to_string()),
+                );
                 return;
             }
         };
         match msg {
-            Message::Hello { version_min, version_max, attendee } => {
-                self.handle_hello(from, (version_min, version_max), attendee)
-            }
+            Message::Hello {
+                version_min,
+                version_max,
+                attendee,
+            } => self.handle_hello(from, (version_min, version_max), attendee),
             Message::Input(event) => self.handle_input(from, event),
             Message::Ping { nonce } => self.send(from, Channel::Control, &Message::Pong { nonce }),
             Message::Pong { .. } => {}
             Message::RefreshRequest => {
                 if self.is_ready(from) && rights::may_view(self.effective_rights(from)) {
-                    self.events.push_back(AgentEvent::NeedsKeyframe { attendee: from });
+                    self.events
+                        .push_back(AgentEvent::NeedsKeyframe { attendee: from });
                 }
             }
             Message::End { reason } => {
                 self.attendees.remove(&from);
-                self.events.push_back(AgentEvent::AttendeeEnded { attendee: from, reason });
+                self.events.push_back(AgentEvent::AttendeeEnded {
+                    attendee: from,
+                    reason,
+                });
             }
             Message::Error { .. } => {}
             Message::Unknown { id, .. } => {
                 let text = format!("unknown message id {id}");
-                self.send(from, Channel::Control, &error(ErrorCode::UnknownMessage, text));
+                self.send(
+                    from,
+                    Channel::Control,
+                    &error(ErrorCode::UnknownMessage, text),
+                );
             }
             Message::Welcome { .. } | Message::RightsChanged { .. } | Message::FrameUpdate(_) => {
-                self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, "agent-only message".into()));
+                self.send(
+                    from,
+                    Channel::Control,
+                    &error(ErrorCode::NotAllowed, "agent-only message".into()),
+                );
             }
         }
     }
@@ -250,7 +278,10 @@ impl AgentSession {
         }
         for (id, reason) in lost {
             self.attendees.remove(&id);
-            self.events.push_back(AgentEvent::AttendeeLost { attendee: id, reason });
+            self.events.push_back(AgentEvent::AttendeeLost {
+                attendee: id,
+                reason,
+            });
         }
     }
 
@@ -279,7 +310,9 @@ impl AgentSession {
     }
 
     fn is_ready(&self, id: AttendeeId) -> bool {
-        self.attendees.get(&id).is_some_and(|a| matches!(a.phase, Phase::Ready))
+        self.attendees
+            .get(&id)
+            .is_some_and(|a| matches!(a.phase, Phase::Ready))
     }
 
     fn handle_hello(&mut self, from: AttendeeId, theirs: (u16, u16), claimed: AttendeeId) {
@@ -297,29 +330,46 @@ impl AgentSession {
                 theirs.0,
                 theirs.1
             );
-            self.send(from, Channel::Control, &error(ErrorCode::VersionMismatch, text));
+            self.send(
+                from,
+                Channel::Control,
+                &error(ErrorCode::VersionMismatch, text),
+            );
             self.attendees.remove(&from);
-            self.events.push_back(AgentEvent::AttendeeLost { attendee: from, reason: "version mismatch".into() });
+            self.events.push_back(AgentEvent::AttendeeLost {
+                attendee: from,
+                reason: "version mismatch".into(),
+            });
             return;
         };
-        let Some(a) = self.attendees.get_mut(&from) else { return };
+        let Some(a) = self.attendees.get_mut(&from) else {
+            return;
+        };
         a.phase = Phase::Ready;
         let rights = a.effective();
-        self.send(from, Channel::Control, &Message::Welcome { version, rights });
+        self.send(
+            from,
+            Channel::Control,
+            &Message::Welcome { version, rights },
+        );
         if rights::may_view(rights) {
-            self.events.push_back(AgentEvent::NeedsKeyframe { attendee: from });
+            self.events
+                .push_back(AgentEvent::NeedsKeyframe { attendee: from });
         }
     }
 
     fn handle_input(&mut self, from: AttendeeId, event: InputEvent) {
-        let Some(a) = self.attendees.get_mut(&from) else { return };
+        let Some(a) = self.attendees.get_mut(&from) else {
+            return;
+        };
         if matches!(a.phase, Phase::Ready) && rights::may_inject(a.effective()) {
             self.events.push_back(AgentEvent::Inject { from, event });
             return;
         }
         a.refused += 1;
         let count = a.refused;
-        self.events.push_back(AgentEvent::InputRefused { from, count });
+        self.events
+            .push_back(AgentEvent::InputRefused { from, count });
         // Tell the viewer once, not per mouse move.
         if count == 1 {
             let text = "input refused: you do not have control of this machine".to_owned();
@@ -329,7 +379,9 @@ impl AgentSession {
 
     /// Applies `change` and tells the attendee if its effective rights moved.
     fn update(&mut self, id: AttendeeId, change: impl FnOnce(&mut Attendee)) {
-        let Some(a) = self.attendees.get_mut(&id) else { return };
+        let Some(a) = self.attendees.get_mut(&id) else {
+            return;
+        };
         let before = a.effective();
         change(a);
         let after = a.effective();
@@ -337,14 +389,23 @@ impl AgentSession {
         if before == after || !ready {
             return;
         }
-        self.send(id, Channel::Control, &Message::RightsChanged { rights: after });
+        self.send(
+            id,
+            Channel::Control,
+            &Message::RightsChanged { rights: after },
+        );
         if !rights::may_view(before) && rights::may_view(after) {
-            self.events.push_back(AgentEvent::NeedsKeyframe { attendee: id });
+            self.events
+                .push_back(AgentEvent::NeedsKeyframe { attendee: id });
         }
     }
 
     fn send(&mut self, to: AttendeeId, channel: Channel, msg: &Message) {
-        self.transmits.push_back(Transmit { to, channel, payload: msg.encode() });
+        self.transmits.push_back(Transmit {
+            to,
+            channel,
+            payload: msg.encode(),
+        });
     }
 }
 

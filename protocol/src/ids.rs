@@ -253,11 +253,23 @@ mod tests {
 
     #[test]
     fn bad_codes_are_refused() {
-        assert_eq!("12345678".parse::<SessionCode>(), Err(CodeParseError::WrongLength));
-        assert_eq!("1234567890".parse::<SessionCode>(), Err(CodeParseError::WrongLength));
-        assert_eq!("12345678x".parse::<SessionCode>(), Err(CodeParseError::NotDigits));
+        assert_eq!(
+            "12345678".parse::<SessionCode>(),
+            Err(CodeParseError::WrongLength)
+        );
+        assert_eq!(
+            "1234567890".parse::<SessionCode>(),
+            Err(CodeParseError::WrongLength)
+        );
+        assert_eq!(
+            "12345678x".parse::<SessionCode>(),
+            Err(CodeParseError::NotDigits)
+        );
         assert_eq!("".parse::<SessionCode>(), Err(CodeParseError::WrongLength));
-        assert_eq!("９２３４５６７８９".parse::<SessionCode>(), Err(CodeParseError::NotDigits));
+        assert_eq!(
+            "９２３４５６７８９".parse::<SessionCode>(),
+            Err(CodeParseError::NotDigits)
+        );
     }
 
     #[test]

@@ -20,13 +20,20 @@ pub struct Consent {
 
 impl Consent {
     /// Consent to everything (the customer started the agent pre-authorised).
-    pub const ALL: Consent = Consent { view: true, control: true };
+    pub const ALL: Consent = Consent {
+        view: true,
+        control: true,
+    };
 
     /// The rights this consent leaves standing.
     pub fn allowed(self) -> Rights {
         let mut r = Rights::NONE;
         if self.view {
-            r = r.union(Rights::VIEW).union(Rights::CHAT).union(Rights::FILES).union(Rights::REBOOT);
+            r = r
+                .union(Rights::VIEW)
+                .union(Rights::CHAT)
+                .union(Rights::FILES)
+                .union(Rights::REBOOT);
         }
         if self.view && self.control {
             r = r.union(Rights::CONTROL);
@@ -68,8 +75,13 @@ mod tests {
             for view in [false, true] {
                 for control in [false, true] {
                     let e = effective(g, Consent { view, control });
-                    let expect = g.contains(Rights::VIEW) && g.contains(Rights::CONTROL) && view && control;
-                    assert_eq!(may_inject(e), expect, "grant {g:?} consent {view}/{control}");
+                    let expect =
+                        g.contains(Rights::VIEW) && g.contains(Rights::CONTROL) && view && control;
+                    assert_eq!(
+                        may_inject(e),
+                        expect,
+                        "grant {g:?} consent {view}/{control}"
+                    );
                     assert_eq!(may_view(e), g.contains(Rights::VIEW) && view);
                     // consent never widens
                     assert!(g.contains(e));

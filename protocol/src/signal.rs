@@ -241,12 +241,18 @@ mod tests {
     #[test]
     fn messages_have_a_stable_json_shape() {
         let code: SessionCode = "012345678".parse().expect("valid");
-        let m = ClientMessage::Redeem { code, customer: "alice@pc".into() };
+        let m = ClientMessage::Redeem {
+            code,
+            customer: "alice@pc".into(),
+        };
         assert_eq!(
             serde_json::to_string(&m).expect("serialises"),
             r#"{"type":"redeem","code":"012345678","customer":"alice@pc"}"#
         );
-        let e = PortalMessage::Error { kind: ErrorKind::CodeExpired, message: "x".into() };
+        let e = PortalMessage::Error {
+            kind: ErrorKind::CodeExpired,
+            message: "x".into(),
+        };
         assert_eq!(
             serde_json::to_string(&e).expect("serialises"),
             r#"{"type":"error","kind":"code_expired","message":"x"}"#

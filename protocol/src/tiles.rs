@@ -173,7 +173,10 @@ impl TileEncoder {
     }
 
     fn grid(&self) -> (usize, usize) {
-        ((self.width as usize).div_ceil(TILE), (self.height as usize).div_ceil(TILE))
+        (
+            (self.width as usize).div_ceil(TILE),
+            (self.height as usize).div_ceil(TILE),
+        )
     }
 
     fn mark(&self, dirty: &mut [bool], r: Rect) {
@@ -236,10 +239,20 @@ impl TileEncoder {
             (TileEncoding::Solid, first.to_vec())
         } else {
             // Compressing a buffer into a fresh Vec only fails on allocation failure.
-            let data = self.compressor.compress(&self.scratch).expect("zstd compress");
+            let data = self
+                .compressor
+                .compress(&self.scratch)
+                .expect("zstd compress");
             (TileEncoding::Zstd, data)
         };
-        EncodedTile { x: r.x, y: r.y, w: r.w, h: r.h, encoding: encoding as u8, data }
+        EncodedTile {
+            x: r.x,
+            y: r.y,
+            w: r.w,
+            h: r.h,
+            encoding: encoding as u8,
+            data,
+        }
     }
 }
 
@@ -266,7 +279,13 @@ pub fn chunk_update(seq: u32, size: (u16, u16), tiles: Vec<EncodedTile>) -> Vec<
     chunks
         .into_iter()
         .enumerate()
-        .map(|(i, tiles)| FrameUpdate { seq, width: size.0, height: size.1, last: i + 1 == n, tiles })
+        .map(|(i, tiles)| FrameUpdate {
+            seq,
+            width: size.0,
+            height: size.1,
+            last: i + 1 == n,
+            tiles,
+        })
         .collect()
 }
 
@@ -312,7 +331,12 @@ impl FrameBuffer {
         t: &EncodedTile,
         decompressor: &mut zstd::bulk::Decompressor<'_>,
     ) -> Result<(), TileError> {
-        let rect = Rect { x: t.x, y: t.y, w: t.w, h: t.h };
+        let rect = Rect {
+            x: t.x,
+            y: t.y,
+            w: t.w,
+            h: t.h,
+        };
         if t.x as usize + t.w as usize > self.width as usize
             || t.y as usize + t.h as usize > self.height as usize
             || t.w == 0
@@ -323,24 +347,32 @@ impl FrameBuffer {
         let stride = self.width as usize * 4;
         let expected = t.w as usize * t.h as usize * 3;
         let write_row = |pixels: &mut [u8], y: usize, src: &mut dyn Iterator<Item = [u8; 3]>| {
-            let row = &mut pixels[(t.y as usize + y) * stride + t.x as usize * 4..][..t.w as usize * 4];
+            let row =
+                &mut pixels[(t.y as usize + y) * stride + t.x as usize * 4..][..t.w as usize * 4];
             for (dst, p) in row.chunks_exact_mut(4).zip(src) {
                 dst[..3].copy_from_slice(&p);
                 dst[3] = 0;
             }
         };
         if t.encoding == TileEncoding::Solid as u8 {
-            let [b, g, r] = <[u8; 3]>::try_from(t.data.as_slice()).map_err(|_| TileError::Corrupt)?;
+            let [b, g, r] =
+                <[u8; 3]>::try_from(t.data.as_slice()).map_err(|_| TileError::Corrupt)?;
             for y in 0..t.h as usize {
                 write_row(&mut self.pixels, y, &mut std::iter::repeat([b, g, r]));
             }
         } else if t.encoding == TileEncoding::Zstd as u8 {
-            let raw = decompressor.decompress(&t.data, expected).map_err(|_| TileError::Corrupt)?;
+            let raw = decompressor
+                .decompress(&t.data, expected)
+                .map_err(|_| TileError::Corrupt)?;
             if raw.len() != expected {
                 return Err(TileError::Corrupt);
             }
             for (y, row) in raw.chunks_exact(t.w as usize * 3).enumerate() {
-                write_row(&mut self.pixels, y, &mut row.chunks_exact(3).map(|p| [p[0], p[1], p[2]]));
+                write_row(
+                    &mut self.pixels,
+                    y,
+                    &mut row.chunks_exact(3).map(|p| [p[0], p[1], p[2]]),
+                );
             }
         } else {
             return Err(TileError::UnknownEncoding(t.encoding));

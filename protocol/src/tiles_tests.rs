@@ -21,7 +21,12 @@ fn decode_all(fb: &mut FrameBuffer, size: (u16, u16), tiles: Vec<EncodedTile>) {
 }
 
 fn frame(w: u16, h: u16, data: &[u8]) -> FrameRef<'_> {
-    FrameRef { width: w, height: h, stride: w as usize * 4, data }
+    FrameRef {
+        width: w,
+        height: h,
+        stride: w as usize * 4,
+        data,
+    }
 }
 
 #[test]
@@ -46,14 +51,22 @@ fn only_changed_tiles_are_sent_and_result_is_exact() {
     b[off] ^= 0xff;
     let mut enc = TileEncoder::new();
     let mut fb = FrameBuffer::default();
-    decode_all(&mut fb, (w, h), enc.encode(frame(w, h, &a), None).expect("encodes"));
+    decode_all(
+        &mut fb,
+        (w, h),
+        enc.encode(frame(w, h, &a), None).expect("encodes"),
+    );
     let delta = enc.encode(frame(w, h, &b), None).expect("encodes");
     assert_eq!(delta.len(), 1);
     assert_eq!((delta[0].x, delta[0].y), (128, 64));
     decode_all(&mut fb, (w, h), delta);
     assert_eq!(fb.pixels(), &b[..]);
     // unchanged frame: nothing at all
-    assert!(enc.encode(frame(w, h, &b), None).expect("encodes").is_empty());
+    assert!(
+        enc.encode(frame(w, h, &b), None)
+            .expect("encodes")
+            .is_empty()
+    );
     assert!(chunk_update(3, (w, h), vec![]).is_empty());
 }
 
@@ -64,7 +77,12 @@ fn damage_limits_the_comparison() {
     let b = picture(w, h, 2);
     let mut enc = TileEncoder::new();
     enc.encode(frame(w, h, &a), None).expect("encodes");
-    let damage = [Rect { x: 10, y: 10, w: 60, h: 5 }];
+    let damage = [Rect {
+        x: 10,
+        y: 10,
+        w: 60,
+        h: 5,
+    }];
     let delta = enc.encode(frame(w, h, &b), Some(&damage)).expect("encodes");
     // the rect spans tiles (0,0) and (1,0)
     assert_eq!(delta.len(), 2);
@@ -73,10 +91,17 @@ fn damage_limits_the_comparison() {
 #[test]
 fn solid_tiles_are_tiny_and_exact() {
     let (w, h) = (128, 64);
-    let pic: Vec<u8> = std::iter::repeat([10u8, 20, 30, 0]).take(w as usize * h as usize).flatten().collect();
+    let pic: Vec<u8> = std::iter::repeat([10u8, 20, 30, 0])
+        .take(w as usize * h as usize)
+        .flatten()
+        .collect();
     let mut enc = TileEncoder::new();
     let tiles = enc.encode(frame(w, h, &pic), None).expect("encodes");
-    assert!(tiles.iter().all(|t| t.encoding == TileEncoding::Solid as u8 && t.data.len() == 3));
+    assert!(
+        tiles
+            .iter()
+            .all(|t| t.encoding == TileEncoding::Solid as u8 && t.data.len() == 3)
+    );
     let mut fb = FrameBuffer::default();
     decode_all(&mut fb, (w, h), tiles);
     assert_eq!(fb.pixels(), &pic[..]);
@@ -89,10 +114,21 @@ fn padded_stride_is_honoured_and_x_byte_ignored() {
     let mut padded = vec![0xee; stride * h as usize];
     let pic = picture(w, h, 5);
     for y in 0..h as usize {
-        padded[y * stride..][..w as usize * 4].copy_from_slice(&pic[y * w as usize * 4..][..w as usize * 4]);
+        padded[y * stride..][..w as usize * 4]
+            .copy_from_slice(&pic[y * w as usize * 4..][..w as usize * 4]);
     }
     let mut enc = TileEncoder::new();
-    let tiles = enc.encode(FrameRef { width: w, height: h, stride, data: &padded }, None).expect("encodes");
+    let tiles = enc
+        .encode(
+            FrameRef {
+                width: w,
+                height: h,
+                stride,
+                data: &padded,
+            },
+            None,
+        )
+        .expect("encodes");
     let mut fb = FrameBuffer::default();
     decode_all(&mut fb, (w, h), tiles);
     assert_eq!(fb.pixels(), &pic[..]);
@@ -102,7 +138,8 @@ fn padded_stride_is_honoured_and_x_byte_ignored() {
 fn keyframe_reproduces_the_last_frame() {
     let (w, h) = (200, 100);
     let mut enc = TileEncoder::new();
-    enc.encode(frame(w, h, &picture(w, h, 1)), None).expect("encodes");
+    enc.encode(frame(w, h, &picture(w, h, 1)), None)
+        .expect("encodes");
     let b = picture(w, h, 9);
     enc.encode(frame(w, h, &b), None).expect("encodes");
     let mut fb = FrameBuffer::default();
@@ -114,7 +151,9 @@ fn keyframe_reproduces_the_last_frame() {
 fn chunks_stay_under_the_budget() {
     let (w, h) = (640, 480);
     let mut enc = TileEncoder::new();
-    let tiles = enc.encode(frame(w, h, &picture(w, h, 3)), None).expect("encodes");
+    let tiles = enc
+        .encode(frame(w, h, &picture(w, h, 3)), None)
+        .expect("encodes");
     let chunks = chunk_update(7, (w, h), tiles);
     assert!(chunks.len() > 1);
     for c in &chunks {
@@ -133,20 +172,45 @@ fn hostile_tiles_are_refused() {
         width: 64,
         height: 64,
         last: true,
-        tiles: vec![EncodedTile { x, y: 0, w, h: 1, encoding, data }],
+        tiles: vec![EncodedTile {
+            x,
+            y: 0,
+            w,
+            h: 1,
+            encoding,
+            data,
+        }],
     };
-    assert!(matches!(fb.apply_update(&mk(60, 8, 2, vec![1, 2, 3])), Err(TileError::OutOfBounds(..))));
-    assert_eq!(fb.apply_update(&mk(0, 8, 9, vec![])), Err(TileError::UnknownEncoding(9)));
-    assert_eq!(fb.apply_update(&mk(0, 8, 2, vec![1, 2])), Err(TileError::Corrupt));
-    assert_eq!(fb.apply_update(&mk(0, 8, 1, vec![1, 2, 3, 4])), Err(TileError::Corrupt));
+    assert!(matches!(
+        fb.apply_update(&mk(60, 8, 2, vec![1, 2, 3])),
+        Err(TileError::OutOfBounds(..))
+    ));
+    assert_eq!(
+        fb.apply_update(&mk(0, 8, 9, vec![])),
+        Err(TileError::UnknownEncoding(9))
+    );
+    assert_eq!(
+        fb.apply_update(&mk(0, 8, 2, vec![1, 2])),
+        Err(TileError::Corrupt)
+    );
+    assert_eq!(
+        fb.apply_update(&mk(0, 8, 1, vec![1, 2, 3, 4])),
+        Err(TileError::Corrupt)
+    );
     // a valid zstd stream of the wrong size is corrupt too
     let wrong = zstd::bulk::compress(&[0u8; 5], 1).expect("compress");
-    assert_eq!(fb.apply_update(&mk(0, 8, 1, wrong)), Err(TileError::Corrupt));
+    assert_eq!(
+        fb.apply_update(&mk(0, 8, 1, wrong)),
+        Err(TileError::Corrupt)
+    );
 }
 
 #[test]
 fn bad_frames_are_refused() {
     let mut enc = TileEncoder::new();
     let short = vec![0u8; 10];
-    assert_eq!(enc.encode(frame(64, 64, &short), None), Err(TileError::BadFrame));
+    assert_eq!(
+        enc.encode(frame(64, 64, &short), None),
+        Err(TileError::BadFrame)
+    );
 }

@@ -122,7 +122,8 @@ impl ViewerSession {
     pub fn send_input(&mut self, event: InputEvent) -> Result<(), SendInputError> {
         match self.phase {
             Phase::Ready { rights } if rights::may_inject(rights) => {
-                self.transmits.push_back((Channel::Input, Message::Input(event).encode()));
+                self.transmits
+                    .push_back((Channel::Input, Message::Input(event).encode()));
                 Ok(())
             }
             Phase::Ready { .. } => Err(SendInputError::ViewOnly),
@@ -132,13 +133,20 @@ impl ViewerSession {
 
     /// Ask the agent for the whole screen again.
     pub fn request_refresh(&mut self) {
-        self.transmits.push_back((Channel::Control, Message::RefreshRequest.encode()));
+        self.transmits
+            .push_back((Channel::Control, Message::RefreshRequest.encode()));
     }
 
     /// Leave the session.
     pub fn leave(&mut self, reason: &str) {
         if self.phase != Phase::Ended {
-            self.transmits.push_back((Channel::Control, Message::End { reason: reason.into() }.encode()));
+            self.transmits.push_back((
+                Channel::Control,
+                Message::End {
+                    reason: reason.into(),
+                }
+                .encode(),
+            ));
             self.phase = Phase::Ended;
         }
     }
@@ -152,7 +160,10 @@ impl ViewerSession {
         let msg = match Message::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
-                let err = Message::Error { code: ErrorCode::Malformed, text: e.to_string() };
+                let err = Message::Error {
+                    code: ErrorCode::Malformed,
+                    text: e.to_string(),
+                };
                 self.transmits.push_back((Channel::Control, err.encode()));
                 return;
             }
@@ -160,7 +171,8 @@ impl ViewerSession {
         match msg {
             Message::Welcome { version, rights } => {
                 self.phase = Phase::Ready { rights };
-                self.events.push_back(ViewerEvent::Ready { version, rights });
+                self.events
+                    .push_back(ViewerEvent::Ready { version, rights });
             }
             Message::RightsChanged { rights } => {
                 if let Phase::Ready { rights: r } = &mut self.phase {
@@ -170,7 +182,8 @@ impl ViewerSession {
             }
             Message::FrameUpdate(update) => self.handle_frame(update),
             Message::Ping { nonce } => {
-                self.transmits.push_back((Channel::Control, Message::Pong { nonce }.encode()));
+                self.transmits
+                    .push_back((Channel::Control, Message::Pong { nonce }.encode()));
             }
             Message::Pong { .. } => {}
             Message::Error { code, text } => {
@@ -182,11 +195,17 @@ impl ViewerSession {
             }
             Message::End { reason } => self.end(reason),
             Message::Unknown { id, .. } => {
-                let err = Message::Error { code: ErrorCode::UnknownMessage, text: format!("unknown message id {id}") };
+                let err = Message::Error {
+                    code: ErrorCode::UnknownMessage,
+                    text: format!("unknown message id {id}"),
+                };
                 self.transmits.push_back((Channel::Control, err.encode()));
             }
             Message::Hello { .. } | Message::Input(_) | Message::RefreshRequest => {
-                let err = Message::Error { code: ErrorCode::NotAllowed, text: "viewer-only message".into() };
+                let err = Message::Error {
+                    code: ErrorCode::NotAllowed,
+                    text: "viewer-only message".into(),
+                };
                 self.transmits.push_back((Channel::Control, err.encode()));
             }
         }
@@ -209,7 +228,10 @@ impl ViewerSession {
         } else if now >= self.next_ping {
             self.nonce += 1;
             self.next_ping = now + PING_INTERVAL;
-            self.transmits.push_back((Channel::Control, Message::Ping { nonce: self.nonce }.encode()));
+            self.transmits.push_back((
+                Channel::Control,
+                Message::Ping { nonce: self.nonce }.encode(),
+            ));
         }
     }
 
@@ -244,7 +266,10 @@ impl ViewerSession {
         }
         for chunk in std::mem::take(&mut self.pending) {
             if let Err(e) = self.frame.apply_update(&chunk) {
-                let err = Message::Error { code: ErrorCode::Malformed, text: e.to_string() };
+                let err = Message::Error {
+                    code: ErrorCode::Malformed,
+                    text: e.to_string(),
+                };
                 self.transmits.push_back((Channel::Control, err.encode()));
                 self.request_refresh();
                 return;

@@ -247,7 +247,11 @@ impl Message {
 
     fn encode_payload(&self, w: &mut Writer) {
         match self {
-            Message::Hello { version_min, version_max, attendee } => {
+            Message::Hello {
+                version_min,
+                version_max,
+                attendee,
+            } => {
                 w.u16(*version_min);
                 w.u16(*version_max);
                 w.u32(attendee.to_wire());
@@ -339,12 +343,22 @@ fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, DecodeError> {
             version_max: r.u16()?,
             attendee: AttendeeId::from_wire(r.u32()?),
         },
-        id::WELCOME => Message::Welcome { version: r.u16()?, rights: Rights::from_wire(r.u32()?) },
-        id::RIGHTS_CHANGED => Message::RightsChanged { rights: Rights::from_wire(r.u32()?) },
+        id::WELCOME => Message::Welcome {
+            version: r.u16()?,
+            rights: Rights::from_wire(r.u32()?),
+        },
+        id::RIGHTS_CHANGED => Message::RightsChanged {
+            rights: Rights::from_wire(r.u32()?),
+        },
         id::PING => Message::Ping { nonce: r.u64()? },
         id::PONG => Message::Pong { nonce: r.u64()? },
-        id::ERROR => Message::Error { code: ErrorCode::from_wire(r.u16()?), text: r.string()? },
-        id::END => Message::End { reason: r.string()? },
+        id::ERROR => Message::Error {
+            code: ErrorCode::from_wire(r.u16()?),
+            text: r.string()?,
+        },
+        id::END => Message::End {
+            reason: r.string()?,
+        },
         id::REFRESH_REQUEST => Message::RefreshRequest,
         id::FRAME_UPDATE => {
             let seq = r.u32()?;
@@ -367,14 +381,30 @@ fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, DecodeError> {
                     data: r.bytes()?.to_vec(),
                 });
             }
-            Message::FrameUpdate(FrameUpdate { seq, width, height, last, tiles })
+            Message::FrameUpdate(FrameUpdate {
+                seq,
+                width,
+                height,
+                last,
+                tiles,
+            })
         }
-        id::POINTER_MOVE => Message::Input(InputEvent::PointerMove { x: r.u16()?, y: r.u16()? }),
-        id::POINTER_BUTTON => {
-            Message::Input(InputEvent::PointerButton { button: Button(r.u8()?), down: r.bool()? })
-        }
-        id::WHEEL => Message::Input(InputEvent::Wheel { dx: r.i16()?, dy: r.i16()? }),
-        id::KEY => Message::Input(InputEvent::Key { keysym: r.u32()?, down: r.bool()? }),
+        id::POINTER_MOVE => Message::Input(InputEvent::PointerMove {
+            x: r.u16()?,
+            y: r.u16()?,
+        }),
+        id::POINTER_BUTTON => Message::Input(InputEvent::PointerButton {
+            button: Button(r.u8()?),
+            down: r.bool()?,
+        }),
+        id::WHEEL => Message::Input(InputEvent::Wheel {
+            dx: r.i16()?,
+            dy: r.i16()?,
+        }),
+        id::KEY => Message::Input(InputEvent::Key {
+            keysym: r.u32()?,
+            down: r.bool()?,
+        }),
         id::TEXT => Message::Input(InputEvent::Text(r.string()?)),
         other => {
             let payload = r.bytes_rest();

@@ -7,20 +7,36 @@ fn round_trip(m: Message) {
 
 #[test]
 fn golden_hello() {
-    let m = Message::Hello { version_min: 1, version_max: 2, attendee: AttendeeId::from_wire(7) };
+    let m = Message::Hello {
+        version_min: 1,
+        version_max: 2,
+        attendee: AttendeeId::from_wire(7),
+    };
     assert_eq!(m.encode(), [1, 0, 8, 0, 0, 0, 1, 0, 2, 0, 7, 0, 0, 0]);
 }
 
 #[test]
 fn golden_welcome_and_input() {
-    let m = Message::Welcome { version: 1, rights: Rights::VIEW.union(Rights::CONTROL) };
+    let m = Message::Welcome {
+        version: 1,
+        rights: Rights::VIEW.union(Rights::CONTROL),
+    };
     assert_eq!(m.encode(), [2, 0, 6, 0, 0, 0, 1, 0, 3, 0, 0, 0]);
-    let m = Message::Input(InputEvent::PointerMove { x: 0x0102, y: 0x0304 });
+    let m = Message::Input(InputEvent::PointerMove {
+        x: 0x0102,
+        y: 0x0304,
+    });
     assert_eq!(m.encode(), [32, 0, 4, 0, 0, 0, 2, 1, 4, 3]);
-    let m = Message::Input(InputEvent::Key { keysym: 0xff0d, down: true });
+    let m = Message::Input(InputEvent::Key {
+        keysym: 0xff0d,
+        down: true,
+    });
     assert_eq!(m.encode(), [35, 0, 5, 0, 0, 0, 0x0d, 0xff, 0, 0, 1]);
     let m = Message::Input(InputEvent::Text("hé".into()));
-    assert_eq!(m.encode(), [36, 0, 7, 0, 0, 0, 3, 0, 0, 0, b'h', 0xc3, 0xa9]);
+    assert_eq!(
+        m.encode(),
+        [36, 0, 7, 0, 0, 0, 3, 0, 0, 0, b'h', 0xc3, 0xa9]
+    );
 }
 
 #[test]
@@ -30,7 +46,14 @@ fn golden_frame_update() {
         width: 64,
         height: 32,
         last: true,
-        tiles: vec![EncodedTile { x: 1, y: 2, w: 3, h: 4, encoding: 2, data: vec![10, 20, 30] }],
+        tiles: vec![EncodedTile {
+            x: 1,
+            y: 2,
+            w: 3,
+            h: 4,
+            encoding: 2,
+            data: vec![10, 20, 30],
+        }],
     });
     let expected: Vec<u8> = vec![
         16, 0, 29, 0, 0, 0, // id, len
@@ -45,14 +68,27 @@ fn golden_frame_update() {
 #[test]
 fn every_message_round_trips() {
     for m in [
-        Message::RightsChanged { rights: Rights::VIEW },
+        Message::RightsChanged {
+            rights: Rights::VIEW,
+        },
         Message::Ping { nonce: u64::MAX },
         Message::Pong { nonce: 3 },
-        Message::Error { code: ErrorCode::NotAllowed, text: "no".into() },
-        Message::Error { code: ErrorCode::Other(999), text: String::new() },
-        Message::End { reason: "customer ended".into() },
+        Message::Error {
+            code: ErrorCode::NotAllowed,
+            text: "no".into(),
+        },
+        Message::Error {
+            code: ErrorCode::Other(999),
+            text: String::new(),
+        },
+        Message::End {
+            reason: "customer ended".into(),
+        },
         Message::RefreshRequest,
-        Message::Input(InputEvent::PointerButton { button: Button::RIGHT, down: false }),
+        Message::Input(InputEvent::PointerButton {
+            button: Button::RIGHT,
+            down: false,
+        }),
         Message::Input(InputEvent::Wheel { dx: -1, dy: 3 }),
     ] {
         round_trip(m);
@@ -64,25 +100,54 @@ fn unknown_ids_decode_to_a_value() {
     let bytes = [0xff, 0x7f, 2, 0, 0, 0, 0xaa, 0xbb];
     assert_eq!(
         Message::decode(&bytes),
-        Ok(Message::Unknown { id: 0x7fff, payload: vec![0xaa, 0xbb] })
+        Ok(Message::Unknown {
+            id: 0x7fff,
+            payload: vec![0xaa, 0xbb]
+        })
     );
     // and re-encode unchanged, so a relay could pass them on
-    assert_eq!(Message::Unknown { id: 0x7fff, payload: vec![0xaa, 0xbb] }.encode(), bytes);
+    assert_eq!(
+        Message::Unknown {
+            id: 0x7fff,
+            payload: vec![0xaa, 0xbb]
+        }
+        .encode(),
+        bytes
+    );
 }
 
 #[test]
 fn malformed_input_is_an_error_not_a_panic() {
     assert_eq!(Message::decode(&[1, 0]), Err(DecodeError::Truncated));
-    assert_eq!(Message::decode(&[1, 0, 1, 0, 0, 0, 5]), Err(DecodeError::Truncated));
-    assert_eq!(Message::decode(&[8, 0, 1, 0, 0, 0, 5]), Err(DecodeError::Trailing));
-    assert_eq!(Message::decode(&[8, 0, 0, 0, 0, 0, 5]), Err(DecodeError::Trailing));
-    assert_eq!(Message::decode(&[1, 0, 0xff, 0xff, 0xff, 0x7f]), Err(DecodeError::TooLarge(0x7fff_ffff)));
+    assert_eq!(
+        Message::decode(&[1, 0, 1, 0, 0, 0, 5]),
+        Err(DecodeError::Truncated)
+    );
+    assert_eq!(
+        Message::decode(&[8, 0, 1, 0, 0, 0, 5]),
+        Err(DecodeError::Trailing)
+    );
+    assert_eq!(
+        Message::decode(&[8, 0, 0, 0, 0, 0, 5]),
+        Err(DecodeError::Trailing)
+    );
+    assert_eq!(
+        Message::decode(&[1, 0, 0xff, 0xff, 0xff, 0x7f]),
+        Err(DecodeError::TooLarge(0x7fff_ffff))
+    );
     assert_eq!(
         Message::decode(&[33, 0, 2, 0, 0, 0, 1, 7]),
         Err(DecodeError::Invalid("boolean"))
     );
     // a tile count far beyond the payload must not allocate or loop
-    let mut lie = Message::FrameUpdate(FrameUpdate { seq: 0, width: 1, height: 1, last: true, tiles: vec![] }).encode();
+    let mut lie = Message::FrameUpdate(FrameUpdate {
+        seq: 0,
+        width: 1,
+        height: 1,
+        last: true,
+        tiles: vec![],
+    })
+    .encode();
     lie[15..19].copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(Message::decode(&lie), Err(DecodeError::Truncated));
     // invalid UTF-8 in text
@@ -99,7 +164,14 @@ fn every_truncation_of_valid_messages_fails_cleanly() {
         width: 2,
         height: 3,
         last: false,
-        tiles: vec![EncodedTile { x: 0, y: 0, w: 1, h: 1, encoding: 1, data: vec![1; 40] }],
+        tiles: vec![EncodedTile {
+            x: 0,
+            y: 0,
+            w: 1,
+            h: 1,
+            encoding: 1,
+            data: vec![1; 40],
+        }],
     });
     let bytes = m.encode();
     for cut in 0..bytes.len() {

@@ -96,18 +96,29 @@ impl Pair {
 }
 
 fn click() -> InputEvent {
-    InputEvent::PointerButton { button: Button::LEFT, down: true }
+    InputEvent::PointerButton {
+        button: Button::LEFT,
+        down: true,
+    }
 }
 
 #[test]
 fn controller_input_is_injected() {
     let mut p = Pair::new(Rights::HOST_DEFAULT, Consent::ALL);
-    assert!(matches!(p.viewer_events[0], ViewerEvent::Ready { version: 1, .. }));
+    assert!(matches!(
+        p.viewer_events[0],
+        ViewerEvent::Ready { version: 1, .. }
+    ));
     assert_eq!(p.keyframes, 1, "a new viewer needs the whole screen");
-    p.viewer.send_input(InputEvent::PointerMove { x: 10, y: 20 }).expect("may send");
+    p.viewer
+        .send_input(InputEvent::PointerMove { x: 10, y: 20 })
+        .expect("may send");
     p.viewer.send_input(click()).expect("may send");
     p.drive();
-    assert_eq!(p.injected, vec![InputEvent::PointerMove { x: 10, y: 20 }, click()]);
+    assert_eq!(
+        p.injected,
+        vec![InputEvent::PointerMove { x: 10, y: 20 }, click()]
+    );
 }
 
 #[test]
@@ -119,15 +130,28 @@ fn view_only_input_never_becomes_an_injection() {
     p.raw_input(InputEvent::Text("rm -rf ~\n".into()));
     assert!(p.injected.is_empty());
     assert_eq!(p.refused, 2);
-    assert!(p.viewer_events.iter().any(|e| matches!(e, ViewerEvent::Refused(_))));
+    assert!(
+        p.viewer_events
+            .iter()
+            .any(|e| matches!(e, ViewerEvent::Refused(_)))
+    );
 }
 
 #[test]
 fn customer_consent_narrows_the_grant() {
-    let mut p = Pair::new(Rights::HOST_DEFAULT, Consent { view: true, control: false });
+    let mut p = Pair::new(
+        Rights::HOST_DEFAULT,
+        Consent {
+            view: true,
+            control: false,
+        },
+    );
     p.raw_input(click());
     assert!(p.injected.is_empty());
-    assert_eq!(p.agent.effective_rights(p.me), Rights::HOST_DEFAULT.without(Rights::CONTROL));
+    assert_eq!(
+        p.agent.effective_rights(p.me),
+        Rights::HOST_DEFAULT.without(Rights::CONTROL)
+    );
 }
 
 #[test]
@@ -137,9 +161,16 @@ fn input_before_hello_is_refused_and_strangers_are_ignored() {
     agent.handle_attendee_joined(AttendeeId::HOST, Rights::HOST_DEFAULT, now);
     agent.handle_consent(AttendeeId::HOST, Consent::ALL);
     agent.handle_datagram(AttendeeId::HOST, &Message::Input(click()).encode(), now);
-    assert!(matches!(agent.poll_event(), Some(AgentEvent::InputRefused { .. })));
+    assert!(matches!(
+        agent.poll_event(),
+        Some(AgentEvent::InputRefused { .. })
+    ));
     // an attendee the portal never announced is ignored entirely
-    agent.handle_datagram(AttendeeId::from_wire(9), &Message::Input(click()).encode(), now);
+    agent.handle_datagram(
+        AttendeeId::from_wire(9),
+        &Message::Input(click()).encode(),
+        now,
+    );
     assert_eq!(agent.poll_event(), None);
 }
 
@@ -169,10 +200,17 @@ fn a_hello_claiming_another_attendee_is_refused() {
     let five = AttendeeId::from_wire(5);
     agent.handle_attendee_joined(five, Rights::VIEW, now);
     agent.handle_consent(five, Consent::ALL);
-    let forged = Message::Hello { version_min: 1, version_max: 1, attendee: AttendeeId::HOST };
+    let forged = Message::Hello {
+        version_min: 1,
+        version_max: 1,
+        attendee: AttendeeId::HOST,
+    };
     agent.handle_datagram(five, &forged.encode(), now);
     let t = agent.poll_transmit().expect("an error goes back");
-    assert!(matches!(Message::decode(&t.payload), Ok(Message::Error { .. })));
+    assert!(matches!(
+        Message::decode(&t.payload),
+        Ok(Message::Error { .. })
+    ));
     assert!(agent.frame_recipients().is_empty());
 }
 
@@ -185,15 +223,24 @@ fn frames_flow_and_the_viewer_shows_whole_updates_only() {
         .flat_map(|i| [(i % 251) as u8, (i / 7 % 253) as u8, 9, 0])
         .collect();
     let mut enc = TileEncoder::new();
-    let frame = FrameRef { width: w, height: h, stride: w as usize * 4, data: &pic };
+    let frame = FrameRef {
+        width: w,
+        height: h,
+        stride: w as usize * 4,
+        data: &pic,
+    };
     let tiles = enc.encode(frame, None).expect("encodes");
     let chunks = chunk_update(1, (w, h), tiles);
     assert!(chunks.len() > 1);
     let n = chunks.len();
     for (i, c) in chunks.into_iter().enumerate() {
-        p.viewer.handle_datagram(&Message::FrameUpdate(c).encode(), p.now);
+        p.viewer
+            .handle_datagram(&Message::FrameUpdate(c).encode(), p.now);
         p.drive();
-        let shown = p.viewer_events.iter().any(|e| matches!(e, ViewerEvent::FrameReady { seq: 1 }));
+        let shown = p
+            .viewer_events
+            .iter()
+            .any(|e| matches!(e, ViewerEvent::FrameReady { seq: 1 }));
         assert_eq!(shown, i + 1 == n, "frame shown only after the last chunk");
     }
     assert_eq!(p.viewer.frame().pixels(), &pic[..]);
@@ -205,11 +252,17 @@ fn pings_keep_a_quiet_session_alive_and_silence_ends_it() {
     for _ in 0..20 {
         p.advance(Duration::from_secs(3));
     }
-    assert!(p.lost.is_empty() && p.viewer.is_open(), "a minute of pings keeps it alive");
+    assert!(
+        p.lost.is_empty() && p.viewer.is_open(),
+        "a minute of pings keeps it alive"
+    );
     // now the viewer vanishes: only the agent's clock moves
     let later = p.now + Duration::from_secs(25);
     p.agent.handle_timeout(later);
-    assert!(matches!(p.agent.poll_event(), Some(AgentEvent::AttendeeLost { .. })));
+    assert!(matches!(
+        p.agent.poll_event(),
+        Some(AgentEvent::AttendeeLost { .. })
+    ));
 }
 
 #[test]
@@ -220,13 +273,20 @@ fn a_viewer_that_never_says_hello_is_dropped() {
     let deadline = agent.poll_timeout().expect("a timer is armed");
     assert!(deadline <= now + Duration::from_secs(15));
     agent.handle_timeout(deadline);
-    assert!(matches!(agent.poll_event(), Some(AgentEvent::AttendeeLost { .. })));
+    assert!(matches!(
+        agent.poll_event(),
+        Some(AgentEvent::AttendeeLost { .. })
+    ));
 }
 
 #[test]
 fn tampered_bytes_are_answered_with_errors_not_panics() {
     let mut p = Pair::new(Rights::HOST_DEFAULT, Consent::ALL);
-    let good = Message::Input(InputEvent::Key { keysym: 0x61, down: true }).encode();
+    let good = Message::Input(InputEvent::Key {
+        keysym: 0x61,
+        down: true,
+    })
+    .encode();
     for i in 0..good.len() {
         for flip in [0x01u8, 0x80, 0xff] {
             let mut bad = good.clone();

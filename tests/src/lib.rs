@@ -24,7 +24,10 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -39,7 +42,11 @@ pub fn binary(name: &str) -> PathBuf {
         dir.pop();
     }
     let path = dir.join(name);
-    assert!(path.exists(), "{} is missing: run `cargo build --workspace --bins` first", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first",
+        path.display()
+    );
     path
 }
 
@@ -55,11 +62,15 @@ pub struct Proc {
 impl Proc {
     /// Spawns `cmd` with piped stdio; stdout lines are collected for [`Proc::next_line`].
     pub fn spawn(name: &str, mut cmd: Command) -> Proc {
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         if let Ok(filter) = std::env::var("TANDEM_E2E_LOG") {
             cmd.env("RUST_LOG", filter);
         }
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();
@@ -86,7 +97,13 @@ impl Proc {
             }
         });
         let stdin = child.stdin.take();
-        Proc { name: name.to_owned(), child, stdin, lines: rx, stderr: err_buf }
+        Proc {
+            name: name.to_owned(),
+            child,
+            stdin,
+            lines: rx,
+            stderr: err_buf,
+        }
     }
 
     /// The next stdout line, waiting up to `timeout`.
@@ -95,14 +112,23 @@ impl Proc {
     }
 
     /// Waits for a stdout line satisfying `pred`.
-    pub fn wait_line(&mut self, what: &str, timeout: Duration, mut pred: impl FnMut(&str) -> bool) -> String {
+    pub fn wait_line(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut pred: impl FnMut(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) if pred(&line) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("{}: no line with {what} within {timeout:?}; stderr:\n{}", self.name, self.stderr()),
+                Err(_) => panic!(
+                    "{}: no line with {what} within {timeout:?}; stderr:\n{}",
+                    self.name,
+                    self.stderr()
+                ),
             }
         }
     }
@@ -110,7 +136,9 @@ impl Proc {
     /// Writes one line to the process's stdin.
     pub fn send_line(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to stdin");
+        writeln!(stdin, "{line}")
+            .and_then(|_| stdin.flush())
+            .expect("write to stdin");
     }
 
     /// Closes stdin.
@@ -126,7 +154,10 @@ impl Proc {
     /// Waits for the process to exit; returns its exit code.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
         let name = self.name.clone();
-        wait_for(&format!("{name} to exit"), timeout, || self.child.try_wait().ok().flatten()).code()
+        wait_for(&format!("{name} to exit"), timeout, || {
+            self.child.try_wait().ok().flatten()
+        })
+        .code()
     }
 }
 
@@ -137,7 +168,13 @@ impl Drop for Proc {
             while let Ok(l) = self.lines.try_recv() {
                 rest.push(l);
             }
-            eprintln!("--- {} stderr ---\n{}\n--- {} unread stdout ---\n{}", self.name, self.stderr(), self.name, rest.join("\n"));
+            eprintln!(
+                "--- {} stderr ---\n{}\n--- {} unread stdout ---\n{}",
+                self.name,
+                self.stderr(),
+                self.name,
+                rest.join("\n")
+            );
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -175,10 +212,13 @@ pub struct Portal {
 impl Portal {
     pub fn start(dir: &TempDir, extra: &[&str]) -> Portal {
         let mut cmd = Command::new(binary("tandem-portal"));
-        cmd.args(["--listen", "127.0.0.1:0", "--db"]).arg(dir.path("portal.sqlite3"));
+        cmd.args(["--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.path("portal.sqlite3"));
         cmd.args(extra).env("TANDEM_ADMIN_PASSWORD", ADMIN_PASSWORD);
         let mut proc = Proc::spawn("portal", cmd);
-        let line = proc.wait_line("'listening on'", Duration::from_secs(20), |l| l.contains("listening on"));
+        let line = proc.wait_line("'listening on'", Duration::from_secs(20), |l| {
+            l.contains("listening on")
+        });
         let url = line.rsplit(' ').next().expect("address").to_owned();
         Portal { url, proc }
     }
@@ -186,14 +226,26 @@ impl Portal {
     /// A `tandem-viewer` command logged in as the administrator.
     pub fn viewer_command(&self) -> Command {
         let mut cmd = Command::new(binary("tandem-viewer"));
-        cmd.args(["--portal", &self.url, "--user", "admin", "--webrtc-bind", "127.0.0.1"]);
-        cmd.env("TANDEM_PASSWORD", ADMIN_PASSWORD).stdin(Stdio::null());
+        cmd.args([
+            "--portal",
+            &self.url,
+            "--user",
+            "admin",
+            "--webrtc-bind",
+            "127.0.0.1",
+        ]);
+        cmd.env("TANDEM_PASSWORD", ADMIN_PASSWORD)
+            .stdin(Stdio::null());
         cmd
     }
 
     /// Creates a code; `Err(stderr)` when the portal refused.
     pub fn try_create_code(&self, customer: &str) -> Result<CodeInfo, String> {
-        let out = self.viewer_command().args(["code", "new", "--json", "--customer", customer]).output().expect("run viewer");
+        let out = self
+            .viewer_command()
+            .args(["code", "new", "--json", "--customer", customer])
+            .output()
+            .expect("run viewer");
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
@@ -201,21 +253,33 @@ impl Portal {
     }
 
     pub fn create_code(&self, customer: &str) -> CodeInfo {
-        self.try_create_code(customer).unwrap_or_else(|e| panic!("creating a code failed: {e}"))
+        self.try_create_code(customer)
+            .unwrap_or_else(|e| panic!("creating a code failed: {e}"))
     }
 
     /// Starts a headless viewer joining the session of `code`.
     pub fn headless_viewer(&self, code: &str) -> Viewer {
         let mut cmd = self.viewer_command();
         cmd.args(["join", "--headless", code]);
-        Viewer { proc: Proc::spawn("viewer", cmd) }
+        Viewer {
+            proc: Proc::spawn("viewer", cmd),
+        }
     }
 }
 
 /// Starts an agent for `join_url` on `display`; `pre_authorize` is "view", "control" or "".
 pub fn agent(display: &str, join_url: &str, pre_authorize: &str) -> Proc {
     let mut cmd = Command::new(binary("tandem-agent"));
-    cmd.args(["--join", join_url, "--display", display, "--webrtc-bind", "127.0.0.1", "--name", "alice@e2e"]);
+    cmd.args([
+        "--join",
+        join_url,
+        "--display",
+        display,
+        "--webrtc-bind",
+        "127.0.0.1",
+        "--name",
+        "alice@e2e",
+    ]);
     if !pre_authorize.is_empty() {
         cmd.args(["--pre-authorize", pre_authorize]);
     }

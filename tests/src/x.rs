@@ -19,15 +19,31 @@ impl Xvfb {
     /// Starts Xvfb on a free display (`-displayfd` picks one and prints it).
     pub fn start(width: u16, height: u16) -> Xvfb {
         let mut cmd = Command::new("Xvfb");
-        cmd.args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-noreset", "-nolisten", "tcp"]);
+        cmd.args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            &format!("{width}x{height}x24"),
+            "-noreset",
+            "-nolisten",
+            "tcp",
+        ]);
         cmd.args(["+extension", "DAMAGE", "+extension", "MIT-SHM"]);
         let mut proc = Proc::spawn("Xvfb", cmd);
-        let n = proc.next_line(Duration::from_secs(20)).unwrap_or_else(|| panic!("Xvfb did not start: {}", proc.stderr()));
+        let n = proc
+            .next_line(Duration::from_secs(20))
+            .unwrap_or_else(|| panic!("Xvfb did not start: {}", proc.stderr()));
         let display = format!(":{}", n.trim());
-        wait_for("the X server to accept clients", Duration::from_secs(10), || {
-            x11rb::connect(Some(&display)).ok().map(|_| ())
-        });
-        Xvfb { display, _proc: proc }
+        wait_for(
+            "the X server to accept clients",
+            Duration::from_secs(10),
+            || x11rb::connect(Some(&display)).ok().map(|_| ()),
+        );
+        Xvfb {
+            display,
+            _proc: proc,
+        }
     }
 
     fn command(&self, program: &str) -> Command {
@@ -39,11 +55,24 @@ impl Xvfb {
     /// Starts an xterm at (x, y) running `script` in sh, and waits until it is mapped.
     pub fn xterm(&self, x: i32, y: i32, script: &str) -> Proc {
         let mut cmd = self.command("xterm");
-        cmd.args(["-fa", "DejaVu Sans Mono", "-fs", "11", "-geometry", &format!("70x16+{x}+{y}"), "-title", "tandem-e2e"]);
+        cmd.args([
+            "-fa",
+            "DejaVu Sans Mono",
+            "-fs",
+            "11",
+            "-geometry",
+            &format!("70x16+{x}+{y}"),
+            "-title",
+            "tandem-e2e",
+        ]);
         cmd.args(["-e", "sh", "-c", script]);
         let proc = Proc::spawn("xterm", cmd);
         wait_for("the xterm window", Duration::from_secs(20), || {
-            let out = self.command("xdotool").args(["search", "--onlyvisible", "--name", "tandem-e2e"]).output().ok()?;
+            let out = self
+                .command("xdotool")
+                .args(["search", "--onlyvisible", "--name", "tandem-e2e"])
+                .output()
+                .ok()?;
             (out.status.success() && !out.stdout.is_empty()).then_some(())
         });
         proc
@@ -51,8 +80,16 @@ impl Xvfb {
 
     /// Runs xdotool with `args`; returns its stdout.
     pub fn xdotool(&self, args: &[&str]) -> String {
-        let out = self.command("xdotool").args(args).output().expect("xdotool");
-        assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .command("xdotool")
+            .args(args)
+            .output()
+            .expect("xdotool");
+        assert!(
+            out.status.success(),
+            "xdotool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -70,7 +107,11 @@ impl Xvfb {
 
     /// Sets the root window's background colour (a screen change).
     pub fn set_background(&self, colour: &str) {
-        let status = self.command("xsetroot").args(["-solid", colour]).status().expect("xsetroot");
+        let status = self
+            .command("xsetroot")
+            .args(["-solid", colour])
+            .status()
+            .expect("xsetroot");
         assert!(status.success());
     }
 
@@ -85,7 +126,11 @@ impl Xvfb {
             .reply()
             .expect("image");
         assert_eq!(img.depth, 24);
-        let rgb = img.data.chunks_exact(4).flat_map(|p| [p[2], p[1], p[0]]).collect();
+        let rgb = img
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| [p[2], p[1], p[0]])
+            .collect();
         (w as u32, h as u32, rgb)
     }
 }

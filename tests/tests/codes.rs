@@ -22,14 +22,20 @@ fn cancelled_redeemed_and_ninth_codes_are_refused() {
     let portal = Portal::start(&dir, &[]);
 
     let cancelled = portal.create_code("Carol");
-    let out = portal.viewer_command().args(["code", "cancel", &cancelled.code.digits()]).output().expect("cancel");
+    let out = portal
+        .viewer_command()
+        .args(["code", "cancel", &cancelled.code.digits()])
+        .output()
+        .expect("cancel");
     assert!(out.status.success());
     let err = refused(agent(&x.display, &cancelled.join_url, "view"));
     assert!(err.contains("cancelled"), "{err}");
 
     let used = portal.create_code("Dave");
     let mut first = agent(&x.display, &used.join_url, "view");
-    first.wait_line("the session to start", T, |l| l.contains("can now see your screen"));
+    first.wait_line("the session to start", T, |l| {
+        l.contains("can now see your screen")
+    });
     let err = refused(agent(&x.display, &used.join_url, "view"));
     assert!(err.contains("already used"), "{err}");
     drop(first);
@@ -38,14 +44,28 @@ fn cancelled_redeemed_and_ninth_codes_are_refused() {
     for i in 0..8 {
         portal.create_code(&format!("customer {i}"));
     }
-    let err = portal.try_create_code("one too many").expect_err("the ninth active code");
+    let err = portal
+        .try_create_code("one too many")
+        .expect_err("the ninth active code");
     assert!(err.contains("8 active codes"), "{err}");
-    let list = portal.viewer_command().args(["code", "list", "--json"]).output().expect("list");
+    let list = portal
+        .viewer_command()
+        .args(["code", "list", "--json"])
+        .output()
+        .expect("list");
     let codes: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).expect("json");
     assert_eq!(codes.len(), 8);
-    assert!(codes.iter().all(|c| c["expires_in_secs"].as_u64().is_some_and(|s| s > 500)));
+    assert!(
+        codes
+            .iter()
+            .all(|c| c["expires_in_secs"].as_u64().is_some_and(|s| s > 500))
+    );
 
-    let err = refused(agent(&x.display, &format!("{}/join/000000000", portal.url), "view"));
+    let err = refused(agent(
+        &x.display,
+        &format!("{}/join/000000000", portal.url),
+        "view",
+    ));
     assert!(err.contains("not valid"), "{err}");
 }
 
@@ -56,7 +76,11 @@ fn expired_codes_are_refused() {
     let portal = Portal::start(&dir, &["--code-ttl-secs", "1"]);
     let code = portal.create_code("Erin");
     wait_for("the code to expire", T, || {
-        let out = portal.viewer_command().args(["code", "list", "--json"]).output().ok()?;
+        let out = portal
+            .viewer_command()
+            .args(["code", "list", "--json"])
+            .output()
+            .ok()?;
         (out.stdout.starts_with(b"[]")).then_some(())
     });
     let err = refused(agent(&x.display, &code.join_url, "view"));
@@ -72,7 +96,11 @@ fn an_agent_without_a_display_or_portal_says_so() {
     assert_eq!(a.wait_exit(T), Some(1));
     assert!(a.stderr().contains(":4242"), "{}", a.stderr());
     // the code was not used up by the agent that could not work
-    let list = portal.viewer_command().args(["code", "list", "--json"]).output().expect("list");
+    let list = portal
+        .viewer_command()
+        .args(["code", "list", "--json"])
+        .output()
+        .expect("list");
     assert!(String::from_utf8_lossy(&list.stdout).contains(&code.code.digits()));
 
     let x = Xvfb::start(320, 240);

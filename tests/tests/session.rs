@@ -23,14 +23,25 @@ struct Setup {
 fn setup(tag: &str, pre_authorize: &str) -> Setup {
     let dir = TempDir::new(tag);
     let x = Xvfb::start(1024, 640);
-    let xterm = x.xterm(30, 40, "printf 'Tandem e2e: known text on screen\\n'; exec sh");
+    let xterm = x.xterm(
+        30,
+        40,
+        "printf 'Tandem e2e: known text on screen\\n'; exec sh",
+    );
     let portal = Portal::start(&dir, &[]);
     let code = portal.create_code("Alice");
     let mut viewer = portal.headless_viewer(&code.code.digits());
     viewer.wait_event("waiting", T);
     let agent = agent(&x.display, &code.join_url, pre_authorize);
     viewer.wait_event("connected", T);
-    Setup { x, dir, _xterm: xterm, _portal: portal, agent, viewer }
+    Setup {
+        x,
+        dir,
+        _xterm: xterm,
+        _portal: portal,
+        agent,
+        viewer,
+    }
 }
 
 /// Waits until the viewer's picture equals X's own screenshot, pixel for pixel.
@@ -73,14 +84,24 @@ fn the_viewer_shows_exactly_what_x_shows_after_a_change() {
 fn clicks_and_typing_from_the_viewer_arrive_in_x() {
     let mut s = setup("input", "control");
     s.viewer.send(json!({"cmd": "move", "x": 777, "y": 555}));
-    wait_for("the pointer to move", T, || (s.x.pointer() == (777, 555)).then_some(()));
+    wait_for("the pointer to move", T, || {
+        (s.x.pointer() == (777, 555)).then_some(())
+    });
     // focus follows the pointer (no window manager): point at the xterm, click, type
     let marker = s.dir.path("typed.txt");
     s.viewer.send(json!({"cmd": "click", "x": 200, "y": 150}));
-    wait_for("the click position", T, || (s.x.pointer() == (200, 150)).then_some(()));
-    s.viewer.send(json!({"cmd": "type", "text": format!("echo typed-through-tandem > {}", marker.display())}));
+    wait_for("the click position", T, || {
+        (s.x.pointer() == (200, 150)).then_some(())
+    });
+    s.viewer.send(
+        json!({"cmd": "type", "text": format!("echo typed-through-tandem > {}", marker.display())}),
+    );
     s.viewer.send(json!({"cmd": "key", "key": "Return"}));
-    let content = wait_for("the typed command's file", T, || std::fs::read_to_string(&marker).ok().filter(|c| c.ends_with('\n')));
+    let content = wait_for("the typed command's file", T, || {
+        std::fs::read_to_string(&marker)
+            .ok()
+            .filter(|c| c.ends_with('\n'))
+    });
     assert_eq!(content, "typed-through-tandem\n");
 }
 
@@ -91,7 +112,12 @@ fn view_only_consent_keeps_input_out_of_x() {
     s.viewer.send(json!({"cmd": "move", "x": 611, "y": 433}));
     // the viewer itself refuses, and the agent would too (proven in the core tests)
     let refused = s.viewer.wait_event("refused", T);
-    assert!(refused["message"].as_str().is_some_and(|m| m.contains("view only")), "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("view only")),
+        "{refused}"
+    );
     assert_eq!(s.x.pointer(), start);
 }
 
@@ -104,12 +130,19 @@ fn the_customer_can_decline_and_the_representative_learns_it() {
     let mut viewer = portal.headless_viewer(&code.code.digits());
     viewer.wait_event("waiting", T);
     let mut agent = agent(&x.display, &code.join_url, "");
-    agent.wait_line("the consent question", T, |l| l.contains("wants to see your screen"));
+    agent.wait_line("the consent question", T, |l| {
+        l.contains("wants to see your screen")
+    });
     agent.send_line("n");
     assert_eq!(agent.wait_exit(T), Some(4), "stderr: {}", agent.stderr());
     assert!(agent.stderr().contains("declined"));
     let ended = viewer.wait_event("ended", T);
-    assert!(ended["reason"].as_str().is_some_and(|r| r.contains("declined")), "{ended}");
+    assert!(
+        ended["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("declined")),
+        "{ended}"
+    );
 }
 
 #[test]
@@ -117,6 +150,11 @@ fn the_customer_ends_the_session_and_the_viewer_is_told() {
     let mut s = setup("end", "control");
     s.agent.send_line("end");
     let ended = s.viewer.wait_event("ended", T);
-    assert!(ended["reason"].as_str().is_some_and(|r| r.contains("customer ended")), "{ended}");
+    assert!(
+        ended["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("customer ended")),
+        "{ended}"
+    );
     assert_eq!(s.agent.wait_exit(T), Some(0));
 }

@@ -49,7 +49,9 @@ pub struct TransportConfig {
 
 impl Default for TransportConfig {
     fn default() -> Self {
-        TransportConfig { bind_ip: IpAddr::from([0, 0, 0, 0]) }
+        TransportConfig {
+            bind_ip: IpAddr::from([0, 0, 0, 0]),
+        }
     }
 }
 
@@ -126,7 +128,9 @@ impl Shared {
                     _ => {}
                 }
             }
-            let _ = shared.events.send(LinkEvent::Closed(format!("{} channel closed", label(ch))));
+            let _ = shared
+                .events
+                .send(LinkEvent::Closed(format!("{} channel closed", label(ch))));
         });
     }
 
@@ -149,8 +153,14 @@ impl PeerConnectionEventHandler for Handler {
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
         tracing::debug!(%state, "peer connection state");
-        if matches!(state, RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed) {
-            let _ = self.shared.events.send(LinkEvent::Closed(format!("connection {state}")));
+        if matches!(
+            state,
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
+        ) {
+            let _ = self
+                .shared
+                .events
+                .send(LinkEvent::Closed(format!("connection {state}")));
         }
     }
 
@@ -205,12 +215,18 @@ async fn build(cfg: &TransportConfig) -> Result<PendingLink, TransportError> {
     let pc = PeerConnectionBuilder::new()
         .with_configuration(RTCConfigurationBuilder::new().build())
         .with_setting_engine(settings)
-        .with_handler(Arc::new(Handler { shared: shared.clone() }))
+        .with_handler(Arc::new(Handler {
+            shared: shared.clone(),
+        }))
         .with_udp_addrs(vec![std::net::SocketAddr::new(cfg.bind_ip, 0)])
         .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
         .build()
         .await?;
-    Ok(PendingLink { pc: Arc::new(pc), shared, events: rx })
+    Ok(PendingLink {
+        pc: Arc::new(pc),
+        shared,
+        events: rx,
+    })
 }
 
 impl PendingLink {
@@ -218,7 +234,10 @@ impl PendingLink {
     pub async fn offer(cfg: &TransportConfig) -> Result<(PendingLink, String), TransportError> {
         let link = build(cfg).await?;
         for ch in [Channel::Control, Channel::Input, Channel::Frames] {
-            let init = RTCDataChannelInit { ordered: true, ..Default::default() };
+            let init = RTCDataChannelInit {
+                ordered: true,
+                ..Default::default()
+            };
             let dc = link.pc.create_data_channel(label(ch), Some(init)).await?;
             link.shared.watch(ch, dc);
         }
@@ -229,9 +248,14 @@ impl PendingLink {
     }
 
     /// Answerer side: takes the offer and returns the answer SDP (candidates included).
-    pub async fn answer(cfg: &TransportConfig, offer_sdp: String) -> Result<(PendingLink, String), TransportError> {
+    pub async fn answer(
+        cfg: &TransportConfig,
+        offer_sdp: String,
+    ) -> Result<(PendingLink, String), TransportError> {
         let link = build(cfg).await?;
-        link.pc.set_remote_description(RTCSessionDescription::offer(offer_sdp)?).await?;
+        link.pc
+            .set_remote_description(RTCSessionDescription::offer(offer_sdp)?)
+            .await?;
         let answer = link.pc.create_answer(None).await?;
         link.pc.set_local_description(answer).await?;
         let sdp = link.gathered_sdp().await?;
@@ -240,7 +264,9 @@ impl PendingLink {
 
     /// Offerer side: applies the answer.
     pub async fn accept_answer(&self, answer_sdp: String) -> Result<(), TransportError> {
-        self.pc.set_remote_description(RTCSessionDescription::answer(answer_sdp)?).await?;
+        self.pc
+            .set_remote_description(RTCSessionDescription::answer(answer_sdp)?)
+            .await?;
         Ok(())
     }
 
@@ -259,21 +285,36 @@ impl PendingLink {
             let _ = self.pc.close().await;
             return Err(TransportError::Timeout(timeout));
         }
-        Ok(Link { sender: LinkSender { pc: self.pc, shared: self.shared }, events: self.events })
+        Ok(Link {
+            sender: LinkSender {
+                pc: self.pc,
+                shared: self.shared,
+            },
+            events: self.events,
+        })
     }
 
     async fn gathered_sdp(&self) -> Result<String, TransportError> {
         // With host candidates only, gathering completes almost at once; the timeout keeps a
         // slow interface from blocking the session (whatever was gathered is still sent).
         let _ = tokio::time::timeout(GATHER_TIMEOUT, self.shared.gathered.notified()).await;
-        self.pc.local_description().await.map(|d| d.sdp).ok_or(TransportError::Closed)
+        self.pc
+            .local_description()
+            .await
+            .map(|d| d.sdp)
+            .ok_or(TransportError::Closed)
     }
 }
 
 impl LinkSender {
     /// Sends one message, waiting while the channel's send buffer is full.
     pub async fn send(&self, ch: Channel, bytes: &[u8]) -> Result<(), TransportError> {
-        let dc = self.shared.lock_channels().get(&ch).cloned().ok_or(TransportError::Closed)?;
+        let dc = self
+            .shared
+            .lock_channels()
+            .get(&ch)
+            .cloned()
+            .ok_or(TransportError::Closed)?;
         dc.send(BytesMut::from(bytes)).await?;
         Ok(())
     }

@@ -50,7 +50,11 @@ pub fn websocket_url(portal: &str) -> Result<String, SignallingError> {
         "https" | "wss" => "wss",
         _ => return Err(bad()),
     };
-    let host = rest.split('/').next().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    let host = rest
+        .split('/')
+        .next()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(bad)?;
     Ok(format!("{ws}://{host}/ws"))
 }
 
@@ -58,9 +62,12 @@ impl PortalConnection {
     /// Connects, says hello and waits for the portal's welcome.
     pub async fn connect(portal: &str, client: &str) -> Result<PortalConnection, SignallingError> {
         let url = websocket_url(portal)?;
-        let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.map_err(|e| {
-            SignallingError::Unreachable { url: portal.to_owned(), reason: e.to_string() }
-        })?;
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(|e| SignallingError::Unreachable {
+                url: portal.to_owned(),
+                reason: e.to_string(),
+            })?;
         let (mut sink, mut stream) = ws.split();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
         let (in_tx, in_rx) = mpsc::unbounded_channel::<PortalMessage>();
@@ -85,7 +92,9 @@ impl PortalConnection {
         });
         tokio::spawn(async move {
             while let Some(Ok(frame)) = stream.next().await {
-                let WsMessage::Text(text) = frame else { continue };
+                let WsMessage::Text(text) = frame else {
+                    continue;
+                };
                 match serde_json::from_str::<PortalMessage>(&text) {
                     Ok(m) => {
                         if in_tx.send(m).is_err() {
@@ -96,8 +105,14 @@ impl PortalConnection {
                 }
             }
         });
-        let mut conn = PortalConnection { tx: PortalSender(out_tx), rx: in_rx };
-        conn.send(ClientMessage::Hello { version: SIGNAL_VERSION, client: client.to_owned() })?;
+        let mut conn = PortalConnection {
+            tx: PortalSender(out_tx),
+            rx: in_rx,
+        };
+        conn.send(ClientMessage::Hello {
+            version: SIGNAL_VERSION,
+            client: client.to_owned(),
+        })?;
         match conn.recv().await? {
             PortalMessage::Welcome { .. } => Ok(conn),
             other => Err(SignallingError::Unexpected(format!("{other:?}"))),
@@ -140,7 +155,9 @@ pub struct PortalSender(mpsc::UnboundedSender<Outgoing>);
 impl PortalSender {
     /// Queues one message.
     pub fn send(&self, msg: ClientMessage) -> Result<(), SignallingError> {
-        self.0.send(Outgoing::Message(msg)).map_err(|_| SignallingError::Closed)
+        self.0
+            .send(Outgoing::Message(msg))
+            .map_err(|_| SignallingError::Closed)
     }
 
     /// Sends everything queued, then closes the connection; waits at most two seconds.
@@ -158,9 +175,14 @@ mod tests {
 
     #[test]
     fn portal_urls_become_websocket_urls() {
-        assert_eq!(websocket_url("http://127.0.0.1:8470").ok().as_deref(), Some("ws://127.0.0.1:8470/ws"));
         assert_eq!(
-            websocket_url("https://help.example/join/123456789").ok().as_deref(),
+            websocket_url("http://127.0.0.1:8470").ok().as_deref(),
+            Some("ws://127.0.0.1:8470/ws")
+        );
+        assert_eq!(
+            websocket_url("https://help.example/join/123456789")
+                .ok()
+                .as_deref(),
             Some("wss://help.example/ws")
         );
         assert!(websocket_url("127.0.0.1:8470").is_err());

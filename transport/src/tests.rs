@@ -1,7 +1,9 @@
 use super::*;
 
 fn loopback() -> TransportConfig {
-    TransportConfig { bind_ip: IpAddr::from([127, 0, 0, 1]) }
+    TransportConfig {
+        bind_ip: IpAddr::from([127, 0, 0, 1]),
+    }
 }
 
 async fn next_message(link: &mut Link) -> (Channel, Vec<u8>) {
@@ -18,10 +20,18 @@ async fn next_message(link: &mut Link) -> (Channel, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_peers_exchange_on_every_channel_over_loopback() {
     let (offerer, offer) = PendingLink::offer(&loopback()).await.expect("offer");
-    assert!(offer.contains("127.0.0.1"), "offer carries a loopback candidate");
-    let (answerer, answer) = PendingLink::answer(&loopback(), offer).await.expect("answer");
+    assert!(
+        offer.contains("127.0.0.1"),
+        "offer carries a loopback candidate"
+    );
+    let (answerer, answer) = PendingLink::answer(&loopback(), offer)
+        .await
+        .expect("answer");
     offerer.accept_answer(answer).await.expect("accept");
-    let (a, b) = tokio::join!(offerer.open(Duration::from_secs(10)), answerer.open(Duration::from_secs(10)));
+    let (a, b) = tokio::join!(
+        offerer.open(Duration::from_secs(10)),
+        answerer.open(Duration::from_secs(10))
+    );
     let (mut a, mut b) = (a.expect("offerer open"), b.expect("answerer open"));
     for ch in [Channel::Control, Channel::Input, Channel::Frames] {
         a.sender.send(ch, &[1, 2, 3]).await.expect("send");

@@ -191,6 +191,7 @@ pub async fn run(
     let _ = portal.send(ClientMessage::EndSession {
         reason: reason.clone(),
     });
+    portal.close().await;
     link.sender.close().await;
     Ok(reason)
 }

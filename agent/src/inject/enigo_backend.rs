@@ -9,7 +9,8 @@
 //!   column of the keymap. When it is not there (capitals, `!`, `€`, …) enigo binds the keysym
 //!   to a spare keycode with ChangeKeyboardMapping, caches that binding and undoes it on
 //!   drop. It works, but every new binding makes every X client reload its keymap.
-//! - Text has no fast path on X11: one key click per character, with the same lookup.
+//! - `text()` has no fast path on X11: one key click per character, with the same lookup.
+//!   We type text ourselves from the live keymap instead (see `x11_keymap`).
 
 use enigo::{
     Axis, Button, Coordinate, Direction, Enigo, InputError, Key, Keyboard, Mouse, Settings,
@@ -24,26 +25,38 @@ const MAX_WHEEL_NOTCHES: i16 = 20;
 
 pub(super) struct EnigoInjector {
     enigo: Enigo,
+    #[cfg(target_os = "linux")]
+    keymap: super::x11_keymap::KeymapReader,
 }
 
 impl EnigoInjector {
     pub(super) fn open(display: Option<&str>) -> Result<Self, InjectError> {
         let display = x11_display(display)?;
+        // For error messages: off X11 there is one desktop and no name.
+        let name = display.clone().unwrap_or_else(|| "the desktop".into());
         let settings = Settings {
-            x11_display: display.clone(),
+            x11_display: display,
             // The default 12 ms is passed to XTEST as a server-side delay on every button
             // event: a click would take ≈25 ms instead of ≈0.4 ms.
             linux_delay: 0,
             ..Default::default()
         };
-        let enigo = Enigo::new(&settings).map_err(|e| {
-            let display = display.unwrap_or_else(|| "the desktop".into());
+        let enigo = Enigo::new(&settings).map_err(|e| InjectError::Connect {
+            reason: connect_failure_reason(&name, &e),
+            display: name.clone(),
+        })?;
+        #[cfg(target_os = "linux")]
+        let keymap = super::x11_keymap::KeymapReader::connect(&name).map_err(|reason| {
             InjectError::Connect {
-                reason: connect_failure_reason(&display, &e),
-                display,
+                display: name,
+                reason,
             }
         })?;
-        Ok(EnigoInjector { enigo })
+        Ok(EnigoInjector {
+            enigo,
+            #[cfg(target_os = "linux")]
+            keymap,
+        })
     }
 
     fn type_text(&mut self, text: &str) -> Result<(), InputError> {
@@ -55,10 +68,46 @@ impl EnigoInjector {
                 self.enigo.key(Key::Return, Direction::Click)?;
             }
             if !line.is_empty() {
-                self.enigo.text(line)?;
+                self.type_line(line)?;
             }
         }
         Ok(())
+    }
+
+    /// Types characters with the keys the keymap has (see `x11_keymap` for why not
+    /// `enigo.text`).
+    #[cfg(target_os = "linux")]
+    fn type_line(&mut self, line: &str) -> Result<(), InputError> {
+        use super::x11_keymap::Stroke;
+        let read_keymap = |reader: &super::x11_keymap::KeymapReader| {
+            reader
+                .keymap()
+                .map_err(|_| InputError::Simulate("cannot read the X keyboard mapping"))
+        };
+        let mut keymap = read_keymap(&self.keymap)?;
+        for c in line.chars() {
+            match keymap.stroke(c) {
+                Stroke::Key(keycode) => self.enigo.raw(keycode.into(), Direction::Click)?,
+                Stroke::Shifted(keycode) => {
+                    self.enigo.key(Key::LShift, Direction::Press)?;
+                    let typed = self.enigo.raw(keycode.into(), Direction::Click);
+                    self.enigo.key(Key::LShift, Direction::Release)?;
+                    typed?;
+                }
+                Stroke::Bind(c) => {
+                    self.enigo.key(Key::Unicode(c), Direction::Click)?;
+                    // enigo changed the keymap (and may have dropped older bindings).
+                    keymap = read_keymap(&self.keymap)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Windows and macOS enter text as Unicode directly (enigo's fast text path).
+    #[cfg(not(target_os = "linux"))]
+    fn type_line(&mut self, line: &str) -> Result<(), InputError> {
+        self.enigo.text(line)
     }
 
     fn scroll(&mut self, dx: i16, dy: i16) -> Result<(), InputError> {

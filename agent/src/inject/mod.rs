@@ -9,6 +9,8 @@
 
 mod enigo_backend;
 mod keysym_map;
+#[cfg(target_os = "linux")]
+mod x11_keymap;
 
 use tandem_protocol::input::InputEvent;
 

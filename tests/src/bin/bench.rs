@@ -1,1 +1,3 @@
-fn main() { println!("bench: TODO"); }
+fn main() {
+    println!("bench: TODO");
+}
