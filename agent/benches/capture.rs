@@ -312,7 +312,7 @@ mod bench {
             Row(
                 "inject: Text(\"a\") after \"€\", call",
                 after_spare,
-                "enigo's leftover key delay".into(),
+                "enigo's 12 ms XTEST delay lingers".into(),
             ),
         ]
     }

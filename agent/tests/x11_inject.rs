@@ -170,6 +170,20 @@ fn text_with_a_line_break_presses_return() {
 }
 
 #[test]
+fn text_types_every_printable_ascii_character() {
+    let xvfb = Xvfb::start(W, H);
+    let script = r#"IFS= read -r line && printf '%s' "$line" > "$1.tmp" && mv "$1.tmp" "$1""#;
+    let (_xterm, mut injector, out) = xterm_with_focus(&xvfb, script, "ascii");
+
+    let ascii: String = (' '..='~').collect();
+    injector
+        .inject(&InputEvent::Text(format!("{ascii}\n")))
+        .expect("text");
+
+    assert_eq!(result_of(&out), ascii);
+}
+
+#[test]
 fn errors_name_the_display() {
     let err = inject::open(Some(":4999")).err().expect("no such display");
     assert!(matches!(err, InjectError::Connect { ref display, .. } if display == ":4999"));

@@ -70,9 +70,13 @@ pub trait ScreenCapture: Send {
     /// the previous call (empty = nothing changed within the timeout). Does not busy-loop: it
     /// blocks in poll(2) on the X connection or equivalent. Backends without damage
     /// information return one full-screen rect.
+    ///
+    /// The first call, and the first after a resolution change, returns the whole screen at
+    /// once, so a loop that grabs only on damage still sends an initial picture.
     fn wait_for_damage(&mut self, timeout: Duration) -> Result<Vec<Rect>, CaptureError>;
 
-    /// Grabs the whole screen now (BGRX, 4 bytes/pixel).
+    /// Grabs the whole screen now (BGRX, 4 bytes/pixel). The pointer is not part of the
+    /// image (X draws it separately). The frame borrows the capture until the next call.
     fn grab(&mut self) -> Result<FrameRef<'_>, CaptureError>;
 }
 

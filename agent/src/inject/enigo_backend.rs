@@ -8,7 +8,10 @@
 //! - A key (named, `Unicode` or `Other`) becomes a keysym, searched only in the *unshifted*
 //!   column of the keymap. When it is not there (capitals, `!`, `€`, …) enigo binds the keysym
 //!   to a spare keycode with ChangeKeyboardMapping, caches that binding and undoes it on
-//!   drop. It works, but every new binding makes every X client reload its keymap.
+//!   drop. It works, but every new binding makes every X client reload its keymap. And once
+//!   the same bound key repeats within 12 ms, enigo asks XTEST to delay that and every later
+//!   key event by up to 12 ms (a fixed delay, independent of `linux_delay`), until another
+//!   new binding resets it: ≈24 ms per key click from then on.
 //! - `text()` has no fast path on X11: one key click per character, with the same lookup.
 //!   We type text ourselves from the live keymap instead (see `x11_keymap`).
 

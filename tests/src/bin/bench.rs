@@ -1,3 +1,84 @@
+//! End-to-end figures on a 1920x1080 Xvfb with real processes (build first:
+//! `cargo build --release --workspace --bins`, then
+//! `cargo run --release -p tandem-e2e --bin tandem-bench`):
+//! - code entered → first frame at the viewer (agent start, redeem, consent, WebRTC, keyframe);
+//! - viewer input → X event (headless viewer stdin → WebRTC → agent → XTest → X pointer).
+//!
+//! Capture and encode costs are measured by `cargo bench -p tandem-agent`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tandem_e2e::x::Xvfb;
+use tandem_e2e::{Portal, TempDir, agent};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::ConnectionExt;
+
+const T: Duration = Duration::from_secs(30);
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn summary(name: &str, mut ms: Vec<f64>) {
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "{name:<40} n={:<4} p50 {:>8.2} ms   p95 {:>8.2} ms   min {:>8.2} ms   max {:>8.2} ms",
+        ms.len(),
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        ms[0],
+        ms[ms.len() - 1]
+    );
+}
+
 fn main() {
-    println!("bench: TODO");
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
+    let dir = TempDir::new("bench");
+    let x = Xvfb::start(1920, 1080);
+    let _xterm = x.xterm(40, 40, "ls -la /usr/bin | head -40; exec sh");
+    let portal = Portal::start(&dir, &["--max-active-codes", "100"]);
+    println!("Tandem end-to-end benchmark: Xvfb 1920x1080x24, loopback WebRTC, {runs} sessions");
+
+    let mut first_frame = Vec::new();
+    let mut session = None;
+    for i in 0..runs {
+        let code = portal.create_code(&format!("bench {i}"));
+        let mut viewer = portal.headless_viewer(&code.code.digits());
+        viewer.wait_event("waiting", T);
+        let t0 = Instant::now();
+        let a = agent(&x.display, &code.join_url, "control");
+        viewer.wait_event("frame", T);
+        first_frame.push(t0.elapsed().as_secs_f64() * 1e3);
+        session = Some((viewer, a));
+    }
+    summary("code entered -> first frame", first_frame);
+
+    let (mut viewer, _agent) = session.expect("at least one run");
+    let (conn, screen) = x11rb::connect(Some(&x.display)).expect("connect to X");
+    let root = conn.setup().roots[screen].root;
+    let pointer = || {
+        let r = conn
+            .query_pointer(root)
+            .expect("query")
+            .reply()
+            .expect("reply");
+        (r.root_x, r.root_y)
+    };
+    let mut latencies = Vec::new();
+    for i in 0..200i16 {
+        let target = (300 + i * 3, 500 + (i % 7) * 11);
+        let t0 = Instant::now();
+        viewer.send(json!({"cmd": "move", "x": target.0, "y": target.1}));
+        while pointer() != target {
+            assert!(t0.elapsed() < T, "pointer never reached {target:?}");
+            std::hint::spin_loop();
+        }
+        latencies.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    summary("viewer input -> X pointer moved", latencies);
 }
