@@ -91,8 +91,7 @@ fn damage_limits_the_comparison() {
 #[test]
 fn solid_tiles_are_tiny_and_exact() {
     let (w, h) = (128, 64);
-    let pic: Vec<u8> = std::iter::repeat([10u8, 20, 30, 0])
-        .take(w as usize * h as usize)
+    let pic: Vec<u8> = std::iter::repeat_n([10u8, 20, 30, 0], w as usize * h as usize)
         .flatten()
         .collect();
     let mut enc = TileEncoder::new();

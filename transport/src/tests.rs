@@ -7,13 +7,11 @@ fn loopback() -> TransportConfig {
 }
 
 async fn next_message(link: &mut Link) -> (Channel, Vec<u8>) {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), link.events.recv()).await {
-            Ok(Some(LinkEvent::Message(ch, data))) => return (ch, data),
-            Ok(Some(LinkEvent::Closed(why))) => panic!("closed: {why}"),
-            Ok(None) => panic!("event stream ended"),
-            Err(_) => panic!("no message within 10 s"),
-        }
+    match tokio::time::timeout(Duration::from_secs(10), link.events.recv()).await {
+        Ok(Some(LinkEvent::Message(ch, data))) => (ch, data),
+        Ok(Some(LinkEvent::Closed(why))) => panic!("closed: {why}"),
+        Ok(None) => panic!("event stream ended"),
+        Err(_) => panic!("no message within 10 s"),
     }
 }
 
