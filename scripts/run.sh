@@ -32,12 +32,14 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-start_xvfb() { # prints the display number of a new Xvfb
-  local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
-  Xvfb -displayfd 3 -screen 0 "$1" -noreset -nolisten tcp +extension DAMAGE +extension MIT-SHM 3>"$fifo" 2>/dev/null &
+xvfb_display=""
+start_xvfb() { # starts an Xvfb of geometry $1 on a free display; sets $xvfb_display
+  local fifo n; fifo=$(mktemp -u); mkfifo "$fifo"
+  Xvfb -displayfd 3 -screen 0 "$1" -noreset -nolisten tcp +extension DAMAGE +extension MIT-SHM \
+    3>"$fifo" >/dev/null 2>&1 &
   pids+=($!)
-  local n; read -r n <"$fifo"; rm -f "$fifo"
-  echo ":$n"
+  read -r n <"$fifo"; rm -f "$fifo"
+  xvfb_display=":$n"
 }
 
 # The administrator's password: generated on the first run, kept readable only by you.
@@ -52,7 +54,8 @@ for _ in $(seq 100); do grep -q "listening on" "$data/portal.log" 2>/dev/null &&
 grep -q "listening on" "$data/portal.log" || { echo "the portal did not start:"; cat "$data/portal.log"; exit 1; }
 
 # The customer's desktop: always a virtual one, so the demo never shares your real screen.
-customer_display=$(start_xvfb 1280x800x24)
+start_xvfb 1280x800x24
+customer_display=$xvfb_display
 DISPLAY=$customer_display xterm -fa "DejaVu Sans Mono" -fs 11 -geometry 80x20+40+40 -title "customer terminal" &
 pids+=($!)
 
@@ -63,7 +66,8 @@ join_url=$(echo "$code_json" | sed -E 's/.*"join_url":"([^"]*)".*/\1/')
 
 viewer_display="${DISPLAY:-}"
 if [ -z "$viewer_display" ]; then
-  viewer_display=$(start_xvfb 1600x1000x24)
+  start_xvfb 1600x1000x24
+  viewer_display=$xvfb_display
   viewer_note="No display here, so the viewer window runs on the virtual display $viewer_display.
   Look at it:       xwd -root -display $viewer_display -out viewer.xwd   (or run a VNC server on it)"
 else
