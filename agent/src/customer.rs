@@ -2,12 +2,13 @@
 //! the agent was started from. (A graphical prompt for the downloaded app can implement the
 //! same two calls.)
 
-use tandem_protocol::rights::Consent;
+use tandem_protocol::rights::{self, Consent};
 use tandem_protocol::signal::AttendeeInfo;
+use tandem_protocol::{AttendeeId, Rights, Role, roster};
 use tokio::sync::mpsc;
 
 /// What the customer can do during a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerCommand {
     /// End the session now.
     End,
@@ -15,12 +16,34 @@ pub enum CustomerCommand {
     RevokeControl,
     /// Show who is connected and what they may do.
     Status,
+    /// Send a chat message to everyone in the session.
+    Chat(String),
 }
 
 /// The customer's terminal.
 pub struct Customer {
     lines: mpsc::UnboundedReceiver<String>,
     pre_authorized: Option<Consent>,
+    roster: Vec<String>,
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Host => "your representative",
+        Role::Representative => "representative",
+        Role::Specialist => "specialist",
+        _ => "attendee",
+    }
+}
+
+fn can_do(effective: Rights) -> &'static str {
+    if rights::may_inject(effective) {
+        "sees your screen and can use your mouse and keyboard"
+    } else if rights::may_view(effective) {
+        "sees your screen"
+    } else {
+        "cannot see your screen"
+    }
 }
 
 impl Customer {
@@ -45,6 +68,7 @@ impl Customer {
         Customer {
             lines: rx,
             pre_authorized,
+            roster: Vec::new(),
         }
     }
 
@@ -89,6 +113,63 @@ impl Customer {
         }
     }
 
+    /// Someone the host brought in joined (masked representatives are never announced).
+    pub fn announce_join(&self, who: &AttendeeInfo, effective: Rights) {
+        if who.masked {
+            return;
+        }
+        self.say(&format!(
+            "{} has joined the session ({}: {}).",
+            who.name,
+            role_name(who.role),
+            can_do(effective)
+        ));
+    }
+
+    /// The attendee list as the portal says the customer may see it.
+    pub fn show_roster(
+        &mut self,
+        attendees: &[AttendeeInfo],
+        effective: impl Fn(AttendeeId) -> Rights,
+    ) {
+        // The portal already leaves masked representatives out; this guards a faulty portal.
+        let visible = roster::roster_for(Role::Customer, attendees);
+        let entries: Vec<String> = visible
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({}: {})",
+                    a.name,
+                    role_name(a.role),
+                    can_do(effective(a.id))
+                )
+            })
+            .collect();
+        if entries == self.roster {
+            return;
+        }
+        self.roster = entries.clone();
+        if entries.is_empty() {
+            self.say("Nobody else is in your session now.");
+        } else {
+            self.say(&format!("In your session: {}.", entries.join(", ")));
+        }
+    }
+
+    /// The current attendee list, one line each.
+    pub fn roster(&self) -> &[String] {
+        &self.roster
+    }
+
+    /// A chat message from the session.
+    pub fn show_chat(&self, from: AttendeeId, name: &str, text: &str) {
+        if from == AttendeeId::CUSTOMER {
+            self.say(&format!("[chat] you: {text}"));
+        } else {
+            self.say(&format!("[chat] {name}: {text}"));
+        }
+    }
+
     /// The next command the customer types; `None` once the terminal is closed.
     pub async fn next_command(&mut self) -> Option<CustomerCommand> {
         loop {
@@ -97,9 +178,14 @@ impl Customer {
                 "end" | "quit" | "q" => return Some(CustomerCommand::End),
                 "revoke" => return Some(CustomerCommand::RevokeControl),
                 "status" => return Some(CustomerCommand::Status),
+                line if line.starts_with("chat ") => {
+                    return Some(CustomerCommand::Chat(
+                        line["chat ".len()..].trim().to_owned(),
+                    ));
+                }
                 "" => {}
                 other => self.say(&format!(
-                    "unknown command '{other}': type 'end', 'revoke' or 'status'"
+                    "unknown command '{other}': type 'chat <message>', 'status', 'revoke' or 'end'"
                 )),
             }
         }

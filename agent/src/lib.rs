@@ -15,8 +15,6 @@ pub mod inject;
 mod pipeline;
 mod session;
 
-use std::collections::HashMap;
-
 use tandem_protocol::SessionCode;
 use tandem_protocol::rights::{self, Consent};
 use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage};
@@ -24,6 +22,7 @@ use tandem_transport::TransportConfig;
 use tandem_transport::signalling::{PortalConnection, SignallingError};
 
 pub use customer::Customer;
+pub use tandem_transport::signalling::parse_join;
 
 /// How the agent was started.
 #[derive(Debug, Clone)]
@@ -66,23 +65,6 @@ pub enum AgentError {
     /// The customer said no.
     #[error("you declined: nobody can see your screen")]
     ConsentRefused,
-}
-
-/// Splits what the customer was given — a join link (`http://portal/join/123456789`) or a
-/// bare code plus the portal's address — into portal URL and code.
-pub fn parse_join(join: &str, portal: Option<&str>) -> Result<(String, SessionCode), String> {
-    if let Some((base, code)) = join.split_once("/join/") {
-        let code = code
-            .trim_end_matches('/')
-            .parse()
-            .map_err(|e| format!("bad code in the link: {e}"))?;
-        return Ok((base.to_owned(), code));
-    }
-    let code: SessionCode = join
-        .parse()
-        .map_err(|e| format!("'{join}' is neither a join link nor a code: {e}"))?;
-    let portal = portal.ok_or("a bare code needs the portal's address (--portal)")?;
-    Ok((portal.trim_end_matches('/').to_owned(), code))
 }
 
 /// Runs one support session from code to end. Returns why it ended.
@@ -140,25 +122,7 @@ pub async fn run(
         capture,
         injector,
         transport: config.transport,
-        consents: HashMap::from([(host.id, consent)]),
+        consent,
     };
     session::run(parts, shutdown).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn join_links_and_codes() {
-        let (p, c) = parse_join("http://127.0.0.1:9/join/012345678", None).expect("link");
-        assert_eq!(
-            (p.as_str(), c.digits().as_str()),
-            ("http://127.0.0.1:9", "012345678")
-        );
-        let (p, _) = parse_join("123-456-789", Some("http://x:1/")).expect("code");
-        assert_eq!(p, "http://x:1");
-        assert!(parse_join("123456789", None).is_err());
-        assert!(parse_join("http://x/join/12", None).is_err());
-    }
 }

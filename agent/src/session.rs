@@ -38,8 +38,9 @@ pub struct SessionParts {
     pub injector: Box<dyn Injector>,
     /// WebRTC settings.
     pub transport: TransportConfig,
-    /// Consent already given, per attendee (the host's was asked before the session).
-    pub consents: HashMap<AttendeeId, Consent>,
+    /// What the customer allowed for this session (asked when the host arrived); it applies
+    /// to everyone the host brings in, narrowed further by each one's grant.
+    pub consent: Consent,
 }
 
 struct Peer {
@@ -69,7 +70,7 @@ pub async fn run(
         capture,
         injector,
         transport,
-        consents,
+        mut consent,
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
@@ -93,16 +94,11 @@ pub async fn run(
                 let Some(msg) = msg else { break "the connection to the portal was lost".to_owned() };
                 match msg {
                     PortalMessage::AttendeeJoined(info) => {
-                        let consent = match consents.get(&info.id) {
-                            Some(c) => *c,
-                            None => {
-                                let c = customer.ask_consent(&info).await;
-                                report_consent(&portal, info.id, info.rights, c);
-                                c
-                            }
-                        };
-                        agent.handle_attendee_joined(info.id, info.rights, Instant::now());
+                        agent.handle_attendee_joined(info.id, info.role, info.rights, Instant::now());
                         agent.handle_consent(info.id, consent);
+                        if info.id != AttendeeId::HOST {
+                            customer.announce_join(&info, agent.effective_rights(info.id));
+                        }
                         if consent.view {
                             connect(&mut peers, &info, &portal, &transport, &internal_tx);
                         }
@@ -116,6 +112,15 @@ pub async fn run(
                         agent.handle_attendee_left(attendee);
                         drop_peer(&mut peers, attendee, &customer, "left the session").await;
                     }
+                    PortalMessage::Grant { attendee, rights, seq } => {
+                        if let Err(e) = agent.handle_grant(attendee, rights, seq) {
+                            tracing::warn!(attendee = %attendee, "grant refused: {e}");
+                        }
+                    }
+                    PortalMessage::Roster { attendees } => {
+                        customer.show_roster(&attendees, |id| agent.effective_rights(id));
+                    }
+                    PortalMessage::Chat { from, name, text, .. } => customer.show_chat(from, &name, &text),
                     PortalMessage::SessionEnded { reason } => break reason,
                     PortalMessage::Error { message, .. } => tracing::warn!("portal: {message}"),
                     other => tracing::debug!("ignoring portal message {other:?}"),
@@ -162,7 +167,11 @@ pub async fn run(
                     tracing::debug!("terminal closed; the session stays up");
                     terminal_open = false;
                 }
+                Some(CustomerCommand::Chat(text)) => {
+                    let _ = portal.send(ClientMessage::Chat { text, reps_only: false });
+                }
                 Some(CustomerCommand::RevokeControl) => {
+                    consent.control = false;
                     agent.revoke_all_control();
                     for id in peers.keys() {
                         let granted = Rights::HOST_DEFAULT;
@@ -171,11 +180,11 @@ pub async fn run(
                     customer.say("Control taken back: nobody can use your mouse and keyboard now.");
                 }
                 Some(CustomerCommand::Status) => {
-                    for (id, p) in &peers {
-                        customer.say(&format!("{}: {}", p.name, agent.effective_rights(*id).describe()));
+                    if customer.roster().is_empty() {
+                        customer.say("Nobody else is in your session now.");
                     }
-                    if peers.is_empty() {
-                        customer.say("Nobody is connected right now.");
+                    for line in customer.roster() {
+                        customer.say(line);
                     }
                 }
             },

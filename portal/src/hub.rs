@@ -1,24 +1,45 @@
 //! Live routing between the connections of running sessions, in memory.
 //!
 //! Every WebSocket connection has a [`ConnId`] and an [`Outbox`]; the hub knows which
-//! connection is which attendee of which session, and which host is waiting for its code to be
-//! redeemed. All changes happen under one lock and every message goes through the outboxes,
-//! so each connection sees events in the order they happened ("Redeemed" before
-//! "AttendeeJoined", "Joined" before the first "Signal"). The hub never touches the database:
-//! callers record what it reports (a session ended, consent given).
+//! connection is which attendee of which session, which host is waiting for its code to be
+//! redeemed, which representatives are logged in (and on which portal), and which
+//! invitations are open. All changes happen under one lock and every message goes through
+//! the outboxes, so each connection sees events in the order they happened ("Redeemed"
+//! before "AttendeeJoined", "Joined" before the first "Signal" and before the roster). The
+//! hub never touches the database: callers record what it reports (a session ended, consent
+//! given).
 //!
 //! ```text
 //!  agent conn ──Signal{to: HOST}──► Hub::signal ──Signal{from: CUSTOMER}──► host's outbox
 //!  host conn  ──Signal{to: CUSTOMER}► Hub::signal ──Signal{from: HOST}────► agent's outbox
+//!  any member ──Chat──► Hub::chat ──roster::chat_reaches──► members' outboxes
+//!  every join/leave/grant/removal ──roster::roster_for(recipient's role)──► Roster to all
 //! ```
+//!
+//! Attendees of a session: the customer is [`AttendeeId::CUSTOMER`], the host
+//! [`AttendeeId::HOST`], everyone invited later gets 3, 4, … in the order they join; an id
+//! is never reused within a session. Only the host may invite, change rights or remove
+//! (`roster::may_manage`). The rules about who sees whom live in `tandem_protocol::roster`.
+//!
+//! - `sessions`: opening, the host joining, signalling, consent.
+//! - `attendees`: specialists joining, rights, removal, chat.
+//! - `invitations`: representatives' presence and invitations between them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use tandem_protocol::signal::{AttendeeInfo, ErrorKind, PortalMessage, SignalPayload};
+use tandem_protocol::roster::{MAX_SPECIALISTS, may_manage, roster_for};
+use tandem_protocol::signal::{AttendeeInfo, ErrorKind, PortalMessage};
 use tandem_protocol::{AttendeeId, Rights, Role};
 use tokio::sync::mpsc;
+
+mod attendees;
+mod invitations;
+mod sessions;
+
+pub use attendees::HostContext;
+pub use invitations::{InviteSent, RepInvite, RepLogin};
 
 /// Identifies one WebSocket connection for the portal's lifetime.
 pub type ConnId = u64;
@@ -26,8 +47,12 @@ pub type ConnId = u64;
 /// Messages queued for one connection's socket.
 pub type Outbox = mpsc::UnboundedSender<PortalMessage>;
 
-/// How long an ended session's code is remembered, so a late `JoinSession` is told "ended".
+/// How long an ended session's code (or a closed invitation) is remembered, so a late
+/// request is told what happened rather than "unknown".
 const REMEMBER_ENDED: Duration = Duration::from_secs(300);
+
+/// The first id given to an attendee who is neither the customer nor the host.
+const FIRST_INVITED_ID: u32 = 3;
 
 /// A connection the hub can send to.
 #[derive(Debug, Clone)]
@@ -49,11 +74,12 @@ impl Peer {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HubError {
-    /// Signal, Consent or EndSession from a connection outside any session.
+    /// Signal, Consent, Chat or EndSession from a connection outside any session.
     #[error("you are not in a session")]
     NotInSession,
-    /// Redeem or JoinSession from a connection that already is in (or waits for) one.
-    #[error("this connection is already in a session")]
+    /// Redeem, JoinSession or joining by invitation from a connection that already is in
+    /// (or waits for) a session.
+    #[error("this connection is already in a session; open a new one to join another")]
     AlreadyInSession,
     /// Another connection already is (or waits to be) this session's host.
     #[error("this session's host is already connected from another window")]
@@ -61,12 +87,24 @@ pub enum HubError {
     /// The session is over.
     #[error("that session has ended")]
     SessionGone,
-    /// Signal to an attendee that is not in the session.
+    /// Signal (or a host action) naming an attendee that is not in the session.
     #[error("attendee {0} is not in this session")]
     NoSuchAttendee(AttendeeId),
     /// A message this attendee may not send.
     #[error("{0}")]
     NotAllowed(&'static str),
+    /// A request that cannot be served as asked (words for the person who sent it).
+    #[error("{0}")]
+    Refused(String),
+    /// A host-only action from someone who is not the host of a running session.
+    #[error("only the host of the session may do that")]
+    NotHost,
+    /// The session already has [`MAX_SPECIALISTS`] specialists.
+    #[error("this session already has {MAX_SPECIALISTS} specialists, the most it allows")]
+    TooManySpecialists,
+    /// The invitation cannot be accepted or declined (any more).
+    #[error("{0}")]
+    InvitationGone(&'static str),
 }
 
 impl HubError {
@@ -74,6 +112,9 @@ impl HubError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             HubError::SessionGone => ErrorKind::SessionGone,
+            HubError::NotHost => ErrorKind::NotHost,
+            HubError::TooManySpecialists => ErrorKind::TooManySpecialists,
+            HubError::InvitationGone(_) => ErrorKind::InvitationGone,
             _ => ErrorKind::BadRequest,
         }
     }
@@ -120,7 +161,78 @@ struct Attendee {
 struct LiveSession {
     code_id: i64,
     customer: String,
+    /// Everyone in the session, the customer's agent included.
     attendees: BTreeMap<AttendeeId, Attendee>,
+    /// The id the next invited attendee gets.
+    next_id: u32,
+    /// Grants sent to the agent so far (the last `Grant::seq`).
+    grants: u64,
+}
+
+impl LiveSession {
+    fn new(code_id: i64, customer: &str, agent: Peer) -> Self {
+        let me = AttendeeInfo {
+            id: AttendeeId::CUSTOMER,
+            name: customer.to_owned(),
+            role: Role::Customer,
+            rights: Rights::NONE,
+            masked: false,
+        };
+        LiveSession {
+            code_id,
+            customer: customer.to_owned(),
+            attendees: BTreeMap::from([(
+                me.id,
+                Attendee {
+                    peer: agent,
+                    info: me,
+                },
+            )]),
+            next_id: FIRST_INVITED_ID,
+            grants: 0,
+        }
+    }
+
+    fn tell_agent(&self, msg: PortalMessage) {
+        if let Some(agent) = self.attendees.get(&AttendeeId::CUSTOMER) {
+            agent.peer.send(msg);
+        }
+    }
+
+    fn tell_host(&self, msg: PortalMessage) {
+        if let Some(host) = self.attendees.get(&AttendeeId::HOST) {
+            host.peer.send(msg);
+        }
+    }
+
+    /// A fresh attendee id, never handed out before in this session.
+    fn allocate_id(&mut self) -> AttendeeId {
+        let id = AttendeeId::from_wire(self.next_id);
+        self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
+    fn count(&self, role: Role) -> usize {
+        self.attendees
+            .values()
+            .filter(|a| a.info.role == role)
+            .count()
+    }
+
+    /// Sends every member the roster as its role may see it (the customer excluded).
+    fn send_rosters(&self) {
+        let members: Vec<AttendeeInfo> = self
+            .attendees
+            .values()
+            .filter(|a| a.info.id != AttendeeId::CUSTOMER)
+            .map(|a| a.info.clone())
+            .collect();
+        for a in self.attendees.values() {
+            a.peer.send(PortalMessage::Roster {
+                attendees: roster_for(a.info.role, &members),
+            });
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -136,6 +248,14 @@ struct State {
     waiting: HashMap<i64, Attendee>,
     members: HashMap<ConnId, Membership>,
     recently_ended: HashMap<i64, Instant>,
+    /// Logged-in representative connections.
+    reps: HashMap<ConnId, invitations::OnlineRep>,
+    /// Logins counted so far (orders logins: a representative's latest portal wins).
+    logins: u64,
+    invitations: BTreeMap<u64, invitations::Invitation>,
+    /// What became of invitations that are no longer open.
+    closed_invitations: HashMap<u64, (Instant, invitations::Closed)>,
+    next_invitation: u64,
 }
 
 /// The live routing table.
@@ -151,11 +271,13 @@ pub fn host_info(name: &str) -> AttendeeInfo {
         name: name.to_owned(),
         role: Role::Host,
         rights: Rights::HOST_DEFAULT,
+        masked: false,
     }
 }
 
 impl State {
-    /// Adds `attendee` to `session` and tells both it and the agent.
+    /// Adds `attendee` to `session` and tells both it (`Joined`) and the agent
+    /// (`AttendeeJoined`). Callers send the rosters once everything else is said.
     fn attach(&mut self, session_id: u64, attendee: Attendee) {
         let Some(session) = self.sessions.get_mut(&session_id) else {
             return;
@@ -167,9 +289,7 @@ impl State {
             customer: session.customer.clone(),
             rights: info.rights,
         });
-        if let Some(agent) = session.attendees.get(&AttendeeId::CUSTOMER) {
-            agent.peer.send(PortalMessage::AttendeeJoined(info.clone()));
-        }
+        session.tell_agent(PortalMessage::AttendeeJoined(info.clone()));
         self.members.insert(
             attendee.peer.conn,
             Membership::Attendee {
@@ -180,7 +300,36 @@ impl State {
         session.attendees.insert(info.id, attendee);
     }
 
-    /// Removes the session and tells everyone but `except` why it ended.
+    fn send_rosters(&self, session: u64) {
+        if let Some(s) = self.sessions.get(&session) {
+            s.send_rosters();
+        }
+    }
+
+    /// The session and attendee id of `conn`.
+    fn attendee_of(&self, conn: ConnId) -> Result<(u64, AttendeeId), HubError> {
+        match self.members.get(&conn) {
+            Some(Membership::Attendee { session, id }) => Ok((*session, *id)),
+            _ => Err(HubError::NotInSession),
+        }
+    }
+
+    /// The session `conn` is the host of, or `NotHost`.
+    fn hosted_by(&self, conn: ConnId) -> Result<u64, HubError> {
+        let (session, id) = self.attendee_of(conn).map_err(|_| HubError::NotHost)?;
+        let role = self
+            .sessions
+            .get(&session)
+            .and_then(|s| s.attendees.get(&id))
+            .map(|a| a.info.role);
+        match role {
+            Some(role) if may_manage(role) => Ok(session),
+            _ => Err(HubError::NotHost),
+        }
+    }
+
+    /// Removes the session and tells everyone but `except` why it ended; open invitations
+    /// into it are withdrawn.
     fn end(&mut self, session_id: u64, reason: &str, except: Option<ConnId>) {
         let Some(session) = self.sessions.remove(&session_id) else {
             return;
@@ -198,6 +347,7 @@ impl State {
                 });
             }
         }
+        self.withdraw_invitations(session_id);
     }
 
     fn leave(&mut self, conn: ConnId, reason: &str, disconnecting: bool) -> Leave {
@@ -221,11 +371,8 @@ impl State {
                 self.members.remove(&conn);
                 if let Some(session) = self.sessions.get_mut(&session_id) {
                     session.attendees.remove(&id);
-                    if let Some(agent) = session.attendees.get(&AttendeeId::CUSTOMER) {
-                        agent
-                            .peer
-                            .send(PortalMessage::AttendeeLeft { attendee: id });
-                    }
+                    session.tell_agent(PortalMessage::AttendeeLeft { attendee: id });
+                    session.send_rosters();
                 }
                 Leave::Left {
                     session: session_id,
@@ -254,165 +401,14 @@ impl Hub {
         self.lock().members.contains_key(&conn)
     }
 
-    /// The customer's agent redeemed code row `code_id`, opening `session`. Queues
-    /// `Redeemed` for the agent and, when the host is already waiting, completes its join.
-    pub fn open_session(
-        &self,
-        session: u64,
-        code_id: i64,
-        agent: Peer,
-        customer: &str,
-        host: AttendeeInfo,
-    ) -> Result<(), HubError> {
-        let mut state = self.lock();
-        if state.members.contains_key(&agent.conn) {
-            return Err(HubError::AlreadyInSession);
-        }
-        agent.send(PortalMessage::Redeemed {
-            session,
-            you: AttendeeId::CUSTOMER,
-            host,
-        });
-        let me = AttendeeInfo {
-            id: AttendeeId::CUSTOMER,
-            name: customer.to_owned(),
-            role: Role::Customer,
-            rights: Rights::NONE,
-        };
-        state
-            .members
-            .insert(agent.conn, Membership::Attendee { session, id: me.id });
-        let attendees = BTreeMap::from([(
-            me.id,
-            Attendee {
-                peer: agent,
-                info: me,
-            },
-        )]);
-        state.sessions.insert(
-            session,
-            LiveSession {
-                code_id,
-                customer: customer.to_owned(),
-                attendees,
-            },
-        );
-        state.by_code.insert(code_id, session);
-        if let Some(waiter) = state.waiting.remove(&code_id) {
-            state.members.remove(&waiter.peer.conn);
-            state.attach(session, waiter);
-        }
-        Ok(())
-    }
-
-    /// The host asks to join the session of code row `code_id`: joins now if the session
-    /// runs, else waits for the redemption. `redeemed` says the database already saw the code
-    /// redeemed (so a missing session may have ended rather than not started yet).
-    pub fn join_or_wait(
-        &self,
-        code_id: i64,
-        host: Peer,
-        info: AttendeeInfo,
-        redeemed: bool,
-    ) -> Result<JoinOutcome, HubError> {
-        let mut state = self.lock();
-        if state.members.contains_key(&host.conn) {
-            return Err(HubError::AlreadyInSession);
-        }
-        if let Some(&session) = state.by_code.get(&code_id) {
-            let taken = state
-                .sessions
-                .get(&session)
-                .is_some_and(|s| s.attendees.contains_key(&info.id));
-            if taken {
-                return Err(HubError::HostTaken);
-            }
-            state.attach(session, Attendee { peer: host, info });
-            return Ok(JoinOutcome::Joined { session });
-        }
-        if redeemed && state.recently_ended.contains_key(&code_id) {
-            return Err(HubError::SessionGone);
-        }
-        if state.waiting.contains_key(&code_id) {
-            return Err(HubError::HostTaken);
-        }
-        state
-            .members
-            .insert(host.conn, Membership::Waiting { code_id });
-        state.waiting.insert(code_id, Attendee { peer: host, info });
-        Ok(JoinOutcome::Waiting)
-    }
-
-    /// The code will not be redeemed any more (cancelled, expired): a waiting host gets
-    /// `why` and stops waiting.
-    pub fn stop_waiting(&self, code_id: i64, why: PortalMessage) {
-        let mut state = self.lock();
-        if let Some(waiter) = state.waiting.remove(&code_id) {
-            state.members.remove(&waiter.peer.conn);
-            waiter.peer.send(why);
-        }
-    }
-
-    /// Relays a signalling payload from `conn` to attendee `to` of the same session.
-    /// The agent may signal any attendee; anyone else only the customer.
-    pub fn signal(
-        &self,
-        conn: ConnId,
-        to: AttendeeId,
-        payload: SignalPayload,
-    ) -> Result<(), HubError> {
-        let state = self.lock();
-        let Some(Membership::Attendee { session, id }) = state.members.get(&conn).copied() else {
-            return Err(HubError::NotInSession);
-        };
-        if to == id {
-            return Err(HubError::NotAllowed("you cannot signal yourself"));
-        }
-        if id != AttendeeId::CUSTOMER && to != AttendeeId::CUSTOMER {
-            return Err(HubError::NotAllowed(
-                "attendees may only signal the customer",
-            ));
-        }
-        let target = state
-            .sessions
-            .get(&session)
-            .and_then(|s| s.attendees.get(&to))
-            .ok_or(HubError::NoSuchAttendee(to))?;
-        target
-            .peer
-            .send(PortalMessage::Signal { from: id, payload });
-        Ok(())
-    }
-
-    /// The agent reports the customer's consent for `attendee`; the host is told. Returns
-    /// the session so the caller can record it.
-    pub fn consent(
-        &self,
-        conn: ConnId,
-        attendee: AttendeeId,
-        allowed: Rights,
-    ) -> Result<u64, HubError> {
-        let state = self.lock();
-        let Some(Membership::Attendee { session, id }) = state.members.get(&conn).copied() else {
-            return Err(HubError::NotInSession);
-        };
-        if id != AttendeeId::CUSTOMER {
-            return Err(HubError::NotAllowed(
-                "only the customer's agent reports consent",
-            ));
-        }
-        if let Some(host) = state
-            .sessions
-            .get(&session)
-            .and_then(|s| s.attendees.get(&AttendeeId::HOST))
-        {
-            host.peer.send(PortalMessage::Consent { attendee, allowed });
-        }
-        Ok(session)
+    /// True while the session runs.
+    pub fn is_live(&self, session: u64) -> bool {
+        self.lock().sessions.contains_key(&session)
     }
 
     /// `EndSession` from `conn`: the agent or the host ends the session for everyone (the
-    /// others get `SessionEnded{reason}`); a waiting host stops waiting.
+    /// others get `SessionEnded{reason}`); any other attendee leaves; a waiting host stops
+    /// waiting.
     pub fn end_session(&self, conn: ConnId, reason: &str) -> Result<Leave, HubError> {
         let mut state = self.lock();
         match state.leave(conn, reason, false) {
@@ -421,12 +417,27 @@ impl Hub {
         }
     }
 
-    /// The connection closed. An agent's session ends with `agent_reason`; a host just
-    /// leaves (the agent gets `AttendeeLeft`); a waiting host stops waiting.
+    /// The connection closed. An agent's session ends with `agent_reason`; anyone else just
+    /// leaves (the agent gets `AttendeeLeft`, everyone a new roster); a waiting host stops
+    /// waiting; a representative is no longer logged in.
     pub fn disconnect(&self, conn: ConnId, agent_reason: &str) -> Leave {
-        self.lock().leave(conn, agent_reason, true)
+        let mut state = self.lock();
+        state.reps.remove(&conn);
+        state.leave(conn, agent_reason, true)
     }
+}
+
+/// Accounts of the representatives attending a session (host and invited).
+fn accounts_in(state: &State, session: &LiveSession) -> BTreeSet<i64> {
+    session
+        .attendees
+        .values()
+        .filter(|a| tandem_protocol::roster::is_representative(a.info.role))
+        .filter_map(|a| state.reps.get(&a.peer.conn).map(|r| r.rep_id))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_team;

@@ -1,18 +1,25 @@
 //! Tandem's portal: the broker between customers' agents and representatives' viewers.
 //!
 //! It issues 9-digit session codes to logged-in representatives, lets a customer's agent
-//! redeem a code exactly once, binds agent and host into a session, relays WebRTC signalling
-//! between them, and records who met when. Screen contents never pass through it.
+//! redeem a code exactly once, binds agent and host into a session, lets the host bring in
+//! more representatives (invitations, optionally masked from the customer) and external
+//! specialists (9-digit support keys, no account), relays WebRTC signalling and chat, keeps
+//! everyone's roster current, and records who met when. Screen contents never pass through it.
 //!
 //! ```text
-//!  representative ──WS /ws: Login, CreateCode, JoinSession, Signal──┐
-//!                                                                   ▼
-//!              ws.rs ──► storage.rs (SQLite: reps, codes, sessions, consent)
+//!  representative ──WS /ws: Login, CreateCode, JoinSession, ListReps, InviteReps,──┐
+//!                          InviteSpecialist, SetRights, RemoveAttendee, Chat, Signal│
+//!  invited rep    ──WS /ws: Login, AcceptInvitation, Signal, Chat──────────────────┤
+//!  specialist     ──WS /ws: JoinAsSpecialist{key, name}, Signal, Chat──────────────┤
+//!                                                                                  ▼
+//!              ws.rs ──► storage.rs (SQLite: reps, codes, sessions, consent, specialist keys)
 //!                │  └──► ratelimit.rs (per-address attempt limits, pure)
-//!                └─────► hub.rs (live routing: session → agent/attendee outboxes)
-//!                                                                   ▲
-//!  customer's agent ──WS /ws: Redeem, Signal, Consent, EndSession───┘
-//!  customer's browser ──GET /, /join/<code> (web.rs: instructions, escaped HTML)
+//!                │  └──► invites.rs, codes.rs (rules and texts, pure)
+//!                └─────► hub.rs (live routing: sessions, attendees, presence, invitations;
+//!                                 visibility by tandem_protocol::roster)
+//!                                                                                  ▲
+//!  customer's agent ──WS /ws: Redeem, Signal, Consent, Chat, EndSession────────────┘
+//!  browsers ──GET /, /join/<code or key> (web.rs: instructions, escaped HTML)
 //! ```
 //!
 //! Embedding (tests do exactly this):
@@ -51,6 +58,7 @@ pub mod auth;
 pub mod codes;
 pub mod config;
 pub mod hub;
+pub mod invites;
 pub mod ratelimit;
 pub mod storage;
 mod web;
@@ -93,6 +101,25 @@ pub enum Error {
     /// A display name was not acceptable.
     #[error("{0}")]
     DisplayName(String),
+}
+
+/// Libraries whose verbose logs would print WebSocket payloads (passwords, codes, chat).
+const PAYLOAD_LOGGERS: [&str; 2] = ["tungstenite", "tokio_tungstenite"];
+
+/// The log filter for `spec` (`RUST_LOG` syntax; `None` or invalid: "info"), with the
+/// WebSocket libraries held at "info" whatever it says: at debug and trace they print whole
+/// frames, and the portal never logs passwords, codes or chat text.
+pub fn log_filter(spec: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let mut filter = spec
+        .and_then(|s| tracing_subscriber::EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    for target in PAYLOAD_LOGGERS {
+        // A target name followed by a level always parses.
+        if let Ok(directive) = format!("{target}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }
 
 /// What [`bootstrap`] found or did about the first account.

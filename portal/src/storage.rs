@@ -1,4 +1,4 @@
-//! Persistent records: representatives, codes, sessions and consent.
+//! Persistent records: representatives, codes, sessions, consent and specialist keys.
 //!
 //! [`Backend`] is the storage contract, written as plain blocking calls with `now` passed in;
 //! [`SqliteBackend`] is the one implementation today (PostgreSQL can implement the same
@@ -149,6 +149,76 @@ pub struct Redemption {
     pub code: CodeRecord,
 }
 
+/// Stored state of a specialist's support key. A key also stops working when its session
+/// ends; that follows from the session record and is not stored here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    /// Admits specialists while the session runs.
+    Active,
+    /// Withdrawn by the host; admits nobody new.
+    Cancelled,
+}
+
+impl KeyState {
+    /// The value in the `specialist_keys.state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Active => "active",
+            KeyState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the `specialist_keys.state` column.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(KeyState::Active),
+            "cancelled" => Some(KeyState::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// A support key that invites external specialists into one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecialistKey {
+    /// Row id.
+    pub id: i64,
+    /// The 9 digits (they share the `/join/<digits>` space with codes).
+    pub key: SessionCode,
+    /// The session it admits to.
+    pub session_id: u64,
+    /// Rights a specialist joining with it gets.
+    pub rights: Rights,
+    /// Issue time.
+    pub created_at: UnixTime,
+    /// Stored state.
+    pub state: KeyState,
+    /// When the host cancelled it.
+    pub cancelled_at: Option<UnixTime>,
+    /// The session's record says it has ended.
+    pub session_ended: bool,
+    /// The host representative's display name.
+    pub host_name: String,
+    /// The customer's name from the session record.
+    pub customer: String,
+}
+
+impl SpecialistKey {
+    /// Admits specialists now: active and its session not over.
+    pub fn is_live(&self) -> bool {
+        self.state == KeyState::Active && !self.session_ended
+    }
+}
+
+/// What [`Backend::issue_specialist_key`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyIssue {
+    /// Stored and active.
+    Issued(SpecialistKey),
+    /// The digits belong to an active code or a live key; draw again.
+    Collision,
+}
+
 /// The storage contract. Every call is blocking and takes the current time as a parameter.
 pub trait Backend: Send {
     /// Number of representative accounts.
@@ -213,6 +283,30 @@ pub trait Backend: Send {
         allowed: Rights,
         now: UnixTime,
     ) -> Result<(), StorageError>;
+    /// Stores a specialist key for `session` unless the digits belong to an active code or
+    /// a live key. The check and the insert are atomic.
+    fn issue_specialist_key(
+        &mut self,
+        session: u64,
+        key: SessionCode,
+        rights: Rights,
+        now: UnixTime,
+    ) -> Result<KeyIssue, StorageError>;
+    /// The key the digits refer to: the live one if any, else the most recent.
+    fn find_specialist_key(
+        &mut self,
+        key: SessionCode,
+    ) -> Result<Option<SpecialistKey>, StorageError>;
+    /// Cancels `session`'s key with these digits (already cancelled stays cancelled).
+    /// `None` when the session has no such key.
+    fn cancel_specialist_key(
+        &mut self,
+        session: u64,
+        key: SessionCode,
+        now: UnixTime,
+    ) -> Result<Option<SpecialistKey>, StorageError>;
+    /// Every specialist key of a session, oldest first (part of the session record).
+    fn specialist_keys(&mut self, session: u64) -> Result<Vec<SpecialistKey>, StorageError>;
 }
 
 /// Shared async handle to a [`Backend`].

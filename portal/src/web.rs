@@ -1,4 +1,5 @@
-//! The customer-facing pages: plain HTML, no scripts. Every piece of text a person typed
+//! The customer-facing pages (and the page of a specialist's support key): plain HTML, no
+//! scripts. Every piece of text a person typed
 //! (customer and representative names) goes through [`escape`].
 
 use std::net::SocketAddr;
@@ -13,8 +14,10 @@ use serde::Deserialize;
 use tandem_protocol::SessionCode;
 
 use crate::codes::{self, CodeRefusal, CodeStatus};
+use crate::invites;
 use crate::ratelimit::minutes_text;
-use crate::storage::unix_now;
+use crate::storage::{KeyState, SpecialistKey, unix_now};
+use crate::ws::{KEY_CANCELLED, SESSION_OVER};
 use crate::{App, Limit};
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -122,7 +125,11 @@ pub(crate) async fn join_page(
         return error_page(StatusCode::TOO_MANY_REQUESTS, "Please wait", &message);
     }
     let now = unix_now();
-    let found = match app.storage.call(move |b| b.find_code(code, now)).await {
+    let looked_up = app
+        .storage
+        .call(move |b| Ok((b.find_code(code, now)?, b.find_specialist_key(code)?)))
+        .await;
+    let (found, key) = match looked_up {
         Ok(found) => found,
         Err(e) => {
             app.forgive(Limit::Codes, addr.ip());
@@ -134,6 +141,19 @@ pub(crate) async fn join_page(
             );
         }
     };
+    // Codes and specialist keys share the digits: an active code wins, then a live key, then
+    // whichever of the two was issued last.
+    let code_active = found.as_ref().is_some_and(|r| {
+        matches!(
+            codes::status(r.state, r.expires_at, now),
+            CodeStatus::Active { .. }
+        )
+    });
+    if let Some(key) = key.filter(|k| {
+        !code_active && (k.is_live() || found.as_ref().is_none_or(|c| k.created_at >= c.created_at))
+    }) {
+        return specialist_page(&app, addr, &key);
+    }
     let Some(record) = found else {
         tracing::info!(code = %code.redacted(), "join page: unknown code");
         return error_page(StatusCode::NOT_FOUND, "Code not valid", &unknown);
@@ -167,6 +187,53 @@ pub(crate) async fn join_page(
         left = codes::duration_text(Duration::from_secs(left)),
     );
     Html(page("Your support session", &body)).into_response()
+}
+
+/// The page for a specialist's support key: who invites them where, and the command.
+fn specialist_page(app: &App, addr: SocketAddr, key: &SpecialistKey) -> Response {
+    let digits = key.key;
+    if key.session_ended || !app.hub.is_live(key.session_id) {
+        tracing::info!(key = %digits.redacted(), "join page: the key's session is over");
+        return error_page(StatusCode::GONE, "Session over", &capitalised(SESSION_OVER));
+    }
+    if key.state == KeyState::Cancelled {
+        tracing::info!(key = %digits.redacted(), "join page: cancelled key");
+        return error_page(
+            StatusCode::GONE,
+            "Invitation cancelled",
+            &capitalised(KEY_CANCELLED),
+        );
+    }
+    app.forgive(Limit::Codes, addr.ip());
+    let url = codes::join_url(&app.base_url, digits);
+    let body = format!(
+        "<h1>Join a support session as a specialist</h1>\n\
+         <p><strong>{host}</strong> invites you to join support session {session} with \
+         <strong>{customer}</strong>.</p>\n\
+         <p>Granted rights: {words}.</p>\n\
+         <h2>Join the session</h2>\n\
+         <p>Run this command on your computer, with your own name:</p>\n\
+         <pre><code>{command}</code></pre>\n\
+         <p>Support key: <strong class=\"code\">{grouped}</strong> ({digits}).</p>\n\
+         <p>The key works while the session runs, until {host} cancels the invitation.</p>",
+        host = escape(&key.host_name),
+        session = key.session_id,
+        customer = escape(&key.customer),
+        words = invites::rights_in_words(key.rights),
+        command = escape(&invites::specialist_command(&url)),
+        grouped = grouped(digits),
+        digits = digits.digits(),
+    );
+    Html(page("Join as a specialist", &body)).into_response()
+}
+
+/// "The session has ended." from "the session has ended".
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
 
 /// Headers for every response: no scripts, no framing, no caching, no referrer (the URL

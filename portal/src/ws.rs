@@ -2,8 +2,12 @@
 //!
 //! Each connection runs one task: it reads JSON [`ClientMessage`]s, answers through its own
 //! outbox (the same queue the [`crate::hub`] uses, so replies and relayed events keep their
-//! order), pings the peer, and cleans up on close: an agent's session ends, a host leaves.
-//! Passwords, full codes and SDP are never logged.
+//! order), pings the peer, and cleans up on close: an agent's session ends, anyone else
+//! leaves. Passwords, full codes and keys, SDP and chat text are never logged.
+//!
+//! - `rep`: login, codes, the host joining its session.
+//! - `team`: presence, inviting representatives, rights, removal, chat.
+//! - `specialist`: support keys for external specialists and joining with one.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -27,6 +31,9 @@ use crate::storage::{Representative, StorageError, unix_now};
 use crate::{App, Limit};
 
 mod rep;
+mod specialist;
+pub(crate) use specialist::{KEY_CANCELLED, SESSION_OVER};
+mod team;
 
 /// Largest accepted message: an SDP with candidates is a few KiB.
 const MAX_MESSAGE: usize = 256 * 1024;
@@ -197,7 +204,30 @@ impl Conn {
                 });
             }
             _ if !self.greeted => self.error(ErrorKind::BadRequest, "send hello first"),
-            ClientMessage::Login { user, password } => self.login(user, password).await,
+            ClientMessage::Login {
+                user,
+                password,
+                portal,
+            } => self.login(user, password, portal.as_deref()).await,
+            ClientMessage::ListReps => self.list_reps(),
+            ClientMessage::InviteReps {
+                target,
+                rights,
+                masked,
+                comment,
+            } => self.invite_reps(target, rights, masked, &comment),
+            ClientMessage::AcceptInvitation { invitation } => self.accept_invitation(invitation),
+            ClientMessage::DeclineInvitation { invitation } => {
+                self.decline_invitation(invitation);
+            }
+            ClientMessage::InviteSpecialist { rights } => self.invite_specialist(rights).await,
+            ClientMessage::CancelSpecialistInvitation { key } => self.cancel_specialist(key).await,
+            ClientMessage::JoinAsSpecialist { key, name } => {
+                self.join_as_specialist(key, &name).await;
+            }
+            ClientMessage::SetRights { attendee, rights } => self.set_rights(attendee, rights),
+            ClientMessage::RemoveAttendee { attendee } => self.remove_attendee(attendee),
+            ClientMessage::Chat { text, reps_only } => self.chat(&text, reps_only),
             ClientMessage::CreateCode { customer, portal } => {
                 self.create_code(&customer, portal.as_deref()).await;
             }

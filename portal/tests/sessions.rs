@@ -59,7 +59,9 @@ async fn host_joins_before_redeem_and_signals_flow_both_ways() {
         agent.recv().await,
         PortalMessage::AttendeeJoined(host_info())
     );
+    assert_eq!(agent.recv_roster().await, [host_info()]);
     assert_eq!(host.recv().await, joined(session, "alice@laptop"));
+    assert_eq!(host.recv_roster().await, [host_info()]);
 
     let offer = SignalPayload::Offer {
         sdp: "v=0 offer".into(),
@@ -146,10 +148,12 @@ async fn host_joins_after_redeem_and_agent_disconnect_ends_the_session() {
             .await,
         joined(session, "alice@laptop")
     );
+    assert_eq!(host.recv_roster().await, [host_info()]);
     assert_eq!(
         agent.recv().await,
         PortalMessage::AttendeeJoined(host_info())
     );
+    assert_eq!(agent.recv_roster().await, [host_info()]);
     assert_eq!(session_row(&dir.db(), session).expect("row").ended_at, None);
 
     agent.close().await;
@@ -187,6 +191,7 @@ async fn host_leaves_and_returns_then_ends_the_session() {
         agent.recv().await,
         PortalMessage::AttendeeJoined(host_info())
     );
+    assert_eq!(agent.recv_roster().await, [host_info()]);
 
     host.close().await;
     assert_eq!(
@@ -195,6 +200,7 @@ async fn host_leaves_and_returns_then_ends_the_session() {
             attendee: AttendeeId::HOST
         }
     );
+    assert_eq!(agent.recv_roster().await, []);
 
     let mut host = Client::admin(server.addr).await;
     assert_eq!(
@@ -202,10 +208,12 @@ async fn host_leaves_and_returns_then_ends_the_session() {
             .await,
         joined(session, "alice@laptop")
     );
+    assert_eq!(host.recv_roster().await, [host_info()]);
     assert_eq!(
         agent.recv().await,
         PortalMessage::AttendeeJoined(host_info())
     );
+    assert_eq!(agent.recv_roster().await, [host_info()]);
     host.send(&ClientMessage::EndSession {
         reason: "all fixed".into(),
     })

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::ids::{AttendeeId, Rights};
+use crate::ids::{AttendeeId, Rights, Role};
 use crate::input::InputEvent;
 use crate::rights::{self, Consent};
 use crate::wire::{self, ErrorCode, Message};
@@ -90,8 +90,26 @@ enum Phase {
     Ready,
 }
 
+/// Why a grant from the portal was not applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GrantError {
+    /// Its sequence number is not above the last applied one: a replay or reordering.
+    #[error("grant #{seq} is not newer than #{last}: ignored")]
+    Replayed {
+        /// The grant's number.
+        seq: u64,
+        /// The last applied number.
+        last: u64,
+    },
+    /// The attendee is not in the session.
+    #[error("no attendee {0}")]
+    UnknownAttendee(AttendeeId),
+}
+
 #[derive(Debug)]
 struct Attendee {
+    role: Role,
     granted: Rights,
     consent: Consent,
     phase: Phase,
@@ -113,6 +131,7 @@ pub struct AgentSession {
     attendees: BTreeMap<AttendeeId, Attendee>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<AgentEvent>,
+    last_grant: u64,
 }
 
 impl AgentSession {
@@ -123,10 +142,17 @@ impl AgentSession {
 
     /// The portal announced an attendee with the rights it granted. Nothing is shown or
     /// accepted until the customer's consent arrives through [`Self::handle_consent`].
-    pub fn handle_attendee_joined(&mut self, id: AttendeeId, granted: Rights, now: Instant) {
+    pub fn handle_attendee_joined(
+        &mut self,
+        id: AttendeeId,
+        role: Role,
+        granted: Rights,
+        now: Instant,
+    ) {
         self.attendees.insert(
             id,
             Attendee {
+                role,
                 granted,
                 consent: Consent::default(),
                 phase: Phase::AwaitingHello {
@@ -145,9 +171,27 @@ impl AgentSession {
         self.attendees.remove(&id);
     }
 
-    /// The portal changed an attendee's grant (used by later rights management).
-    pub fn handle_grant(&mut self, id: AttendeeId, granted: Rights) {
+    /// The portal changed an attendee's grant. Grants carry a per-session sequence number
+    /// that must increase: a replayed or reordered grant is refused. Takes effect before the
+    /// next input is handled.
+    pub fn handle_grant(
+        &mut self,
+        id: AttendeeId,
+        granted: Rights,
+        seq: u64,
+    ) -> Result<(), GrantError> {
+        if seq <= self.last_grant {
+            return Err(GrantError::Replayed {
+                seq,
+                last: self.last_grant,
+            });
+        }
+        if !self.attendees.contains_key(&id) {
+            return Err(GrantError::UnknownAttendee(id));
+        }
+        self.last_grant = seq;
         self.update(id, |a| a.granted = granted);
+        Ok(())
     }
 
     /// The customer decided what this attendee may do. Takes effect before the next input.
@@ -362,7 +406,7 @@ impl AgentSession {
         let Some(a) = self.attendees.get_mut(&from) else {
             return;
         };
-        if matches!(a.phase, Phase::Ready) && rights::may_inject(a.effective()) {
+        if matches!(a.phase, Phase::Ready) && rights::may_inject_as(a.role, a.effective()) {
             self.events.push_back(AgentEvent::Inject { from, event });
             return;
         }

@@ -205,6 +205,33 @@ impl Rights {
     }
 }
 
+/// A rights word that is not known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown right '{0}' (use view, control, chat, files, reboot joined by '+')")]
+pub struct RightsParseError(String);
+
+impl FromStr for Rights {
+    type Err = RightsParseError;
+
+    /// Parses [`Rights::describe`]'s form: "view+control", "none". "control" alone means
+    /// view and control (nobody controls a screen they cannot see).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut r = Rights::NONE;
+        for word in s.split('+').map(str::trim) {
+            r = r.union(match word {
+                "none" => Rights::NONE,
+                "view" => Rights::VIEW,
+                "control" => Rights::VIEW.union(Rights::CONTROL),
+                "chat" => Rights::CHAT,
+                "files" => Rights::FILES,
+                "reboot" => Rights::REBOOT,
+                other => return Err(RightsParseError(other.to_owned())),
+            });
+        }
+        Ok(r)
+    }
+}
+
 impl From<u32> for Rights {
     fn from(bits: u32) -> Self {
         Rights::from_wire(bits)
@@ -279,6 +306,23 @@ mod tests {
             (0..1000).map(|_| SessionCode::random(&mut rng)).collect();
         assert!(codes.len() > 990, "collisions in 1000 draws from 10^9");
         assert!(codes.iter().any(|c| c.digits().starts_with('0')) || codes.len() == 1000);
+    }
+
+    #[test]
+    fn rights_words_round_trip() {
+        for r in [
+            Rights::VIEW,
+            Rights::HOST_DEFAULT,
+            Rights::VIEW.union(Rights::CHAT),
+        ] {
+            assert_eq!(r.describe().parse::<Rights>(), Ok(r));
+        }
+        assert_eq!(
+            "control".parse::<Rights>(),
+            Ok(Rights::VIEW.union(Rights::CONTROL))
+        );
+        assert_eq!("none".parse::<Rights>(), Ok(Rights::NONE));
+        assert!("view+root".parse::<Rights>().is_err());
     }
 
     #[test]

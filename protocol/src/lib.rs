@@ -17,10 +17,10 @@
 //!
 //! ```
 //! use std::time::Instant;
-//! use tandem_protocol::{agent::AgentSession, ids::{AttendeeId, Rights}, rights::Consent};
+//! use tandem_protocol::{agent::AgentSession, ids::{AttendeeId, Rights, Role}, rights::Consent};
 //! let now = Instant::now();
 //! let mut agent = AgentSession::new();
-//! agent.handle_attendee_joined(AttendeeId::HOST, Rights::HOST_DEFAULT, now);
+//! agent.handle_attendee_joined(AttendeeId::HOST, Role::Host, Rights::HOST_DEFAULT, now);
 //! agent.handle_consent(AttendeeId::HOST, Consent { view: true, control: false });
 //! assert!(!tandem_protocol::rights::may_inject(agent.effective_rights(AttendeeId::HOST)));
 //! ```
@@ -31,6 +31,7 @@ mod bytes;
 pub mod ids;
 pub mod input;
 pub mod rights;
+pub mod roster;
 pub mod signal;
 pub mod tiles;
 pub mod viewer;

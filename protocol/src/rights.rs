@@ -6,7 +6,7 @@
 //!   agent over its own authenticated signalling connection (never from the attendee);
 //! - the **consent**: what the customer allowed on their machine.
 
-use crate::ids::Rights;
+use crate::ids::{Rights, Role};
 
 /// What the customer allowed for one attendee. Starts empty: nothing is shown or injected
 /// before the customer agrees.
@@ -53,6 +53,12 @@ pub fn may_inject(effective: Rights) -> bool {
     effective.contains(Rights::VIEW.union(Rights::CONTROL))
 }
 
+/// The input rule with the attendee's role: remote input never comes from the customer's
+/// own seat (the customer uses the machine's keyboard), whatever rights claim otherwise.
+pub fn may_inject_as(role: Role, effective: Rights) -> bool {
+    role != Role::Customer && may_inject(effective)
+}
+
 /// May this attendee receive the screen?
 pub fn may_view(effective: Rights) -> bool {
     effective.contains(Rights::VIEW)
@@ -85,6 +91,10 @@ mod tests {
                     assert_eq!(may_view(e), g.contains(Rights::VIEW) && view);
                     // consent never widens
                     assert!(g.contains(e));
+                    for role in [Role::Host, Role::Representative, Role::Specialist] {
+                        assert_eq!(may_inject_as(role, e), expect, "{role:?}");
+                    }
+                    assert!(!may_inject_as(Role::Customer, e));
                 }
             }
         }

@@ -30,6 +30,69 @@ pub enum ClientMessage {
         user: String,
         /// Password; only ever compared against its Argon2id hash.
         password: String,
+        /// The customer portal the representative works on (`None` = the default portal).
+        #[serde(default)]
+        portal: Option<String>,
+    },
+    /// List the representatives logged in now, with their portal and active sessions.
+    ListReps,
+    /// The host invites representatives into its session.
+    InviteReps {
+        /// One representative, or everyone logged in on a portal (first to accept joins).
+        target: InviteTarget,
+        /// Rights they get on accepting.
+        rights: Rights,
+        /// Hidden from the customer.
+        masked: bool,
+        /// Shown only to the invited representatives.
+        comment: String,
+    },
+    /// An invited representative accepts.
+    AcceptInvitation {
+        /// From [`RepInvitation::id`].
+        invitation: u64,
+    },
+    /// An invited representative declines.
+    DeclineInvitation {
+        /// From [`RepInvitation::id`].
+        invitation: u64,
+    },
+    /// The host invites an external specialist.
+    InviteSpecialist {
+        /// View only, or view and control.
+        rights: Rights,
+    },
+    /// The host cancels a specialist invitation; its key admits nobody new.
+    CancelSpecialistInvitation {
+        /// The invitation's support key.
+        key: SessionCode,
+    },
+    /// An external specialist joins with a support key (no account).
+    JoinAsSpecialist {
+        /// The support key.
+        key: SessionCode,
+        /// The specialist's name, shown to everyone.
+        name: String,
+    },
+    /// The host changes an attendee's rights.
+    SetRights {
+        /// Whose.
+        attendee: AttendeeId,
+        /// The new grant.
+        rights: Rights,
+    },
+    /// The host removes an attendee from the session.
+    RemoveAttendee {
+        /// Whom.
+        attendee: AttendeeId,
+    },
+    /// A chat message to the session.
+    Chat {
+        /// The text.
+        text: String,
+        /// Only for representatives (never shown to the customer or specialists).
+        #[serde(default)]
+        reps_only: bool,
     },
     /// A logged-in representative creates a code for a customer.
     CreateCode {
@@ -151,6 +214,61 @@ pub enum PortalMessage {
         /// Why, in words for a person.
         reason: String,
     },
+    /// Representatives logged in now.
+    Reps {
+        /// One entry per representative.
+        reps: Vec<RepPresence>,
+    },
+    /// To an invited representative: an alert to accept or decline.
+    Invitation(RepInvitation),
+    /// To an invited representative: the invitation is gone (someone else accepted, the host
+    /// cancelled or the session ended).
+    InvitationWithdrawn {
+        /// Which.
+        invitation: u64,
+    },
+    /// To the host: what became of an invitation.
+    InvitationAnswered {
+        /// Which.
+        invitation: u64,
+        /// Who answered.
+        by: String,
+        /// Accepted (true) or declined.
+        accepted: bool,
+    },
+    /// To the host: a specialist invitation was created.
+    SpecialistInvited(SpecialistInvitation),
+    /// To the host: a specialist invitation was cancelled.
+    SpecialistInvitationCancelled {
+        /// Its support key.
+        key: SessionCode,
+    },
+    /// To the agent: the host changed an attendee's rights. `seq` increases with every grant
+    /// of the session, so a replayed grant is recognisable.
+    Grant {
+        /// Whose rights.
+        attendee: AttendeeId,
+        /// The new grant.
+        rights: Rights,
+        /// Strictly increasing per session, starting at 1.
+        seq: u64,
+    },
+    /// Everyone in the session as the recipient may see them (sent on every change).
+    Roster {
+        /// Attendees, customer excluded.
+        attendees: Vec<AttendeeInfo>,
+    },
+    /// A chat message.
+    Chat {
+        /// Sender.
+        from: AttendeeId,
+        /// Sender's name.
+        name: String,
+        /// The text.
+        text: String,
+        /// Representatives only.
+        reps_only: bool,
+    },
     /// A request failed.
     Error {
         /// Machine-readable category.
@@ -187,6 +305,70 @@ pub struct AttendeeInfo {
     /// Role.
     pub role: Role,
     /// Rights granted by the portal for this session.
+    pub rights: Rights,
+    /// Hidden from the customer (invited representatives only).
+    #[serde(default)]
+    pub masked: bool,
+}
+
+/// Whom the host invites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InviteTarget {
+    /// One representative by account name.
+    Rep {
+        /// Account name.
+        user: String,
+    },
+    /// Every representative logged in on this portal; the first to accept joins.
+    Portal {
+        /// Portal name.
+        portal: String,
+    },
+}
+
+/// A logged-in representative as the host sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepPresence {
+    /// Account name.
+    pub user: String,
+    /// Display name.
+    pub name: String,
+    /// The portal they work on.
+    pub portal: String,
+    /// Sessions they are in now.
+    pub active_sessions: u32,
+}
+
+/// An invitation as the invited representative sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepInvitation {
+    /// Answer with this id.
+    pub id: u64,
+    /// The session.
+    pub session: u64,
+    /// Who invites.
+    pub host: String,
+    /// The customer.
+    pub customer: String,
+    /// The host's comment (never shown to the customer).
+    pub comment: String,
+    /// Rights on accepting.
+    pub rights: Rights,
+    /// Whether they will be hidden from the customer.
+    pub masked: bool,
+}
+
+/// A specialist invitation as the host gets it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecialistInvitation {
+    /// The 9-digit support key.
+    pub key: SessionCode,
+    /// Link to the portal's code page with the key.
+    pub join_url: String,
+    /// Ready email text: link, support key and the granted rights.
+    pub email: String,
+    /// Rights granted.
     pub rights: Rights,
 }
 
@@ -226,6 +408,12 @@ pub enum ErrorKind {
     CodeCancelled,
     /// The representative has the maximum number of active codes.
     TooManyCodes,
+    /// The session already has the most specialists it admits.
+    TooManySpecialists,
+    /// The invitation is gone (accepted by someone else, cancelled, expired).
+    InvitationGone,
+    /// Only the host may do that.
+    NotHost,
     /// Too many attempts from this address; try later.
     RateLimited,
     /// The session does not exist or has ended.

@@ -131,6 +131,19 @@ impl ViewerSession {
         }
     }
 
+    /// Queue input without the local rights check, leaving the decision to the agent (which
+    /// answers a refusal with an error). For automation that must see what the agent does.
+    pub fn send_input_unchecked(&mut self, event: InputEvent) -> Result<(), SendInputError> {
+        match self.phase {
+            Phase::Ready { .. } => {
+                self.transmits
+                    .push_back((Channel::Input, Message::Input(event).encode()));
+                Ok(())
+            }
+            _ => Err(SendInputError::NotConnected),
+        }
+    }
+
     /// Ask the agent for the whole screen again.
     pub fn request_refresh(&mut self) {
         self.transmits

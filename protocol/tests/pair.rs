@@ -9,7 +9,7 @@ use tandem_protocol::rights::Consent;
 use tandem_protocol::tiles::{FrameRef, TileEncoder, chunk_update};
 use tandem_protocol::viewer::{SendInputError, ViewerEvent, ViewerSession};
 use tandem_protocol::wire::Message;
-use tandem_protocol::{AttendeeId, Rights};
+use tandem_protocol::{AttendeeId, Rights, Role};
 
 struct Pair {
     now: Instant,
@@ -28,7 +28,7 @@ impl Pair {
         let now = Instant::now();
         let me = AttendeeId::HOST;
         let mut agent = AgentSession::new();
-        agent.handle_attendee_joined(me, granted, now);
+        agent.handle_attendee_joined(me, Role::Host, granted, now);
         agent.handle_consent(me, consent);
         let viewer = ViewerSession::new(me, now);
         let mut p = Pair {
@@ -158,7 +158,7 @@ fn customer_consent_narrows_the_grant() {
 fn input_before_hello_is_refused_and_strangers_are_ignored() {
     let now = Instant::now();
     let mut agent = AgentSession::new();
-    agent.handle_attendee_joined(AttendeeId::HOST, Rights::HOST_DEFAULT, now);
+    agent.handle_attendee_joined(AttendeeId::HOST, Role::Host, Rights::HOST_DEFAULT, now);
     agent.handle_consent(AttendeeId::HOST, Consent::ALL);
     agent.handle_datagram(AttendeeId::HOST, &Message::Input(click()).encode(), now);
     assert!(matches!(
@@ -198,7 +198,7 @@ fn a_hello_claiming_another_attendee_is_refused() {
     let now = Instant::now();
     let mut agent = AgentSession::new();
     let five = AttendeeId::from_wire(5);
-    agent.handle_attendee_joined(five, Rights::VIEW, now);
+    agent.handle_attendee_joined(five, Role::Specialist, Rights::VIEW, now);
     agent.handle_consent(five, Consent::ALL);
     let forged = Message::Hello {
         version_min: 1,
@@ -269,7 +269,7 @@ fn pings_keep_a_quiet_session_alive_and_silence_ends_it() {
 fn a_viewer_that_never_says_hello_is_dropped() {
     let now = Instant::now();
     let mut agent = AgentSession::new();
-    agent.handle_attendee_joined(AttendeeId::HOST, Rights::VIEW, now);
+    agent.handle_attendee_joined(AttendeeId::HOST, Role::Host, Rights::VIEW, now);
     let deadline = agent.poll_timeout().expect("a timer is armed");
     assert!(deadline <= now + Duration::from_secs(15));
     agent.handle_timeout(deadline);

@@ -206,6 +206,7 @@ impl Drop for TempDir {
 pub struct Portal {
     pub url: String,
     pub proc: Proc,
+    db: PathBuf,
 }
 
 impl Portal {
@@ -219,7 +220,66 @@ impl Portal {
             l.contains("listening on")
         });
         let url = line.rsplit(' ').next().expect("address").to_owned();
-        Portal { url, proc }
+        Portal {
+            url,
+            proc,
+            db: dir.path("portal.sqlite3"),
+        }
+    }
+
+    /// Adds a representative account (password = user name + "-password").
+    pub fn add_rep(&self, user: &str, name: &str) {
+        let out = Command::new(binary("tandem-portal"))
+            .args(["add-rep", "--db"])
+            .arg(&self.db)
+            .args(["--user", user, "--name", name])
+            .env("TANDEM_REP_PASSWORD", format!("{user}-password"))
+            .output()
+            .expect("run add-rep");
+        assert!(
+            out.status.success(),
+            "add-rep: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A headless representative waiting for invitations.
+    pub fn invitations(&self, user: &str) -> Viewer {
+        let mut cmd = Command::new(binary("tandem-viewer"));
+        cmd.args([
+            "--portal",
+            &self.url,
+            "--user",
+            user,
+            "--webrtc-bind",
+            "127.0.0.1",
+            "invitations",
+            "--headless",
+        ]);
+        cmd.env("TANDEM_PASSWORD", format!("{user}-password"));
+        Viewer {
+            proc: Proc::spawn(&format!("viewer {user}"), cmd),
+        }
+    }
+
+    /// A headless external specialist joining with a link.
+    pub fn specialist(&self, link: &str, name: &str) -> Viewer {
+        let mut cmd = Command::new(binary("tandem-viewer"));
+        cmd.args([
+            "--portal",
+            &self.url,
+            "--webrtc-bind",
+            "127.0.0.1",
+            "specialist",
+            "join",
+            link,
+            "--name",
+            name,
+            "--headless",
+        ]);
+        Viewer {
+            proc: Proc::spawn(&format!("specialist {name}"), cmd),
+        }
     }
 
     /// A `tandem-viewer` command logged in as the administrator.
@@ -300,6 +360,27 @@ impl Viewer {
         let line = self.proc.wait_line(&format!("event {name}"), timeout, |l| {
             serde_json::from_str::<Value>(l).is_ok_and(|v| v["event"] == name)
         });
+        serde_json::from_str(&line).expect("json")
+    }
+
+    /// Waits for a portal event of this type (`{"event":"portal","type":…}`).
+    pub fn wait_portal(&mut self, kind: &str, timeout: Duration) -> Value {
+        self.wait_portal_where(kind, timeout, |_| true)
+    }
+
+    /// Waits for a portal event of this type that satisfies `pred`.
+    pub fn wait_portal_where(
+        &mut self,
+        kind: &str,
+        timeout: Duration,
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> Value {
+        let line = self
+            .proc
+            .wait_line(&format!("portal event {kind}"), timeout, |l| {
+                serde_json::from_str::<Value>(l)
+                    .is_ok_and(|v| v["event"] == "portal" && v["type"] == kind && pred(&v))
+            });
         serde_json::from_str(&line).expect("json")
     }
 

@@ -2,6 +2,7 @@
 //! [`PortalMessage`]s in. Used by the agent and the viewer alike.
 
 use futures_util::{SinkExt, StreamExt};
+use tandem_protocol::SessionCode;
 use tandem_protocol::signal::{ClientMessage, PortalMessage, SIGNAL_VERSION};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -27,6 +28,24 @@ pub enum SignallingError {
     /// The portal answered with something we do not understand.
     #[error("unexpected answer from the portal: {0}")]
     Unexpected(String),
+}
+
+/// Splits what a customer or specialist was given — a join link
+/// (`http://portal/join/123456789`) or a bare code plus the portal's address — into portal
+/// URL and code.
+pub fn parse_join(join: &str, portal: Option<&str>) -> Result<(String, SessionCode), String> {
+    if let Some((base, code)) = join.split_once("/join/") {
+        let code = code
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|e| format!("bad code in the link: {e}"))?;
+        return Ok((base.to_owned(), code));
+    }
+    let code: SessionCode = join
+        .parse()
+        .map_err(|e| format!("'{join}' is neither a join link nor a code: {e}"))?;
+    let portal = portal.ok_or("a bare code needs the portal's address (--portal)")?;
+    Ok((portal.trim_end_matches('/').to_owned(), code))
 }
 
 /// An open signalling connection (after the hello exchange).
@@ -188,5 +207,18 @@ mod tests {
         assert!(websocket_url("127.0.0.1:8470").is_err());
         assert!(websocket_url("ftp://x").is_err());
         assert!(websocket_url("http://").is_err());
+    }
+
+    #[test]
+    fn join_links_and_codes() {
+        let (p, c) = parse_join("http://127.0.0.1:9/join/012345678", None).expect("link");
+        assert_eq!(
+            (p.as_str(), c.digits().as_str()),
+            ("http://127.0.0.1:9", "012345678")
+        );
+        let (p, _) = parse_join("123-456-789", Some("http://x:1/")).expect("code");
+        assert_eq!(p, "http://x:1");
+        assert!(parse_join("123456789", None).is_err());
+        assert!(parse_join("http://x/join/12", None).is_err());
     }
 }

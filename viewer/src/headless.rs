@@ -6,12 +6,24 @@
 //! `{"cmd":"key","key":"Return"}` (a keysym name or one character; press and release),
 //! `{"cmd":"type","text":"ls"}`, `{"cmd":"screenshot","path":"/tmp/s.png"}`,
 //! `{"cmd":"refresh"}`, `{"cmd":"quit"}`.
+//! Session management (host): `{"cmd":"invite_specialist","rights":"view"}`,
+//! `{"cmd":"cancel_specialist","key":"123456789"}`, `{"cmd":"invite_rep","user":"bob","rights":"control","masked":true,"comment":"…"}`,
+//! `{"cmd":"invite_portal","portal":"default","rights":"view"}`, `{"cmd":"set_rights","attendee":3,"rights":"view+control"}`,
+//! `{"cmd":"remove","attendee":3}`, `{"cmd":"list_reps"}`; everyone: `{"cmd":"chat","text":"hi","reps_only":false}`;
+//! invited representatives: `{"cmd":"accept","invitation":1}`, `{"cmd":"decline","invitation":1}`.
+//!
 //! Events: `{"event":"waiting"}`, `joined`, `consent`, `connected`, `rights`, `frame`,
-//! `screenshot`, `refused`, `error`, `ended`.
+//! `screenshot`, `refused`, `error`, `ended`, and `{"event":"portal","type":…}` carrying the
+//! portal's own message (roster, chat, invitation, specialist_invited, error…).
+//!
+//! Input is always sent: the agent on the customer's machine decides, and a refusal comes
+//! back as a `refused` event.
 
 use serde::Deserialize;
 use serde_json::json;
 use tandem_protocol::input::{Button, InputEvent, keysym_by_name};
+use tandem_protocol::signal::{ClientMessage, InviteTarget};
+use tandem_protocol::{AttendeeId, Rights, SessionCode};
 use tokio::sync::mpsc;
 
 use crate::session::{UiCommand, UiEvent};
@@ -50,6 +62,55 @@ enum Command {
     },
     Refresh,
     Quit,
+    Chat {
+        text: String,
+        #[serde(default)]
+        reps_only: bool,
+    },
+    InviteSpecialist {
+        rights: String,
+    },
+    CancelSpecialist {
+        key: SessionCode,
+    },
+    InviteRep {
+        user: String,
+        rights: String,
+        #[serde(default)]
+        masked: bool,
+        #[serde(default)]
+        comment: String,
+    },
+    InvitePortal {
+        portal: String,
+        rights: String,
+        #[serde(default)]
+        masked: bool,
+        #[serde(default)]
+        comment: String,
+    },
+    SetRights {
+        attendee: u32,
+        rights: String,
+    },
+    Remove {
+        attendee: u32,
+    },
+    ListReps,
+    Accept {
+        invitation: u64,
+    },
+    Decline {
+        invitation: u64,
+    },
+}
+
+fn rights(words: &str) -> Result<Rights, String> {
+    words.parse::<Rights>().map_err(|e| e.to_string())
+}
+
+fn portal(msg: ClientMessage) -> UiCommand {
+    UiCommand::Portal(msg)
 }
 
 fn left() -> u8 {
@@ -92,13 +153,64 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
         Command::Screenshot { path } => vec![UiCommand::Screenshot(path)],
         Command::Refresh => vec![UiCommand::Refresh],
         Command::Quit => vec![UiCommand::Leave],
+        Command::Chat { text, reps_only } => vec![portal(ClientMessage::Chat { text, reps_only })],
+        Command::InviteSpecialist { rights: r } => {
+            vec![portal(ClientMessage::InviteSpecialist {
+                rights: rights(&r)?,
+            })]
+        }
+        Command::CancelSpecialist { key } => {
+            vec![portal(ClientMessage::CancelSpecialistInvitation { key })]
+        }
+        Command::InviteRep {
+            user,
+            rights: r,
+            masked,
+            comment,
+        } => vec![portal(ClientMessage::InviteReps {
+            target: InviteTarget::Rep { user },
+            rights: rights(&r)?,
+            masked,
+            comment,
+        })],
+        Command::InvitePortal {
+            portal: p,
+            rights: r,
+            masked,
+            comment,
+        } => vec![portal(ClientMessage::InviteReps {
+            target: InviteTarget::Portal { portal: p },
+            rights: rights(&r)?,
+            masked,
+            comment,
+        })],
+        Command::SetRights {
+            attendee,
+            rights: r,
+        } => vec![portal(ClientMessage::SetRights {
+            attendee: AttendeeId::from_wire(attendee),
+            rights: rights(&r)?,
+        })],
+        Command::Remove { attendee } => {
+            vec![portal(ClientMessage::RemoveAttendee {
+                attendee: AttendeeId::from_wire(attendee),
+            })]
+        }
+        Command::ListReps => vec![portal(ClientMessage::ListReps)],
+        Command::Accept { invitation } => {
+            vec![portal(ClientMessage::AcceptInvitation { invitation })]
+        }
+        Command::Decline { invitation } => {
+            vec![portal(ClientMessage::DeclineInvitation { invitation })]
+        }
     })
 }
 
-/// Reads commands from stdin (on a thread: stdin is blocking) into `commands`.
+/// Reads commands from stdin (on a thread: stdin is blocking) into `commands`; bad lines are
+/// reported on `events` while the session still listens.
 pub fn spawn_stdin(
     commands: mpsc::UnboundedSender<UiCommand>,
-    events: mpsc::UnboundedSender<UiEvent>,
+    events: mpsc::WeakUnboundedSender<UiEvent>,
 ) {
     let spawned = std::thread::Builder::new()
         .name("tandem-headless-stdin".into())
@@ -117,7 +229,10 @@ pub fn spawn_stdin(
                         }
                     }
                     Err(e) => {
-                        let _ = events.send(UiEvent::Error(e));
+                        // Weak: the reader must not keep the event stream open after the session.
+                        if let Some(events) = events.upgrade() {
+                            let _ = events.send(UiEvent::Error(e));
+                        }
                     }
                 }
             }
@@ -148,6 +263,14 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         UiEvent::Refused(m) => json!({"event": "refused", "message": m}),
         UiEvent::Error(m) => json!({"event": "error", "message": m}),
         UiEvent::Ended(r) => json!({"event": "ended", "reason": r}),
+        UiEvent::Portal(msg) => {
+            // The portal's own JSON ({"type": "roster", …}) tagged as a portal event.
+            let mut v = serde_json::to_value(msg).unwrap_or_else(|_| json!({}));
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("event".into(), json!("portal"));
+            }
+            v
+        }
     }
 }
 
@@ -176,6 +299,12 @@ mod tests {
         ));
         assert!(parse(r#"{"cmd":"key","key":"NoSuchKey"}"#).is_err());
         assert!(parse(r#"{"cmd":"format"}"#).is_err());
+        let r =
+            parse(r#"{"cmd":"set_rights","attendee":3,"rights":"view+control"}"#).expect("parses");
+        assert!(
+            matches!(&r[0], UiCommand::Portal(ClientMessage::SetRights { rights, .. }) if rights.contains(Rights::CONTROL))
+        );
+        assert!(parse(r#"{"cmd":"invite_specialist","rights":"root"}"#).is_err());
         assert!(parse("not json").is_err());
     }
 }

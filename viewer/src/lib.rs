@@ -9,6 +9,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod console;
+pub mod front;
 pub mod headless;
 pub mod rep;
 pub mod session;

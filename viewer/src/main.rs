@@ -1,4 +1,4 @@
-//! `tandem-viewer`: the representative's side of Tandem.
+//! `tandem-viewer`: the representative's side of Tandem (and the specialist's).
 #![forbid(unsafe_code)]
 
 use std::io::{IsTerminal, Write};
@@ -7,13 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use tandem_protocol::{Rights, SessionCode};
+use tandem_protocol::SessionCode;
+use tandem_protocol::signal::ClientMessage;
 use tandem_transport::TransportConfig;
-use tandem_transport::signalling::PortalConnection;
-use tandem_viewer::session::{self, UiCommand, UiEvent};
-use tandem_viewer::window::{self, WindowUpdate};
-use tandem_viewer::{headless, rep};
-use tokio::sync::mpsc;
+use tandem_transport::signalling::{PortalConnection, parse_join};
+use tandem_viewer::{front, rep};
 
 /// Create session codes for customers and see and control their screens.
 #[derive(Parser, Debug)]
@@ -30,6 +28,9 @@ struct Args {
     /// Your representative account.
     #[arg(long, env = "TANDEM_USER", default_value = "admin", global = true)]
     user: String,
+    /// The customer portal you work on (shown to colleagues; default for new codes).
+    #[arg(long, env = "TANDEM_PORTAL_NAME", global = true)]
+    portal_name: Option<String>,
     /// Local address for the peer-to-peer connection (127.0.0.1 for loopback-only tests).
     #[arg(
         long,
@@ -57,6 +58,34 @@ enum Command {
         #[arg(long)]
         headless: bool,
     },
+    /// List the representatives logged in now.
+    Reps,
+    /// Wait for invitations from colleagues; accept one to join its session.
+    Invitations {
+        /// No window: invitations as JSON events, accept with {"cmd":"accept","invitation":N}.
+        #[arg(long)]
+        headless: bool,
+    },
+    /// For external specialists (no account needed).
+    Specialist {
+        #[command(subcommand)]
+        action: SpecialistAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SpecialistAction {
+    /// Join with the link or support key you were sent.
+    Join {
+        /// The link (http://portal/join/123456789) or the 9-digit support key with --portal.
+        link_or_key: String,
+        /// Your name, shown to everyone in the session.
+        #[arg(long)]
+        name: String,
+        /// No window: JSON-line commands on stdin, events on stdout.
+        #[arg(long)]
+        headless: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,9 +95,6 @@ enum CodeAction {
         /// The customer's name.
         #[arg(long)]
         customer: String,
-        /// Customer portal the code belongs to.
-        #[arg(long)]
-        portal_name: Option<String>,
         /// Then wait for the customer and open the session window.
         #[arg(long)]
         wait: bool,
@@ -113,16 +139,21 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
-    match run(args) {
+    match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if e.downcast_ref::<rep::RepError>().is_some() {
-                3
-            } else {
-                1
-            })
+            let refused = e.downcast_ref::<rep::RepError>().is_some()
+                || e.downcast_ref::<tandem_viewer::session::SessionError>()
+                    .is_some_and(|s| {
+                        matches!(
+                            s,
+                            tandem_viewer::session::SessionError::Portal(
+                                rep::RepError::Refused { .. }
+                            )
+                        )
+                    });
+            ExitCode::from(if refused { 3 } else { 1 })
         }
     }
 }
@@ -132,20 +163,46 @@ fn run(args: Args) -> Result<()> {
     let transport = TransportConfig {
         bind_ip: args.webrtc_bind,
     };
+    if let Command::Specialist {
+        action:
+            SpecialistAction::Join {
+                link_or_key,
+                name,
+                headless,
+            },
+    } = &args.command
+    {
+        let (portal, key) =
+            parse_join(link_or_key, Some(&args.portal)).map_err(anyhow::Error::msg)?;
+        let client = concat!("tandem-viewer ", env!("CARGO_PKG_VERSION"));
+        let conn = rt.block_on(PortalConnection::connect(&portal, client))?;
+        let join = ClientMessage::JoinAsSpecialist {
+            key,
+            name: name.clone(),
+        };
+        if *headless {
+            return rt.block_on(front::run_headless(conn, join, transport));
+        }
+        return front::open_window(rt, conn, join, format!("specialist {name}"), transport);
+    }
     let pw = password(&args.user)?;
-    let (mut conn, name) = rt.block_on(rep::login(&args.portal, &args.user, &pw))?;
+    let (mut conn, name) = rt.block_on(rep::login(
+        &args.portal,
+        &args.user,
+        &pw,
+        args.portal_name.clone(),
+    ))?;
     tracing::info!("logged in as {name}");
     match args.command {
         Command::Code {
             action:
                 CodeAction::New {
                     customer,
-                    portal_name,
                     wait,
                     json,
                 },
         } => {
-            let info = rt.block_on(rep::create_code(&mut conn, &customer, portal_name))?;
+            let info = rt.block_on(rep::create_code(&mut conn, &customer, args.portal_name))?;
             if json {
                 println!("{}", serde_json::to_string(&info)?);
             } else {
@@ -153,7 +210,14 @@ fn run(args: Args) -> Result<()> {
             }
             if wait {
                 eprintln!("Waiting for {customer} to enter the code…");
-                return open_window(rt, conn, info.code, transport);
+                let title = format!("session {}", rep::spaced(info.code));
+                return front::open_window(
+                    rt,
+                    conn,
+                    ClientMessage::JoinSession { code: info.code },
+                    title,
+                    transport,
+                );
             }
             Ok(())
         }
@@ -167,10 +231,10 @@ fn run(args: Args) -> Result<()> {
                 println!("You have no active codes.");
             } else {
                 for c in codes {
+                    let left = rep::countdown(c.expires_in_secs);
                     println!(
-                        "{}  expires in {:>5}  {} ({})",
+                        "{}  expires in {left:>5}  {} ({})",
                         rep::spaced(c.code),
-                        rep::countdown(c.expires_in_secs),
                         c.customer,
                         c.portal
                     );
@@ -185,102 +249,45 @@ fn run(args: Args) -> Result<()> {
             println!("Code {} cancelled.", rep::spaced(code));
             Ok(())
         }
+        Command::Reps => {
+            for r in rt.block_on(rep::list_reps(&mut conn))? {
+                println!(
+                    "{:<16} {:<24} portal {:<12} {} active session(s)",
+                    r.user, r.name, r.portal, r.active_sessions
+                );
+            }
+            Ok(())
+        }
+        Command::Invitations { headless: true } => {
+            rt.block_on(front::wait_for_invitation_headless(conn, transport))
+        }
+        Command::Invitations { headless: false } => {
+            let Some(join) = rt.block_on(front::wait_for_invitation_interactive(&mut conn))? else {
+                return Ok(());
+            };
+            front::open_window(rt, conn, join, "invited session".into(), transport)
+        }
         Command::Join {
             code,
             headless: true,
-        } => rt.block_on(run_headless(conn, code, transport)),
+        } => rt.block_on(front::run_headless(
+            conn,
+            ClientMessage::JoinSession { code },
+            transport,
+        )),
         Command::Join {
             code,
             headless: false,
-        } => open_window(rt, conn, code, transport),
+        } => {
+            let title = format!("session {}", rep::spaced(code));
+            front::open_window(
+                rt,
+                conn,
+                ClientMessage::JoinSession { code },
+                title,
+                transport,
+            )
+        }
+        Command::Specialist { .. } => unreachable!("handled before login"),
     }
-}
-
-async fn run_headless(
-    conn: PortalConnection,
-    code: SessionCode,
-    transport: TransportConfig,
-) -> Result<()> {
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
-    headless::spawn_stdin(cmd_tx, ui_tx.clone());
-    let printer = tokio::spawn(async move {
-        let mut out = std::io::stdout();
-        while let Some(ev) = ui_rx.recv().await {
-            let _ = writeln!(out, "{}", headless::event_json(&ev));
-            let _ = out.flush();
-        }
-    });
-    let result = session::run(conn, code, transport, cmd_rx, ui_tx, false).await;
-    let _ = printer.await;
-    result.map(|_| ()).map_err(Into::into)
-}
-
-fn status_text(ev: &UiEvent) -> Option<String> {
-    let rights = |r: &Rights| {
-        if r.contains(Rights::CONTROL) {
-            "you have control"
-        } else {
-            "view only"
-        }
-    };
-    Some(match ev {
-        UiEvent::Waiting => "waiting for the customer to enter the code".into(),
-        UiEvent::Joined { customer, .. } => format!("{customer} joined; waiting for consent"),
-        UiEvent::Consent(r) => format!("customer allowed: {}", r.describe()),
-        UiEvent::Connected(r) | UiEvent::Rights(r) => format!("connected — {}", rights(r)),
-        UiEvent::Refused(m) | UiEvent::Error(m) => m.clone(),
-        _ => return None,
-    })
-}
-
-fn open_window(
-    rt: tokio::runtime::Runtime,
-    conn: PortalConnection,
-    code: SessionCode,
-    transport: TransportConfig,
-) -> Result<()> {
-    let (input_tx, mut input_rx) = mpsc::unbounded_channel();
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
-    let title = format!("session {}", rep::spaced(code));
-    let handle = rt.handle().clone();
-    window::run(&title, input_tx, move |sender| {
-        let forward = cmd_tx.clone();
-        handle.spawn(async move {
-            while let Some(ev) = input_rx.recv().await {
-                if forward.send(UiCommand::Input(ev)).is_err() {
-                    break;
-                }
-            }
-        });
-        handle.spawn(async move {
-            while let Some(ev) = ui_rx.recv().await {
-                if let Some(s) = status_text(&ev) {
-                    eprintln!("{s}");
-                    sender.send(WindowUpdate::Status(s));
-                }
-                match ev {
-                    UiEvent::Frame {
-                        picture: Some(p), ..
-                    } => {
-                        sender.send(WindowUpdate::Picture(p));
-                    }
-                    UiEvent::Ended(reason) => {
-                        eprintln!("Session ended: {reason}");
-                        sender.send(WindowUpdate::Close(reason));
-                    }
-                    _ => {}
-                }
-            }
-        });
-        handle.spawn(async move {
-            if let Err(e) = session::run(conn, code, transport, cmd_rx, ui_tx.clone(), true).await {
-                let _ = ui_tx.send(UiEvent::Ended(e.to_string()));
-            }
-        });
-    })?;
-    // The window closed: leave the session properly before exiting.
-    rt.shutdown_timeout(std::time::Duration::from_millis(500));
-    Ok(())
 }

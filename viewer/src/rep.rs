@@ -1,7 +1,7 @@
 //! Representative commands against the portal: log in, create, list and cancel codes.
 
 use tandem_protocol::SessionCode;
-use tandem_protocol::signal::{ClientMessage, CodeInfo, ErrorKind, PortalMessage};
+use tandem_protocol::signal::{ClientMessage, CodeInfo, ErrorKind, PortalMessage, RepPresence};
 use tandem_transport::signalling::{PortalConnection, SignallingError};
 
 /// Why a portal request failed.
@@ -36,12 +36,14 @@ pub async fn login(
     portal: &str,
     user: &str,
     password: &str,
+    portal_name: Option<String>,
 ) -> Result<(PortalConnection, String), RepError> {
     let client = concat!("tandem-viewer ", env!("CARGO_PKG_VERSION"));
     let mut conn = PortalConnection::connect(portal, client).await?;
     let login = ClientMessage::Login {
         user: user.to_owned(),
         password: password.to_owned(),
+        portal: portal_name,
     };
     match conn.request(login).await? {
         PortalMessage::LoggedIn { name } => Ok((conn, name)),
@@ -79,6 +81,14 @@ pub async fn list_codes(conn: &mut PortalConnection) -> Result<Vec<CodeInfo>, Re
 pub async fn cancel_code(conn: &mut PortalConnection, code: SessionCode) -> Result<(), RepError> {
     match conn.request(ClientMessage::CancelCode { code }).await? {
         PortalMessage::CodeCancelled { .. } => Ok(()),
+        other => Err(refused_or_unexpected(other)),
+    }
+}
+
+/// The representatives logged in now.
+pub async fn list_reps(conn: &mut PortalConnection) -> Result<Vec<RepPresence>, RepError> {
+    match conn.request(ClientMessage::ListReps).await? {
+        PortalMessage::Reps { reps } => Ok(reps),
         other => Err(refused_or_unexpected(other)),
     }
 }

@@ -11,7 +11,7 @@ use tandem_protocol::input::InputEvent;
 use tandem_protocol::signal::{ClientMessage, PortalMessage, SignalPayload};
 use tandem_protocol::tiles::FrameBuffer;
 use tandem_protocol::viewer::{ViewerEvent, ViewerSession};
-use tandem_protocol::{AttendeeId, Rights, SessionCode};
+use tandem_protocol::{AttendeeId, Rights};
 use tandem_transport::signalling::PortalConnection;
 use tandem_transport::{LinkEvent, PendingLink, TransportConfig};
 use tokio::sync::mpsc;
@@ -30,6 +30,8 @@ pub enum UiCommand {
     Screenshot(PathBuf),
     /// Ask the agent for the whole screen again.
     Refresh,
+    /// A request to the portal (invite, rights, chat…).
+    Portal(ClientMessage),
     /// Leave the session.
     Leave,
 }
@@ -74,6 +76,8 @@ pub enum UiEvent {
     Refused(String),
     /// A command failed.
     Error(String),
+    /// News from the portal: roster, chat, invitations, errors.
+    Portal(PortalMessage),
     /// The session is over.
     Ended(String),
 }
@@ -96,16 +100,26 @@ impl From<tandem_transport::signalling::SignallingError> for SessionError {
     }
 }
 
-/// Joins the session of `code` and runs it until it ends. Returns the reason it ended.
+/// How a front end wants the session run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionOptions {
+    /// Send pictures with frame events (front ends that draw).
+    pub want_pictures: bool,
+    /// Send input even without control and let the agent refuse it (automation).
+    pub unchecked_input: bool,
+}
+
+/// Sends `join` (a host's [`ClientMessage::JoinSession`], an accepted invitation or a
+/// specialist's key) and runs the session until it ends. Returns the reason it ended.
 pub async fn run(
     mut conn: PortalConnection,
-    code: SessionCode,
+    join: ClientMessage,
     transport: TransportConfig,
     mut commands: mpsc::UnboundedReceiver<UiCommand>,
     ui: mpsc::UnboundedSender<UiEvent>,
-    want_pictures: bool,
+    options: SessionOptions,
 ) -> Result<String, SessionError> {
-    conn.send(ClientMessage::JoinSession { code })?;
+    conn.send(join)?;
     let _ = ui.send(UiEvent::Waiting);
     let me = loop {
         match conn.recv().await? {
@@ -122,7 +136,9 @@ pub async fn run(
                 return Err(RepError::Refused { kind, message }.into());
             }
             PortalMessage::SessionEnded { reason } => return Ok(reason),
-            other => tracing::debug!("before join: ignoring {other:?}"),
+            other => {
+                let _ = ui.send(UiEvent::Portal(other));
+            }
         }
     };
     let Some(offer) = wait_for_offer(&mut conn, &ui).await? else {
@@ -145,7 +161,9 @@ pub async fn run(
                 session.handle_disconnect("connection to the customer's machine lost");
             }
         }
-        if let Some(reason) = forward_events(&mut session, &ui, want_pictures, &mut last_seq) {
+        if let Some(reason) =
+            forward_events(&mut session, &ui, options.want_pictures, &mut last_seq)
+        {
             break reason;
         }
         let timer = session.poll_timeout();
@@ -158,12 +176,13 @@ pub async fn run(
             msg = portal_rx.recv() => match msg {
                 Some(PortalMessage::SessionEnded { reason }) => session.handle_disconnect(&reason),
                 Some(PortalMessage::Consent { allowed, .. }) => { let _ = ui.send(UiEvent::Consent(allowed)); }
-                Some(other) => tracing::debug!("ignoring portal message {other:?}"),
+                Some(other) => { let _ = ui.send(UiEvent::Portal(other)); }
                 None => tracing::warn!("lost the portal connection; the session continues peer to peer"),
             },
             cmd = commands.recv() => match cmd {
                 Some(UiCommand::Input(ev)) => {
-                    if let Err(e) = session.send_input(ev) {
+                    let sent = if options.unchecked_input { session.send_input_unchecked(ev) } else { session.send_input(ev) };
+                    if let Err(e) = sent {
                         let _ = ui.send(UiEvent::Refused(e.to_string()));
                     }
                 }
@@ -179,6 +198,11 @@ pub async fn run(
                     });
                 }
                 Some(UiCommand::Refresh) => session.request_refresh(),
+                Some(UiCommand::Portal(msg)) => {
+                    if portal.send(msg).is_err() {
+                        let _ = ui.send(UiEvent::Error("the portal connection is closed".into()));
+                    }
+                }
                 Some(UiCommand::Leave) | None => session.leave("the representative left"),
             },
             () = sleep_until(timer) => session.handle_timeout(Instant::now()),
@@ -215,7 +239,9 @@ async fn wait_for_offer(
                 let _ = ui.send(UiEvent::Ended(reason));
                 return Ok(None);
             }
-            other => tracing::debug!("waiting for the offer: ignoring {other:?}"),
+            other => {
+                let _ = ui.send(UiEvent::Portal(other));
+            }
         }
     }
 }

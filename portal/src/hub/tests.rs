@@ -1,13 +1,14 @@
+use tandem_protocol::signal::SignalPayload;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::*;
 
-fn peer(conn: ConnId) -> (Peer, UnboundedReceiver<PortalMessage>) {
+pub(super) fn peer(conn: ConnId) -> (Peer, UnboundedReceiver<PortalMessage>) {
     let (tx, rx) = unbounded_channel();
     (Peer { conn, tx }, rx)
 }
 
-fn drain(rx: &mut UnboundedReceiver<PortalMessage>) -> Vec<PortalMessage> {
+pub(super) fn drain(rx: &mut UnboundedReceiver<PortalMessage>) -> Vec<PortalMessage> {
     let mut out = Vec::new();
     while let Ok(m) = rx.try_recv() {
         out.push(m);
@@ -37,17 +38,27 @@ fn waiting_host_is_joined_when_the_code_is_redeemed() {
         PortalMessage::Redeemed { session: 40, .. }
     ));
     assert_eq!(
-        agent_msgs[1],
-        PortalMessage::AttendeeJoined(host_info("Bob"))
+        agent_msgs[1..],
+        [
+            PortalMessage::AttendeeJoined(host_info("Bob")),
+            PortalMessage::Roster {
+                attendees: vec![host_info("Bob")]
+            }
+        ]
     );
     assert_eq!(
         drain(&mut host_rx),
-        [PortalMessage::Joined {
-            session: 40,
-            you: AttendeeId::HOST,
-            customer: "alice".into(),
-            rights: Rights::HOST_DEFAULT
-        }]
+        [
+            PortalMessage::Joined {
+                session: 40,
+                you: AttendeeId::HOST,
+                customer: "alice".into(),
+                rights: Rights::HOST_DEFAULT
+            },
+            PortalMessage::Roster {
+                attendees: vec![host_info("Bob")]
+            }
+        ]
     );
 }
 
@@ -109,9 +120,12 @@ fn agent_disconnect_ends_host_disconnect_leaves() {
     assert_eq!(hub.disconnect(1, "x"), Leave::Left { session: 40 });
     assert_eq!(
         drain(&mut agent_rx),
-        [PortalMessage::AttendeeLeft {
-            attendee: AttendeeId::HOST
-        }]
+        [
+            PortalMessage::AttendeeLeft {
+                attendee: AttendeeId::HOST
+            },
+            PortalMessage::Roster { attendees: vec![] }
+        ]
     );
     // The host may come back.
     hub.join_or_wait(7, host, host_info("Bob"), true)

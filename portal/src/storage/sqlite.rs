@@ -7,56 +7,15 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use super::{
-    Backend, CodeRecord, IssueOutcome, NewCode, Redemption, Representative, SessionRecord,
-    StorageError, UnixTime,
+    Backend, CodeRecord, IssueOutcome, KeyIssue, NewCode, Redemption, Representative,
+    SessionRecord, SpecialistKey, StorageError, UnixTime,
 };
 use crate::codes::{self, CodeRefusal, StoredState};
 
-/// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-const SCHEMA_VERSION: i64 = 1;
+mod keys;
+mod schema;
 
-/// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &["
-    CREATE TABLE representatives (
-        id            INTEGER PRIMARY KEY,
-        username      TEXT    NOT NULL UNIQUE,
-        display_name  TEXT    NOT NULL,
-        password_hash TEXT    NOT NULL,   -- Argon2id PHC string
-        is_admin      INTEGER NOT NULL DEFAULT 0,
-        created_at    INTEGER NOT NULL
-    );
-    CREATE TABLE codes (
-        id                INTEGER PRIMARY KEY,
-        code              TEXT    NOT NULL,   -- 9 digits; digits repeat over time
-        representative_id INTEGER NOT NULL REFERENCES representatives(id),
-        customer          TEXT    NOT NULL,
-        portal            TEXT    NOT NULL,
-        created_at        INTEGER NOT NULL,
-        expires_at        INTEGER NOT NULL,
-        state             TEXT    NOT NULL CHECK (state IN ('active', 'redeemed', 'cancelled')),
-        redeemed_at       INTEGER,
-        cancelled_at      INTEGER
-    );
-    CREATE INDEX codes_by_digits ON codes (code, state);
-    CREATE INDEX codes_by_representative ON codes (representative_id, state);
-    CREATE TABLE sessions (
-        id                INTEGER PRIMARY KEY,
-        code_id           INTEGER NOT NULL UNIQUE REFERENCES codes(id),
-        representative_id INTEGER NOT NULL REFERENCES representatives(id),
-        customer          TEXT    NOT NULL,   -- as the agent reported it
-        portal            TEXT    NOT NULL,
-        started_at        INTEGER NOT NULL,
-        ended_at          INTEGER,
-        end_reason        TEXT
-    );
-    CREATE TABLE consents (
-        id         INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id),
-        attendee   INTEGER NOT NULL,
-        rights     INTEGER NOT NULL,          -- Rights bits the customer allowed
-        at         INTEGER NOT NULL
-    );
-"];
+use schema::{MIGRATIONS, SCHEMA_VERSION};
 
 const CODE_COLUMNS: &str = "c.id, c.code, c.representative_id, r.display_name, c.customer, \
      c.portal, c.created_at, c.expires_at, c.state, c.redeemed_at";
@@ -94,6 +53,12 @@ impl SqliteBackend {
         let start = usize::try_from(version).unwrap_or(0);
         for (step, sql) in MIGRATIONS.iter().enumerate().skip(start) {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Another process (`add-rep` next to a starting server) may have migrated since
+            // the version was read; under the write lock the version is current.
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if usize::try_from(now).unwrap_or(0) > step {
+                continue;
+            }
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", step + 1)?;
             tx.commit()?;
@@ -296,12 +261,7 @@ impl Backend for SqliteBackend {
         if usize::try_from(active).unwrap_or(usize::MAX) >= max_active {
             return Ok(IssueOutcome::TooMany);
         }
-        let taken: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM codes WHERE code = ?1 AND state = 'active' AND expires_at > ?2",
-            params![code.digits(), now],
-            |r| r.get(0),
-        )?;
-        if taken > 0 {
+        if keys::digits_taken(&tx, code, now)? {
             return Ok(IssueOutcome::Collision);
         }
         tx.execute(
@@ -462,6 +422,36 @@ impl Backend for SqliteBackend {
             ],
         )?;
         Ok(())
+    }
+
+    fn issue_specialist_key(
+        &mut self,
+        session: u64,
+        key: SessionCode,
+        rights: Rights,
+        now: UnixTime,
+    ) -> Result<KeyIssue, StorageError> {
+        keys::issue(&mut self.conn, session_key(session)?, key, rights, now)
+    }
+
+    fn find_specialist_key(
+        &mut self,
+        key: SessionCode,
+    ) -> Result<Option<SpecialistKey>, StorageError> {
+        keys::find(&self.conn, key)
+    }
+
+    fn cancel_specialist_key(
+        &mut self,
+        session: u64,
+        key: SessionCode,
+        now: UnixTime,
+    ) -> Result<Option<SpecialistKey>, StorageError> {
+        keys::cancel(&mut self.conn, session_key(session)?, key, now)
+    }
+
+    fn specialist_keys(&mut self, session: u64) -> Result<Vec<SpecialistKey>, StorageError> {
+        keys::for_session(&self.conn, session_key(session)?)
     }
 }
 

@@ -9,18 +9,30 @@ use tandem_protocol::signal::{CodeInfo, ErrorKind, PortalMessage};
 use super::{Conn, MAX_CREDENTIAL_BYTES};
 use crate::Limit;
 use crate::codes::{self, CodeRefusal, CodeStatus};
-use crate::hub::{self, JoinOutcome};
+use crate::hub::{self, JoinOutcome, RepLogin};
 use crate::ratelimit::minutes_text;
 use crate::storage::{CodeRecord, IssueOutcome, NewCode, unix_now};
 
+/// The portal a representative names (`None`: the default portal), checked.
+fn portal_name(portal: Option<&str>) -> Result<String, String> {
+    Ok(portal
+        .map(|p| codes::clean_name(p, "portal name"))
+        .transpose()?
+        .unwrap_or_else(|| "default".to_owned()))
+}
+
 impl Conn {
-    pub(super) async fn login(&mut self, user: String, password: String) {
+    pub(super) async fn login(&mut self, user: String, password: String, portal: Option<&str>) {
         if self.rep.is_some() {
             return self.error(ErrorKind::BadRequest, "you are logged in already");
         }
         if self.app.hub.is_member(self.id) {
             return self.error(ErrorKind::BadRequest, "a customer connection cannot log in");
         }
+        let portal = match portal_name(portal) {
+            Ok(p) => p,
+            Err(msg) => return self.error(ErrorKind::BadRequest, msg),
+        };
         if let Err(wait) = self.app.charge(Limit::Logins, self.ip) {
             tracing::warn!("login refused: too many failures from this address");
             let msg = format!(
@@ -37,10 +49,17 @@ impl Conn {
         match result {
             Ok(Some(rep)) => {
                 self.app.forgive(Limit::Logins, self.ip);
-                tracing::info!(user = ?rep.user, "representative logged in");
+                tracing::info!(user = ?rep.user, portal = ?portal, "representative logged in");
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
                 });
+                let login = RepLogin {
+                    rep_id: rep.id,
+                    user: rep.user.clone(),
+                    name: rep.name.clone(),
+                    portal,
+                };
+                self.app.hub.rep_logged_in(self.peer(), login);
                 self.rep = Some(rep);
             }
             Ok(None) => {
@@ -82,11 +101,8 @@ impl Conn {
             Ok(c) => c,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
-        let portal = match portal
-            .map(|p| codes::clean_name(p, "portal name"))
-            .transpose()
-        {
-            Ok(p) => p.unwrap_or_else(|| "default".to_owned()),
+        let portal = match portal_name(portal) {
+            Ok(p) => p,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
         let rep_id = rep.id;

@@ -19,6 +19,12 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+mod invite;
+
+// Binaries that invite nobody do not use these.
+#[allow(unused_imports)]
+pub use invite::*;
+
 /// How long any single expected event may take.
 pub const STEP: Duration = Duration::from_secs(10);
 pub const ADMIN_PASSWORD: &str = "admin password for tests";
@@ -169,6 +175,7 @@ impl Client {
         self.request(&ClientMessage::Login {
             user: user.into(),
             password: password.into(),
+            portal: None,
         })
         .await
     }
@@ -205,6 +212,14 @@ impl Client {
     pub async fn expect_nothing(&mut self, quiet: Duration) {
         if let Ok(frame) = tokio::time::timeout(quiet, self.ws.next()).await {
             panic!("expected silence, got {frame:?}");
+        }
+    }
+
+    /// The next message, which must be a roster: its attendees.
+    pub async fn recv_roster(&mut self) -> Vec<AttendeeInfo> {
+        match self.recv().await {
+            PortalMessage::Roster { attendees } => attendees,
+            other => panic!("expected a roster, got {other:?}"),
         }
     }
 
@@ -291,6 +306,7 @@ pub fn host_info() -> AttendeeInfo {
         name: "Administrator".into(),
         role: Role::Host,
         rights: Rights::HOST_DEFAULT,
+        masked: false,
     }
 }
 
@@ -314,4 +330,73 @@ pub fn joined(session: u64, customer: &str) -> PortalMessage {
         customer: customer.into(),
         rights: Rights::HOST_DEFAULT,
     }
+}
+
+/// Adds a (non-admin) representative to the portal's database; the portal may be running
+/// or starting (the admin is created first, so the portal does not skip it). Returns the
+/// password.
+pub async fn add_rep(dir: &TempDir, user: &str, name: &str) -> String {
+    tandem_portal::bootstrap(&config(dir))
+        .await
+        .expect("database prepared");
+    let password = format!("{user} password for tests");
+    tandem_portal::add_representative_to(&dir.db(), user, name, password.clone(), false)
+        .await
+        .expect("representative added");
+    password
+}
+
+impl Client {
+    /// Connects and logs in on `portal`, asserting success.
+    pub async fn rep_on(addr: SocketAddr, user: &str, password: &str, portal: &str) -> Client {
+        let mut c = Client::connect(addr).await;
+        let reply = c
+            .request(&ClientMessage::Login {
+                user: user.into(),
+                password: password.into(),
+                portal: Some(portal.into()),
+            })
+            .await;
+        assert!(
+            matches!(reply, PortalMessage::LoggedIn { .. }),
+            "login failed: {reply:?}"
+        );
+        c
+    }
+}
+
+/// A running session: the admin hosts it, the agent is "alice@laptop"; every message of the
+/// start (Redeemed, Joined, AttendeeJoined, rosters) has been checked and consumed.
+pub struct Running {
+    pub host: Client,
+    pub agent: Client,
+    pub session: u64,
+}
+
+pub async fn running_session(server: &Server) -> Running {
+    let mut host = Client::admin(server.addr).await;
+    let info = host.create_code("Alice").await;
+    let mut agent = Client::connect(server.addr).await;
+    let session = session_of(&agent.redeem(info.code, "alice@laptop").await);
+    assert_eq!(
+        host.request(&ClientMessage::JoinSession { code: info.code })
+            .await,
+        joined(session, "alice@laptop")
+    );
+    assert_eq!(host.recv_roster().await, [host_info()]);
+    assert_eq!(
+        agent.recv().await,
+        PortalMessage::AttendeeJoined(host_info())
+    );
+    assert_eq!(agent.recv_roster().await, [host_info()]);
+    Running {
+        host,
+        agent,
+        session,
+    }
+}
+
+/// The names in a roster, in order.
+pub fn names(roster: &[AttendeeInfo]) -> Vec<&str> {
+    roster.iter().map(|a| a.name.as_str()).collect()
 }

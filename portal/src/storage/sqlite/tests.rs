@@ -1,4 +1,5 @@
 use super::*;
+use crate::storage::KeyState;
 
 const T0: UnixTime = 1_700_000_000;
 
@@ -212,4 +213,111 @@ fn open_sessions_are_closed_after_restart() {
     );
     let s = db.session(r.session_id).expect("ok").expect("row");
     assert_eq!(s.end_reason.as_deref(), Some("the portal restarted"));
+}
+
+fn running_session(db: &mut SqliteBackend, rep: i64, c: &str) -> u64 {
+    issue(db, rep, c, T0);
+    db.redeem_code(code(c), "alice@pc", T0)
+        .expect("db works")
+        .expect("redeems")
+        .session_id
+}
+
+fn issue_key(db: &mut SqliteBackend, session: u64, k: &str, now: UnixTime) -> KeyIssue {
+    db.issue_specialist_key(session, code(k), Rights::VIEW, now)
+        .expect("db works")
+}
+
+#[test]
+fn specialist_keys_belong_to_a_session_and_share_digits_with_codes() {
+    let (mut db, rep) = db_with_rep();
+    let session = running_session(&mut db, rep, "600000000");
+    let KeyIssue::Issued(key) = issue_key(&mut db, session, "700000000", T0 + 1) else {
+        panic!("issued")
+    };
+    assert_eq!(
+        (key.session_id, key.rights, key.state, key.session_ended),
+        (session, Rights::VIEW, KeyState::Active, false)
+    );
+    assert_eq!(
+        (key.host_name.as_str(), key.customer.as_str()),
+        ("Bob", "alice@pc")
+    );
+    // Live keys and active codes never share digits, in either direction.
+    assert_eq!(
+        issue_key(&mut db, session, "700000000", T0 + 2),
+        KeyIssue::Collision
+    );
+    assert_eq!(
+        issue(&mut db, rep, "700000000", T0 + 2),
+        IssueOutcome::Collision
+    );
+    issue(&mut db, rep, "800000000", T0 + 2);
+    assert_eq!(
+        issue_key(&mut db, session, "800000000", T0 + 3),
+        KeyIssue::Collision
+    );
+    let found = db
+        .find_specialist_key(code("700000000"))
+        .expect("db works")
+        .expect("found");
+    assert_eq!(found, key);
+    assert!(
+        db.find_specialist_key(code("700000001"))
+            .expect("ok")
+            .is_none()
+    );
+}
+
+#[test]
+fn cancelled_and_ended_keys_stop_admitting_and_stay_on_record() {
+    let (mut db, rep) = db_with_rep();
+    let session = running_session(&mut db, rep, "610000000");
+    let other = running_session(&mut db, rep, "620000000");
+    issue_key(&mut db, session, "710000000", T0);
+    issue_key(&mut db, session, "720000000", T0);
+    // Only the session's own keys can be cancelled through it.
+    assert!(
+        db.cancel_specialist_key(other, code("710000000"), T0)
+            .expect("ok")
+            .is_none()
+    );
+    let cancelled = db
+        .cancel_specialist_key(session, code("710000000"), T0 + 5)
+        .expect("ok")
+        .expect("found");
+    assert_eq!(
+        (cancelled.state, cancelled.cancelled_at),
+        (KeyState::Cancelled, Some(T0 + 5))
+    );
+    assert!(!cancelled.is_live());
+    // Cancelling again keeps the first cancellation time.
+    let again = db
+        .cancel_specialist_key(session, code("710000000"), T0 + 9)
+        .expect("ok")
+        .expect("found");
+    assert_eq!(again.cancelled_at, Some(T0 + 5));
+    assert!(db.end_session(session, "done", T0 + 10).expect("ok"));
+    let ended = db
+        .find_specialist_key(code("720000000"))
+        .expect("ok")
+        .expect("found");
+    assert!(ended.session_ended && !ended.is_live());
+    // Digits of dead keys may be drawn again.
+    assert!(matches!(
+        issue_key(&mut db, other, "720000000", T0 + 11),
+        KeyIssue::Issued(_)
+    ));
+    let live = db
+        .find_specialist_key(code("720000000"))
+        .expect("ok")
+        .expect("found");
+    assert_eq!(live.session_id, other);
+    let record: Vec<String> = db
+        .specialist_keys(session)
+        .expect("ok")
+        .iter()
+        .map(|k| format!("{}:{}", k.key, k.state.as_str()))
+        .collect();
+    assert_eq!(record, ["710000000:cancelled", "720000000:active"]);
 }

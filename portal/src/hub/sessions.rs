@@ -1,0 +1,154 @@
+//! Opening sessions, the host joining, signalling and consent.
+
+use tandem_protocol::signal::{AttendeeInfo, PortalMessage, SignalPayload};
+use tandem_protocol::{AttendeeId, Rights};
+
+use super::{Attendee, ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Peer};
+
+impl Hub {
+    /// The customer's agent redeemed code row `code_id`, opening `session`. Queues
+    /// `Redeemed` for the agent and, when the host is already waiting, completes its join.
+    pub fn open_session(
+        &self,
+        session: u64,
+        code_id: i64,
+        agent: Peer,
+        customer: &str,
+        host: AttendeeInfo,
+    ) -> Result<(), HubError> {
+        let mut state = self.lock();
+        if state.members.contains_key(&agent.conn) {
+            return Err(HubError::AlreadyInSession);
+        }
+        agent.send(PortalMessage::Redeemed {
+            session,
+            you: AttendeeId::CUSTOMER,
+            host,
+        });
+        state.members.insert(
+            agent.conn,
+            Membership::Attendee {
+                session,
+                id: AttendeeId::CUSTOMER,
+            },
+        );
+        state
+            .sessions
+            .insert(session, LiveSession::new(code_id, customer, agent));
+        state.by_code.insert(code_id, session);
+        // The roster leaves the customer out: alone, the agent has nothing to be told.
+        if let Some(waiter) = state.waiting.remove(&code_id) {
+            state.members.remove(&waiter.peer.conn);
+            state.attach(session, waiter);
+            state.send_rosters(session);
+        }
+        Ok(())
+    }
+
+    /// The host asks to join the session of code row `code_id`: joins now if the session
+    /// runs, else waits for the redemption. `redeemed` says the database already saw the code
+    /// redeemed (so a missing session may have ended rather than not started yet).
+    pub fn join_or_wait(
+        &self,
+        code_id: i64,
+        host: Peer,
+        info: AttendeeInfo,
+        redeemed: bool,
+    ) -> Result<JoinOutcome, HubError> {
+        let mut state = self.lock();
+        if state.members.contains_key(&host.conn) {
+            return Err(HubError::AlreadyInSession);
+        }
+        if let Some(&session) = state.by_code.get(&code_id) {
+            let taken = state
+                .sessions
+                .get(&session)
+                .is_some_and(|s| s.attendees.contains_key(&info.id));
+            if taken {
+                return Err(HubError::HostTaken);
+            }
+            state.attach(session, Attendee { peer: host, info });
+            state.send_rosters(session);
+            return Ok(JoinOutcome::Joined { session });
+        }
+        if redeemed && state.recently_ended.contains_key(&code_id) {
+            return Err(HubError::SessionGone);
+        }
+        if state.waiting.contains_key(&code_id) {
+            return Err(HubError::HostTaken);
+        }
+        state
+            .members
+            .insert(host.conn, Membership::Waiting { code_id });
+        state.waiting.insert(code_id, Attendee { peer: host, info });
+        Ok(JoinOutcome::Waiting)
+    }
+
+    /// The code will not be redeemed any more (cancelled, expired): a waiting host gets
+    /// `why` and stops waiting.
+    pub fn stop_waiting(&self, code_id: i64, why: PortalMessage) {
+        let mut state = self.lock();
+        if let Some(waiter) = state.waiting.remove(&code_id) {
+            state.members.remove(&waiter.peer.conn);
+            waiter.peer.send(why);
+        }
+    }
+
+    /// Relays a signalling payload from `conn` to attendee `to` of the same session.
+    /// The agent may signal any attendee; anyone else only the customer.
+    pub fn signal(
+        &self,
+        conn: ConnId,
+        to: AttendeeId,
+        payload: SignalPayload,
+    ) -> Result<(), HubError> {
+        let state = self.lock();
+        let Some(Membership::Attendee { session, id }) = state.members.get(&conn).copied() else {
+            return Err(HubError::NotInSession);
+        };
+        if to == id {
+            return Err(HubError::NotAllowed("you cannot signal yourself"));
+        }
+        if id != AttendeeId::CUSTOMER && to != AttendeeId::CUSTOMER {
+            return Err(HubError::NotAllowed(
+                "attendees may only signal the customer",
+            ));
+        }
+        let target = state
+            .sessions
+            .get(&session)
+            .and_then(|s| s.attendees.get(&to))
+            .ok_or(HubError::NoSuchAttendee(to))?;
+        target
+            .peer
+            .send(PortalMessage::Signal { from: id, payload });
+        Ok(())
+    }
+
+    /// The agent reports the customer's consent for `attendee`; the host is told. Returns
+    /// the session so the caller can record it.
+    pub fn consent(
+        &self,
+        conn: ConnId,
+        attendee: AttendeeId,
+        allowed: Rights,
+    ) -> Result<u64, HubError> {
+        let state = self.lock();
+        let Some(Membership::Attendee { session, id }) = state.members.get(&conn).copied() else {
+            return Err(HubError::NotInSession);
+        };
+        if id != AttendeeId::CUSTOMER {
+            return Err(HubError::NotAllowed(
+                "only the customer's agent reports consent",
+            ));
+        }
+        if let Some(host) = state
+            .sessions
+            .get(&session)
+            .and_then(|s| s.attendees.get(&AttendeeId::HOST))
+        {
+            host.peer.send(PortalMessage::Consent { attendee, allowed });
+        }
+        Ok(session)
+    }
+}

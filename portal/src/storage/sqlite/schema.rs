@@ -1,0 +1,63 @@
+//! The SQLite schema and its migrations.
+
+/// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
+pub(super) const SCHEMA_VERSION: i64 = 2;
+
+/// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
+pub(super) const MIGRATIONS: &[&str] = &[
+    "
+    CREATE TABLE representatives (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT    NOT NULL UNIQUE,
+        display_name  TEXT    NOT NULL,
+        password_hash TEXT    NOT NULL,   -- Argon2id PHC string
+        is_admin      INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE TABLE codes (
+        id                INTEGER PRIMARY KEY,
+        code              TEXT    NOT NULL,   -- 9 digits; digits repeat over time
+        representative_id INTEGER NOT NULL REFERENCES representatives(id),
+        customer          TEXT    NOT NULL,
+        portal            TEXT    NOT NULL,
+        created_at        INTEGER NOT NULL,
+        expires_at        INTEGER NOT NULL,
+        state             TEXT    NOT NULL CHECK (state IN ('active', 'redeemed', 'cancelled')),
+        redeemed_at       INTEGER,
+        cancelled_at      INTEGER
+    );
+    CREATE INDEX codes_by_digits ON codes (code, state);
+    CREATE INDEX codes_by_representative ON codes (representative_id, state);
+    CREATE TABLE sessions (
+        id                INTEGER PRIMARY KEY,
+        code_id           INTEGER NOT NULL UNIQUE REFERENCES codes(id),
+        representative_id INTEGER NOT NULL REFERENCES representatives(id),
+        customer          TEXT    NOT NULL,   -- as the agent reported it
+        portal            TEXT    NOT NULL,
+        started_at        INTEGER NOT NULL,
+        ended_at          INTEGER,
+        end_reason        TEXT
+    );
+    CREATE TABLE consents (
+        id         INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        attendee   INTEGER NOT NULL,
+        rights     INTEGER NOT NULL,          -- Rights bits the customer allowed
+        at         INTEGER NOT NULL
+    );
+",
+    // 2: support keys inviting external specialists into a running session.
+    "
+    CREATE TABLE specialist_keys (
+        id           INTEGER PRIMARY KEY,
+        key          TEXT    NOT NULL,   -- 9 digits; share the /join/<digits> space with codes
+        session_id   INTEGER NOT NULL REFERENCES sessions(id),
+        rights       INTEGER NOT NULL,   -- Rights bits a specialist joining with it gets
+        created_at   INTEGER NOT NULL,
+        state        TEXT    NOT NULL CHECK (state IN ('active', 'cancelled')),
+        cancelled_at INTEGER
+    );
+    CREATE INDEX specialist_keys_by_digits ON specialist_keys (key, state);
+    CREATE INDEX specialist_keys_by_session ON specialist_keys (session_id);
+",
+];

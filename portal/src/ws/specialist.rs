@@ -1,0 +1,151 @@
+//! External specialists: the host creates and cancels support keys; anyone with a live key
+//! joins under a name of their choosing, without an account. Joining counts against the same
+//! per-address limit as redeeming codes. Keys are logged redacted only.
+
+use tandem_protocol::signal::{ErrorKind, PortalMessage, SpecialistInvitation};
+use tandem_protocol::{Rights, SessionCode};
+
+use super::Conn;
+use crate::Limit;
+use crate::codes;
+use crate::hub::HubError;
+use crate::invites;
+use crate::ratelimit::minutes_text;
+use crate::storage::{KeyIssue, KeyState, unix_now};
+
+/// Told to a specialist whose key does not exist.
+const KEY_UNKNOWN: &str = "this support key is not valid; check the digits or ask the representative for a new invitation";
+/// Told to a specialist whose key the host cancelled.
+pub(crate) const KEY_CANCELLED: &str = "this invitation was cancelled by the representative";
+/// Told to a specialist whose session is over.
+pub(crate) const SESSION_OVER: &str = "the session has ended";
+
+impl Conn {
+    pub(super) async fn invite_specialist(&self, requested: Rights) {
+        let host = match self.app.hub.host_context(self.id) {
+            Ok(host) => host,
+            Err(e) => return self.hub_error(&e),
+        };
+        let rights = invites::specialist_rights(requested);
+        let session = host.session;
+        // Collisions with the few live codes and keys among 10^9 are rare.
+        for _ in 0..16 {
+            let key = SessionCode::random(&mut rand::rng());
+            let now = unix_now();
+            let issued = self
+                .app
+                .storage
+                .call(move |b| b.issue_specialist_key(session, key, rights, now))
+                .await;
+            match issued {
+                Ok(KeyIssue::Issued(_)) => {
+                    tracing::info!(session, key = %key.redacted(), rights = %rights.describe(), "specialist invited");
+                    let join_url = codes::join_url(&self.app.base_url, key);
+                    let email = invites::specialist_email(
+                        &host.host,
+                        &host.customer,
+                        &join_url,
+                        key,
+                        rights,
+                    );
+                    return self.reply(PortalMessage::SpecialistInvited(SpecialistInvitation {
+                        key,
+                        join_url,
+                        email,
+                        rights,
+                    }));
+                }
+                Ok(KeyIssue::Collision) => continue,
+                Err(e) => return self.internal(&e),
+            }
+        }
+        self.error(
+            ErrorKind::Internal,
+            "could not find a free support key; please try again",
+        );
+    }
+
+    pub(super) async fn cancel_specialist(&self, key: SessionCode) {
+        let session = match self.app.hub.host_context(self.id) {
+            Ok(host) => host.session,
+            Err(e) => return self.hub_error(&e),
+        };
+        let now = unix_now();
+        match self
+            .app
+            .storage
+            .call(move |b| b.cancel_specialist_key(session, key, now))
+            .await
+        {
+            Ok(Some(_)) => {
+                tracing::info!(session, key = %key.redacted(), "specialist invitation cancelled");
+                self.reply(PortalMessage::SpecialistInvitationCancelled { key });
+            }
+            Ok(None) => self.error(
+                ErrorKind::CodeUnknown,
+                "this session has no specialist invitation with that key",
+            ),
+            Err(e) => self.internal(&e),
+        }
+    }
+
+    pub(super) async fn join_as_specialist(&self, key: SessionCode, name: &str) {
+        if self.app.hub.is_member(self.id) {
+            return self.hub_error(&HubError::AlreadyInSession);
+        }
+        let name = match codes::clean_name(name, "name") {
+            Ok(n) => n,
+            Err(msg) => return self.error(ErrorKind::BadRequest, msg),
+        };
+        if let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
+            tracing::warn!("specialist join refused: too many wrong keys from this address");
+            let msg = format!(
+                "too many wrong support keys from your address; try again in {}",
+                minutes_text(wait)
+            );
+            return self.error(ErrorKind::RateLimited, msg);
+        }
+        let found = match self
+            .app
+            .storage
+            .call(move |b| b.find_specialist_key(key))
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => {
+                self.app.forgive(Limit::Codes, self.ip);
+                return self.internal(&e);
+            }
+        };
+        let record = match found {
+            None => {
+                tracing::info!(key = %key.redacted(), "specialist join: unknown key");
+                return self.error(ErrorKind::CodeUnknown, KEY_UNKNOWN);
+            }
+            Some(k) if k.session_ended => {
+                return self.error(ErrorKind::SessionGone, SESSION_OVER);
+            }
+            Some(k) if k.state == KeyState::Cancelled => {
+                tracing::info!(key = %key.redacted(), "specialist join: cancelled key");
+                return self.error(ErrorKind::CodeCancelled, KEY_CANCELLED);
+            }
+            Some(k) => k,
+        };
+        let session = record.session_id;
+        match self
+            .app
+            .hub
+            .join_specialist(session, self.peer(), &name, record.rights)
+        {
+            Ok(id) => {
+                self.app.forgive(Limit::Codes, self.ip);
+                tracing::info!(session, attendee = %id, rights = %record.rights.describe(), "specialist joined");
+            }
+            Err(HubError::SessionGone) => self.error(ErrorKind::SessionGone, SESSION_OVER),
+            Err(e) => {
+                tracing::info!(session, refusal = %e, "specialist join refused");
+                self.hub_error(&e);
+            }
+        }
+    }
+}

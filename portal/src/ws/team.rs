@@ -1,0 +1,98 @@
+//! Requests about the people in a session: who is logged in, inviting representatives,
+//! answering invitations, rights, removal and chat. Chat text is never logged.
+
+use tandem_protocol::AttendeeId;
+use tandem_protocol::Rights;
+use tandem_protocol::signal::{ErrorKind, InviteTarget, PortalMessage};
+
+use super::Conn;
+use crate::hub::RepInvite;
+use crate::invites;
+
+impl Conn {
+    pub(super) fn list_reps(&self) {
+        if self.require_rep().is_none() {
+            return;
+        }
+        let reps = self.app.hub.list_reps(self.id);
+        self.reply(PortalMessage::Reps { reps });
+    }
+
+    pub(super) fn invite_reps(
+        &self,
+        target: InviteTarget,
+        rights: Rights,
+        masked: bool,
+        comment: &str,
+    ) {
+        let comment = match invites::clean_comment(comment) {
+            Ok(c) => c,
+            Err(msg) => return self.error(ErrorKind::BadRequest, msg),
+        };
+        let invite = RepInvite {
+            target,
+            rights,
+            masked,
+            comment,
+        };
+        match self.app.hub.invite_reps(self.id, invite) {
+            Ok(sent) => tracing::info!(
+                session = sent.session,
+                invitation = sent.id,
+                accounts = sent.accounts,
+                rights = %rights.describe(),
+                masked,
+                "representatives invited"
+            ),
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
+    pub(super) fn accept_invitation(&self, invitation: u64) {
+        if self.require_rep().is_none() {
+            return;
+        }
+        match self.app.hub.accept_invitation(self.id, invitation) {
+            Ok((session, you)) => {
+                tracing::info!(session, invitation, attendee = %you, "invitation accepted");
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
+    pub(super) fn decline_invitation(&self, invitation: u64) {
+        if self.require_rep().is_none() {
+            return;
+        }
+        match self.app.hub.decline_invitation(self.id, invitation) {
+            Ok(session) => tracing::info!(session, invitation, "invitation declined"),
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
+    pub(super) fn set_rights(&self, attendee: AttendeeId, rights: Rights) {
+        match self.app.hub.set_rights(self.id, attendee, rights) {
+            Ok((session, seq)) => {
+                tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
+    pub(super) fn remove_attendee(&self, attendee: AttendeeId) {
+        match self.app.hub.remove_attendee(self.id, attendee) {
+            Ok(session) => tracing::info!(session, %attendee, "attendee removed by the host"),
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
+    pub(super) fn chat(&self, text: &str, reps_only: bool) {
+        match self.app.hub.chat(self.id, text, reps_only) {
+            // Who said something, never what.
+            Ok((session, from, reps_only)) => {
+                tracing::debug!(session, %from, reps_only, "chat message relayed");
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The representative's text console beside the session window: chat, attendees, rights and
+//! invitations typed on the terminal.
+
+use tandem_protocol::signal::{ClientMessage, InviteTarget, PortalMessage};
+use tandem_protocol::{AttendeeId, Rights};
+use tokio::sync::mpsc;
+
+use crate::session::UiCommand;
+
+const HELP: &str = "commands: chat <text> | note <text> (representatives only) | reps | \
+invite specialist view|control | cancel <key> | invite rep <user> view|control [masked] | \
+invite portal <name> view|control [masked] | rights <attendee> <view|control|view+control> | \
+remove <attendee> | quit";
+
+/// Parses one console line.
+pub fn parse(line: &str) -> Result<UiCommand, String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let rest = |n: usize| words.get(n..).map(|w| w.join(" ")).unwrap_or_default();
+    let rights = |w: Option<&&str>| -> Result<Rights, String> {
+        w.ok_or("which rights?")?
+            .parse::<Rights>()
+            .map_err(|e| e.to_string())
+    };
+    let attendee = |w: Option<&&str>| -> Result<AttendeeId, String> {
+        w.and_then(|w| w.trim_start_matches('#').parse().ok())
+            .map(AttendeeId::from_wire)
+            .ok_or_else(|| "which attendee (a number)?".to_owned())
+    };
+    let msg = match words.as_slice() {
+        ["chat", ..] => ClientMessage::Chat {
+            text: rest(1),
+            reps_only: false,
+        },
+        ["note", ..] => ClientMessage::Chat {
+            text: rest(1),
+            reps_only: true,
+        },
+        ["reps"] => ClientMessage::ListReps,
+        ["invite", "specialist", r] => ClientMessage::InviteSpecialist {
+            rights: rights(Some(r))?,
+        },
+        ["cancel", key] => ClientMessage::CancelSpecialistInvitation {
+            key: key.parse().map_err(|e| format!("{e}"))?,
+        },
+        ["invite", kind @ ("rep" | "portal"), who, r, tail @ ..] => ClientMessage::InviteReps {
+            target: if *kind == "rep" {
+                InviteTarget::Rep {
+                    user: (*who).into(),
+                }
+            } else {
+                InviteTarget::Portal {
+                    portal: (*who).into(),
+                }
+            },
+            rights: rights(Some(r))?,
+            masked: tail.first() == Some(&"masked"),
+            comment: tail
+                .iter()
+                .skip_while(|w| **w == "masked")
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+        ["rights", a, r] => ClientMessage::SetRights {
+            attendee: attendee(Some(a))?,
+            rights: rights(Some(r))?,
+        },
+        ["remove", a] => ClientMessage::RemoveAttendee {
+            attendee: attendee(Some(a))?,
+        },
+        ["quit"] => return Ok(UiCommand::Leave),
+        _ => return Err(HELP.into()),
+    };
+    Ok(UiCommand::Portal(msg))
+}
+
+/// Reads console lines from stdin on a thread.
+pub fn spawn_stdin(commands: mpsc::UnboundedSender<UiCommand>) {
+    let spawned = std::thread::Builder::new()
+        .name("tandem-console".into())
+        .spawn(move || {
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { break };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match parse(&line) {
+                    Ok(cmd) => {
+                        if commands.send(cmd).is_err() {
+                            break;
+                        }
+                    }
+                    Err(help) => eprintln!("{help}"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("no console: {e}");
+    }
+}
+
+/// Shows portal news on the terminal.
+pub fn show(msg: &PortalMessage) {
+    match msg {
+        PortalMessage::Roster { attendees } => {
+            eprintln!("Attendees:");
+            for a in attendees {
+                eprintln!(
+                    "  #{:<3} {:<24} {:?}{}  {}",
+                    a.id.to_wire(),
+                    a.name,
+                    a.role,
+                    if a.masked { " (masked)" } else { "" },
+                    a.rights.describe()
+                );
+            }
+        }
+        PortalMessage::Chat {
+            name,
+            text,
+            reps_only,
+            ..
+        } => {
+            eprintln!(
+                "[{}] {name}: {text}",
+                if *reps_only { "reps" } else { "chat" }
+            );
+        }
+        PortalMessage::SpecialistInvited(inv) => eprintln!(
+            "Specialist invitation (support key {}):\n{}",
+            inv.key, inv.email
+        ),
+        PortalMessage::Reps { reps } => {
+            for r in reps {
+                eprintln!(
+                    "  {:<16} {:<24} portal {:<12} {} active session(s)",
+                    r.user, r.name, r.portal, r.active_sessions
+                );
+            }
+        }
+        PortalMessage::InvitationAnswered { by, accepted, .. } => {
+            eprintln!(
+                "{by} {} your invitation.",
+                if *accepted { "accepted" } else { "declined" }
+            );
+        }
+        PortalMessage::Error { message, .. } => eprintln!("portal: {message}"),
+        other => tracing::debug!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_lines() {
+        assert!(matches!(
+            parse("chat hello there"),
+            Ok(UiCommand::Portal(ClientMessage::Chat {
+                reps_only: false,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            parse("invite rep bob control masked please look at the printer"),
+            Ok(UiCommand::Portal(ClientMessage::InviteReps { masked: true, ref comment, .. })) if comment == "please look at the printer"
+        ));
+        assert!(matches!(
+            parse("rights #3 view"),
+            Ok(UiCommand::Portal(ClientMessage::SetRights { .. }))
+        ));
+        assert!(parse("rights x view").is_err());
+        assert!(parse("frobnicate").is_err());
+    }
+}

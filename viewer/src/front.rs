@@ -1,0 +1,190 @@
+//! Runs a session with a front end attached: the window (pictures, keyboard, mouse, and a
+//! text console on the terminal) or headless (JSON lines on stdin and stdout).
+
+use std::io::Write;
+
+use anyhow::Result;
+use tandem_protocol::Rights;
+use tandem_protocol::signal::{ClientMessage, PortalMessage};
+use tandem_transport::TransportConfig;
+use tandem_transport::signalling::PortalConnection;
+use tokio::sync::mpsc;
+
+use crate::session::{self, SessionOptions, UiCommand, UiEvent};
+use crate::window::{self, WindowUpdate};
+use crate::{console, headless};
+
+/// Headless: commands from stdin, events to stdout, until the session ends.
+pub async fn run_headless(
+    conn: PortalConnection,
+    join: ClientMessage,
+    transport: TransportConfig,
+) -> Result<()> {
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    headless::spawn_stdin(cmd_tx, ui_tx.downgrade());
+    let printer = tokio::spawn(print_events(ui_rx));
+    let options = SessionOptions {
+        want_pictures: false,
+        unchecked_input: true,
+    };
+    let result = session::run(conn, join, transport, cmd_rx, ui_tx, options).await;
+    let _ = printer.await;
+    result.map(|_| ()).map_err(Into::into)
+}
+
+/// Prints each event as one JSON line.
+pub async fn print_events(mut ui_rx: mpsc::UnboundedReceiver<UiEvent>) {
+    let mut out = std::io::stdout();
+    while let Some(ev) = ui_rx.recv().await {
+        let _ = writeln!(out, "{}", headless::event_json(&ev));
+        let _ = out.flush();
+    }
+}
+
+/// Invited representative, headless: prints invitation alerts as events until an
+/// `{"cmd":"accept",…}` arrives on stdin, then runs that session.
+pub async fn wait_for_invitation_headless(
+    mut conn: PortalConnection,
+    transport: TransportConfig,
+) -> Result<()> {
+    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
+    let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    headless::spawn_stdin(cmd_tx, ui_tx.downgrade());
+    let printer = tokio::spawn(print_events(ui_rx));
+    let join = loop {
+        tokio::select! {
+            msg = conn.recv() => { let _ = ui_tx.send(UiEvent::Portal(msg?)); }
+            cmd = cmd_rx.recv() => match cmd {
+                Some(UiCommand::Portal(accept @ ClientMessage::AcceptInvitation { .. })) => break accept,
+                Some(UiCommand::Portal(other)) => conn.send(other)?,
+                Some(UiCommand::Leave) | None => return Ok(()),
+                Some(_) => { let _ = ui_tx.send(UiEvent::Error("not in a session yet".into())); }
+            },
+        }
+    };
+    let options = SessionOptions {
+        want_pictures: false,
+        unchecked_input: true,
+    };
+    let result = session::run(conn, join, transport, cmd_rx, ui_tx, options).await;
+    let _ = printer.await;
+    result.map(|_| ()).map_err(Into::into)
+}
+
+/// A status line for the window title and the terminal.
+fn status_text(ev: &UiEvent) -> Option<String> {
+    let rights = |r: &Rights| {
+        if r.contains(Rights::CONTROL) {
+            "you have control"
+        } else {
+            "view only"
+        }
+    };
+    Some(match ev {
+        UiEvent::Waiting => "waiting for the session".into(),
+        UiEvent::Joined { customer, .. } => {
+            format!("joined {customer}'s session; waiting for the screen")
+        }
+        UiEvent::Consent(r) => format!("customer allowed: {}", r.describe()),
+        UiEvent::Connected(r) | UiEvent::Rights(r) => format!("connected — {}", rights(r)),
+        UiEvent::Refused(m) | UiEvent::Error(m) => m.clone(),
+        _ => return None,
+    })
+}
+
+/// Window: runs on the calling (main) thread until the window closes; the terminal is a
+/// console for chat, attendees and invitations.
+pub fn open_window(
+    rt: tokio::runtime::Runtime,
+    conn: PortalConnection,
+    join: ClientMessage,
+    title: String,
+    transport: TransportConfig,
+) -> Result<()> {
+    let (input_tx, mut input_rx) = mpsc::unbounded_channel();
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
+    console::spawn_stdin(cmd_tx.clone());
+    let handle = rt.handle().clone();
+    window::run(&title, input_tx, move |sender| {
+        handle.spawn(async move {
+            while let Some(ev) = input_rx.recv().await {
+                if cmd_tx.send(UiCommand::Input(ev)).is_err() {
+                    break;
+                }
+            }
+        });
+        handle.spawn(async move {
+            while let Some(ev) = ui_rx.recv().await {
+                if let Some(s) = status_text(&ev) {
+                    eprintln!("{s}");
+                    sender.send(WindowUpdate::Status(s));
+                }
+                match ev {
+                    UiEvent::Frame {
+                        picture: Some(p), ..
+                    } => {
+                        sender.send(WindowUpdate::Picture(p));
+                    }
+                    UiEvent::Portal(msg) => console::show(&msg),
+                    UiEvent::Ended(reason) => {
+                        eprintln!("Session ended: {reason}");
+                        sender.send(WindowUpdate::Close(reason));
+                    }
+                    _ => {}
+                }
+            }
+        });
+        handle.spawn(async move {
+            let options = SessionOptions {
+                want_pictures: true,
+                unchecked_input: false,
+            };
+            if let Err(e) =
+                session::run(conn, join, transport, cmd_rx, ui_tx.clone(), options).await
+            {
+                let _ = ui_tx.send(UiEvent::Ended(e.to_string()));
+            }
+        });
+    })?;
+    // The window closed: leave the session properly before exiting.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    Ok(())
+}
+
+/// Invited representative, interactive: shows each alert and asks on the terminal.
+pub async fn wait_for_invitation_interactive(
+    conn: &mut PortalConnection,
+) -> Result<Option<ClientMessage>> {
+    eprintln!("Waiting for invitations… (Ctrl-C to stop)");
+    loop {
+        match conn.recv().await? {
+            PortalMessage::Invitation(inv) => {
+                eprintln!(
+                    "\n{} invites you to {}'s session ({}{}).\n  \"{}\"\nAccept? [y/N]",
+                    inv.host,
+                    inv.customer,
+                    inv.rights.describe(),
+                    if inv.masked {
+                        ", hidden from the customer"
+                    } else {
+                        ""
+                    },
+                    inv.comment
+                );
+                let answer = tokio::task::spawn_blocking(|| {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map(|_| line)
+                })
+                .await??;
+                if matches!(answer.trim(), "y" | "yes") {
+                    return Ok(Some(ClientMessage::AcceptInvitation { invitation: inv.id }));
+                }
+                conn.send(ClientMessage::DeclineInvitation { invitation: inv.id })?;
+            }
+            PortalMessage::InvitationWithdrawn { .. } => eprintln!("An invitation was withdrawn."),
+            other => tracing::debug!("ignoring {other:?}"),
+        }
+    }
+}
