@@ -141,7 +141,7 @@ pub async fn run(
             }
         }
     };
-    let Some(offer) = wait_for_offer(&mut conn, &ui).await? else {
+    let Some(offer) = wait_for_offer(&mut conn, &ui, me).await? else {
         return Ok("the session ended before the customer's screen was shared".into());
     };
     let (pending, answer) = PendingLink::answer(&transport, offer).await?;
@@ -175,7 +175,7 @@ pub async fn run(
             },
             msg = portal_rx.recv() => match msg {
                 Some(PortalMessage::SessionEnded { reason }) => session.handle_disconnect(&reason),
-                Some(PortalMessage::Consent { allowed, .. }) => { let _ = ui.send(UiEvent::Consent(allowed)); }
+                Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => { let _ = ui.send(UiEvent::Consent(allowed)); }
                 Some(other) => { let _ = ui.send(UiEvent::Portal(other)); }
                 None => tracing::warn!("lost the portal connection; the session continues peer to peer"),
             },
@@ -223,6 +223,7 @@ pub async fn run(
 async fn wait_for_offer(
     conn: &mut PortalConnection,
     ui: &mpsc::UnboundedSender<UiEvent>,
+    me: AttendeeId,
 ) -> Result<Option<String>, SessionError> {
     loop {
         match conn.recv().await? {
@@ -232,7 +233,7 @@ async fn wait_for_offer(
             } if from == AttendeeId::CUSTOMER => {
                 return Ok(Some(sdp));
             }
-            PortalMessage::Consent { allowed, .. } => {
+            PortalMessage::Consent { attendee, allowed } if attendee == me => {
                 let _ = ui.send(UiEvent::Consent(allowed));
             }
             PortalMessage::SessionEnded { reason } => {
