@@ -9,18 +9,9 @@ data="$root/tandem-demo"
 port="${TANDEM_PORT:-8470}"
 portal_url="http://127.0.0.1:$port"
 
-packages=(xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing: ${missing[*]}"
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)"; exit 1; }
+source scripts/lib.sh
+ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1
+ensure_cargo
 
 echo "Building Tandem (release; the first build takes a few minutes)…"
 cargo build --release --bins --locked -q

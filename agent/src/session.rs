@@ -48,6 +48,7 @@ struct Peer {
     control: Option<mpsc::UnboundedSender<(Channel, Vec<u8>)>>,
     frames: Arc<PendingFrames>,
     link: Option<LinkSender>,
+    writer: Option<tokio::task::JoinHandle<()>>,
     answer: Option<oneshot::Sender<String>>,
 }
 
@@ -202,13 +203,20 @@ pub async fn run(
     });
     portal.close().await;
     let _ = capture_cmd.send(CaptureCommand::Stop);
-    // Give the writers a moment to deliver the end message before the links close.
+    // Closing each control queue lets its writer send what is queued (the end message) and
+    // stop; wait for that, briefly, before closing the links.
     let writers: Vec<_> = peers
         .values_mut()
-        .filter_map(|p| p.control.take())
+        .filter_map(|p| {
+            p.control = None;
+            p.writer.take()
+        })
         .collect();
-    drop(writers);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        futures_util::future::join_all(writers),
+    )
+    .await;
     for p in peers.values() {
         if let Some(link) = &p.link {
             link.close().await;
@@ -241,6 +249,7 @@ fn connect(
             control: None,
             frames: Arc::new(PendingFrames::default()),
             link: None,
+            writer: None,
             answer: Some(answer_tx),
         },
     );
@@ -291,11 +300,11 @@ fn attach(
         return;
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run_writer(
+    peer.writer = Some(tokio::spawn(run_writer(
         link.sender.clone(),
         control_rx,
         peer.frames.clone(),
-    ));
+    )));
     peer.control = Some(control_tx);
     peer.link = Some(link.sender);
     let internal = internal.clone();

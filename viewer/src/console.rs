@@ -6,6 +6,7 @@ use tandem_protocol::{AttendeeId, Rights};
 use tokio::sync::mpsc;
 
 use crate::session::UiCommand;
+use crate::stdin::{self, OnClose};
 
 const HELP: &str = "commands: chat <text> | note <text> (representatives only) | reps | \
 invite specialist view|control | cancel <key> | invite rep <user> view|control [masked] | \
@@ -74,29 +75,16 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
     Ok(UiCommand::Portal(msg))
 }
 
-/// Reads console lines from stdin on a thread.
+/// Reads console lines from stdin; mistakes print the help.
 pub fn spawn_stdin(commands: mpsc::UnboundedSender<UiCommand>) {
-    let spawned = std::thread::Builder::new()
-        .name("tandem-console".into())
-        .spawn(move || {
-            for line in std::io::stdin().lines() {
-                let Ok(line) = line else { break };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match parse(&line) {
-                    Ok(cmd) => {
-                        if commands.send(cmd).is_err() {
-                            break;
-                        }
-                    }
-                    Err(help) => eprintln!("{help}"),
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("no console: {e}");
-    }
+    let parse_one = |line: &str| parse(line).map(|c| vec![c]);
+    stdin::spawn_reader(
+        "tandem-console",
+        parse_one,
+        commands,
+        |help| eprintln!("{help}"),
+        OnClose::Stay,
+    );
 }
 
 /// Shows portal news on the terminal.

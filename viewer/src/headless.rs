@@ -27,6 +27,7 @@ use tandem_protocol::{AttendeeId, Rights, SessionCode};
 use tokio::sync::mpsc;
 
 use crate::session::{UiCommand, UiEvent};
+use crate::stdin::{self, OnClose};
 
 #[derive(Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -206,42 +207,25 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
     })
 }
 
-/// Reads commands from stdin (on a thread: stdin is blocking) into `commands`; bad lines are
-/// reported on `events` while the session still listens.
+/// Reads commands from stdin into `commands`; bad lines are reported on `events` while the
+/// session still listens; closing stdin leaves the session.
 pub fn spawn_stdin(
     commands: mpsc::UnboundedSender<UiCommand>,
     events: mpsc::WeakUnboundedSender<UiEvent>,
 ) {
-    let spawned = std::thread::Builder::new()
-        .name("tandem-headless-stdin".into())
-        .spawn(move || {
-            for line in std::io::stdin().lines() {
-                let Ok(line) = line else { break };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match parse(&line) {
-                    Ok(cmds) => {
-                        for c in cmds {
-                            if commands.send(c).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        // Weak: the reader must not keep the event stream open after the session.
-                        if let Some(events) = events.upgrade() {
-                            let _ = events.send(UiEvent::Error(e));
-                        }
-                    }
-                }
-            }
-            // stdin closed: leave, as a person closing the window would.
-            let _ = commands.send(UiCommand::Leave);
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot read stdin: {e}");
-    }
+    let report = move |e: String| {
+        // Weak: the reader must not keep the event stream open after the session.
+        if let Some(events) = events.upgrade() {
+            let _ = events.send(UiEvent::Error(e));
+        }
+    };
+    stdin::spawn_reader(
+        "tandem-headless-stdin",
+        parse,
+        commands,
+        report,
+        OnClose::Leave,
+    );
 }
 
 /// The JSON line for an event.

@@ -14,4 +14,5 @@ pub mod front;
 pub mod headless;
 pub mod rep;
 pub mod session;
+mod stdin;
 pub mod window;

@@ -32,7 +32,21 @@ pub struct SqliteBackend {
 impl SqliteBackend {
     /// Opens or creates the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
-        Self::init(Connection::open(path)?)
+        // Switching a new database to WAL needs an exclusive lock, and SQLite reports BUSY at
+        // once (without its busy handler) when another process (`add-rep` beside a starting
+        // portal) holds one: retry for a few seconds.
+        let mut attempts = 0;
+        loop {
+            match Self::init(Connection::open(path)?) {
+                Err(StorageError::Database(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && attempts < 100 =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A private in-memory database (unit tests).
@@ -86,18 +100,8 @@ type CodeRow = (
 );
 
 fn code_row(r: &Row<'_>) -> rusqlite::Result<CodeRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
+    // rusqlite converts a row into a tuple of its columns, in order.
+    CodeRow::try_from(r)
 }
 
 fn parse_code(row: CodeRow) -> Result<CodeRecord, StorageError> {
@@ -132,16 +136,8 @@ type SessionRow = (
 );
 
 fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+    // rusqlite converts a row into a tuple of its columns, in order.
+    SessionRow::try_from(r)
 }
 
 fn parse_session(row: SessionRow) -> Result<SessionRecord, StorageError> {

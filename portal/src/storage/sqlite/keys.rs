@@ -29,18 +29,8 @@ type KeyRow = (
 );
 
 fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
+    // rusqlite converts a row into a tuple of its columns, in order.
+    KeyRow::try_from(r)
 }
 
 fn parse_key(row: KeyRow) -> Result<SpecialistKey, StorageError> {
