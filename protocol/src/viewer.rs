@@ -15,7 +15,7 @@ use crate::agent::{Channel, IDLE_TIMEOUT, PING_INTERVAL};
 use crate::ids::{AttendeeId, Rights};
 use crate::input::InputEvent;
 use crate::rights;
-use crate::tiles::FrameBuffer;
+use crate::tiles::{FrameBuffer, Rect};
 use crate::wire::{self, ErrorCode, FrameUpdate, Message};
 
 /// What the viewer's shell should show or do.
@@ -35,6 +35,10 @@ pub enum ViewerEvent {
     FrameReady {
         /// The update's number.
         seq: u32,
+        /// Bytes the update took on the wire.
+        bytes: u64,
+        /// The rectangles it changed.
+        rects: Vec<Rect>,
     },
     /// The agent refused something; words for the representative.
     Refused(String),
@@ -70,6 +74,7 @@ pub struct ViewerSession {
     phase: Phase,
     frame: FrameBuffer,
     pending: Vec<FrameUpdate>,
+    pending_bytes: u64,
     transmits: VecDeque<(Channel, Vec<u8>)>,
     events: VecDeque<ViewerEvent>,
     last_heard: Instant,
@@ -84,6 +89,7 @@ impl ViewerSession {
             phase: Phase::Connecting,
             frame: FrameBuffer::default(),
             pending: Vec::new(),
+            pending_bytes: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             last_heard: now,
@@ -193,7 +199,7 @@ impl ViewerSession {
                     self.events.push_back(ViewerEvent::RightsChanged(rights));
                 }
             }
-            Message::FrameUpdate(update) => self.handle_frame(update),
+            Message::FrameUpdate(update) => self.handle_frame(update, bytes.len() as u64),
             Message::Ping { nonce } => {
                 self.transmits
                     .push_back((Channel::Control, Message::Pong { nonce }.encode()));
@@ -263,20 +269,24 @@ impl ViewerSession {
         self.events.pop_front()
     }
 
-    fn handle_frame(&mut self, update: FrameUpdate) {
+    fn handle_frame(&mut self, update: FrameUpdate, wire_bytes: u64) {
         if let Some(first) = self.pending.first()
             && first.seq != update.seq
         {
             // A new update started before the last one finished: the agent abandoned it
             // (it will send a keyframe). Drop the partial one.
             self.pending.clear();
+            self.pending_bytes = 0;
         }
         let last = update.last;
         let seq = update.seq;
         self.pending.push(update);
+        self.pending_bytes += wire_bytes;
         if !last {
             return;
         }
+        let bytes = std::mem::take(&mut self.pending_bytes);
+        let mut rects = Vec::new();
         for chunk in std::mem::take(&mut self.pending) {
             if let Err(e) = self.frame.apply_update(&chunk) {
                 let err = Message::Error {
@@ -287,8 +297,15 @@ impl ViewerSession {
                 self.request_refresh();
                 return;
             }
+            rects.extend(chunk.tiles.iter().map(|t| Rect {
+                x: t.x,
+                y: t.y,
+                w: t.w,
+                h: t.h,
+            }));
         }
-        self.events.push_back(ViewerEvent::FrameReady { seq });
+        self.events
+            .push_back(ViewerEvent::FrameReady { seq, bytes, rects });
     }
 
     fn end(&mut self, reason: String) {

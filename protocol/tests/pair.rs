@@ -240,7 +240,7 @@ fn frames_flow_and_the_viewer_shows_whole_updates_only() {
         let shown = p
             .viewer_events
             .iter()
-            .any(|e| matches!(e, ViewerEvent::FrameReady { seq: 1 }));
+            .any(|e| matches!(e, ViewerEvent::FrameReady { seq: 1, .. }));
         assert_eq!(shown, i + 1 == n, "frame shown only after the last chunk");
     }
     assert_eq!(p.viewer.frame().pixels(), &pic[..]);

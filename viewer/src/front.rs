@@ -14,16 +14,28 @@ use crate::session::{self, SessionOptions, UiCommand, UiEvent};
 use crate::window::{self, WindowUpdate};
 use crate::{console, headless};
 
-/// Headless: commands from stdin, events to stdout, until the session ends.
+/// Headless: commands from stdin, events to stdout, until the session ends. With
+/// `bench_log`, every complete update is also appended there as peerbench's client log
+/// line: `{"t": CLOCK_MONOTONIC seconds, "b": bytes, "r": [[x, y, w, h], …]}`.
 pub async fn run_headless(
     conn: PortalConnection,
     join: ClientMessage,
     transport: TransportConfig,
+    bench_log: Option<std::path::PathBuf>,
 ) -> Result<()> {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
     headless::spawn_stdin(cmd_tx, ui_tx.downgrade());
-    let printer = tokio::spawn(print_events(ui_rx));
+    let log = match bench_log {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?,
+        ),
+        None => None,
+    };
+    let printer = tokio::spawn(print_events_and_log(ui_rx, log));
     let options = SessionOptions {
         want_pictures: false,
         unchecked_input: true,
@@ -34,9 +46,22 @@ pub async fn run_headless(
 }
 
 /// Prints each event as one JSON line.
-pub async fn print_events(mut ui_rx: mpsc::UnboundedReceiver<UiEvent>) {
+pub async fn print_events(ui_rx: mpsc::UnboundedReceiver<UiEvent>) {
+    print_events_and_log(ui_rx, None).await;
+}
+
+async fn print_events_and_log(
+    mut ui_rx: mpsc::UnboundedReceiver<UiEvent>,
+    mut log: Option<std::fs::File>,
+) {
     let mut out = std::io::stdout();
     while let Some(ev) = ui_rx.recv().await {
+        if let (Some(file), UiEvent::Frame { bytes, rects, .. }) = (log.as_mut(), &ev) {
+            let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+            let t = now.tv_sec as f64 + now.tv_nsec as f64 / 1e9;
+            let r: Vec<[u16; 4]> = rects.iter().map(|r| [r.x, r.y, r.w, r.h]).collect();
+            let _ = writeln!(file, "{}", serde_json::json!({"t": t, "b": bytes, "r": r}));
+        }
         let _ = writeln!(out, "{}", headless::event_json(&ev));
         let _ = out.flush();
     }

@@ -57,6 +57,9 @@ enum Command {
         /// No window: JSON-line commands on stdin, events on stdout.
         #[arg(long)]
         headless: bool,
+        /// Headless: append one JSON line per screen update here (peerbench's client log).
+        #[arg(long, requires = "headless")]
+        bench_log: Option<std::path::PathBuf>,
     },
     /// List the representatives logged in now.
     Reps,
@@ -181,7 +184,7 @@ fn run(args: Args) -> Result<()> {
             name: name.clone(),
         };
         if *headless {
-            return rt.block_on(front::run_headless(conn, join, transport));
+            return rt.block_on(front::run_headless(conn, join, transport, None));
         }
         return front::open_window(rt, conn, join, format!("specialist {name}"), transport);
     }
@@ -270,14 +273,17 @@ fn run(args: Args) -> Result<()> {
         Command::Join {
             code,
             headless: true,
+            bench_log,
         } => rt.block_on(front::run_headless(
             conn,
             ClientMessage::JoinSession { code },
             transport,
+            bench_log,
         )),
         Command::Join {
             code,
             headless: false,
+            ..
         } => {
             let title = format!("session {}", rep::spaced(code));
             front::open_window(

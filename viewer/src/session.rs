@@ -64,6 +64,10 @@ pub enum UiEvent {
         height: u16,
         /// The pixels, for front ends that draw.
         picture: Option<Arc<Picture>>,
+        /// Bytes the update took on the wire.
+        bytes: u64,
+        /// Rectangles it changed.
+        rects: Vec<tandem_protocol::tiles::Rect>,
     },
     /// A screenshot was written.
     Screenshot {
@@ -265,7 +269,7 @@ fn forward_events(
         let out = match ev {
             ViewerEvent::Ready { rights, .. } => UiEvent::Connected(rights),
             ViewerEvent::RightsChanged(r) => UiEvent::Rights(r),
-            ViewerEvent::FrameReady { seq } => {
+            ViewerEvent::FrameReady { seq, bytes, rects } => {
                 *last_seq = seq;
                 let f = session.frame();
                 let picture = want_pictures.then(|| {
@@ -280,6 +284,8 @@ fn forward_events(
                     width: f.width(),
                     height: f.height(),
                     picture,
+                    bytes,
+                    rects,
                 }
             }
             ViewerEvent::Refused(text) => UiEvent::Refused(text),
