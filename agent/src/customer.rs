@@ -18,6 +18,12 @@ pub enum CustomerCommand {
     Status,
     /// Send a chat message to everyone in the session.
     Chat(String),
+    /// Accept a file transfer ("2-7": attendee 2, transfer 7).
+    Accept(String),
+    /// Refuse a file transfer.
+    Refuse(String),
+    /// Stop a running file transfer.
+    Cancel(String),
 }
 
 /// The customer's terminal.
@@ -178,6 +184,15 @@ impl Customer {
                 "end" | "quit" | "q" => return Some(CustomerCommand::End),
                 "revoke" => return Some(CustomerCommand::RevokeControl),
                 "status" => return Some(CustomerCommand::Status),
+                line if line.starts_with("accept ") => {
+                    return Some(CustomerCommand::Accept(line[7..].trim().to_owned()));
+                }
+                line if line.starts_with("refuse ") => {
+                    return Some(CustomerCommand::Refuse(line[7..].trim().to_owned()));
+                }
+                line if line.starts_with("cancel ") => {
+                    return Some(CustomerCommand::Cancel(line[7..].trim().to_owned()));
+                }
                 line if line.starts_with("chat ") => {
                     return Some(CustomerCommand::Chat(
                         line["chat ".len()..].trim().to_owned(),

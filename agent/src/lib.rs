@@ -14,6 +14,7 @@ mod customer;
 pub mod inject;
 mod pipeline;
 mod session;
+mod transfers;
 
 use tandem_protocol::SessionCode;
 use tandem_protocol::rights::{self, Consent};
@@ -23,6 +24,7 @@ use tandem_transport::signalling::{PortalConnection, SignallingError};
 
 pub use customer::Customer;
 pub use tandem_transport::signalling::parse_join;
+pub use transfers::FileSettings;
 
 /// How the agent was started.
 #[derive(Debug, Clone)]
@@ -39,6 +41,8 @@ pub struct AgentConfig {
     pub pre_authorized: Option<Consent>,
     /// Shown to the representative ("alice@laptop").
     pub customer_name: String,
+    /// File transfer settings.
+    pub files: FileSettings,
 }
 
 /// Why the agent stopped with an error.
@@ -123,6 +127,7 @@ pub async fn run(
         injector,
         transport: config.transport,
         consent,
+        files: config.files,
     };
     session::run(parts, shutdown).await
 }

@@ -2,10 +2,11 @@
 #![forbid(unsafe_code)]
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use tandem_agent::{AgentConfig, AgentError};
+use tandem_agent::{AgentConfig, AgentError, FileSettings};
 use tandem_protocol::rights::Consent;
 use tandem_transport::TransportConfig;
 
@@ -35,6 +36,16 @@ struct Args {
     /// Local address for the peer-to-peer connection (127.0.0.1 for loopback-only tests).
     #[arg(long, env = "TANDEM_WEBRTC_BIND", default_value = "0.0.0.0")]
     webrtc_bind: IpAddr,
+    /// Where files sent to you are saved (default: your Downloads folder, else home).
+    #[arg(long)]
+    files_dir: Option<PathBuf>,
+    /// The folder representatives may browse and copy files from, each copy with your
+    /// consent (default: your home folder).
+    #[arg(long)]
+    share_dir: Option<PathBuf>,
+    /// Accept every file transfer without asking (for unattended machines you own).
+    #[arg(long)]
+    accept_files: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -55,6 +66,14 @@ fn default_name() -> String {
     } else {
         format!("{user}@{host}")
     }
+}
+
+fn default_inbox() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let downloads = home.join("Downloads");
+    if downloads.is_dir() { downloads } else { home }
 }
 
 #[tokio::main]
@@ -95,6 +114,13 @@ async fn main() -> ExitCode {
             PreAuth::Control => Consent::ALL,
         }),
         customer_name: args.name.unwrap_or_else(default_name),
+        files: FileSettings {
+            inbox: args.files_dir.unwrap_or_else(default_inbox),
+            shared: args
+                .share_dir
+                .or_else(|| std::env::var_os("HOME").map(PathBuf::from)),
+            auto_accept: args.accept_files,
+        },
     };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

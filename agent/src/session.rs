@@ -21,6 +21,8 @@ use crate::capture::ScreenCapture;
 use crate::customer::{Customer, CustomerCommand};
 use crate::inject::Injector;
 use crate::pipeline::{CaptureCommand, CaptureOut, PendingFrames, run_writer, spawn_capture};
+use crate::transfers::{self, FileSettings, PeerFiles};
+use tandem_transport::files::TransferEvent;
 
 const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -41,6 +43,8 @@ pub struct SessionParts {
     /// What the customer allowed for this session (asked when the host arrived); it applies
     /// to everyone the host brings in, narrowed further by each one's grant.
     pub consent: Consent,
+    /// File transfer settings.
+    pub files: FileSettings,
 }
 
 struct Peer {
@@ -49,6 +53,7 @@ struct Peer {
     frames: Arc<PendingFrames>,
     link: Option<LinkSender>,
     writer: Option<tokio::task::JoinHandle<()>>,
+    files: Option<PeerFiles>,
     answer: Option<oneshot::Sender<String>>,
 }
 
@@ -56,6 +61,7 @@ enum Internal {
     LinkUp(AttendeeId, Link),
     LinkFailed(AttendeeId, String),
     Link(AttendeeId, LinkEvent),
+    Transfer(AttendeeId, TransferEvent),
 }
 
 /// Runs until the customer ends the session, the portal ends it, or `shutdown` resolves.
@@ -72,6 +78,7 @@ pub async fn run(
         injector,
         transport,
         mut consent,
+        files,
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
@@ -131,7 +138,17 @@ pub async fn run(
                 // internal_tx lives in this function, so the channel never closes here.
                 let Some(ev) = ev else { continue };
                 match ev {
-                    Internal::LinkUp(id, link) => attach(&mut peers, id, link, &internal_tx),
+                                        Internal::LinkUp(id, link) => {
+                        let allowed = agent.effective_rights(id).contains(Rights::FILES);
+                        attach(&mut peers, id, link, &internal_tx, &files, allowed)
+                    }
+                    Internal::Transfer(id, ev) => {
+                        if let Some(p) = peers.get_mut(&id)
+                            && let Some(f) = p.files.as_mut()
+                        {
+                            transfers::on_event(f, id, &p.name, ev, &customer, files.auto_accept);
+                        }
+                    }
                     Internal::LinkFailed(id, why) => {
                         tracing::warn!(attendee = %id, "peer connection failed: {why}");
                         agent.handle_attendee_left(id);
@@ -168,6 +185,9 @@ pub async fn run(
                     tracing::debug!("terminal closed; the session stays up");
                     terminal_open = false;
                 }
+                                Some(CustomerCommand::Accept(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Accept),
+                Some(CustomerCommand::Refuse(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Refuse),
+                Some(CustomerCommand::Cancel(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Cancel),
                 Some(CustomerCommand::Chat(text)) => {
                     let _ = portal.send(ClientMessage::Chat { text, reps_only: false });
                 }
@@ -191,6 +211,13 @@ pub async fn run(
             },
             () = sleep => agent.handle_timeout(Instant::now()),
             () = &mut shutdown => break "the customer ended the session".to_owned(),
+        }
+        for (id, p) in peers.iter_mut() {
+            if let Some(f) = p.files.as_mut() {
+                let now = agent.effective_rights(*id).contains(Rights::FILES);
+                f.allowed
+                    .send_if_modified(|v| std::mem::replace(v, now) != now);
+            }
         }
         drain_events(&mut agent, &mut peers, &capture_cmd, &inject_tx, &customer).await;
         flush(&mut agent, &peers);
@@ -216,6 +243,25 @@ pub async fn run(
         Duration::from_secs(1),
         futures_util::future::join_all(writers),
     )
+    .await;
+    // Each viewer closes its side once it has read the end message; wait for that (briefly)
+    // so our close never overtakes the reason.
+    let mut open: std::collections::HashSet<AttendeeId> = peers
+        .iter()
+        .filter(|(_, p)| p.link.is_some())
+        .map(|(id, _)| *id)
+        .collect();
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while !open.is_empty() {
+            match internal_rx.recv().await {
+                Some(Internal::Link(id, LinkEvent::Closed(_))) => {
+                    open.remove(&id);
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    })
     .await;
     for p in peers.values() {
         if let Some(link) = &p.link {
@@ -250,6 +296,7 @@ fn connect(
             frames: Arc::new(PendingFrames::default()),
             link: None,
             writer: None,
+            files: None,
             answer: Some(answer_tx),
         },
     );
@@ -293,6 +340,8 @@ fn attach(
     id: AttendeeId,
     link: Link,
     internal: &mpsc::UnboundedSender<Internal>,
+    files: &FileSettings,
+    files_allowed: bool,
 ) {
     let Some(peer) = peers.get_mut(&id) else {
         // The attendee left during negotiation.
@@ -306,7 +355,18 @@ fn attach(
         peer.frames.clone(),
     )));
     peer.control = Some(control_tx);
+    let (peer_files, mut transfer_events) =
+        transfers::start(link.sender.clone(), files, files_allowed);
+    peer.files = Some(peer_files);
     peer.link = Some(link.sender);
+    let forward = internal.clone();
+    tokio::spawn(async move {
+        while let Some(ev) = transfer_events.recv().await {
+            if forward.send(Internal::Transfer(id, ev)).is_err() {
+                break;
+            }
+        }
+    });
     let internal = internal.clone();
     let mut events = link.events;
     tokio::spawn(async move {
@@ -351,6 +411,11 @@ async fn drain_events(
                     tracing::warn!(attendee = %from, refused = count, "dropped input from an attendee without control");
                 }
             }
+            AgentEvent::File { from, message } => {
+                if let Some(f) = peers.get_mut(&from).and_then(|p| p.files.as_mut()) {
+                    f.transfers.handle(message);
+                }
+            }
             AgentEvent::NeedsKeyframe { attendee } => {
                 let _ = capture.send(CaptureCommand::Keyframe(attendee));
             }
@@ -388,4 +453,38 @@ fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sender<In
         tracing::error!("cannot start the input thread: {e}");
     }
     tx
+}
+
+enum Verdict {
+    Accept,
+    Refuse,
+    Cancel,
+}
+
+/// The customer answers a transfer by its tag ("2-7").
+fn decide_transfer(
+    peers: &mut HashMap<AttendeeId, Peer>,
+    customer: &Customer,
+    tag: &str,
+    verdict: Verdict,
+) {
+    let found = transfers::parse_tag(tag).and_then(|(who, id)| {
+        peers
+            .get_mut(&who)
+            .and_then(|p| p.files.as_mut())
+            .map(|f| (f, id))
+    });
+    let Some((f, id)) = found else {
+        customer.say(&format!("no transfer {tag}"));
+        return;
+    };
+    match verdict {
+        Verdict::Accept => {
+            if !f.transfers.approve(id) {
+                customer.say(&format!("nothing waits for an answer as {tag}"));
+            }
+        }
+        Verdict::Refuse => f.transfers.refuse(id, "refused by the customer"),
+        Verdict::Cancel => f.transfers.refuse(id, "cancelled by the customer"),
+    }
 }

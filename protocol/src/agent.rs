@@ -32,6 +32,8 @@ pub enum Channel {
     Input,
     /// Screen updates: bulk, flow-controlled.
     Frames,
+    /// File transfer: bulk, flow-controlled, never ahead of input.
+    Files,
 }
 
 /// Bytes to send to one attendee.
@@ -74,6 +76,13 @@ pub enum AgentEvent {
         attendee: AttendeeId,
         /// Why, in words.
         reason: String,
+    },
+    /// A file-transfer message from an attendee allowed to transfer files.
+    File {
+        /// Who sent it.
+        from: AttendeeId,
+        /// A `File*`, `ListDir` message.
+        message: Message,
     },
     /// The attendee asked to leave or end.
     AttendeeEnded {
@@ -207,6 +216,16 @@ impl AgentSession {
         }
     }
 
+    /// Sends a file-transfer message (answers to fetches and offers) to an attendee, on the
+    /// files channel, if its rights still include FILES.
+    pub fn send_file_message(&mut self, to: AttendeeId, message: &Message) -> bool {
+        let allowed = self.effective_rights(to).contains(Rights::FILES);
+        if allowed {
+            self.send(to, Channel::Files, message);
+        }
+        allowed
+    }
+
     /// Rights currently in force for an attendee (none for unknown ones).
     pub fn effective_rights(&self, id: AttendeeId) -> Rights {
         self.attendees
@@ -286,7 +305,17 @@ impl AgentSession {
                     &error(ErrorCode::UnknownMessage, text),
                 );
             }
-            Message::Welcome { .. } | Message::RightsChanged { .. } | Message::FrameUpdate(_) => {
+            Message::FileOffer { .. }
+            | Message::FileAccept { .. }
+            | Message::FileChunk { .. }
+            | Message::FileComplete { .. }
+            | Message::FileFailed { .. }
+            | Message::FileFetch { .. }
+            | Message::ListDir { .. } => self.handle_file(from, msg),
+            Message::Welcome { .. }
+            | Message::RightsChanged { .. }
+            | Message::FrameUpdate(_)
+            | Message::DirListing { .. } => {
                 self.send(
                     from,
                     Channel::Control,
@@ -400,6 +429,42 @@ impl AgentSession {
             self.events
                 .push_back(AgentEvent::NeedsKeyframe { attendee: from });
         }
+    }
+
+    /// File messages pass only for an attendee whose rights include FILES, checked per
+    /// message, so taking the right away stops a running transfer at its next chunk.
+    fn handle_file(&mut self, from: AttendeeId, message: Message) {
+        let allowed = self.attendees.get(&from).is_some_and(|a| {
+            matches!(a.phase, Phase::Ready) && a.effective().contains(Rights::FILES)
+        });
+        if allowed {
+            self.events.push_back(AgentEvent::File { from, message });
+            return;
+        }
+        let reason = "file transfer is not allowed for you in this session".to_owned();
+        let id = match &message {
+            Message::FileOffer { id, .. }
+            | Message::FileAccept { id, .. }
+            | Message::FileChunk { id, .. }
+            | Message::FileFetch { id, .. }
+            | Message::ListDir { id, .. } => Some(*id),
+            _ => None,
+        };
+        if let Some(id) = id {
+            self.send(
+                from,
+                Channel::Files,
+                &Message::FileFailed {
+                    id,
+                    reason: reason.clone(),
+                },
+            );
+        }
+        self.send(
+            from,
+            Channel::Control,
+            &error(ErrorCode::NotAllowed, reason),
+        );
     }
 
     fn handle_input(&mut self, from: AttendeeId, event: InputEvent) {

@@ -28,6 +28,7 @@
 
 pub mod agent;
 mod bytes;
+pub mod files;
 pub mod ids;
 pub mod input;
 pub mod rights;

@@ -42,6 +42,8 @@ pub enum ViewerEvent {
     },
     /// The agent refused something; words for the representative.
     Refused(String),
+    /// A file-transfer message from the agent.
+    File(Message),
     /// The session is over.
     Ended {
         /// Why.
@@ -150,6 +152,18 @@ impl ViewerSession {
         }
     }
 
+    /// Queue a file-transfer message for the agent (on the files channel). The agent checks
+    /// the FILES right and answers a refusal with `FileFailed`.
+    pub fn send_file_message(&mut self, message: &Message) -> Result<(), SendInputError> {
+        match self.phase {
+            Phase::Ready { .. } => {
+                self.transmits.push_back((Channel::Files, message.encode()));
+                Ok(())
+            }
+            _ => Err(SendInputError::NotConnected),
+        }
+    }
+
     /// Ask the agent for the whole screen again.
     pub fn request_refresh(&mut self) {
         self.transmits
@@ -220,7 +234,17 @@ impl ViewerSession {
                 };
                 self.transmits.push_back((Channel::Control, err.encode()));
             }
-            Message::Hello { .. } | Message::Input(_) | Message::RefreshRequest => {
+            Message::FileOffer { .. }
+            | Message::FileAccept { .. }
+            | Message::FileChunk { .. }
+            | Message::FileComplete { .. }
+            | Message::FileFailed { .. }
+            | Message::DirListing { .. } => self.events.push_back(ViewerEvent::File(msg)),
+            Message::Hello { .. }
+            | Message::Input(_)
+            | Message::RefreshRequest
+            | Message::FileFetch { .. }
+            | Message::ListDir { .. } => {
                 let err = Message::Error {
                     code: ErrorCode::NotAllowed,
                     text: "viewer-only message".into(),

@@ -58,6 +58,22 @@ pub mod id {
     pub const KEY: u16 = 35;
     /// Input: text.
     pub const TEXT: u16 = 36;
+    /// [`super::Message::FileOffer`]
+    pub const FILE_OFFER: u16 = 64;
+    /// [`super::Message::FileAccept`]
+    pub const FILE_ACCEPT: u16 = 65;
+    /// [`super::Message::FileChunk`]
+    pub const FILE_CHUNK: u16 = 66;
+    /// [`super::Message::FileComplete`]
+    pub const FILE_COMPLETE: u16 = 67;
+    /// [`super::Message::FileFailed`]
+    pub const FILE_FAILED: u16 = 68;
+    /// [`super::Message::FileFetch`]
+    pub const FILE_FETCH: u16 = 69;
+    /// [`super::Message::ListDir`]
+    pub const LIST_DIR: u16 = 70;
+    /// [`super::Message::DirListing`]
+    pub const DIR_LISTING: u16 = 71;
 }
 
 /// Error codes carried by [`Message::Error`].
@@ -183,6 +199,67 @@ pub enum Message {
     FrameUpdate(FrameUpdate),
     /// Viewer → agent: keyboard or mouse.
     Input(InputEvent),
+    /// Offer a file (sender → receiver). Names are parsed by the receiver
+    /// ([`crate::files::FileName`]).
+    FileOffer {
+        /// Transfer id, chosen by whoever started it.
+        id: u32,
+        /// File name only, no path.
+        name: String,
+        /// Size in bytes.
+        size: u64,
+        /// SHA-256 of the whole file.
+        sha256: [u8; 32],
+    },
+    /// Receiver → sender: send from this offset (non-zero when resuming).
+    FileAccept {
+        /// Transfer id.
+        id: u32,
+        /// First byte wanted.
+        offset: u64,
+    },
+    /// Sender → receiver: bytes at an offset.
+    FileChunk {
+        /// Transfer id.
+        id: u32,
+        /// Where these bytes go.
+        offset: u64,
+        /// At most [`crate::files::CHUNK`] bytes.
+        data: Vec<u8>,
+    },
+    /// Receiver → sender: verified and in place under its final name.
+    FileComplete {
+        /// Transfer id.
+        id: u32,
+    },
+    /// Either way: the transfer stopped.
+    FileFailed {
+        /// Transfer id.
+        id: u32,
+        /// Words for a person.
+        reason: String,
+    },
+    /// Viewer → agent: send me this file from the customer's shared folder.
+    FileFetch {
+        /// Transfer id for the offer that answers it.
+        id: u32,
+        /// Path inside the shared folder ([`crate::files::RelativePath`]).
+        path: String,
+    },
+    /// Viewer → agent: list a folder of the customer's shared folder.
+    ListDir {
+        /// Request id.
+        id: u32,
+        /// Path inside the shared folder.
+        path: String,
+    },
+    /// Agent → viewer: a folder's entries.
+    DirListing {
+        /// Request id.
+        id: u32,
+        /// The entries.
+        entries: Vec<crate::files::DirEntry>,
+    },
     /// A message id this version does not know.
     Unknown {
         /// Its id.
@@ -230,6 +307,14 @@ impl Message {
                 InputEvent::Key { .. } => id::KEY,
                 InputEvent::Text(_) => id::TEXT,
             },
+            Message::FileOffer { .. } => id::FILE_OFFER,
+            Message::FileAccept { .. } => id::FILE_ACCEPT,
+            Message::FileChunk { .. } => id::FILE_CHUNK,
+            Message::FileComplete { .. } => id::FILE_COMPLETE,
+            Message::FileFailed { .. } => id::FILE_FAILED,
+            Message::FileFetch { .. } => id::FILE_FETCH,
+            Message::ListDir { .. } => id::LIST_DIR,
+            Message::DirListing { .. } => id::DIR_LISTING,
             Message::Unknown { id, .. } => *id,
         }
     }
@@ -302,6 +387,44 @@ impl Message {
                 }
                 InputEvent::Text(s) => w.str(s),
             },
+            Message::FileOffer {
+                id,
+                name,
+                size,
+                sha256,
+            } => {
+                w.u32(*id);
+                w.str(name);
+                w.u64(*size);
+                w.buf.extend_from_slice(sha256);
+            }
+            Message::FileAccept { id, offset } => {
+                w.u32(*id);
+                w.u64(*offset);
+            }
+            Message::FileChunk { id, offset, data } => {
+                w.u32(*id);
+                w.u64(*offset);
+                w.bytes(data);
+            }
+            Message::FileComplete { id } => w.u32(*id),
+            Message::FileFailed { id, reason } => {
+                w.u32(*id);
+                w.str(reason);
+            }
+            Message::FileFetch { id, path } | Message::ListDir { id, path } => {
+                w.u32(*id);
+                w.str(path);
+            }
+            Message::DirListing { id, entries } => {
+                w.u32(*id);
+                w.u32(entries.len() as u32);
+                for e in entries {
+                    w.str(&e.name);
+                    w.bool(e.is_dir);
+                    w.u64(e.size);
+                }
+            }
             Message::Unknown { payload, .. } => w.buf.extend_from_slice(payload),
         }
     }
@@ -406,6 +529,60 @@ fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, DecodeError> {
             down: r.bool()?,
         }),
         id::TEXT => Message::Input(InputEvent::Text(r.string()?)),
+        id::FILE_OFFER => {
+            let id = r.u32()?;
+            let name = r.string()?;
+            let size = r.u64()?;
+            let mut sha256 = [0u8; 32];
+            for b in &mut sha256 {
+                *b = r.u8()?;
+            }
+            Message::FileOffer {
+                id,
+                name,
+                size,
+                sha256,
+            }
+        }
+        id::FILE_ACCEPT => Message::FileAccept {
+            id: r.u32()?,
+            offset: r.u64()?,
+        },
+        id::FILE_CHUNK => Message::FileChunk {
+            id: r.u32()?,
+            offset: r.u64()?,
+            data: r.bytes()?.to_vec(),
+        },
+        id::FILE_COMPLETE => Message::FileComplete { id: r.u32()? },
+        id::FILE_FAILED => Message::FileFailed {
+            id: r.u32()?,
+            reason: r.string()?,
+        },
+        id::FILE_FETCH => Message::FileFetch {
+            id: r.u32()?,
+            path: r.string()?,
+        },
+        id::LIST_DIR => Message::ListDir {
+            id: r.u32()?,
+            path: r.string()?,
+        },
+        id::DIR_LISTING => {
+            let id = r.u32()?;
+            let count = r.u32()? as usize;
+            // Each entry needs at least 13 bytes.
+            if count > r.remaining() / 13 {
+                return Err(DecodeError::Truncated);
+            }
+            let mut entries = Vec::with_capacity(count);
+            for _ in 0..count {
+                entries.push(crate::files::DirEntry {
+                    name: r.string()?,
+                    is_dir: r.bool()?,
+                    size: r.u64()?,
+                });
+            }
+            Message::DirListing { id, entries }
+        }
         other => {
             let payload = r.bytes_rest();
             Message::Unknown { id: other, payload }

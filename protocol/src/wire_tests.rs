@@ -90,6 +90,39 @@ fn every_message_round_trips() {
             down: false,
         }),
         Message::Input(InputEvent::Wheel { dx: -1, dy: 3 }),
+        Message::FileOffer {
+            id: 7,
+            name: "a.txt".into(),
+            size: 1 << 40,
+            sha256: [9; 32],
+        },
+        Message::FileAccept { id: 7, offset: 123 },
+        Message::FileChunk {
+            id: 7,
+            offset: 5,
+            data: vec![1, 2, 3],
+        },
+        Message::FileComplete { id: 7 },
+        Message::FileFailed {
+            id: 7,
+            reason: "disk full".into(),
+        },
+        Message::FileFetch {
+            id: 8,
+            path: "docs/x".into(),
+        },
+        Message::ListDir {
+            id: 9,
+            path: String::new(),
+        },
+        Message::DirListing {
+            id: 9,
+            entries: vec![crate::files::DirEntry {
+                name: "d".into(),
+                is_dir: true,
+                size: 0,
+            }],
+        },
     ] {
         round_trip(m);
     }
@@ -193,4 +226,19 @@ fn version_negotiation_picks_highest_common() {
     assert_eq!(negotiate_version((1, 3), (2, 5)), Some(3));
     assert_eq!(negotiate_version((1, 1), (1, 1)), Some(1));
     assert_eq!(negotiate_version((1, 1), (2, 3)), None);
+}
+
+#[test]
+fn golden_file_chunk() {
+    let m = Message::FileChunk {
+        id: 1,
+        offset: 2,
+        data: vec![0xab],
+    };
+    assert_eq!(
+        m.encode(),
+        [
+            66, 0, 17, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0xab
+        ]
+    );
 }

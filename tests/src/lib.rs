@@ -318,8 +318,15 @@ impl Portal {
 
     /// Starts a headless viewer joining the session of `code`.
     pub fn headless_viewer(&self, code: &str) -> Viewer {
+        self.headless_viewer_in(code, Path::new("."))
+    }
+
+    /// The same, saving fetched files in `downloads`.
+    pub fn headless_viewer_in(&self, code: &str, downloads: &Path) -> Viewer {
         let mut cmd = self.viewer_command();
-        cmd.args(["join", "--headless", code]);
+        cmd.arg("--download-dir")
+            .arg(downloads)
+            .args(["join", "--headless", code]);
         Viewer {
             proc: Proc::spawn("viewer", cmd),
         }
@@ -328,7 +335,18 @@ impl Portal {
 
 /// Starts an agent for `join_url` on `display`; `pre_authorize` is "view", "control" or "".
 pub fn agent(display: &str, join_url: &str, pre_authorize: &str) -> Proc {
+    agent_with(display, join_url, pre_authorize, &[])
+}
+
+/// The same with extra arguments.
+pub fn agent_with(
+    display: &str,
+    join_url: &str,
+    pre_authorize: &str,
+    extra: &[&std::ffi::OsStr],
+) -> Proc {
     let mut cmd = Command::new(binary("tandem-agent"));
+    cmd.args(extra);
     cmd.args([
         "--join",
         join_url,

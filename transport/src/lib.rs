@@ -6,9 +6,9 @@
 //!  PendingLink::complete ◄── sdp ◄── portal ◄──┘      PendingLink::complete
 //!        └──────── control · input · frames (DTLS/SCTP) ────────┘
 //! ```
-//! Three ordered, reliable channels: `control`, `input` (tiny, so it never waits behind
-//! frames) and `frames` (bulk; its send buffer is small so frames queue in the agent, where
-//! they can be dropped or merged, not in SCTP). Candidates are gathered before the SDP is
+//! Four ordered, reliable channels: `control`, `input` (tiny, so it never waits behind
+//! frames), `frames` and `files` (bulk; their send buffers are small so data queues in the
+//! agent, where it can be dropped or merged, not in SCTP). Candidates are gathered before the SDP is
 //! sent (no trickle): one message each way through the portal.
 #![forbid(unsafe_code)]
 
@@ -25,6 +25,7 @@ use webrtc::peer_connection::{
     RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
 };
 
+pub mod files;
 pub mod signalling;
 
 pub use tandem_protocol::agent::Channel;
@@ -79,11 +80,19 @@ pub enum LinkEvent {
     Closed(String),
 }
 
+const ALL_CHANNELS: [Channel; 4] = [
+    Channel::Control,
+    Channel::Input,
+    Channel::Frames,
+    Channel::Files,
+];
+
 fn label(ch: Channel) -> &'static str {
     match ch {
         Channel::Control => "control",
         Channel::Input => "input",
         Channel::Frames => "frames",
+        Channel::Files => "files",
     }
 }
 
@@ -92,6 +101,7 @@ fn channel_for(label: &str) -> Option<Channel> {
         "control" => Some(Channel::Control),
         "input" => Some(Channel::Input),
         "frames" => Some(Channel::Frames),
+        "files" => Some(Channel::Files),
         _ => None,
     }
 }
@@ -184,7 +194,7 @@ pub struct PendingLink {
     events: mpsc::UnboundedReceiver<LinkEvent>,
 }
 
-/// An open link: three channels to one peer.
+/// An open link: the four channels to one peer.
 pub struct Link {
     /// Cloneable sending half.
     pub sender: LinkSender,
@@ -230,10 +240,10 @@ async fn build(cfg: &TransportConfig) -> Result<PendingLink, TransportError> {
 }
 
 impl PendingLink {
-    /// Offerer side: creates the three channels and returns the offer SDP (candidates included).
+    /// Offerer side: creates the channels and returns the offer SDP (candidates included).
     pub async fn offer(cfg: &TransportConfig) -> Result<(PendingLink, String), TransportError> {
         let link = build(cfg).await?;
-        for ch in [Channel::Control, Channel::Input, Channel::Frames] {
+        for ch in ALL_CHANNELS {
             let init = RTCDataChannelInit {
                 ordered: true,
                 ..Default::default()
@@ -270,12 +280,12 @@ impl PendingLink {
         Ok(())
     }
 
-    /// Waits until all three channels are open.
+    /// Waits until all channels are open.
     pub async fn open(self, timeout: Duration) -> Result<Link, TransportError> {
         let wait = async {
             loop {
                 let notified = self.shared.opened.notified();
-                if self.shared.open_count() >= 3 {
+                if self.shared.open_count() >= ALL_CHANNELS.len() {
                     return;
                 }
                 notified.await;

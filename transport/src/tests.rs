@@ -31,7 +31,7 @@ async fn two_peers_exchange_on_every_channel_over_loopback() {
         answerer.open(Duration::from_secs(10))
     );
     let (mut a, mut b) = (a.expect("offerer open"), b.expect("answerer open"));
-    for ch in [Channel::Control, Channel::Input, Channel::Frames] {
+    for ch in ALL_CHANNELS {
         a.sender.send(ch, &[1, 2, 3]).await.expect("send");
         assert_eq!(next_message(&mut b).await, (ch, vec![1, 2, 3]));
         b.sender.send(ch, &[4]).await.expect("send back");

@@ -7,11 +7,12 @@ use tokio::sync::mpsc;
 
 use crate::session::UiCommand;
 use crate::stdin::{self, OnClose};
+use tandem_transport::files::TransferEvent;
 
 const HELP: &str = "commands: chat <text> | note <text> (representatives only) | reps | \
 invite specialist view|control | cancel <key> | invite rep <user> view|control [masked] | \
 invite portal <name> view|control [masked] | rights <attendee> <view|control|view+control> | \
-remove <attendee> | quit";
+remove <attendee> | send <local file> | fetch <path> | ls [path] | cancel-transfer <id> | quit";
 
 /// Parses one console line.
 pub fn parse(line: &str) -> Result<UiCommand, String> {
@@ -70,6 +71,15 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
             attendee: attendee(Some(a))?,
         },
         ["quit"] => return Ok(UiCommand::Leave),
+        ["send", ..] => return Ok(UiCommand::SendFile(rest(1).into())),
+        ["fetch", ..] => return Ok(UiCommand::FetchFile(rest(1))),
+        ["ls", ..] => return Ok(UiCommand::ListDir(rest(1))),
+        ["cancel-transfer", id] => {
+            return id
+                .parse()
+                .map(UiCommand::CancelTransfer)
+                .map_err(|_| "which transfer (a number)?".to_owned());
+        }
         _ => return Err(HELP.into()),
     };
     Ok(UiCommand::Portal(msg))
@@ -85,6 +95,40 @@ pub fn spawn_stdin(commands: mpsc::UnboundedSender<UiCommand>) {
         |help| eprintln!("{help}"),
         OnClose::Stay,
     );
+}
+
+/// Shows a transfer's progress (a bar per tenth) and outcome on the terminal.
+pub fn show_transfer(t: &TransferEvent) {
+    match t {
+        TransferEvent::Progress { id, done, total } => {
+            let tenth = (done * 10).checked_div(*total).unwrap_or(10);
+            if *done == *total || done * 100 / (*total).max(1) % 10 == 0 {
+                eprintln!(
+                    "transfer {id} [{}{}] {}%",
+                    "#".repeat(tenth as usize),
+                    ".".repeat(10 - tenth as usize),
+                    tenth * 10
+                );
+            }
+        }
+        TransferEvent::Completed { id, file } => eprintln!("transfer {id} done: {file}"),
+        TransferEvent::Failed { id, reason } => eprintln!("transfer {id} stopped: {reason}"),
+        TransferEvent::Listing { entries, .. } => {
+            for e in entries {
+                eprintln!(
+                    "  {}{}  {}",
+                    e.name,
+                    if e.is_dir { "/" } else { "" },
+                    if e.is_dir {
+                        String::new()
+                    } else {
+                        e.size.to_string()
+                    }
+                );
+            }
+        }
+        other => tracing::debug!("{other:?}"),
+    }
 }
 
 /// Shows portal news on the terminal.

@@ -22,6 +22,7 @@ pub async fn run_headless(
     join: ClientMessage,
     transport: TransportConfig,
     bench_log: Option<std::path::PathBuf>,
+    downloads: std::path::PathBuf,
 ) -> Result<()> {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -37,6 +38,7 @@ pub async fn run_headless(
     };
     let printer = tokio::spawn(print_events_and_log(ui_rx, log));
     let options = SessionOptions {
+        downloads: downloads.clone(),
         want_pictures: false,
         unchecked_input: true,
     };
@@ -72,6 +74,7 @@ async fn print_events_and_log(
 pub async fn wait_for_invitation_headless(
     mut conn: PortalConnection,
     transport: TransportConfig,
+    downloads: std::path::PathBuf,
 ) -> Result<()> {
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -89,6 +92,7 @@ pub async fn wait_for_invitation_headless(
         }
     };
     let options = SessionOptions {
+        downloads: downloads.clone(),
         want_pictures: false,
         unchecked_input: true,
     };
@@ -126,6 +130,7 @@ pub fn open_window(
     join: ClientMessage,
     title: String,
     transport: TransportConfig,
+    downloads: std::path::PathBuf,
 ) -> Result<()> {
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -153,6 +158,7 @@ pub fn open_window(
                         sender.send(WindowUpdate::Picture(p));
                     }
                     UiEvent::Portal(msg) => console::show(&msg),
+                    UiEvent::Transfer(t) => console::show_transfer(&t),
                     UiEvent::Ended(reason) => {
                         eprintln!("Session ended: {reason}");
                         sender.send(WindowUpdate::Close(reason));
@@ -163,6 +169,7 @@ pub fn open_window(
         });
         handle.spawn(async move {
             let options = SessionOptions {
+                downloads: downloads.clone(),
                 want_pictures: true,
                 unchecked_input: false,
             };

@@ -28,6 +28,7 @@ use tokio::sync::mpsc;
 
 use crate::session::{UiCommand, UiEvent};
 use crate::stdin::{self, OnClose};
+use tandem_transport::files::TransferEvent;
 
 #[derive(Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -103,6 +104,19 @@ enum Command {
     },
     Decline {
         invitation: u64,
+    },
+    SendFile {
+        path: std::path::PathBuf,
+    },
+    FetchFile {
+        path: String,
+    },
+    ListDir {
+        #[serde(default)]
+        path: String,
+    },
+    CancelTransfer {
+        id: u32,
     },
 }
 
@@ -204,6 +218,10 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
         Command::Decline { invitation } => {
             vec![portal(ClientMessage::DeclineInvitation { invitation })]
         }
+        Command::SendFile { path } => vec![UiCommand::SendFile(path)],
+        Command::FetchFile { path } => vec![UiCommand::FetchFile(path)],
+        Command::ListDir { path } => vec![UiCommand::ListDir(path)],
+        Command::CancelTransfer { id } => vec![UiCommand::CancelTransfer(id)],
     })
 }
 
@@ -228,6 +246,28 @@ pub fn spawn_stdin(
     );
 }
 
+fn transfer_json(t: &TransferEvent) -> serde_json::Value {
+    match t {
+        TransferEvent::Progress { id, done, total } => {
+            json!({"event": "transfer", "kind": "progress", "id": id, "done": done, "total": total})
+        }
+        TransferEvent::Completed { id, file } => {
+            json!({"event": "transfer", "kind": "completed", "id": id, "file": file})
+        }
+        TransferEvent::Failed { id, reason } => {
+            json!({"event": "transfer", "kind": "failed", "id": id, "reason": reason})
+        }
+        TransferEvent::Listing { id, entries } => {
+            let entries: Vec<_> = entries
+                .iter()
+                .map(|e| json!({"name": e.name, "dir": e.is_dir, "size": e.size}))
+                .collect();
+            json!({"event": "transfer", "kind": "listing", "id": id, "entries": entries})
+        }
+        other => json!({"event": "transfer", "kind": "other", "detail": format!("{other:?}")}),
+    }
+}
+
 /// The JSON line for an event.
 pub fn event_json(ev: &UiEvent) -> serde_json::Value {
     match ev {
@@ -247,6 +287,7 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         UiEvent::Refused(m) => json!({"event": "refused", "message": m}),
         UiEvent::Error(m) => json!({"event": "error", "message": m}),
         UiEvent::Ended(r) => json!({"event": "ended", "reason": r}),
+        UiEvent::Transfer(t) => transfer_json(t),
         UiEvent::Portal(msg) => {
             // The portal's own JSON ({"type": "roster", …}) tagged as a portal event.
             let mut v = serde_json::to_value(msg).unwrap_or_else(|_| json!({}));

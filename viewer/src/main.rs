@@ -39,6 +39,9 @@ struct Args {
         global = true
     )]
     webrtc_bind: IpAddr,
+    /// Where files fetched from the customer are saved.
+    #[arg(long, env = "TANDEM_DOWNLOAD_DIR", default_value = ".", global = true)]
+    download_dir: std::path::PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -184,9 +187,22 @@ fn run(args: Args) -> Result<()> {
             name: name.clone(),
         };
         if *headless {
-            return rt.block_on(front::run_headless(conn, join, transport, None));
+            return rt.block_on(front::run_headless(
+                conn,
+                join,
+                transport,
+                None,
+                args.download_dir.clone(),
+            ));
         }
-        return front::open_window(rt, conn, join, format!("specialist {name}"), transport);
+        return front::open_window(
+            rt,
+            conn,
+            join,
+            format!("specialist {name}"),
+            transport,
+            args.download_dir.clone(),
+        );
     }
     let pw = password(&args.user)?;
     let (mut conn, name) = rt.block_on(rep::login(
@@ -220,6 +236,7 @@ fn run(args: Args) -> Result<()> {
                     ClientMessage::JoinSession { code: info.code },
                     title,
                     transport,
+                    args.download_dir.clone(),
                 );
             }
             Ok(())
@@ -261,14 +278,21 @@ fn run(args: Args) -> Result<()> {
             }
             Ok(())
         }
-        Command::Invitations { headless: true } => {
-            rt.block_on(front::wait_for_invitation_headless(conn, transport))
-        }
+        Command::Invitations { headless: true } => rt.block_on(
+            front::wait_for_invitation_headless(conn, transport, args.download_dir.clone()),
+        ),
         Command::Invitations { headless: false } => {
             let Some(join) = rt.block_on(front::wait_for_invitation_interactive(&mut conn))? else {
                 return Ok(());
             };
-            front::open_window(rt, conn, join, "invited session".into(), transport)
+            front::open_window(
+                rt,
+                conn,
+                join,
+                "invited session".into(),
+                transport,
+                args.download_dir.clone(),
+            )
         }
         Command::Join {
             code,
@@ -279,6 +303,7 @@ fn run(args: Args) -> Result<()> {
             ClientMessage::JoinSession { code },
             transport,
             bench_log,
+            args.download_dir.clone(),
         )),
         Command::Join {
             code,
@@ -292,6 +317,7 @@ fn run(args: Args) -> Result<()> {
                 ClientMessage::JoinSession { code },
                 title,
                 transport,
+                args.download_dir.clone(),
             )
         }
         Command::Specialist { .. } => unreachable!("handled before login"),

@@ -12,6 +12,7 @@ use tandem_protocol::signal::{ClientMessage, PortalMessage, SignalPayload};
 use tandem_protocol::tiles::FrameBuffer;
 use tandem_protocol::viewer::{ViewerEvent, ViewerSession};
 use tandem_protocol::{AttendeeId, Rights};
+use tandem_transport::files::{TransferEvent, Transfers};
 use tandem_transport::signalling::PortalConnection;
 use tandem_transport::{LinkEvent, PendingLink, TransportConfig};
 use tokio::sync::mpsc;
@@ -32,6 +33,14 @@ pub enum UiCommand {
     Refresh,
     /// A request to the portal (invite, rights, chat…).
     Portal(ClientMessage),
+    /// Send a local file to the customer.
+    SendFile(PathBuf),
+    /// Copy a file from the customer's shared folder.
+    FetchFile(String),
+    /// List a folder of the customer's shared folder.
+    ListDir(String),
+    /// Stop a transfer.
+    CancelTransfer(u32),
     /// Leave the session.
     Leave,
 }
@@ -82,6 +91,8 @@ pub enum UiEvent {
     Error(String),
     /// News from the portal: roster, chat, invitations, errors.
     Portal(PortalMessage),
+    /// A file transfer started, progressed, finished or failed.
+    Transfer(TransferEvent),
     /// The session is over.
     Ended(String),
 }
@@ -105,8 +116,10 @@ impl From<tandem_transport::signalling::SignallingError> for SessionError {
 }
 
 /// How a front end wants the session run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
+    /// Where fetched files are saved.
+    pub downloads: std::path::PathBuf,
     /// Send pictures with frame events (front ends that draw).
     pub want_pictures: bool,
     /// Send input even without control and let the agent refuse it (automation).
@@ -156,6 +169,16 @@ pub async fn run(
     let mut link = pending.open(LINK_OPEN_TIMEOUT).await?;
     let (portal, mut portal_rx) = conn.split();
 
+    let (transfer_tx, mut transfer_rx) = mpsc::unbounded_channel();
+    // The viewer's side is always allowed: the agent enforces the customer's rules.
+    let (_allowed_tx, allowed_rx) = tokio::sync::watch::channel(true);
+    let mut transfers = Transfers::new(
+        link.sender.clone(),
+        transfer_tx,
+        options.downloads.clone(),
+        None,
+        allowed_rx,
+    );
     let mut session = ViewerSession::new(me, Instant::now());
     let mut last_seq = 0u32;
     let reason = loop {
@@ -165,9 +188,13 @@ pub async fn run(
                 session.handle_disconnect("connection to the customer's machine lost");
             }
         }
-        if let Some(reason) =
-            forward_events(&mut session, &ui, options.want_pictures, &mut last_seq)
-        {
+        if let Some(reason) = forward_events(
+            &mut transfers,
+            &mut session,
+            &ui,
+            options.want_pictures,
+            &mut last_seq,
+        ) {
             break reason;
         }
         let timer = session.poll_timeout();
@@ -202,6 +229,16 @@ pub async fn run(
                     });
                 }
                 Some(UiCommand::Refresh) => session.request_refresh(),
+                                Some(UiCommand::SendFile(path)) => {
+                    transfers.send_file(path);
+                }
+                Some(UiCommand::FetchFile(path)) => {
+                    transfers.fetch(&path);
+                }
+                Some(UiCommand::ListDir(path)) => {
+                    transfers.list(&path);
+                }
+                Some(UiCommand::CancelTransfer(id)) => transfers.refuse(id, "cancelled by the representative"),
                 Some(UiCommand::Portal(msg)) => {
                     if portal.send(msg).is_err() {
                         let _ = ui.send(UiEvent::Error("the portal connection is closed".into()));
@@ -209,6 +246,14 @@ pub async fn run(
                 }
                 Some(UiCommand::Leave) | None => session.leave("the representative left"),
             },
+                        ev = transfer_rx.recv() => {
+                if let Some(TransferEvent::Offered { id, .. }) = ev {
+                    // Offers we did not ask for (fetches are accepted inside) are refused.
+                    transfers.refuse(id, "the representative did not ask for this file");
+                } else if let Some(ev) = ev {
+                    let _ = ui.send(UiEvent::Transfer(ev));
+                }
+            }
             () = sleep_until(timer) => session.handle_timeout(Instant::now()),
         }
     };
@@ -260,6 +305,7 @@ async fn sleep_until(t: Option<Instant>) {
 
 /// Passes state-machine events to the front end; returns the end reason once it ended.
 fn forward_events(
+    transfers: &mut Transfers,
     session: &mut ViewerSession,
     ui: &mpsc::UnboundedSender<UiEvent>,
     want_pictures: bool,
@@ -289,6 +335,10 @@ fn forward_events(
                 }
             }
             ViewerEvent::Refused(text) => UiEvent::Refused(text),
+            ViewerEvent::File(message) => {
+                transfers.handle(message);
+                continue;
+            }
             ViewerEvent::Ended { reason } => {
                 let _ = ui.send(UiEvent::Ended(reason.clone()));
                 return Some(reason);

@@ -1,0 +1,154 @@
+//! The customer's side of file transfers: where files land, what may be fetched, and the
+//! customer's say over each transfer (accept/refuse/cancel by number, never a blocking
+//! question: the session keeps running while the customer decides).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use tandem_protocol::AttendeeId;
+use tandem_transport::LinkSender;
+use tandem_transport::files::{TransferEvent, Transfers};
+use tokio::sync::{mpsc, watch};
+
+use crate::Customer;
+
+/// Where files go and what is shared.
+#[derive(Debug, Clone)]
+pub struct FileSettings {
+    /// Received files land here.
+    pub inbox: PathBuf,
+    /// Attendees may list and fetch below this folder (None: nothing).
+    pub shared: Option<PathBuf>,
+    /// Accept offers and fetches without asking (the customer chose so when starting).
+    pub auto_accept: bool,
+}
+
+/// One attendee's transfers.
+pub struct PeerFiles {
+    /// The transfer engine.
+    pub transfers: Transfers,
+    /// Whether the attendee may transfer files now; checked before every chunk.
+    pub allowed: watch::Sender<bool>,
+    /// Last progress tenth reported per transfer.
+    reported: HashMap<u32, u64>,
+}
+
+/// Starts transfers on a new link; events come out of the returned receiver.
+pub fn start(
+    link: LinkSender,
+    settings: &FileSettings,
+    allowed_now: bool,
+) -> (PeerFiles, mpsc::UnboundedReceiver<TransferEvent>) {
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (allowed, allowed_rx) = watch::channel(allowed_now);
+    let transfers = Transfers::new(
+        link,
+        events_tx,
+        settings.inbox.clone(),
+        settings.shared.clone(),
+        allowed_rx,
+    );
+    (
+        PeerFiles {
+            transfers,
+            allowed,
+            reported: HashMap::new(),
+        },
+        events_rx,
+    )
+}
+
+/// A transfer event from attendee `who` (`name`).
+pub fn on_event(
+    files: &mut PeerFiles,
+    who: AttendeeId,
+    name: &str,
+    ev: TransferEvent,
+    customer: &Customer,
+    auto_accept: bool,
+) {
+    let tag = format!("{}-{}", who.to_wire(), id_of(&ev));
+    match ev {
+        TransferEvent::Offered {
+            id,
+            name: file,
+            size,
+        } => {
+            if auto_accept {
+                customer.say(&format!(
+                    "{name} sends you '{file}' ({}); accepted.",
+                    human(size)
+                ));
+                files.transfers.accept(id);
+            } else {
+                customer.say(&format!(
+                    "{name} wants to send you '{file}' ({}). Type 'accept {tag}' or 'refuse {tag}'.",
+                    human(size)
+                ));
+            }
+        }
+        TransferEvent::FetchRequested { id, path } => {
+            if auto_accept {
+                customer.say(&format!(
+                    "{name} copies '{path}' from your computer; allowed."
+                ));
+                files.transfers.allow_fetch(id);
+            } else {
+                customer.say(&format!(
+                    "{name} wants to copy '{path}' from your computer. Type 'accept {tag}' or 'refuse {tag}'."
+                ));
+            }
+        }
+        TransferEvent::Progress { id, done, total } => {
+            // A line per tenth: a progress bar that survives a plain terminal and logs.
+            let tenth = (done * 10).checked_div(total).unwrap_or(10);
+            if files.reported.get(&id) != Some(&tenth) {
+                files.reported.insert(id, tenth);
+                let bar = format!(
+                    "{}{}",
+                    "#".repeat(tenth as usize),
+                    ".".repeat(10 - tenth as usize)
+                );
+                customer.say(&format!(
+                    "transfer {tag} [{bar}] {}%  (type 'cancel {tag}' to stop it)",
+                    tenth * 10
+                ));
+            }
+        }
+        TransferEvent::Completed { file, .. } => {
+            customer.say(&format!("transfer {tag} done: {file}"))
+        }
+        TransferEvent::Failed { reason, .. } => {
+            customer.say(&format!("transfer {tag} stopped: {reason}"))
+        }
+        TransferEvent::Listing { .. } => {}
+        other => tracing::debug!("{other:?}"),
+    }
+}
+
+fn id_of(ev: &TransferEvent) -> u32 {
+    match ev {
+        TransferEvent::Offered { id, .. }
+        | TransferEvent::FetchRequested { id, .. }
+        | TransferEvent::Progress { id, .. }
+        | TransferEvent::Completed { id, .. }
+        | TransferEvent::Failed { id, .. }
+        | TransferEvent::Listing { id, .. } => *id,
+        _ => 0,
+    }
+}
+
+/// Splits "2-7" (attendee 2, transfer 7) as the customer types it.
+pub fn parse_tag(tag: &str) -> Option<(AttendeeId, u32)> {
+    let (who, id) = tag.split_once('-')?;
+    Some((AttendeeId::from_wire(who.parse().ok()?), id.parse().ok()?))
+}
+
+fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{b} bytes"),
+    }
+}
