@@ -81,4 +81,55 @@ fn main() {
         latencies.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     summary("viewer input -> X pointer moved", latencies);
+    drop(viewer);
+    file_transfer(&portal, &x, &dir);
+}
+
+/// Sends a 200 MB file from a headless viewer to the agent and reports MB/s; prints the
+/// file's path so the same file can be copied with scp for comparison
+/// (`tests/bench/transfer-vs-scp.sh` does both in one run).
+fn file_transfer(portal: &Portal, x: &Xvfb, dir: &TempDir) {
+    let size: u64 = 200 * 1024 * 1024;
+    let file = dir.path("transfer.bin");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut buf = vec![0u8; 1 << 20];
+        for _ in 0..(size >> 20) {
+            for c in buf.chunks_exact_mut(8) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                c.copy_from_slice(&state.to_le_bytes());
+            }
+            std::io::Write::write_all(&mut out, &buf).expect("write");
+        }
+    }
+    let inbox = dir.path("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let code = portal.create_code("transfer");
+    let mut viewer = portal.headless_viewer(&code.code.digits());
+    viewer.wait_event("waiting", T);
+    let extra: Vec<&std::ffi::OsStr> = vec![
+        "--accept-files".as_ref(),
+        "--files-dir".as_ref(),
+        inbox.as_os_str(),
+    ];
+    let _agent = tandem_e2e::agent_with(&x.display, &code.join_url, "view", &extra);
+    viewer.wait_event("connected", T);
+    let t0 = Instant::now();
+    viewer.send(json!({"cmd": "send_file", "path": file}));
+    viewer
+        .proc
+        .wait_line("transfer completed", Duration::from_secs(300), |l| {
+            l.contains("\"completed\"")
+        });
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "{:<40} {} MB in {:.2} s = {:.1} MB/s (hashing both ends included)",
+        "file transfer viewer -> customer",
+        size >> 20,
+        secs,
+        (size >> 20) as f64 / secs
+    );
 }
