@@ -24,6 +24,8 @@ pub enum CustomerCommand {
     Refuse(String),
     /// Stop a running file transfer.
     Cancel(String),
+    /// Agree to the pending reboot request.
+    Reboot,
 }
 
 /// The customer's terminal.
@@ -184,6 +186,7 @@ impl Customer {
                 "end" | "quit" | "q" => return Some(CustomerCommand::End),
                 "revoke" => return Some(CustomerCommand::RevokeControl),
                 "status" => return Some(CustomerCommand::Status),
+                "reboot" => return Some(CustomerCommand::Reboot),
                 line if line.starts_with("accept ") => {
                     return Some(CustomerCommand::Accept(line[7..].trim().to_owned()));
                 }

@@ -13,6 +13,7 @@ pub mod capture;
 mod customer;
 pub mod inject;
 mod pipeline;
+mod resume;
 mod session;
 mod transfers;
 
@@ -26,13 +27,34 @@ pub use customer::Customer;
 pub use tandem_transport::signalling::parse_join;
 pub use transfers::FileSettings;
 
+/// How the session starts.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// Redeem a code at a portal.
+    Code {
+        /// Portal base URL, e.g. `http://127.0.0.1:8470`.
+        portal: String,
+        /// The code the customer was given.
+        code: SessionCode,
+    },
+    /// Come back to the session in the resume record (after a reboot).
+    Resume,
+}
+
+/// Reboot handling.
+#[derive(Debug, Clone)]
+pub struct RebootSettings {
+    /// Shell command that reboots the machine.
+    pub command: String,
+    /// Agree to reboot requests without asking (the customer chose so when starting).
+    pub auto_accept: bool,
+}
+
 /// How the agent was started.
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
-    /// Portal base URL, e.g. `http://127.0.0.1:8470`.
-    pub portal: String,
-    /// The code the customer was given.
-    pub code: SessionCode,
+    /// Code or resume.
+    pub start: Start,
     /// X display (Linux); `None` = `$DISPLAY`.
     pub display: Option<String>,
     /// WebRTC settings.
@@ -43,6 +65,10 @@ pub struct AgentConfig {
     pub customer_name: String,
     /// File transfer settings.
     pub files: FileSettings,
+    /// Where the resume record lives.
+    pub state_dir: std::path::PathBuf,
+    /// Reboot handling.
+    pub reboot: RebootSettings,
 }
 
 /// Why the agent stopped with an error.
@@ -69,9 +95,12 @@ pub enum AgentError {
     /// The customer said no.
     #[error("you declined: nobody can see your screen")]
     ConsentRefused,
+    /// There is no session to come back to.
+    #[error("cannot resume the session: {0}")]
+    Resume(String),
 }
 
-/// Runs one support session from code to end. Returns why it ended.
+/// Runs one support session from code (or resume record) to end. Returns why it ended.
 pub async fn run(
     config: AgentConfig,
     shutdown: impl std::future::Future<Output = ()>,
@@ -80,15 +109,51 @@ pub async fn run(
     let capture = capture::open(config.display.as_deref())?;
     let injector = inject::open(config.display.as_deref())?;
     let client = concat!("tandem-agent ", env!("CARGO_PKG_VERSION"));
-    let mut conn = PortalConnection::connect(&config.portal, client).await?;
+    let (conn, customer, consent) = match &config.start {
+        Start::Code { portal, code } => start_with_code(&config, portal, *code, client).await?,
+        Start::Resume => resume_session(&config, client).await?,
+    };
+    let (portal, portal_rx) = conn.split();
+    let parts = session::SessionParts {
+        portal,
+        portal_rx,
+        customer,
+        capture,
+        injector,
+        transport: config.transport.clone(),
+        consent,
+        files: config.files.clone(),
+        reboot: config.reboot.clone(),
+        state_dir: config.state_dir.clone(),
+        display: config.display.clone(),
+    };
+    let end = session::run(parts, shutdown).await?;
+    if !end.rebooting {
+        resume::remove(&config.state_dir);
+    }
+    Ok(end.reason)
+}
+
+async fn start_with_code(
+    config: &AgentConfig,
+    portal_url: &str,
+    code: SessionCode,
+    client: &str,
+) -> Result<(PortalConnection, Customer, Consent), AgentError> {
+    let mut conn = PortalConnection::connect(portal_url, client).await?;
     let redeem = ClientMessage::Redeem {
-        code: config.code,
+        code,
         customer: config.customer_name.clone(),
     };
-    let host = match conn.request(redeem).await? {
-        PortalMessage::Redeemed { session, host, .. } => {
-            tracing::info!(session, code = %config.code.redacted(), "code accepted");
-            host
+    let (session, host, secret) = match conn.request(redeem).await? {
+        PortalMessage::Redeemed {
+            session,
+            host,
+            resume_secret,
+            ..
+        } => {
+            tracing::info!(session, code = %code.redacted(), "code accepted");
+            (session, host, resume_secret)
         }
         PortalMessage::Error { kind, message } => {
             return Err(AgentError::CodeRefused { kind, message });
@@ -113,21 +178,64 @@ pub async fn run(
         conn.close().await;
         return Err(AgentError::ConsentRefused);
     }
+    if !secret.is_empty() {
+        let state = resume::ResumeState {
+            portal: portal_url.to_owned(),
+            session,
+            secret,
+            view: consent.view,
+            control: consent.control,
+            customer_name: config.customer_name.clone(),
+        };
+        if let Err(e) = resume::save(&config.state_dir, &state) {
+            tracing::warn!("cannot keep the resume record (a reboot will end the session): {e}");
+        }
+    }
     customer.say(&format!(
         "{} can now {}. Type 'revoke' to take control away, 'status' to see who is connected, 'end' to end the session.",
         host.name,
         if consent.control { "see your screen and use your mouse and keyboard" } else { "see your screen" }
     ));
-    let (portal, portal_rx) = conn.split();
-    let parts = session::SessionParts {
-        portal,
-        portal_rx,
-        customer,
-        capture,
-        injector,
-        transport: config.transport,
-        consent,
-        files: config.files,
+    Ok((conn, customer, consent))
+}
+
+/// Comes back to the session of the resume record, with the consent given then.
+async fn resume_session(
+    config: &AgentConfig,
+    client: &str,
+) -> Result<(PortalConnection, Customer, Consent), AgentError> {
+    let state = resume::load(&config.state_dir)
+        .map_err(|e| AgentError::Resume(format!("no resume record ({e})")))?;
+    let mut conn = PortalConnection::connect(&state.portal, client).await?;
+    let request = ClientMessage::Resume {
+        session: state.session,
+        secret: state.secret.clone(),
     };
-    session::run(parts, shutdown).await
+    let host = match conn.request(request).await? {
+        PortalMessage::Resumed { host, .. } => host,
+        PortalMessage::Error { message, .. } => {
+            resume::remove(&config.state_dir);
+            return Err(AgentError::Resume(message));
+        }
+        other => return Err(SignallingError::Unexpected(format!("{other:?}")).into()),
+    };
+    tracing::info!("resumed {state}");
+    let customer = Customer::from_stdin(config.pre_authorized);
+    customer.say(&format!(
+        "Back in your support session with {} after the restart (as before: {}).",
+        host.name,
+        if state.control {
+            "they can see your screen and use your mouse and keyboard"
+        } else {
+            "they can see your screen"
+        }
+    ));
+    Ok((
+        conn,
+        customer,
+        Consent {
+            view: state.view,
+            control: state.control,
+        },
+    ))
 }

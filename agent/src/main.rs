@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use tandem_agent::{AgentConfig, AgentError, FileSettings};
+use tandem_agent::{AgentConfig, AgentError, FileSettings, RebootSettings, Start};
 use tandem_protocol::rights::Consent;
 use tandem_transport::TransportConfig;
 
@@ -46,6 +46,19 @@ struct Args {
     /// Accept every file transfer without asking (for unattended machines you own).
     #[arg(long)]
     accept_files: bool,
+    /// Come back to the session you were in before the computer restarted (what the
+    /// autostart entry runs).
+    #[arg(long, conflicts_with_all = ["join", "positional"])]
+    resume: bool,
+    /// Where the resume record is kept (default: ~/.local/state/tandem).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Command that restarts the computer when you agree to a representative's request.
+    #[arg(long, default_value = "systemctl reboot")]
+    reboot_command: String,
+    /// Agree to restart requests without asking (for unattended machines you own).
+    #[arg(long)]
+    accept_reboot: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -76,6 +89,14 @@ fn default_inbox() -> PathBuf {
     if downloads.is_dir() { downloads } else { home }
 }
 
+fn default_state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("tandem")
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -86,22 +107,29 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let Some(join) = args.join.or(args.positional) else {
-        eprintln!(
-            "error: give the link or code you were sent, e.g. tandem-agent --join http://portal/join/123456789"
-        );
-        return ExitCode::from(2);
-    };
-    let (portal, code) = match tandem_agent::parse_join(&join, args.portal.as_deref()) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
+    let start = match (args.join.or(args.positional), args.resume) {
+        (_, true) => Start::Resume,
+        (Some(join), false) => match tandem_agent::parse_join(&join, args.portal.as_deref()) {
+            Ok((portal, code)) => Start::Code { portal, code },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, false) => {
+            eprintln!(
+                "error: give the link or code you were sent, e.g. tandem-agent --join http://portal/join/123456789"
+            );
             return ExitCode::from(2);
         }
     };
     let config = AgentConfig {
-        portal,
-        code,
+        start,
+        state_dir: args.state_dir.unwrap_or_else(default_state_dir),
+        reboot: RebootSettings {
+            command: args.reboot_command,
+            auto_accept: args.accept_reboot,
+        },
         display: args.display,
         transport: TransportConfig {
             bind_ip: args.webrtc_bind,
@@ -135,6 +163,7 @@ async fn main() -> ExitCode {
             ExitCode::from(match e {
                 AgentError::CodeRefused { .. } => 3,
                 AgentError::ConsentRefused => 4,
+                AgentError::Resume(_) => 5,
                 _ => 1,
             })
         }

@@ -16,12 +16,12 @@ use tandem_transport::signalling::PortalSender;
 use tandem_transport::{Channel, Link, LinkEvent, LinkSender, PendingLink, TransportConfig};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::AgentError;
 use crate::capture::ScreenCapture;
 use crate::customer::{Customer, CustomerCommand};
 use crate::inject::Injector;
 use crate::pipeline::{CaptureCommand, CaptureOut, PendingFrames, run_writer, spawn_capture};
 use crate::transfers::{self, FileSettings, PeerFiles};
+use crate::{AgentError, RebootSettings, resume};
 use tandem_transport::files::TransferEvent;
 
 const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -45,6 +45,20 @@ pub struct SessionParts {
     pub consent: Consent,
     /// File transfer settings.
     pub files: FileSettings,
+    /// Reboot handling.
+    pub reboot: RebootSettings,
+    /// Where the resume record lives (for the autostart unit).
+    pub state_dir: std::path::PathBuf,
+    /// The display, for the autostart unit.
+    pub display: Option<String>,
+}
+
+/// How the session loop ended.
+pub struct SessionEnd {
+    /// Why, in words.
+    pub reason: String,
+    /// The machine reboots: the session waits at the portal and the resume record stays.
+    pub rebooting: bool,
 }
 
 struct Peer {
@@ -69,7 +83,7 @@ enum Internal {
 pub async fn run(
     parts: SessionParts,
     shutdown: impl std::future::Future<Output = ()>,
-) -> Result<String, AgentError> {
+) -> Result<SessionEnd, AgentError> {
     let SessionParts {
         portal,
         mut portal_rx,
@@ -79,11 +93,17 @@ pub async fn run(
         transport,
         mut consent,
         files,
+        reboot,
+        state_dir,
+        display,
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
     let inject_tx = spawn_injector(injector);
     let mut terminal_open = true;
+    let mut reboot_asked_by: Option<String> = None;
+    let mut reboot_request: Option<String> = None;
+    let mut rebooting = false;
     let (internal_tx, mut internal_rx) = mpsc::unbounded_channel();
     let mut agent = AgentSession::new();
     let mut peers: HashMap<AttendeeId, Peer> = HashMap::new();
@@ -188,6 +208,13 @@ pub async fn run(
                                 Some(CustomerCommand::Accept(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Accept),
                 Some(CustomerCommand::Refuse(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Refuse),
                 Some(CustomerCommand::Cancel(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Cancel),
+                                Some(CustomerCommand::Reboot) => {
+                    if reboot_asked_by.is_some() {
+                        rebooting = true;
+                        break "the customer's machine is rebooting".to_owned();
+                    }
+                    customer.say("Nobody asked to restart your computer.");
+                }
                 Some(CustomerCommand::Chat(text)) => {
                     let _ = portal.send(ClientMessage::Chat { text, reps_only: false });
                 }
@@ -219,15 +246,41 @@ pub async fn run(
                     .send_if_modified(|v| std::mem::replace(v, now) != now);
             }
         }
-        drain_events(&mut agent, &mut peers, &capture_cmd, &inject_tx, &customer).await;
+        drain_events(
+            &mut agent,
+            &mut peers,
+            &capture_cmd,
+            &inject_tx,
+            &customer,
+            &mut reboot_request,
+        )
+        .await;
         flush(&mut agent, &peers);
+        if let Some(name) = reboot_request.take() {
+            if reboot.auto_accept {
+                customer.say(&format!(
+                    "{name} restarts your computer (agreed in advance)."
+                ));
+                rebooting = true;
+                break "the customer's machine is rebooting".to_owned();
+            }
+            customer.say(&format!(
+                "{name} asks to restart your computer. Type 'reboot' to agree; Tandem reconnects by itself afterwards."
+            ));
+            reboot_asked_by = Some(name);
+        }
     };
 
-    agent.end(&reason);
+    if rebooting {
+        // The session waits at the portal; the resume record and autostart bring us back.
+        agent.announce_reboot();
+    } else {
+        agent.end(&reason);
+        let _ = portal.send(ClientMessage::EndSession {
+            reason: reason.clone(),
+        });
+    }
     flush(&mut agent, &peers);
-    let _ = portal.send(ClientMessage::EndSession {
-        reason: reason.clone(),
-    });
     portal.close().await;
     let _ = capture_cmd.send(CaptureCommand::Stop);
     // Closing each control queue lets its writer send what is queued (the end message) and
@@ -268,7 +321,34 @@ pub async fn run(
             link.close().await;
         }
     }
-    Ok(reason)
+    if rebooting {
+        reboot_now(&reboot, &state_dir, display.as_deref(), &customer).await;
+    }
+    Ok(SessionEnd { reason, rebooting })
+}
+
+/// Arranges the restart after boot, then runs the reboot command.
+async fn reboot_now(
+    reboot: &RebootSettings,
+    state_dir: &std::path::Path,
+    display: Option<&str>,
+    customer: &Customer,
+) {
+    match resume::install_autostart(state_dir, display) {
+        Ok(unit) => tracing::info!("autostart after reboot: {}", unit.display()),
+        Err(e) => tracing::warn!("cannot arrange the restart after boot: {e}"),
+    }
+    customer.say("Restarting your computer now. Tandem reconnects to the session by itself.");
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(&reboot.command)
+        .status()
+        .await;
+    if !status.is_ok_and(|s| s.success()) {
+        customer.say(
+            "The restart command failed; restart your computer yourself, Tandem will reconnect.",
+        );
+    }
 }
 
 fn report_consent(portal: &PortalSender, id: AttendeeId, granted: Rights, consent: Consent) {
@@ -399,6 +479,7 @@ async fn drain_events(
     capture: &std::sync::mpsc::Sender<CaptureCommand>,
     inject: &std::sync::mpsc::Sender<InputEvent>,
     customer: &Customer,
+    reboot_asked: &mut Option<String>,
 ) {
     while let Some(ev) = agent.poll_event() {
         match ev {
@@ -410,6 +491,12 @@ async fn drain_events(
                 if count == 1 || count.is_power_of_two() {
                     tracing::warn!(attendee = %from, refused = count, "dropped input from an attendee without control");
                 }
+            }
+            AgentEvent::RebootRequested { from } => {
+                let name = peers
+                    .get(&from)
+                    .map_or_else(|| "Your representative".to_owned(), |p| p.name.clone());
+                *reboot_asked = Some(name);
             }
             AgentEvent::File { from, message } => {
                 if let Some(f) = peers.get_mut(&from).and_then(|p| p.files.as_mut()) {

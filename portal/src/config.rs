@@ -18,6 +18,11 @@ pub struct Config {
     /// Password for the `admin` account created when the database has no representative.
     /// `None`: a random one is generated and printed once.
     pub admin_password: Option<String>,
+    /// How long a session waits for the customer's agent after its connection dropped
+    /// without `EndSession` (a reboot, a network drop); it may come back with
+    /// `Resume` meanwhile. Zero (the default here; the binary defaults to 10 minutes): the
+    /// session ends as soon as the agent's connection closes.
+    pub resume_window: Duration,
 }
 
 impl Default for Config {
@@ -28,6 +33,7 @@ impl Default for Config {
             code_ttl: Duration::from_secs(600),
             max_active_codes: 8,
             admin_password: None,
+            resume_window: Duration::ZERO,
         }
     }
 }
@@ -44,6 +50,7 @@ impl std::fmt::Debug for Config {
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<hidden>"),
             )
+            .field("resume_window", &self.resume_window)
             .finish()
     }
 }

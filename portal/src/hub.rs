@@ -24,6 +24,11 @@
 //! - `sessions`: opening, the host joining, signalling, consent.
 //! - `attendees`: specialists joining, rights, removal, chat.
 //! - `invitations`: representatives' presence and invitations between them.
+//! - `resume`: the customer's agent going away (its connection lost) and coming back.
+//!
+//! While the customer's agent is away its session is *suspended*: the customer is no
+//! attendee (messages for the agent are dropped; `Resume` tells it everything current),
+//! everyone else stays, and joins, rights changes, removals and chat go on as usual.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -34,12 +39,16 @@ use tandem_protocol::signal::{AttendeeInfo, ErrorKind, PortalMessage};
 use tandem_protocol::{AttendeeId, Rights, Role};
 use tokio::sync::mpsc;
 
+use crate::resume::ResumeDigest;
+
 mod attendees;
 mod invitations;
+mod resume;
 mod sessions;
 
 pub use attendees::HostContext;
 pub use invitations::{InviteSent, RepInvite, RepLogin};
+pub use resume::{AwayToken, CUSTOMER_AWAY, REPLACED, Resumed};
 
 /// Identifies one WebSocket connection for the portal's lifetime.
 pub type ConnId = u64;
@@ -105,6 +114,12 @@ pub enum HubError {
     /// The invitation cannot be accepted or declined (any more).
     #[error("{0}")]
     InvitationGone(&'static str),
+    /// `Resume` with a secret that is not the session's.
+    #[error("that is not this session's resume secret")]
+    WrongSecret,
+    /// Signal for the customer while its agent is away.
+    #[error("the customer's machine is not connected right now; wait for it to come back")]
+    CustomerAway,
 }
 
 impl HubError {
@@ -115,6 +130,7 @@ impl HubError {
             HubError::NotHost => ErrorKind::NotHost,
             HubError::TooManySpecialists => ErrorKind::TooManySpecialists,
             HubError::InvitationGone(_) => ErrorKind::InvitationGone,
+            HubError::WrongSecret => ErrorKind::Unauthorized,
             _ => ErrorKind::BadRequest,
         }
     }
@@ -149,6 +165,27 @@ pub enum Leave {
         /// The session.
         session: u64,
     },
+    /// The agent's connection was lost and the session waits for it until `until`; then
+    /// call [`Hub::give_up`] with `token` (it ends the session unless the agent came back).
+    Suspended {
+        /// The session.
+        session: u64,
+        /// Names this absence.
+        token: AwayToken,
+        /// When the wait is over.
+        until: Instant,
+    },
+}
+
+/// How a connection leaves (see `State::leave`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Departure {
+    /// `EndSession`: the agent or the host ends the session, anyone else leaves.
+    Request,
+    /// The connection closed for good (the portal shuts down): the agent's session ends.
+    Closed,
+    /// The connection was lost: the agent's session waits `window` for it (zero: ends).
+    Lost { window: Duration },
 }
 
 #[derive(Debug)]
@@ -161,6 +198,14 @@ struct Attendee {
 struct LiveSession {
     code_id: i64,
     customer: String,
+    /// The host's entry as the agent was told in `Redeemed` (told again in `Resumed`).
+    host: AttendeeInfo,
+    /// What the portal keeps of the agent's resume secret.
+    resume: ResumeDigest,
+    /// Set while the agent is away.
+    away: Option<resume::Away>,
+    /// Absences so far (numbers the [`AwayToken`]s).
+    absences: u64,
     /// Everyone in the session, the customer's agent included.
     attendees: BTreeMap<AttendeeId, Attendee>,
     /// The id the next invited attendee gets.
@@ -170,27 +215,44 @@ struct LiveSession {
 }
 
 impl LiveSession {
-    fn new(code_id: i64, customer: &str, agent: Peer) -> Self {
-        let me = AttendeeInfo {
+    fn new(
+        code_id: i64,
+        customer: &str,
+        agent: Peer,
+        host: AttendeeInfo,
+        resume: ResumeDigest,
+    ) -> Self {
+        let mut session = LiveSession {
+            code_id,
+            customer: customer.to_owned(),
+            host,
+            resume,
+            away: None,
+            absences: 0,
+            attendees: BTreeMap::new(),
+            next_id: FIRST_INVITED_ID,
+            grants: 0,
+        };
+        session.seat_agent(agent);
+        session
+    }
+
+    /// The customer's attendee entry.
+    fn customer_info(&self) -> AttendeeInfo {
+        AttendeeInfo {
             id: AttendeeId::CUSTOMER,
-            name: customer.to_owned(),
+            name: self.customer.clone(),
             role: Role::Customer,
             rights: Rights::NONE,
             masked: false,
-        };
-        LiveSession {
-            code_id,
-            customer: customer.to_owned(),
-            attendees: BTreeMap::from([(
-                me.id,
-                Attendee {
-                    peer: agent,
-                    info: me,
-                },
-            )]),
-            next_id: FIRST_INVITED_ID,
-            grants: 0,
         }
+    }
+
+    /// Makes `agent` the customer's connection; returns the one it replaced, if any.
+    fn seat_agent(&mut self, agent: Peer) -> Option<Attendee> {
+        let info = self.customer_info();
+        self.attendees
+            .insert(AttendeeId::CUSTOMER, Attendee { peer: agent, info })
     }
 
     fn tell_agent(&self, msg: PortalMessage) {
@@ -219,14 +281,18 @@ impl LiveSession {
             .count()
     }
 
-    /// Sends every member the roster as its role may see it (the customer excluded).
-    fn send_rosters(&self) {
-        let members: Vec<AttendeeInfo> = self
-            .attendees
+    /// Everyone but the customer, before [`roster_for`] filters them by role.
+    fn roster_members(&self) -> Vec<AttendeeInfo> {
+        self.attendees
             .values()
             .filter(|a| a.info.id != AttendeeId::CUSTOMER)
             .map(|a| a.info.clone())
-            .collect();
+            .collect()
+    }
+
+    /// Sends every member the roster as its role may see it (the customer excluded).
+    fn send_rosters(&self) {
+        let members = self.roster_members();
         for a in self.attendees.values() {
             a.peer.send(PortalMessage::Roster {
                 attendees: roster_for(a.info.role, &members),
@@ -262,6 +328,8 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Hub {
     state: Mutex<State>,
+    /// How long a session waits for its agent after a lost connection.
+    resume_window: Duration,
 }
 
 /// The roster entry of a host representative.
@@ -289,7 +357,11 @@ impl State {
             customer: session.customer.clone(),
             rights: info.rights,
         });
+        // While the agent is away this goes nowhere; `Resume` tells it about everyone.
         session.tell_agent(PortalMessage::AttendeeJoined(info.clone()));
+        if let Some(away) = &session.away {
+            attendee.peer.send(away.message(Instant::now()));
+        }
         self.members.insert(
             attendee.peer.conn,
             Membership::Attendee {
@@ -350,7 +422,7 @@ impl State {
         self.withdraw_invitations(session_id);
     }
 
-    fn leave(&mut self, conn: ConnId, reason: &str, disconnecting: bool) -> Leave {
+    fn leave(&mut self, conn: ConnId, reason: &str, departure: Departure) -> Leave {
         match self.members.get(&conn).copied() {
             None => Leave::Nothing,
             Some(Membership::Waiting { code_id }) => {
@@ -358,8 +430,19 @@ impl State {
                 self.waiting.remove(&code_id);
                 Leave::StoppedWaiting
             }
+            Some(Membership::Attendee { session, id }) if id == AttendeeId::CUSTOMER => {
+                match departure {
+                    Departure::Lost { window } if !window.is_zero() => {
+                        self.suspend(session, conn, window)
+                    }
+                    _ => {
+                        self.end(session, reason, Some(conn));
+                        Leave::Ended { session }
+                    }
+                }
+            }
             Some(Membership::Attendee { session, id })
-                if id == AttendeeId::CUSTOMER || (id == AttendeeId::HOST && !disconnecting) =>
+                if id == AttendeeId::HOST && departure == Departure::Request =>
             {
                 self.end(session, reason, Some(conn));
                 Leave::Ended { session }
@@ -383,9 +466,18 @@ impl State {
 }
 
 impl Hub {
-    /// An empty hub.
+    /// An empty hub whose sessions end as soon as their agent's connection closes.
     pub fn new() -> Self {
         Hub::default()
+    }
+
+    /// An empty hub whose sessions wait `window` for their agent after a lost connection
+    /// (see [`Hub::connection_lost`]); zero is the same as [`Hub::new`].
+    pub fn with_resume_window(window: Duration) -> Self {
+        Hub {
+            resume_window: window,
+            ..Hub::default()
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -411,19 +503,30 @@ impl Hub {
     /// waiting.
     pub fn end_session(&self, conn: ConnId, reason: &str) -> Result<Leave, HubError> {
         let mut state = self.lock();
-        match state.leave(conn, reason, false) {
+        match state.leave(conn, reason, Departure::Request) {
             Leave::Nothing => Err(HubError::NotInSession),
             other => Ok(other),
         }
     }
 
-    /// The connection closed. An agent's session ends with `agent_reason`; anyone else just
-    /// leaves (the agent gets `AttendeeLeft`, everyone a new roster); a waiting host stops
-    /// waiting; a representative is no longer logged in.
+    /// The connection closed for good (the portal shuts down). An agent's session ends with
+    /// `agent_reason`; anyone else just leaves (the agent gets `AttendeeLeft`, everyone a new
+    /// roster); a waiting host stops waiting; a representative is no longer logged in.
     pub fn disconnect(&self, conn: ConnId, agent_reason: &str) -> Leave {
         let mut state = self.lock();
         state.reps.remove(&conn);
-        state.leave(conn, agent_reason, true)
+        state.leave(conn, agent_reason, Departure::Closed)
+    }
+
+    /// The connection was lost (closed by the peer, or silent). Like [`Hub::disconnect`],
+    /// except that with a resume window an agent's session is suspended rather than ended:
+    /// every attendee gets `CustomerAway` and the session waits for [`Hub::resume`]
+    /// ([`Leave::Suspended`]).
+    pub fn connection_lost(&self, conn: ConnId, agent_reason: &str) -> Leave {
+        let mut state = self.lock();
+        state.reps.remove(&conn);
+        let window = self.resume_window;
+        state.leave(conn, agent_reason, Departure::Lost { window })
     }
 }
 
@@ -439,5 +542,7 @@ fn accounts_in(state: &State, session: &LiveSession) -> BTreeSet<i64> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_resume;
 #[cfg(test)]
 mod tests_team;

@@ -6,6 +6,12 @@
 //! specialists (9-digit support keys, no account), relays WebRTC signalling and chat, keeps
 //! everyone's roster current, and records who met when. Screen contents never pass through it.
 //!
+//! A session survives its customer's agent going away for a while (a reboot, a network
+//! drop): with a [`Config::resume_window`], a lost agent connection suspends the session
+//! (attendees get `CustomerAway`) until the agent comes back with `Resume` and the secret it
+//! got in `Redeemed` (attendees get `CustomerBack`), or until the window passes and the
+//! session ends.
+//!
 //! ```text
 //!  representative ──WS /ws: Login, CreateCode, JoinSession, ListReps, InviteReps,──┐
 //!                          InviteSpecialist, SetRights, RemoveAttendee, Chat, Signal│
@@ -15,10 +21,11 @@
 //!              ws.rs ──► storage.rs (SQLite: reps, codes, sessions, consent, specialist keys)
 //!                │  └──► ratelimit.rs (per-address attempt limits, pure)
 //!                │  └──► invites.rs, codes.rs (rules and texts, pure)
+//!                │  └──► resume.rs (resume secrets and their digests, pure)
 //!                └─────► hub.rs (live routing: sessions, attendees, presence, invitations;
 //!                                 visibility by tandem_protocol::roster)
 //!                                                                                  ▲
-//!  customer's agent ──WS /ws: Redeem, Signal, Consent, Chat, EndSession────────────┘
+//!  customer's agent ──WS /ws: Redeem or Resume, Signal, Consent, Chat, EndSession──┘
 //!  browsers ──GET /, /join/<code or key> (web.rs: instructions, escaped HTML)
 //! ```
 //!
@@ -60,6 +67,7 @@ pub mod config;
 pub mod hub;
 pub mod invites;
 pub mod ratelimit;
+pub mod resume;
 pub mod storage;
 mod web;
 mod ws;
@@ -314,11 +322,12 @@ pub async fn run(
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    let hub = Arc::new(Hub::with_resume_window(config.resume_window));
     let app = Arc::new(App {
         config,
         base_url,
         storage,
-        hub: Arc::new(Hub::new()),
+        hub,
         limits: Mutex::new(Limits {
             codes: RateLimiter::new(CODE_FAILURES_ALLOWED, FAILURE_WINDOW),
             logins: RateLimiter::new(LOGIN_FAILURES_ALLOWED, FAILURE_WINDOW),

@@ -34,6 +34,10 @@ struct Cli {
     /// printed once). Prefer the environment variable: command lines are visible to others.
     #[arg(long, env = "TANDEM_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// How long a session waits for the customer's machine to come back after its
+    /// connection dropped (reboot, network), in seconds; 0 ends the session at once.
+    #[arg(long, env = "TANDEM_RESUME_WINDOW_SECS", default_value_t = 600)]
+    resume_window_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +98,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         code_ttl: Duration::from_secs(cli.code_ttl_secs.max(1)),
         max_active_codes: cli.max_active_codes,
         admin_password: cli.admin_password,
+        resume_window: Duration::from_secs(cli.resume_window_secs),
     };
     let mut stdout = std::io::stdout();
     let boot = tandem_portal::bootstrap(&config).await.with_context(|| {

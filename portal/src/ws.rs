@@ -2,12 +2,15 @@
 //!
 //! Each connection runs one task: it reads JSON [`ClientMessage`]s, answers through its own
 //! outbox (the same queue the [`crate::hub`] uses, so replies and relayed events keep their
-//! order), pings the peer, and cleans up on close: an agent's session ends, anyone else
-//! leaves. Passwords, full codes and keys, SDP and chat text are never logged.
+//! order), pings the peer, and cleans up on close: an agent's session ends (or, with a
+//! resume window and a lost connection, waits for the agent to come back), anyone else
+//! leaves. Passwords, full codes and keys, resume secrets, SDP and chat text are never
+//! logged.
 //!
 //! - `rep`: login, codes, the host joining its session.
 //! - `team`: presence, inviting representatives, rights, removal, chat.
 //! - `specialist`: support keys for external specialists and joining with one.
+//! - `resume`: the customer's agent coming back, and the timer for when it does not.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -27,10 +30,12 @@ use tracing::Instrument;
 use crate::codes;
 use crate::hub::{self, ConnId, HubError, Leave, Outbox, Peer};
 use crate::ratelimit::minutes_text;
+use crate::resume::Issued;
 use crate::storage::{Representative, StorageError, unix_now};
 use crate::{App, Limit};
 
 mod rep;
+mod resume;
 mod specialist;
 pub(crate) use specialist::{KEY_CANCELLED, SESSION_OVER};
 mod team;
@@ -48,6 +53,15 @@ const MAX_REASON_CHARS: usize = 200;
 
 const DISCONNECTED: &str = "the customer disconnected";
 const SHUTTING_DOWN: &str = "the portal is shutting down";
+
+/// Why a connection's loop stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    /// The peer closed, failed or fell silent: an agent may come back.
+    Lost,
+    /// The portal shuts down: sessions end.
+    ShuttingDown,
+}
 
 pub(crate) async fn upgrade(
     State(app): State<Arc<App>>,
@@ -82,12 +96,12 @@ async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     tracing::debug!("connected");
-    let reason = loop {
+    let closing = loop {
         tokio::select! {
-            () = shutting_down(&mut shutdown) => break SHUTTING_DOWN,
+            () = shutting_down(&mut shutdown) => break Closing::ShuttingDown,
             Some(out) = rx.recv() => {
                 if send(&mut socket, &out).await.is_err() {
-                    break DISCONNECTED;
+                    break Closing::Lost;
                 }
             }
             frame = socket.recv() => match frame {
@@ -100,20 +114,20 @@ async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
                     conn.error(ErrorKind::BadRequest, "send signalling as JSON text frames");
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = Instant::now(),
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break DISCONNECTED,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Closing::Lost,
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     tracing::info!("peer silent too long; closing");
-                    break DISCONNECTED;
+                    break Closing::Lost;
                 }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    break DISCONNECTED;
+                    break Closing::Lost;
                 }
             }
         }
     };
-    conn.finish(reason).await;
+    conn.finish(closing).await;
     // Deliver what is still queued (say, the error telling why), then close politely.
     while let Ok(out) = rx.try_recv() {
         if send(&mut socket, &out).await.is_err() {
@@ -235,6 +249,7 @@ impl Conn {
             ClientMessage::CancelCode { code } => self.cancel_code(code).await,
             ClientMessage::JoinSession { code } => self.join_session(code).await,
             ClientMessage::Redeem { code, customer } => self.redeem(code, &customer).await,
+            ClientMessage::Resume { session, secret } => self.resume(session, &secret).await,
             ClientMessage::Signal { to, payload } => self.signal(to, payload),
             ClientMessage::Consent { attendee, allowed } => self.consent(attendee, allowed).await,
             ClientMessage::EndSession { reason } => self.end_session(&reason).await,
@@ -290,12 +305,14 @@ impl Conn {
                 let session = redemption.session_id;
                 tracing::info!(session, code = %code.redacted(), "code redeemed");
                 let host = hub::host_info(&redemption.code.rep_name);
+                let resume = Issued::generate(session, &mut rand::rng());
                 let opened = self.app.hub.open_session(
                     session,
                     redemption.code.id,
                     self.peer(),
                     &customer,
                     host,
+                    resume,
                 );
                 if let Err(e) = opened {
                     self.hub_error(&e);
@@ -343,28 +360,51 @@ impl Conn {
         }
     }
 
-    /// Stores the end of a session the hub reports as ended.
+    /// Stores the end of a session the hub reports as ended; starts the wait for an agent
+    /// whose session the hub suspended.
     async fn record(&self, leave: Leave, reason: String) {
         match leave {
-            Leave::Ended { session } => {
-                tracing::info!(session, reason = ?reason, "session ended");
-                let now = unix_now();
-                let stored = self
-                    .app
-                    .storage
-                    .call(move |b| b.end_session(session, &reason, now));
-                if let Err(e) = stored.await {
-                    tracing::error!(session, error = %e, "could not record the end of a session");
-                }
+            Leave::Ended { session } => record_end(&self.app, session, reason).await,
+            Leave::Suspended {
+                session,
+                token,
+                until,
+            } => {
+                tracing::info!(
+                    session,
+                    "the customer's machine disconnected; waiting for it"
+                );
+                resume::await_agent(Arc::clone(&self.app), session, token, until);
             }
             Leave::Left { session } => tracing::info!(session, "attendee left"),
             Leave::StoppedWaiting | Leave::Nothing => {}
         }
     }
 
-    async fn finish(&self, reason: &str) {
-        let leave = self.app.hub.disconnect(self.id, reason);
+    async fn finish(&self, closing: Closing) {
+        let (leave, reason) = match closing {
+            Closing::Lost => (
+                self.app.hub.connection_lost(self.id, DISCONNECTED),
+                DISCONNECTED,
+            ),
+            Closing::ShuttingDown => (
+                self.app.hub.disconnect(self.id, SHUTTING_DOWN),
+                SHUTTING_DOWN,
+            ),
+        };
         self.record(leave, reason.to_owned()).await;
+    }
+}
+
+/// Stores the end of `session`.
+async fn record_end(app: &App, session: u64, reason: String) {
+    tracing::info!(session, reason = ?reason, "session ended");
+    let now = unix_now();
+    let stored = app
+        .storage
+        .call(move |b| b.end_session(session, &reason, now));
+    if let Err(e) = stored.await {
+        tracing::error!(session, error = %e, "could not record the end of a session");
     }
 }
 

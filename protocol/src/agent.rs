@@ -77,6 +77,11 @@ pub enum AgentEvent {
         /// Why, in words.
         reason: String,
     },
+    /// An attendee with the reboot right asks to reboot; ask the customer.
+    RebootRequested {
+        /// Who asks.
+        from: AttendeeId,
+    },
     /// A file-transfer message from an attendee allowed to transfer files.
     File {
         /// Who sent it.
@@ -242,6 +247,14 @@ impl AgentSession {
             .collect()
     }
 
+    /// Tell everyone the machine reboots now (the customer agreed).
+    pub fn announce_reboot(&mut self) {
+        let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
+        for id in ids {
+            self.send(id, Channel::Control, &Message::Rebooting);
+        }
+    }
+
     /// Tell everyone the session is over.
     pub fn end(&mut self, reason: &str) {
         let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
@@ -283,6 +296,16 @@ impl AgentSession {
             Message::Input(event) => self.handle_input(from, event),
             Message::Ping { nonce } => self.send(from, Channel::Control, &Message::Pong { nonce }),
             Message::Pong { .. } => {}
+            Message::RebootRequest => {
+                let allowed =
+                    self.is_ready(from) && self.effective_rights(from).contains(Rights::REBOOT);
+                if allowed {
+                    self.events.push_back(AgentEvent::RebootRequested { from });
+                } else {
+                    let text = "reboot refused: you do not have the reboot right".to_owned();
+                    self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
+                }
+            }
             Message::RefreshRequest => {
                 if self.is_ready(from) && rights::may_view(self.effective_rights(from)) {
                     self.events
@@ -315,7 +338,8 @@ impl AgentSession {
             Message::Welcome { .. }
             | Message::RightsChanged { .. }
             | Message::FrameUpdate(_)
-            | Message::DirListing { .. } => {
+            | Message::DirListing { .. }
+            | Message::Rebooting => {
                 self.send(
                     from,
                     Channel::Control,

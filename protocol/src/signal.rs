@@ -113,6 +113,13 @@ pub enum ClientMessage {
         /// The code the host created.
         code: SessionCode,
     },
+    /// The customer's agent comes back to a session after a reboot or a lost connection.
+    Resume {
+        /// The session it was in.
+        session: u64,
+        /// The secret it got in [`PortalMessage::Redeemed`].
+        secret: String,
+    },
     /// The customer's agent redeems a code.
     Redeem {
         /// The code the customer was given.
@@ -176,7 +183,30 @@ pub enum PortalMessage {
         you: AttendeeId,
         /// Who asked for the session (the host representative).
         host: AttendeeInfo,
+        /// Lets the agent come back with [`ClientMessage::Resume`] after a reboot or a lost
+        /// connection, within the portal's resume window. Keep it secret.
+        #[serde(default)]
+        resume_secret: String,
     },
+    /// To the agent: it is back in its session; `AttendeeJoined` for everyone present follows.
+    Resumed {
+        /// The session.
+        session: u64,
+        /// The agent's attendee id.
+        you: AttendeeId,
+        /// The host.
+        host: AttendeeInfo,
+    },
+    /// To attendees: the customer's machine is gone for now (reboot, network); the session
+    /// waits for it.
+    CustomerAway {
+        /// Words for a person.
+        reason: String,
+        /// Seconds the portal keeps the session waiting.
+        wait_secs: u64,
+    },
+    /// To attendees: the customer's machine is back; a new connection offer follows.
+    CustomerBack,
     /// To a viewer: it is now an attendee of the session.
     Joined {
         /// The session's number in the portal's records.

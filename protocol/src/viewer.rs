@@ -44,6 +44,8 @@ pub enum ViewerEvent {
     Refused(String),
     /// A file-transfer message from the agent.
     File(Message),
+    /// The customer's machine reboots now; the agent comes back by itself.
+    Rebooting,
     /// The session is over.
     Ended {
         /// Why.
@@ -164,6 +166,13 @@ impl ViewerSession {
         }
     }
 
+    /// Ask the agent to reboot the customer's machine (needs the REBOOT right; the customer
+    /// is asked).
+    pub fn request_reboot(&mut self) {
+        self.transmits
+            .push_back((Channel::Control, Message::RebootRequest.encode()));
+    }
+
     /// Ask the agent for the whole screen again.
     pub fn request_refresh(&mut self) {
         self.transmits
@@ -240,9 +249,11 @@ impl ViewerSession {
             | Message::FileComplete { .. }
             | Message::FileFailed { .. }
             | Message::DirListing { .. } => self.events.push_back(ViewerEvent::File(msg)),
+            Message::Rebooting => self.events.push_back(ViewerEvent::Rebooting),
             Message::Hello { .. }
             | Message::Input(_)
             | Message::RefreshRequest
+            | Message::RebootRequest
             | Message::FileFetch { .. }
             | Message::ListDir { .. } => {
                 let err = Message::Error {

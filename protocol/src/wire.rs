@@ -46,6 +46,10 @@ pub mod id {
     pub const END: u16 = 7;
     /// [`super::Message::RefreshRequest`]
     pub const REFRESH_REQUEST: u16 = 8;
+    /// [`super::Message::RebootRequest`]
+    pub const REBOOT_REQUEST: u16 = 9;
+    /// [`super::Message::Rebooting`]
+    pub const REBOOTING: u16 = 10;
     /// [`super::Message::FrameUpdate`]
     pub const FRAME_UPDATE: u16 = 16;
     /// Input: pointer move.
@@ -195,6 +199,11 @@ pub enum Message {
     },
     /// Viewer → agent: send the whole screen again.
     RefreshRequest,
+    /// Viewer → agent: please reboot the customer's machine (needs the REBOOT right and the
+    /// customer's consent).
+    RebootRequest,
+    /// Agent → viewer: the machine reboots now; the agent comes back by itself.
+    Rebooting,
     /// Agent → viewer: part of a screen update.
     FrameUpdate(FrameUpdate),
     /// Viewer → agent: keyboard or mouse.
@@ -299,6 +308,8 @@ impl Message {
             Message::Error { .. } => id::ERROR,
             Message::End { .. } => id::END,
             Message::RefreshRequest => id::REFRESH_REQUEST,
+            Message::RebootRequest => id::REBOOT_REQUEST,
+            Message::Rebooting => id::REBOOTING,
             Message::FrameUpdate(_) => id::FRAME_UPDATE,
             Message::Input(ev) => match ev {
                 InputEvent::PointerMove { .. } => id::POINTER_MOVE,
@@ -352,7 +363,7 @@ impl Message {
                 w.str(text);
             }
             Message::End { reason } => w.str(reason),
-            Message::RefreshRequest => {}
+            Message::RefreshRequest | Message::RebootRequest | Message::Rebooting => {}
             Message::FrameUpdate(u) => {
                 w.u32(u.seq);
                 w.u16(u.width);
@@ -483,6 +494,8 @@ fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, DecodeError> {
             reason: r.string()?,
         },
         id::REFRESH_REQUEST => Message::RefreshRequest,
+        id::REBOOT_REQUEST => Message::RebootRequest,
+        id::REBOOTING => Message::Rebooting,
         id::FRAME_UPDATE => {
             let seq = r.u32()?;
             let width = r.u16()?;

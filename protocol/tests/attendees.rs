@@ -261,3 +261,78 @@ fn grants_for_strangers_are_refused() {
         Err(GrantError::UnknownAttendee(SPECIALIST))
     );
 }
+
+#[test]
+fn only_the_reboot_right_may_ask_for_a_reboot() {
+    let mut room = Room::new(
+        &[
+            (HOST, Role::Host, Rights::HOST_DEFAULT),
+            (
+                SPECIALIST,
+                Role::Specialist,
+                Rights::VIEW.union(Rights::CONTROL),
+            ),
+        ],
+        Consent::ALL,
+    );
+    for id in [HOST, SPECIALIST] {
+        room.agent
+            .handle_datagram(id, &Message::RebootRequest.encode(), room.now);
+    }
+    let mut asked = Vec::new();
+    while let Some(ev) = room.agent.poll_event() {
+        if let AgentEvent::RebootRequested { from } = ev {
+            asked.push(from);
+        }
+    }
+    assert_eq!(asked, vec![HOST]);
+    room.drive();
+    room.agent.announce_reboot();
+    room.drive();
+    let told = room
+        .viewer_events
+        .iter()
+        .filter(|(_, e)| matches!(e, ViewerEvent::Rebooting))
+        .count();
+    assert_eq!(told, 2, "every attendee hears the machine reboots");
+}
+
+#[test]
+fn file_messages_need_the_files_right() {
+    let mut room = Room::new(
+        &[(
+            SPECIALIST,
+            Role::Specialist,
+            Rights::VIEW.union(Rights::CONTROL),
+        )],
+        Consent::ALL,
+    );
+    let fetch = Message::FileFetch {
+        id: 4,
+        path: "x".into(),
+    };
+    room.agent
+        .handle_datagram(SPECIALIST, &fetch.encode(), room.now);
+    assert!(
+        !std::iter::from_fn(|| room.agent.poll_event())
+            .any(|e| matches!(e, AgentEvent::File { .. }))
+    );
+    let answers: Vec<Message> = std::iter::from_fn(|| room.agent.poll_transmit())
+        .filter_map(|t| Message::decode(&t.payload).ok())
+        .collect();
+    assert!(
+        answers
+            .iter()
+            .any(|m| matches!(m, Message::FileFailed { id: 4, .. })),
+        "{answers:?}"
+    );
+    room.agent
+        .handle_grant(SPECIALIST, Rights::VIEW.union(Rights::FILES), 1)
+        .expect("grant");
+    room.agent
+        .handle_datagram(SPECIALIST, &fetch.encode(), room.now);
+    assert!(
+        std::iter::from_fn(|| room.agent.poll_event())
+            .any(|e| matches!(e, AgentEvent::File { .. }))
+    );
+}

@@ -12,7 +12,7 @@ use tandem_transport::files::TransferEvent;
 const HELP: &str = "commands: chat <text> | note <text> (representatives only) | reps | \
 invite specialist view|control | cancel <key> | invite rep <user> view|control [masked] | \
 invite portal <name> view|control [masked] | rights <attendee> <view|control|view+control> | \
-remove <attendee> | send <local file> | fetch <path> | ls [path] | cancel-transfer <id> | quit";
+remove <attendee> | send <local file> | fetch <path> | ls [path] | cancel-transfer <id> | reboot | quit";
 
 /// Parses one console line.
 pub fn parse(line: &str) -> Result<UiCommand, String> {
@@ -71,6 +71,7 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
             attendee: attendee(Some(a))?,
         },
         ["quit"] => return Ok(UiCommand::Leave),
+        ["reboot"] => return Ok(UiCommand::Reboot),
         ["send", ..] => return Ok(UiCommand::SendFile(rest(1).into())),
         ["fetch", ..] => return Ok(UiCommand::FetchFile(rest(1))),
         ["ls", ..] => return Ok(UiCommand::ListDir(rest(1))),

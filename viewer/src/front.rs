@@ -118,6 +118,9 @@ fn status_text(ev: &UiEvent) -> Option<String> {
         UiEvent::Consent(r) => format!("customer allowed: {}", r.describe()),
         UiEvent::Connected(r) | UiEvent::Rights(r) => format!("connected — {}", rights(r)),
         UiEvent::Refused(m) | UiEvent::Error(m) => m.clone(),
+        UiEvent::Rebooting => "the customer's machine is rebooting…".into(),
+        UiEvent::Reconnecting(why) => format!("{why}; waiting for it to come back…"),
+        UiEvent::Reconnected => "reconnected".into(),
         _ => return None,
     })
 }

@@ -118,6 +118,7 @@ enum Command {
     CancelTransfer {
         id: u32,
     },
+    Reboot,
 }
 
 fn rights(words: &str) -> Result<Rights, String> {
@@ -222,6 +223,7 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
         Command::FetchFile { path } => vec![UiCommand::FetchFile(path)],
         Command::ListDir { path } => vec![UiCommand::ListDir(path)],
         Command::CancelTransfer { id } => vec![UiCommand::CancelTransfer(id)],
+        Command::Reboot => vec![UiCommand::Reboot],
     })
 }
 
@@ -288,6 +290,9 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         UiEvent::Error(m) => json!({"event": "error", "message": m}),
         UiEvent::Ended(r) => json!({"event": "ended", "reason": r}),
         UiEvent::Transfer(t) => transfer_json(t),
+        UiEvent::Rebooting => json!({"event": "rebooting"}),
+        UiEvent::Reconnecting(why) => json!({"event": "reconnecting", "reason": why}),
+        UiEvent::Reconnected => json!({"event": "reconnected"}),
         UiEvent::Portal(msg) => {
             // The portal's own JSON ({"type": "roster", …}) tagged as a portal event.
             let mut v = serde_json::to_value(msg).unwrap_or_else(|_| json!({}));

@@ -13,7 +13,7 @@ use tandem_protocol::tiles::FrameBuffer;
 use tandem_protocol::viewer::{ViewerEvent, ViewerSession};
 use tandem_protocol::{AttendeeId, Rights};
 use tandem_transport::files::{TransferEvent, Transfers};
-use tandem_transport::signalling::PortalConnection;
+use tandem_transport::signalling::{PortalConnection, PortalSender};
 use tandem_transport::{LinkEvent, PendingLink, TransportConfig};
 use tokio::sync::mpsc;
 
@@ -41,6 +41,8 @@ pub enum UiCommand {
     ListDir(String),
     /// Stop a transfer.
     CancelTransfer(u32),
+    /// Ask to reboot the customer's machine.
+    Reboot,
     /// Leave the session.
     Leave,
 }
@@ -93,6 +95,12 @@ pub enum UiEvent {
     Portal(PortalMessage),
     /// A file transfer started, progressed, finished or failed.
     Transfer(TransferEvent),
+    /// The customer's machine reboots now.
+    Rebooting,
+    /// The link dropped; waiting for the customer's machine to come back.
+    Reconnecting(String),
+    /// Connected again after a drop or reboot.
+    Reconnected,
     /// The session is over.
     Ended(String),
 }
@@ -128,6 +136,10 @@ pub struct SessionOptions {
 
 /// Sends `join` (a host's [`ClientMessage::JoinSession`], an accepted invitation or a
 /// specialist's key) and runs the session until it ends. Returns the reason it ended.
+///
+/// When the link to the customer's machine drops (reboot, network) while the portal keeps
+/// the session, the viewer waits for the agent's next offer and carries on with a fresh
+/// link and a full picture.
 pub async fn run(
     mut conn: PortalConnection,
     join: ClientMessage,
@@ -158,17 +170,77 @@ pub async fn run(
             }
         }
     };
-    let Some(offer) = wait_for_offer(&mut conn, &ui, me).await? else {
-        return Ok("the session ended before the customer's screen was shared".into());
-    };
-    let (pending, answer) = PendingLink::answer(&transport, offer).await?;
-    conn.send(ClientMessage::Signal {
-        to: AttendeeId::CUSTOMER,
-        payload: SignalPayload::Answer { sdp: answer },
-    })?;
-    let mut link = pending.open(LINK_OPEN_TIMEOUT).await?;
     let (portal, mut portal_rx) = conn.split();
+    let mut links = 0u32;
+    let reason = loop {
+        let offer = match wait_for_offer(&mut portal_rx, &mut commands, &ui, me).await {
+            Ok(offer) => offer,
+            Err(reason) => {
+                let _ = ui.send(UiEvent::Ended(reason.clone()));
+                break reason;
+            }
+        };
+        let (pending, answer) = PendingLink::answer(&transport, offer).await?;
+        portal.send(ClientMessage::Signal {
+            to: AttendeeId::CUSTOMER,
+            payload: SignalPayload::Answer { sdp: answer },
+        })?;
+        let link = match pending.open(LINK_OPEN_TIMEOUT).await {
+            Ok(link) => link,
+            Err(e) if links > 0 => {
+                let _ = ui.send(UiEvent::Error(format!(
+                    "reconnecting failed ({e}); waiting for the next try"
+                )));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if links > 0 {
+            let _ = ui.send(UiEvent::Reconnected);
+        }
+        links += 1;
+        match run_link(
+            link,
+            &portal,
+            &mut portal_rx,
+            &mut commands,
+            &ui,
+            &options,
+            me,
+        )
+        .await
+        {
+            LinkEnd::Session(reason) => break reason,
+            LinkEnd::Lost(why) => {
+                let _ = ui.send(UiEvent::Reconnecting(why));
+            }
+        }
+    };
+    let _ = portal.send(ClientMessage::EndSession {
+        reason: reason.clone(),
+    });
+    portal.close().await;
+    Ok(reason)
+}
 
+/// How one link ended.
+enum LinkEnd {
+    /// The session is over.
+    Session(String),
+    /// The link dropped; the session may go on with a new one.
+    Lost(String),
+}
+
+/// Runs the session over one link until it ends or the link drops.
+async fn run_link(
+    mut link: tandem_transport::Link,
+    portal: &PortalSender,
+    portal_rx: &mut mpsc::UnboundedReceiver<PortalMessage>,
+    commands: &mut mpsc::UnboundedReceiver<UiCommand>,
+    ui: &mpsc::UnboundedSender<UiEvent>,
+    options: &SessionOptions,
+    me: AttendeeId,
+) -> LinkEnd {
     let (transfer_tx, mut transfer_rx) = mpsc::unbounded_channel();
     // The viewer's side is always allowed: the agent enforces the customer's rules.
     let (_allowed_tx, allowed_rx) = tokio::sync::watch::channel(true);
@@ -181,28 +253,34 @@ pub async fn run(
     );
     let mut session = ViewerSession::new(me, Instant::now());
     let mut last_seq = 0u32;
-    let reason = loop {
+    let mut lost: Option<String> = None;
+    let mut rebooting = false;
+    let end = loop {
         while let Some((channel, bytes)) = session.poll_transmit() {
             // Sends go through the link's own buffer; awaiting here keeps order per channel.
             if link.sender.send(channel, &bytes).await.is_err() {
-                session.handle_disconnect("connection to the customer's machine lost");
+                lost.get_or_insert_with(|| "connection to the customer's machine lost".into());
             }
         }
         if let Some(reason) = forward_events(
             &mut transfers,
             &mut session,
-            &ui,
+            ui,
             options.want_pictures,
             &mut last_seq,
+            &mut rebooting,
         ) {
-            break reason;
+            break LinkEnd::Session(reason);
+        }
+        if let Some(why) = lost.take() {
+            break LinkEnd::Lost(why);
         }
         let timer = session.poll_timeout();
         tokio::select! {
             ev = link.events.recv() => match ev {
                 Some(LinkEvent::Message(_, bytes)) => session.handle_datagram(&bytes, Instant::now()),
-                Some(LinkEvent::Closed(why)) => session.handle_disconnect(&format!("connection to the customer's machine lost ({why})")),
-                None => session.handle_disconnect("connection to the customer's machine lost"),
+                Some(LinkEvent::Closed(why)) => lost = Some(if rebooting { "the customer's machine is rebooting".into() } else { format!("connection to the customer's machine lost ({why})") }),
+                None => lost = Some("connection to the customer's machine lost".into()),
             },
             msg = portal_rx.recv() => match msg {
                 Some(PortalMessage::SessionEnded { reason }) => session.handle_disconnect(&reason),
@@ -217,27 +295,12 @@ pub async fn run(
                         let _ = ui.send(UiEvent::Refused(e.to_string()));
                     }
                 }
-                Some(UiCommand::Screenshot(path)) => {
-                    let ui = ui.clone();
-                    let frame = session.frame().clone();
-                    let seq = last_seq;
-                    tokio::task::spawn_blocking(move || {
-                        let _ = ui.send(match write_png(&frame, &path) {
-                            Ok(()) => UiEvent::Screenshot { path, seq },
-                            Err(e) => UiEvent::Error(format!("cannot write {}: {e}", path.display())),
-                        });
-                    });
-                }
+                Some(UiCommand::Screenshot(path)) => screenshot(session.frame().clone(), path, last_seq, ui.clone()),
                 Some(UiCommand::Refresh) => session.request_refresh(),
-                                Some(UiCommand::SendFile(path)) => {
-                    transfers.send_file(path);
-                }
-                Some(UiCommand::FetchFile(path)) => {
-                    transfers.fetch(&path);
-                }
-                Some(UiCommand::ListDir(path)) => {
-                    transfers.list(&path);
-                }
+                Some(UiCommand::Reboot) => session.request_reboot(),
+                Some(UiCommand::SendFile(path)) => { transfers.send_file(path); }
+                Some(UiCommand::FetchFile(path)) => { transfers.fetch(&path); }
+                Some(UiCommand::ListDir(path)) => { transfers.list(&path); }
                 Some(UiCommand::CancelTransfer(id)) => transfers.refuse(id, "cancelled by the representative"),
                 Some(UiCommand::Portal(msg)) => {
                     if portal.send(msg).is_err() {
@@ -246,7 +309,7 @@ pub async fn run(
                 }
                 Some(UiCommand::Leave) | None => session.leave("the representative left"),
             },
-                        ev = transfer_rx.recv() => {
+            ev = transfer_rx.recv() => {
                 if let Some(TransferEvent::Offered { id, .. }) = ev {
                     // Offers we did not ask for (fetches are accepted inside) are refused.
                     transfers.refuse(id, "the representative did not ask for this file");
@@ -257,41 +320,51 @@ pub async fn run(
             () = sleep_until(timer) => session.handle_timeout(Instant::now()),
         }
     };
-    // Deliver a pending goodbye, then tell the portal.
+    // Deliver a pending goodbye before closing.
     while let Some((channel, bytes)) = session.poll_transmit() {
         let _ = link.sender.send(channel, &bytes).await;
     }
-    let _ = portal.send(ClientMessage::EndSession {
-        reason: reason.clone(),
-    });
-    portal.close().await;
     link.sender.close().await;
-    Ok(reason)
+    end
 }
 
+fn screenshot(frame: FrameBuffer, path: PathBuf, seq: u32, ui: mpsc::UnboundedSender<UiEvent>) {
+    tokio::task::spawn_blocking(move || {
+        let _ = ui.send(match write_png(&frame, &path) {
+            Ok(()) => UiEvent::Screenshot { path, seq },
+            Err(e) => UiEvent::Error(format!("cannot write {}: {e}", path.display())),
+        });
+    });
+}
+
+/// Waits for the agent's offer; `Err(reason)` when the session ends first.
 async fn wait_for_offer(
-    conn: &mut PortalConnection,
+    portal_rx: &mut mpsc::UnboundedReceiver<PortalMessage>,
+    commands: &mut mpsc::UnboundedReceiver<UiCommand>,
     ui: &mpsc::UnboundedSender<UiEvent>,
     me: AttendeeId,
-) -> Result<Option<String>, SessionError> {
+) -> Result<String, String> {
     loop {
-        match conn.recv().await? {
-            PortalMessage::Signal {
-                from,
-                payload: SignalPayload::Offer { sdp },
-            } if from == AttendeeId::CUSTOMER => {
-                return Ok(Some(sdp));
-            }
-            PortalMessage::Consent { attendee, allowed } if attendee == me => {
-                let _ = ui.send(UiEvent::Consent(allowed));
-            }
-            PortalMessage::SessionEnded { reason } => {
-                let _ = ui.send(UiEvent::Ended(reason));
-                return Ok(None);
-            }
-            other => {
-                let _ = ui.send(UiEvent::Portal(other));
-            }
+        tokio::select! {
+            msg = portal_rx.recv() => match msg {
+                Some(PortalMessage::Signal { from, payload: SignalPayload::Offer { sdp } }) if from == AttendeeId::CUSTOMER => {
+                    return Ok(sdp);
+                }
+                Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => {
+                    let _ = ui.send(UiEvent::Consent(allowed));
+                }
+                Some(PortalMessage::SessionEnded { reason }) => return Err(reason),
+                Some(other) => {
+                    let _ = ui.send(UiEvent::Portal(other));
+                }
+                None => return Err("the connection to the portal was lost".into()),
+            },
+            cmd = commands.recv() => match cmd {
+                Some(UiCommand::Leave) | None => return Err("the representative left".into()),
+                Some(_) => {
+                    let _ = ui.send(UiEvent::Error("not connected to the customer's machine yet".into()));
+                }
+            },
         }
     }
 }
@@ -310,6 +383,7 @@ fn forward_events(
     ui: &mpsc::UnboundedSender<UiEvent>,
     want_pictures: bool,
     last_seq: &mut u32,
+    rebooting: &mut bool,
 ) -> Option<String> {
     while let Some(ev) = session.poll_event() {
         let out = match ev {
@@ -338,6 +412,10 @@ fn forward_events(
             ViewerEvent::File(message) => {
                 transfers.handle(message);
                 continue;
+            }
+            ViewerEvent::Rebooting => {
+                *rebooting = true;
+                UiEvent::Rebooting
             }
             ViewerEvent::Ended { reason } => {
                 let _ = ui.send(UiEvent::Ended(reason.clone()));

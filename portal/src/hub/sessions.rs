@@ -4,10 +4,12 @@ use tandem_protocol::signal::{AttendeeInfo, PortalMessage, SignalPayload};
 use tandem_protocol::{AttendeeId, Rights};
 
 use super::{Attendee, ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Peer};
+use crate::resume::Issued;
 
 impl Hub {
     /// The customer's agent redeemed code row `code_id`, opening `session`. Queues
-    /// `Redeemed` for the agent and, when the host is already waiting, completes its join.
+    /// `Redeemed` (with `resume`'s secret; the session keeps only its digest) for the agent
+    /// and, when the host is already waiting, completes its join.
     pub fn open_session(
         &self,
         session: u64,
@@ -15,15 +17,18 @@ impl Hub {
         agent: Peer,
         customer: &str,
         host: AttendeeInfo,
+        resume: Issued,
     ) -> Result<(), HubError> {
         let mut state = self.lock();
         if state.members.contains_key(&agent.conn) {
             return Err(HubError::AlreadyInSession);
         }
+        let Issued { secret, digest } = resume;
         agent.send(PortalMessage::Redeemed {
             session,
             you: AttendeeId::CUSTOMER,
-            host,
+            host: host.clone(),
+            resume_secret: secret.as_str().to_owned(),
         });
         state.members.insert(
             agent.conn,
@@ -32,9 +37,10 @@ impl Hub {
                 id: AttendeeId::CUSTOMER,
             },
         );
-        state
-            .sessions
-            .insert(session, LiveSession::new(code_id, customer, agent));
+        state.sessions.insert(
+            session,
+            LiveSession::new(code_id, customer, agent, host, digest),
+        );
         state.by_code.insert(code_id, session);
         // The roster leaves the customer out: alone, the agent has nothing to be told.
         if let Some(waiter) = state.waiting.remove(&code_id) {
@@ -114,10 +120,13 @@ impl Hub {
                 "attendees may only signal the customer",
             ));
         }
-        let target = state
-            .sessions
-            .get(&session)
-            .and_then(|s| s.attendees.get(&to))
+        let live = state.sessions.get(&session).ok_or(HubError::SessionGone)?;
+        if to == AttendeeId::CUSTOMER && live.away.is_some() {
+            return Err(HubError::CustomerAway);
+        }
+        let target = live
+            .attendees
+            .get(&to)
             .ok_or(HubError::NoSuchAttendee(to))?;
         target
             .peer

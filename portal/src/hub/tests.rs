@@ -8,6 +8,11 @@ pub(super) fn peer(conn: ConnId) -> (Peer, UnboundedReceiver<PortalMessage>) {
     (Peer { conn, tx }, rx)
 }
 
+/// A resume secret for session 40.
+pub(super) fn issued() -> crate::resume::Issued {
+    crate::resume::Issued::generate(40, &mut rand::rng())
+}
+
 pub(super) fn drain(rx: &mut UnboundedReceiver<PortalMessage>) -> Vec<PortalMessage> {
     let mut out = Vec::new();
     while let Ok(m) = rx.try_recv() {
@@ -30,7 +35,7 @@ fn waiting_host_is_joined_when_the_code_is_redeemed() {
         Ok(JoinOutcome::Waiting)
     );
     assert!(drain(&mut host_rx).is_empty());
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
         .expect("opens");
     let agent_msgs = drain(&mut agent_rx);
     assert!(matches!(
@@ -67,7 +72,7 @@ fn signals_are_relayed_with_the_senders_id() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
         .expect("opens");
     assert_eq!(
         hub.join_or_wait(7, host, host_info("Bob"), true),
@@ -111,7 +116,7 @@ fn agent_disconnect_ends_host_disconnect_leaves() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
         .expect("opens");
     hub.join_or_wait(7, host.clone(), host_info("Bob"), true)
         .expect("joins");
@@ -155,7 +160,7 @@ fn end_session_from_host_ends_for_the_agent() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
         .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
@@ -197,7 +202,7 @@ fn consent_goes_to_the_host() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, _agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
         .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");

@@ -3,7 +3,7 @@
 use tandem_protocol::signal::{InviteTarget, RepPresence};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::tests::{drain, peer};
+use super::tests::{drain, issued, peer};
 use super::*;
 
 type Rx = UnboundedReceiver<PortalMessage>;
@@ -14,7 +14,7 @@ fn running() -> (Hub, Rx, Rx) {
     let (agent, agent_rx) = peer(1);
     let (host, host_rx) = peer(2);
     hub.rep_logged_in(host.clone(), login(100, "bob", "default"));
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"))
+    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
         .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");

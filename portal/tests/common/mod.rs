@@ -312,11 +312,27 @@ pub fn host_info() -> AttendeeInfo {
 
 /// The session number in a `Redeemed` reply (checking the rest of it).
 pub fn session_of(msg: &PortalMessage) -> u64 {
+    redeemed(msg).0
+}
+
+/// The session number and resume secret in a `Redeemed` reply (checking the rest of it: the
+/// secret is 128 bits in hex).
+pub fn redeemed(msg: &PortalMessage) -> (u64, String) {
     match msg {
-        PortalMessage::Redeemed { session, you, host } => {
+        PortalMessage::Redeemed {
+            session,
+            you,
+            host,
+            resume_secret,
+        } => {
             assert_eq!(*you, AttendeeId::CUSTOMER);
             assert_eq!(*host, host_info());
-            *session
+            assert_eq!(resume_secret.len(), 32, "{resume_secret:?}");
+            assert!(
+                resume_secret.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{resume_secret:?}"
+            );
+            (*session, resume_secret.clone())
         }
         other => panic!("expected Redeemed, got {other:?}"),
     }
@@ -371,13 +387,17 @@ pub struct Running {
     pub host: Client,
     pub agent: Client,
     pub session: u64,
+    /// The resume secret the agent got.
+    pub secret: String,
+    /// The code the agent redeemed.
+    pub code: SessionCode,
 }
 
 pub async fn running_session(server: &Server) -> Running {
     let mut host = Client::admin(server.addr).await;
     let info = host.create_code("Alice").await;
     let mut agent = Client::connect(server.addr).await;
-    let session = session_of(&agent.redeem(info.code, "alice@laptop").await);
+    let (session, secret) = redeemed(&agent.redeem(info.code, "alice@laptop").await);
     assert_eq!(
         host.request(&ClientMessage::JoinSession { code: info.code })
             .await,
@@ -393,6 +413,8 @@ pub async fn running_session(server: &Server) -> Running {
         host,
         agent,
         session,
+        secret,
+        code: info.code,
     }
 }
 

@@ -1,0 +1,182 @@
+//! The customer's agent going away and coming back.
+//!
+//! ```text
+//!  agent conn lost ─► State::suspend ─► CustomerAway{reason, wait_secs} ─► every attendee
+//!                                   └─► Leave::Suspended{token, until} ─► caller's timer
+//!  Resume{session, secret} ─► Hub::resume ─► Resumed, AttendeeJoined.., Roster ─► new agent
+//!                                        └─► CustomerBack ─► every attendee
+//!  timer at `until` ─► Hub::give_up(token) ─► session ends unless the agent came back
+//! ```
+
+use std::time::{Duration, Instant};
+
+use tandem_protocol::AttendeeId;
+use tandem_protocol::Role;
+use tandem_protocol::roster::roster_for;
+use tandem_protocol::signal::PortalMessage;
+
+use super::{ConnId, Hub, HubError, Leave, Membership, Peer, State};
+use crate::resume::ResumeDigest;
+
+/// Told to attendees when the customer's agent is gone for now.
+pub const CUSTOMER_AWAY: &str = "the customer's machine disconnected; waiting for it to come back";
+
+/// Told to an agent connection another connection resumed the session from.
+pub const REPLACED: &str =
+    "this session continues on a newer connection from the customer's machine";
+
+/// Names one absence of a session's agent, so a timer set for an earlier absence does not
+/// end the session during a later one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwayToken(u64);
+
+/// A suspended session's wait.
+#[derive(Debug)]
+pub(super) struct Away {
+    token: AwayToken,
+    until: Instant,
+}
+
+impl Away {
+    /// `CustomerAway` with the seconds left at `now` (rounded up).
+    pub(super) fn message(&self, now: Instant) -> PortalMessage {
+        PortalMessage::CustomerAway {
+            reason: CUSTOMER_AWAY.to_owned(),
+            wait_secs: whole_secs(self.until.saturating_duration_since(now)),
+        }
+    }
+}
+
+/// Seconds in `d`, rounded up.
+fn whole_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// What [`Hub::resume`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumed {
+    /// The session was waiting for its agent.
+    WasAway,
+    /// The session still had an agent connection; the new one replaced it.
+    Replaced,
+}
+
+impl State {
+    /// The agent on `conn` is gone: `session` waits `window` for it. Attendees stay and get
+    /// `CustomerAway`.
+    pub(super) fn suspend(&mut self, session_id: u64, conn: ConnId, window: Duration) -> Leave {
+        self.members.remove(&conn);
+        let Some(session) = self.sessions.get_mut(&session_id) else {
+            return Leave::Nothing;
+        };
+        session.attendees.remove(&AttendeeId::CUSTOMER);
+        session.absences += 1;
+        let now = Instant::now();
+        let away = Away {
+            token: AwayToken(session.absences),
+            until: now + window,
+        };
+        for attendee in session.attendees.values() {
+            attendee.peer.send(away.message(now));
+        }
+        let (token, until) = (away.token, away.until);
+        session.away = Some(away);
+        Leave::Suspended {
+            session: session_id,
+            token,
+            until,
+        }
+    }
+}
+
+impl Hub {
+    /// `Resume` on `agent`'s connection: with the digest of the session's resume secret, the
+    /// connection becomes the session's agent, whether the session waits for it or still has
+    /// an agent connection (which is told [`REPLACED`] and dropped from the session). The
+    /// agent gets `Resumed`, `AttendeeJoined` for every attendee (current rights and masked
+    /// flag) and its roster; every attendee gets `CustomerBack`. The grant sequence goes on.
+    ///
+    /// `SessionGone` when the session is not running (or its wait ran out), `WrongSecret`
+    /// when the digest does not match; neither changes anything.
+    pub fn resume(
+        &self,
+        session_id: u64,
+        digest: &ResumeDigest,
+        agent: Peer,
+    ) -> Result<Resumed, HubError> {
+        let mut state = self.lock();
+        if state.members.contains_key(&agent.conn) {
+            return Err(HubError::AlreadyInSession);
+        }
+        let session = state
+            .sessions
+            .get_mut(&session_id)
+            .ok_or(HubError::SessionGone)?;
+        if session
+            .away
+            .as_ref()
+            .is_some_and(|away| Instant::now() >= away.until)
+        {
+            // Its timer is about to end it.
+            return Err(HubError::SessionGone);
+        }
+        if !session.resume.matches(digest) {
+            return Err(HubError::WrongSecret);
+        }
+        let how = if session.away.take().is_some() {
+            Resumed::WasAway
+        } else {
+            Resumed::Replaced
+        };
+        let conn = agent.conn;
+        agent.send(PortalMessage::Resumed {
+            session: session_id,
+            you: AttendeeId::CUSTOMER,
+            host: session.host.clone(),
+        });
+        for attendee in session.attendees.values() {
+            if attendee.info.id != AttendeeId::CUSTOMER {
+                agent.send(PortalMessage::AttendeeJoined(attendee.info.clone()));
+            }
+        }
+        agent.send(PortalMessage::Roster {
+            attendees: roster_for(Role::Customer, &session.roster_members()),
+        });
+        let replaced = session.seat_agent(agent);
+        for attendee in session.attendees.values() {
+            if attendee.info.id != AttendeeId::CUSTOMER {
+                attendee.peer.send(PortalMessage::CustomerBack);
+            }
+        }
+        if let Some(old) = replaced {
+            old.peer.send(PortalMessage::SessionEnded {
+                reason: REPLACED.to_owned(),
+            });
+            state.members.remove(&old.peer.conn);
+        }
+        state.members.insert(
+            conn,
+            Membership::Attendee {
+                session: session_id,
+                id: AttendeeId::CUSTOMER,
+            },
+        );
+        Ok(how)
+    }
+
+    /// The wait named `token` is over: unless the agent came back meanwhile, `session` ends
+    /// for everyone with `reason` (`Leave::Ended`, to be recorded); else `Leave::Nothing`.
+    pub fn give_up(&self, session: u64, token: AwayToken, reason: &str) -> Leave {
+        let mut state = self.lock();
+        let waiting = state
+            .sessions
+            .get(&session)
+            .and_then(|s| s.away.as_ref())
+            .is_some_and(|away| away.token == token);
+        if !waiting {
+            return Leave::Nothing;
+        }
+        state.end(session, reason, None);
+        Leave::Ended { session }
+    }
+}

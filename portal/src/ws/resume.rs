@@ -1,0 +1,85 @@
+//! The customer's agent coming back with `Resume`, and the wait for it. A resume counts
+//! against the same per-address limit as redeeming codes (an attempt is counted before it
+//! is checked and forgiven when it succeeds). Secrets are never logged.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tandem_protocol::signal::ErrorKind;
+use tracing::Instrument;
+
+use super::{Conn, SHUTTING_DOWN, record_end, shutting_down};
+use crate::hub::{AwayToken, HubError, Leave};
+use crate::ratelimit::minutes_text;
+use crate::resume::ResumeSecret;
+use crate::{App, Limit};
+
+/// Why a session ends when its agent's wait runs out (stored and told to attendees).
+const NOT_BACK: &str = "the customer's machine did not come back";
+/// Told to an agent resuming a session that is not running.
+const SESSION_GONE: &str = "that session has ended (or the machine was away too long to \
+                            rejoin it); ask the representative for a new code";
+/// Told to an agent whose secret is not the session's.
+const WRONG_SECRET: &str = "the resume secret does not match that session";
+
+impl Conn {
+    pub(super) async fn resume(&self, session: u64, secret: &str) {
+        if self.rep.is_some() {
+            return self.error(
+                ErrorKind::BadRequest,
+                "a representative cannot resume a customer's session",
+            );
+        }
+        if self.app.hub.is_member(self.id) {
+            return self.hub_error(&HubError::AlreadyInSession);
+        }
+        if let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
+            tracing::warn!("resume refused: too many failed attempts from this address");
+            let msg = format!(
+                "too many failed attempts from your address; try again in {}",
+                minutes_text(wait)
+            );
+            return self.error(ErrorKind::RateLimited, msg);
+        }
+        let Some(secret) = ResumeSecret::parse(secret) else {
+            tracing::info!(session, "resume refused: malformed secret");
+            return self.error(ErrorKind::Unauthorized, WRONG_SECRET);
+        };
+        let digest = secret.digest(session);
+        match self.app.hub.resume(session, &digest, self.peer()) {
+            Ok(how) => {
+                self.app.forgive(Limit::Codes, self.ip);
+                tracing::info!(session, ?how, "the customer's machine resumed the session");
+            }
+            Err(HubError::SessionGone) => {
+                tracing::info!(session, "resume refused: the session is not running");
+                self.error(ErrorKind::SessionGone, SESSION_GONE);
+            }
+            Err(HubError::WrongSecret) => {
+                tracing::info!(session, "resume refused: wrong secret");
+                self.error(ErrorKind::Unauthorized, WRONG_SECRET);
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+}
+
+/// Waits until `until` for the agent of suspended `session` (the absence named `token`),
+/// then ends the session unless the agent came back; records the end. A shutdown ends the
+/// wait (and the session) early.
+pub(super) fn await_agent(app: Arc<App>, session: u64, token: AwayToken, until: Instant) {
+    let mut shutdown = app.shutdown.clone();
+    let span = tracing::info_span!("away", session);
+    tokio::spawn(
+        async move {
+            let reason = tokio::select! {
+                () = tokio::time::sleep_until(until.into()) => NOT_BACK,
+                () = shutting_down(&mut shutdown) => SHUTTING_DOWN,
+            };
+            if let Leave::Ended { session } = app.hub.give_up(session, token, reason) {
+                record_end(&app, session, reason.to_owned()).await;
+            }
+        }
+        .instrument(span),
+    );
+}

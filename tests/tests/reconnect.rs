@@ -1,0 +1,104 @@
+//! A reboot of the customer's machine during a session: the representative asks, the agent
+//! arranges its own restart (resume record + systemd user unit), "reboots" (a test command),
+//! and is started again exactly as the unit would start it. The session continues with the
+//! same attendees and rights, and input still reaches X.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+use tandem_e2e::x::Xvfb;
+use tandem_e2e::{Portal, Proc, TempDir, binary, wait_for};
+
+const T: Duration = Duration::from_secs(30);
+
+#[test]
+fn after_a_reboot_the_agent_rejoins_with_the_same_rights_and_input_works() {
+    let dir = TempDir::new("reboot");
+    let x = Xvfb::start(800, 500);
+    let portal = Portal::start(&dir, &["--resume-window-secs", "120"]);
+    let code = portal.create_code("Alice");
+    let mut viewer = portal.headless_viewer(&code.code.digits());
+    viewer.wait_event("waiting", T);
+
+    let home = dir.path("home");
+    let state = dir.path("state");
+    let marker = dir.path("rebooted");
+    std::fs::create_dir_all(&home).expect("home");
+    let mut cmd = Command::new(binary("tandem-agent"));
+    cmd.args([
+        "--join",
+        &code.join_url,
+        "--display",
+        &x.display,
+        "--pre-authorize",
+        "control",
+        "--accept-reboot",
+    ])
+    .arg("--state-dir")
+    .arg(&state)
+    .arg("--reboot-command")
+    .arg(format!("touch {}", marker.display()))
+    .env("HOME", &home)
+    .env("TANDEM_WEBRTC_BIND", "127.0.0.1");
+    let mut agent = Proc::spawn("agent", cmd);
+    let connected = viewer.wait_event("connected", T);
+    viewer.send(json!({"cmd": "move", "x": 101, "y": 102}));
+    wait_for("input before the reboot", T, || {
+        (x.pointer() == (101, 102)).then_some(())
+    });
+
+    viewer.send(json!({"cmd": "reboot"}));
+    viewer.wait_event("rebooting", T);
+    wait_for("the reboot command", T, || marker.exists().then_some(()));
+    // The machine goes down: whatever is left of the agent dies with it.
+    let _ = agent.wait_exit(T);
+    drop(agent);
+    viewer.wait_event("reconnecting", T);
+
+    // The resume record is private, and the unit is what brings the agent back.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(state.join("resume.json"))
+            .expect("resume record")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "resume record readable by others: {mode:o}"
+        );
+    }
+    let unit =
+        std::fs::read_to_string(home.join(".config/systemd/user/tandem-agent-resume.service"))
+            .expect("unit written");
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let display = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("Environment=DISPLAY="))
+        .expect("DISPLAY");
+    assert_eq!(display, x.display);
+    let mut words = exec.split_whitespace();
+    let mut restart = Command::new(words.next().expect("program"));
+    restart
+        .args(words)
+        .env("DISPLAY", display)
+        .env("HOME", &home)
+        .env("TANDEM_WEBRTC_BIND", "127.0.0.1");
+    let _agent_again = Proc::spawn("agent after reboot", restart);
+
+    viewer.wait_event("reconnected", T);
+    let again = viewer.wait_event("connected", T);
+    assert_eq!(
+        again["rights"], connected["rights"],
+        "rights unchanged, no second consent"
+    );
+    viewer.send(json!({"cmd": "move", "x": 303, "y": 304}));
+    wait_for("input after the reboot", T, || {
+        (x.pointer() == (303, 304)).then_some(())
+    });
+}
