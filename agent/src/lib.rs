@@ -109,7 +109,7 @@ pub async fn run(
     let capture = capture::open(config.display.as_deref())?;
     let injector = inject::open(config.display.as_deref())?;
     let client = concat!("tandem-agent ", env!("CARGO_PKG_VERSION"));
-    let (conn, customer, consent) = match &config.start {
+    let (conn, customer, consent, resume_state) = match &config.start {
         Start::Code { portal, code } => start_with_code(&config, portal, *code, client).await?,
         Start::Resume => resume_session(&config, client).await?,
     };
@@ -126,6 +126,7 @@ pub async fn run(
         reboot: config.reboot.clone(),
         state_dir: config.state_dir.clone(),
         display: config.display.clone(),
+        resume: resume_state,
     };
     let end = session::run(parts, shutdown).await?;
     if !end.rebooting {
@@ -139,7 +140,15 @@ async fn start_with_code(
     portal_url: &str,
     code: SessionCode,
     client: &str,
-) -> Result<(PortalConnection, Customer, Consent), AgentError> {
+) -> Result<
+    (
+        PortalConnection,
+        Customer,
+        Consent,
+        Option<resume::ResumeState>,
+    ),
+    AgentError,
+> {
     let mut conn = PortalConnection::connect(portal_url, client).await?;
     let redeem = ClientMessage::Redeem {
         code,
@@ -178,6 +187,7 @@ async fn start_with_code(
         conn.close().await;
         return Err(AgentError::ConsentRefused);
     }
+    let mut kept = None;
     if !secret.is_empty() {
         let state = resume::ResumeState {
             portal: portal_url.to_owned(),
@@ -190,20 +200,29 @@ async fn start_with_code(
         if let Err(e) = resume::save(&config.state_dir, &state) {
             tracing::warn!("cannot keep the resume record (a reboot will end the session): {e}");
         }
+        kept = Some(state);
     }
     customer.say(&format!(
         "{} can now {}. Type 'revoke' to take control away, 'status' to see who is connected, 'end' to end the session.",
         host.name,
         if consent.control { "see your screen and use your mouse and keyboard" } else { "see your screen" }
     ));
-    Ok((conn, customer, consent))
+    Ok((conn, customer, consent, kept))
 }
 
 /// Comes back to the session of the resume record, with the consent given then.
 async fn resume_session(
     config: &AgentConfig,
     client: &str,
-) -> Result<(PortalConnection, Customer, Consent), AgentError> {
+) -> Result<
+    (
+        PortalConnection,
+        Customer,
+        Consent,
+        Option<resume::ResumeState>,
+    ),
+    AgentError,
+> {
     let state = resume::load(&config.state_dir)
         .map_err(|e| AgentError::Resume(format!("no resume record ({e})")))?;
     let mut conn = PortalConnection::connect(&state.portal, client).await?;
@@ -230,12 +249,9 @@ async fn resume_session(
             "they can see your screen"
         }
     ));
-    Ok((
-        conn,
-        customer,
-        Consent {
-            view: state.view,
-            control: state.control,
-        },
-    ))
+    let consent = Consent {
+        view: state.view,
+        control: state.control,
+    };
+    Ok((conn, customer, consent, Some(state)))
 }

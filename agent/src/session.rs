@@ -12,7 +12,7 @@ use tandem_protocol::input::InputEvent;
 use tandem_protocol::rights::Consent;
 use tandem_protocol::signal::{AttendeeInfo, ClientMessage, PortalMessage, SignalPayload};
 use tandem_protocol::{AttendeeId, Rights};
-use tandem_transport::signalling::PortalSender;
+use tandem_transport::signalling::{PortalConnection, PortalSender};
 use tandem_transport::{Channel, Link, LinkEvent, LinkSender, PendingLink, TransportConfig};
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,6 +51,8 @@ pub struct SessionParts {
     pub state_dir: std::path::PathBuf,
     /// The display, for the autostart unit.
     pub display: Option<String>,
+    /// How to come back to the session if the portal connection drops.
+    pub resume: Option<resume::ResumeState>,
 }
 
 /// How the session loop ended.
@@ -76,6 +78,8 @@ enum Internal {
     LinkFailed(AttendeeId, String),
     Link(AttendeeId, LinkEvent),
     Transfer(AttendeeId, TransferEvent),
+    PortalBack(PortalConnection),
+    PortalGone(String),
 }
 
 /// Runs until the customer ends the session, the portal ends it, or `shutdown` resolves.
@@ -86,7 +90,7 @@ pub async fn run(
 ) -> Result<SessionEnd, AgentError> {
     let SessionParts {
         portal,
-        mut portal_rx,
+        portal_rx,
         mut customer,
         capture,
         injector,
@@ -96,11 +100,14 @@ pub async fn run(
         reboot,
         state_dir,
         display,
+        resume: resume_state,
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
     let inject_tx = spawn_injector(injector);
     let mut terminal_open = true;
+    let mut portal_up = true;
+    let (mut portal, mut portal_rx) = (portal, portal_rx);
     let mut reboot_asked_by: Option<String> = None;
     let mut reboot_request: Option<String> = None;
     let mut rebooting = false;
@@ -118,11 +125,29 @@ pub async fn run(
             }
         };
         tokio::select! {
-            msg = portal_rx.recv() => {
-                let Some(msg) = msg else { break "the connection to the portal was lost".to_owned() };
+            msg = portal_rx.recv(), if portal_up => {
+                let Some(msg) = msg else {
+                    // The peer-to-peer links carry on; come back to the portal in the background.
+                    let Some(state) = resume_state.clone() else { break "the connection to the portal was lost".to_owned() };
+                    portal_up = false;
+                    customer.say("Lost the connection to the support portal; reconnecting (your session continues)…");
+                    let back = internal_tx.clone();
+                    tokio::spawn(async move {
+                        let _ = back.send(match reconnect(state).await {
+                            Ok(conn) => Internal::PortalBack(conn),
+                            Err(e) => Internal::PortalGone(e),
+                        });
+                    });
+                    continue;
+                };
                 match msg {
                     PortalMessage::AttendeeJoined(info) => {
                         agent.handle_attendee_joined(info.id, info.role, info.rights, Instant::now());
+                        if peers.get(&info.id).is_some_and(|p| p.link.is_some()) {
+                            // Announced again after our portal connection came back: the link
+                            // is still up, only the grant was refreshed.
+                            continue;
+                        }
                         agent.handle_consent(info.id, consent);
                         if info.id != AttendeeId::HOST {
                             customer.announce_join(&info, agent.effective_rights(info.id));
@@ -162,6 +187,12 @@ pub async fn run(
                         let allowed = agent.effective_rights(id).contains(Rights::FILES);
                         attach(&mut peers, id, link, &internal_tx, &files, allowed)
                     }
+                    Internal::PortalBack(conn) => {
+                        (portal, portal_rx) = conn.split();
+                        portal_up = true;
+                        customer.say("Reconnected to the support portal.");
+                    }
+                    Internal::PortalGone(why) => break format!("the connection to the portal was lost ({why})"),
                     Internal::Transfer(id, ev) => {
                         if let Some(p) = peers.get_mut(&id)
                             && let Some(f) = p.files.as_mut()
@@ -573,5 +604,36 @@ fn decide_transfer(
         }
         Verdict::Refuse => f.transfers.refuse(id, "refused by the customer"),
         Verdict::Cancel => f.transfers.refuse(id, "cancelled by the customer"),
+    }
+}
+
+/// Comes back to the session at the portal after the connection dropped: retries with
+/// growing pauses for up to five minutes; a refusal (session over, wrong secret) is final.
+async fn reconnect(state: resume::ResumeState) -> Result<PortalConnection, String> {
+    let client = concat!("tandem-agent ", env!("CARGO_PKG_VERSION"));
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match PortalConnection::connect(&state.portal, client).await {
+            Ok(mut conn) => {
+                let request = ClientMessage::Resume {
+                    session: state.session,
+                    secret: state.secret.clone(),
+                };
+                match conn.request(request).await {
+                    Ok(PortalMessage::Resumed { .. }) => return Ok(conn),
+                    Ok(PortalMessage::Error { message, .. }) => return Err(message),
+                    Ok(other) => return Err(format!("unexpected answer {other:?}")),
+                    Err(e) => tracing::info!("portal reconnect: {e}"),
+                }
+            }
+            Err(e) => tracing::info!("portal reconnect: {e}"),
+        }
+        if Instant::now() + pause > deadline {
+            return Err("the portal did not come back within five minutes".into());
+        }
+        // Backoff between attempts, not a wait for a condition.
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
     }
 }

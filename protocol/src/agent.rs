@@ -155,7 +155,9 @@ impl AgentSession {
     }
 
     /// The portal announced an attendee with the rights it granted. Nothing is shown or
-    /// accepted until the customer's consent arrives through [`Self::handle_consent`].
+    /// accepted until the customer's consent arrives through [`Self::handle_consent`]. An
+    /// attendee announced again (after the agent's portal connection came back) keeps its
+    /// connection and consent; only the grant is refreshed.
     pub fn handle_attendee_joined(
         &mut self,
         id: AttendeeId,
@@ -163,6 +165,13 @@ impl AgentSession {
         granted: Rights,
         now: Instant,
     ) {
+        if self.attendees.contains_key(&id) {
+            self.update(id, |a| {
+                a.role = role;
+                a.granted = granted;
+            });
+            return;
+        }
         self.attendees.insert(
             id,
             Attendee {

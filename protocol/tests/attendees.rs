@@ -336,3 +336,24 @@ fn file_messages_need_the_files_right() {
             .any(|e| matches!(e, AgentEvent::File { .. }))
     );
 }
+
+#[test]
+fn an_attendee_announced_again_keeps_its_connection_and_gets_the_new_grant() {
+    let mut room = Room::new(
+        &[(SPECIALIST, Role::Specialist, Rights::VIEW)],
+        Consent::ALL,
+    );
+    room.agent.handle_attendee_joined(
+        SPECIALIST,
+        Role::Specialist,
+        Rights::VIEW.union(Rights::CONTROL),
+        room.now,
+    );
+    room.raw_input(SPECIALIST);
+    assert_eq!(
+        room.injected_from(SPECIALIST),
+        1,
+        "still connected, now with control"
+    );
+    assert_eq!(room.agent.frame_recipients(), vec![SPECIALIST]);
+}

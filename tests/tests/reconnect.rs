@@ -102,3 +102,42 @@ fn after_a_reboot_the_agent_rejoins_with_the_same_rights_and_input_works() {
         (x.pointer() == (303, 304)).then_some(())
     });
 }
+
+#[test]
+fn a_dropped_portal_connection_recovers_by_itself_and_the_session_goes_on() {
+    let dir = TempDir::new("portaldrop");
+    let x = Xvfb::start(640, 400);
+    let portal = Portal::start(&dir, &["--resume-window-secs", "60"]);
+    let code = portal.create_code("Alice");
+    let mut viewer = portal.headless_viewer(&code.code.digits());
+    viewer.wait_event("waiting", T);
+    let portal_addr: std::net::SocketAddr = portal
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("portal address");
+    let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
+    let join = format!("http://{}/join/{}", proxy.addr, code.code.digits());
+    let mut agent = tandem_e2e::agent(&x.display, &join, "control");
+    viewer.wait_event("connected", T);
+    viewer.send(json!({"cmd": "move", "x": 111, "y": 112}));
+    wait_for("input before the drop", T, || {
+        (x.pointer() == (111, 112)).then_some(())
+    });
+
+    proxy.cut();
+    viewer.wait_portal("customer_away", T);
+    agent.wait_line("the agent reconnecting", T, |l| {
+        l.contains("Reconnected to the support portal")
+    });
+    viewer.wait_portal("customer_back", T);
+    // The peer-to-peer link never dropped: input still flows, nothing was renegotiated.
+    viewer.send(json!({"cmd": "move", "x": 222, "y": 223}));
+    wait_for("input after the drop", T, || {
+        (x.pointer() == (222, 223)).then_some(())
+    });
+    viewer.send(json!({"cmd": "chat", "text": "still here"}));
+    agent.wait_line("chat through the new portal connection", T, |l| {
+        l.contains("still here")
+    });
+}
