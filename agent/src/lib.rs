@@ -13,6 +13,7 @@ pub mod capture;
 mod customer;
 pub mod inject;
 mod pipeline;
+mod recovery;
 mod resume;
 mod session;
 mod transfers;

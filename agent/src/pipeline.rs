@@ -20,6 +20,8 @@ use tandem_transport::{Channel, LinkSender};
 use tokio::sync::{Notify, mpsc};
 
 use crate::capture::ScreenCapture;
+use crate::inject::Injector;
+use tandem_protocol::input::InputEvent;
 
 /// Fastest update rate; damage arriving faster is merged into the next grab.
 const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(16);
@@ -208,4 +210,22 @@ pub async fn run_writer(
             }
         }
     }
+}
+
+/// Injection runs on its own thread: X round trips must not stall the session loop.
+pub fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sender<InputEvent> {
+    let (tx, rx) = std::sync::mpsc::channel::<InputEvent>();
+    let spawned = std::thread::Builder::new()
+        .name("tandem-inject".into())
+        .spawn(move || {
+            for ev in rx {
+                if let Err(e) = injector.inject(&ev) {
+                    tracing::warn!("input injection failed: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the input thread: {e}");
+    }
+    tx
 }

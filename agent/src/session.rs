@@ -104,7 +104,7 @@ pub async fn run(
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
-    let inject_tx = spawn_injector(injector);
+    let inject_tx = crate::pipeline::spawn_injector(injector);
     let mut terminal_open = true;
     let mut portal_up = true;
     let (mut portal, mut portal_rx) = (portal, portal_rx);
@@ -133,7 +133,7 @@ pub async fn run(
                     customer.say("Lost the connection to the support portal; reconnecting (your session continues)…");
                     let back = internal_tx.clone();
                     tokio::spawn(async move {
-                        let _ = back.send(match reconnect(state).await {
+                        let _ = back.send(match crate::recovery::reconnect(state).await {
                             Ok(conn) => Internal::PortalBack(conn),
                             Err(e) => Internal::PortalGone(e),
                         });
@@ -236,9 +236,9 @@ pub async fn run(
                     tracing::debug!("terminal closed; the session stays up");
                     terminal_open = false;
                 }
-                                Some(CustomerCommand::Accept(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Accept),
-                Some(CustomerCommand::Refuse(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Refuse),
-                Some(CustomerCommand::Cancel(tag)) => decide_transfer(&mut peers, &customer, &tag, Verdict::Cancel),
+                Some(CustomerCommand::Accept(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Accept),
+                Some(CustomerCommand::Refuse(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Refuse),
+                Some(CustomerCommand::Cancel(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Cancel),
                                 Some(CustomerCommand::Reboot) => {
                     if reboot_asked_by.is_some() {
                         rebooting = true;
@@ -353,33 +353,9 @@ pub async fn run(
         }
     }
     if rebooting {
-        reboot_now(&reboot, &state_dir, display.as_deref(), &customer).await;
+        crate::recovery::reboot_now(&reboot, &state_dir, display.as_deref(), &customer).await;
     }
     Ok(SessionEnd { reason, rebooting })
-}
-
-/// Arranges the restart after boot, then runs the reboot command.
-async fn reboot_now(
-    reboot: &RebootSettings,
-    state_dir: &std::path::Path,
-    display: Option<&str>,
-    customer: &Customer,
-) {
-    match resume::install_autostart(state_dir, display) {
-        Ok(unit) => tracing::info!("autostart after reboot: {}", unit.display()),
-        Err(e) => tracing::warn!("cannot arrange the restart after boot: {e}"),
-    }
-    customer.say("Restarting your computer now. Tandem reconnects to the session by itself.");
-    let status = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(&reboot.command)
-        .status()
-        .await;
-    if !status.is_ok_and(|s| s.success()) {
-        customer.say(
-            "The restart command failed; restart your computer yourself, Tandem will reconnect.",
-        );
-    }
 }
 
 fn report_consent(portal: &PortalSender, id: AttendeeId, granted: Rights, consent: Consent) {
@@ -555,85 +531,11 @@ fn flush(agent: &mut AgentSession, peers: &HashMap<AttendeeId, Peer>) {
     }
 }
 
-/// Injection runs on its own thread: X round trips must not stall the session loop.
-fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sender<InputEvent> {
-    let (tx, rx) = std::sync::mpsc::channel::<InputEvent>();
-    let spawned = std::thread::Builder::new()
-        .name("tandem-inject".into())
-        .spawn(move || {
-            for ev in rx {
-                if let Err(e) = injector.inject(&ev) {
-                    tracing::warn!("input injection failed: {e}");
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the input thread: {e}");
-    }
-    tx
-}
-
-enum Verdict {
-    Accept,
-    Refuse,
-    Cancel,
-}
-
-/// The customer answers a transfer by its tag ("2-7").
-fn decide_transfer(
-    peers: &mut HashMap<AttendeeId, Peer>,
-    customer: &Customer,
+/// The transfers of the attendee a customer's tag ("2-7") names, and the transfer id.
+fn files_for<'a>(
+    peers: &'a mut HashMap<AttendeeId, Peer>,
     tag: &str,
-    verdict: Verdict,
-) {
-    let found = transfers::parse_tag(tag).and_then(|(who, id)| {
-        peers
-            .get_mut(&who)
-            .and_then(|p| p.files.as_mut())
-            .map(|f| (f, id))
-    });
-    let Some((f, id)) = found else {
-        customer.say(&format!("no transfer {tag}"));
-        return;
-    };
-    match verdict {
-        Verdict::Accept => {
-            if !f.transfers.approve(id) {
-                customer.say(&format!("nothing waits for an answer as {tag}"));
-            }
-        }
-        Verdict::Refuse => f.transfers.refuse(id, "refused by the customer"),
-        Verdict::Cancel => f.transfers.refuse(id, "cancelled by the customer"),
-    }
-}
-
-/// Comes back to the session at the portal after the connection dropped: retries with
-/// growing pauses for up to five minutes; a refusal (session over, wrong secret) is final.
-async fn reconnect(state: resume::ResumeState) -> Result<PortalConnection, String> {
-    let client = concat!("tandem-agent ", env!("CARGO_PKG_VERSION"));
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut pause = Duration::from_millis(250);
-    loop {
-        match PortalConnection::connect(&state.portal, client).await {
-            Ok(mut conn) => {
-                let request = ClientMessage::Resume {
-                    session: state.session,
-                    secret: state.secret.clone(),
-                };
-                match conn.request(request).await {
-                    Ok(PortalMessage::Resumed { .. }) => return Ok(conn),
-                    Ok(PortalMessage::Error { message, .. }) => return Err(message),
-                    Ok(other) => return Err(format!("unexpected answer {other:?}")),
-                    Err(e) => tracing::info!("portal reconnect: {e}"),
-                }
-            }
-            Err(e) => tracing::info!("portal reconnect: {e}"),
-        }
-        if Instant::now() + pause > deadline {
-            return Err("the portal did not come back within five minutes".into());
-        }
-        // Backoff between attempts, not a wait for a condition.
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(5));
-    }
+) -> Option<(&'a mut PeerFiles, u32)> {
+    let (who, id) = transfers::parse_tag(tag)?;
+    Some((peers.get_mut(&who)?.files.as_mut()?, id))
 }

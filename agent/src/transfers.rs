@@ -152,3 +152,35 @@ fn human(bytes: u64) -> String {
         b => format!("{b} bytes"),
     }
 }
+
+/// The customer's answer to a transfer.
+pub(crate) enum Verdict {
+    /// Accept or allow.
+    Accept,
+    /// Say no.
+    Refuse,
+    /// Stop it while it runs.
+    Cancel,
+}
+
+/// The customer answers a transfer by its tag ("2-7").
+pub(crate) fn decide_transfer(
+    found: Option<(&mut PeerFiles, u32)>,
+    customer: &Customer,
+    tag: &str,
+    verdict: Verdict,
+) {
+    let Some((f, id)) = found else {
+        customer.say(&format!("no transfer {tag}"));
+        return;
+    };
+    match verdict {
+        Verdict::Accept => {
+            if !f.transfers.approve(id) {
+                customer.say(&format!("nothing waits for an answer as {tag}"));
+            }
+        }
+        Verdict::Refuse => f.transfers.refuse(id, "refused by the customer"),
+        Verdict::Cancel => f.transfers.refuse(id, "cancelled by the customer"),
+    }
+}

@@ -8,7 +8,7 @@
 
 use crate::bytes::{Reader, Writer};
 use crate::ids::{AttendeeId, Rights};
-use crate::input::{Button, InputEvent};
+use crate::input::InputEvent;
 
 /// Largest frame payload accepted. Frame updates are chunked far below this (see
 /// [`crate::tiles::CHUNK_BUDGET`]); anything larger is a broken or hostile peer.
@@ -457,165 +457,10 @@ impl Message {
     }
 }
 
-/// For byte streams: the length of the first complete frame in `buf`, `None` if more bytes
-/// are needed, or an error if the header announces an oversized frame.
-pub fn split_frame(buf: &[u8]) -> Result<Option<usize>, DecodeError> {
-    if buf.len() < HEADER_LEN {
-        return Ok(None);
-    }
-    let len = u32::from_le_bytes([buf[2], buf[3], buf[4], buf[5]]) as usize;
-    if len > MAX_PAYLOAD {
-        return Err(DecodeError::TooLarge(len));
-    }
-    Ok((buf.len() >= HEADER_LEN + len).then_some(HEADER_LEN + len))
-}
-
-fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, DecodeError> {
-    Ok(match id {
-        id::HELLO => Message::Hello {
-            version_min: r.u16()?,
-            version_max: r.u16()?,
-            attendee: AttendeeId::from_wire(r.u32()?),
-        },
-        id::WELCOME => Message::Welcome {
-            version: r.u16()?,
-            rights: Rights::from_wire(r.u32()?),
-        },
-        id::RIGHTS_CHANGED => Message::RightsChanged {
-            rights: Rights::from_wire(r.u32()?),
-        },
-        id::PING => Message::Ping { nonce: r.u64()? },
-        id::PONG => Message::Pong { nonce: r.u64()? },
-        id::ERROR => Message::Error {
-            code: ErrorCode::from_wire(r.u16()?),
-            text: r.string()?,
-        },
-        id::END => Message::End {
-            reason: r.string()?,
-        },
-        id::REFRESH_REQUEST => Message::RefreshRequest,
-        id::REBOOT_REQUEST => Message::RebootRequest,
-        id::REBOOTING => Message::Rebooting,
-        id::FRAME_UPDATE => {
-            let seq = r.u32()?;
-            let width = r.u16()?;
-            let height = r.u16()?;
-            let last = r.bool()?;
-            let count = r.u32()? as usize;
-            // Each tile needs at least 13 bytes, so a count beyond that is a lie.
-            if count > r.remaining() / 13 {
-                return Err(DecodeError::Truncated);
-            }
-            let mut tiles = Vec::with_capacity(count);
-            for _ in 0..count {
-                tiles.push(EncodedTile {
-                    x: r.u16()?,
-                    y: r.u16()?,
-                    w: r.u16()?,
-                    h: r.u16()?,
-                    encoding: r.u8()?,
-                    data: r.bytes()?.to_vec(),
-                });
-            }
-            Message::FrameUpdate(FrameUpdate {
-                seq,
-                width,
-                height,
-                last,
-                tiles,
-            })
-        }
-        id::POINTER_MOVE => Message::Input(InputEvent::PointerMove {
-            x: r.u16()?,
-            y: r.u16()?,
-        }),
-        id::POINTER_BUTTON => Message::Input(InputEvent::PointerButton {
-            button: Button(r.u8()?),
-            down: r.bool()?,
-        }),
-        id::WHEEL => Message::Input(InputEvent::Wheel {
-            dx: r.i16()?,
-            dy: r.i16()?,
-        }),
-        id::KEY => Message::Input(InputEvent::Key {
-            keysym: r.u32()?,
-            down: r.bool()?,
-        }),
-        id::TEXT => Message::Input(InputEvent::Text(r.string()?)),
-        id::FILE_OFFER => {
-            let id = r.u32()?;
-            let name = r.string()?;
-            let size = r.u64()?;
-            let mut sha256 = [0u8; 32];
-            for b in &mut sha256 {
-                *b = r.u8()?;
-            }
-            Message::FileOffer {
-                id,
-                name,
-                size,
-                sha256,
-            }
-        }
-        id::FILE_ACCEPT => Message::FileAccept {
-            id: r.u32()?,
-            offset: r.u64()?,
-        },
-        id::FILE_CHUNK => Message::FileChunk {
-            id: r.u32()?,
-            offset: r.u64()?,
-            data: r.bytes()?.to_vec(),
-        },
-        id::FILE_COMPLETE => Message::FileComplete { id: r.u32()? },
-        id::FILE_FAILED => Message::FileFailed {
-            id: r.u32()?,
-            reason: r.string()?,
-        },
-        id::FILE_FETCH => Message::FileFetch {
-            id: r.u32()?,
-            path: r.string()?,
-        },
-        id::LIST_DIR => Message::ListDir {
-            id: r.u32()?,
-            path: r.string()?,
-        },
-        id::DIR_LISTING => {
-            let id = r.u32()?;
-            let count = r.u32()? as usize;
-            // Each entry needs at least 13 bytes.
-            if count > r.remaining() / 13 {
-                return Err(DecodeError::Truncated);
-            }
-            let mut entries = Vec::with_capacity(count);
-            for _ in 0..count {
-                entries.push(crate::files::DirEntry {
-                    name: r.string()?,
-                    is_dir: r.bool()?,
-                    size: r.u64()?,
-                });
-            }
-            Message::DirListing { id, entries }
-        }
-        other => {
-            let payload = r.bytes_rest();
-            Message::Unknown { id: other, payload }
-        }
-    })
-}
-
-impl Reader<'_> {
-    fn bytes_rest(&mut self) -> Vec<u8> {
-        let n = self.remaining();
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            // remaining() bytes are there, so u8() cannot fail here.
-            if let Ok(b) = self.u8() {
-                out.push(b);
-            }
-        }
-        out
-    }
-}
+#[path = "wire_decode.rs"]
+mod decode;
+use decode::decode_payload;
+pub use decode::split_frame;
 
 #[cfg(test)]
 #[path = "wire_tests.rs"]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::input::Button;
 
 fn round_trip(m: Message) {
     let bytes = m.encode();
