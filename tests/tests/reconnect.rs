@@ -141,3 +141,43 @@ fn a_dropped_portal_connection_recovers_by_itself_and_the_session_goes_on() {
         l.contains("still here")
     });
 }
+
+#[test]
+fn a_viewer_that_loses_the_portal_rejoins_by_itself() {
+    let dir = TempDir::new("viewerdrop");
+    let x = Xvfb::start(640, 400);
+    let portal = Portal::start(&dir, &[]);
+    let code = portal.create_code("Alice");
+    let portal_addr: std::net::SocketAddr = portal
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("portal address");
+    let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
+    let mut cmd = Command::new(binary("tandem-viewer"));
+    cmd.args([
+        "--portal",
+        &format!("http://{}", proxy.addr),
+        "--user",
+        "admin",
+        "--webrtc-bind",
+        "127.0.0.1",
+    ])
+    .args(["join", "--headless", &code.code.digits()])
+    .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
+    let mut viewer = tandem_e2e::Viewer {
+        proc: Proc::spawn("viewer", cmd),
+    };
+    viewer.wait_event("waiting", T);
+    let _agent = tandem_e2e::agent(&x.display, &code.join_url, "control");
+    viewer.wait_event("connected", T);
+
+    proxy.cut();
+    viewer.wait_event("reconnecting", T);
+    viewer.wait_event("reconnected", T);
+    viewer.wait_event("connected", T);
+    viewer.send(json!({"cmd": "move", "x": 321, "y": 123}));
+    wait_for("input after rejoining", T, || {
+        (x.pointer() == (321, 123)).then_some(())
+    });
+}

@@ -22,7 +22,7 @@ pub async fn run_headless(
     join: ClientMessage,
     transport: TransportConfig,
     bench_log: Option<std::path::PathBuf>,
-    downloads: std::path::PathBuf,
+    base: SessionOptions,
 ) -> Result<()> {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -38,9 +38,9 @@ pub async fn run_headless(
     };
     let printer = tokio::spawn(print_events_and_log(ui_rx, log));
     let options = SessionOptions {
-        downloads: downloads.clone(),
         want_pictures: false,
         unchecked_input: true,
+        ..base.clone()
     };
     let result = session::run(conn, join, transport, cmd_rx, ui_tx, options).await;
     let _ = printer.await;
@@ -74,7 +74,7 @@ async fn print_events_and_log(
 pub async fn wait_for_invitation_headless(
     mut conn: PortalConnection,
     transport: TransportConfig,
-    downloads: std::path::PathBuf,
+    base: SessionOptions,
 ) -> Result<()> {
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -92,9 +92,9 @@ pub async fn wait_for_invitation_headless(
         }
     };
     let options = SessionOptions {
-        downloads: downloads.clone(),
         want_pictures: false,
         unchecked_input: true,
+        ..base.clone()
     };
     let result = session::run(conn, join, transport, cmd_rx, ui_tx, options).await;
     let _ = printer.await;
@@ -133,7 +133,7 @@ pub fn open_window(
     join: ClientMessage,
     title: String,
     transport: TransportConfig,
-    downloads: std::path::PathBuf,
+    base: SessionOptions,
 ) -> Result<()> {
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -172,9 +172,9 @@ pub fn open_window(
         });
         handle.spawn(async move {
             let options = SessionOptions {
-                downloads: downloads.clone(),
                 want_pictures: true,
                 unchecked_input: false,
+                ..base.clone()
             };
             if let Err(e) =
                 session::run(conn, join, transport, cmd_rx, ui_tx.clone(), options).await

@@ -11,6 +11,7 @@ use tandem_protocol::SessionCode;
 use tandem_protocol::signal::ClientMessage;
 use tandem_transport::TransportConfig;
 use tandem_transport::signalling::{PortalConnection, parse_join};
+use tandem_viewer::session::{Rejoin, SessionOptions};
 use tandem_viewer::{front, rep};
 
 /// Create session codes for customers and see and control their screens.
@@ -186,14 +187,17 @@ fn run(args: Args) -> Result<()> {
             key,
             name: name.clone(),
         };
+        let base = SessionOptions {
+            downloads: args.download_dir.clone(),
+            rejoin: Some(Rejoin {
+                portal: portal.clone(),
+                login: None,
+                join: join.clone(),
+            }),
+            ..Default::default()
+        };
         if *headless {
-            return rt.block_on(front::run_headless(
-                conn,
-                join,
-                transport,
-                None,
-                args.download_dir.clone(),
-            ));
+            return rt.block_on(front::run_headless(conn, join, transport, None, base));
         }
         return front::open_window(
             rt,
@@ -201,7 +205,7 @@ fn run(args: Args) -> Result<()> {
             join,
             format!("specialist {name}"),
             transport,
-            args.download_dir.clone(),
+            base,
         );
     }
     let pw = password(&args.user)?;
@@ -212,6 +216,19 @@ fn run(args: Args) -> Result<()> {
         args.portal_name.clone(),
     ))?;
     tracing::info!("logged in as {name}");
+    let host_options = |code: SessionCode| SessionOptions {
+        downloads: args.download_dir.clone(),
+        rejoin: Some(Rejoin {
+            portal: args.portal.clone(),
+            login: Some((args.user.clone(), pw.clone(), args.portal_name.clone())),
+            join: ClientMessage::JoinSession { code },
+        }),
+        ..Default::default()
+    };
+    let plain_options = SessionOptions {
+        downloads: args.download_dir.clone(),
+        ..Default::default()
+    };
     match args.command {
         Command::Code {
             action:
@@ -221,7 +238,11 @@ fn run(args: Args) -> Result<()> {
                     json,
                 },
         } => {
-            let info = rt.block_on(rep::create_code(&mut conn, &customer, args.portal_name))?;
+            let info = rt.block_on(rep::create_code(
+                &mut conn,
+                &customer,
+                args.portal_name.clone(),
+            ))?;
             if json {
                 println!("{}", serde_json::to_string(&info)?);
             } else {
@@ -236,7 +257,7 @@ fn run(args: Args) -> Result<()> {
                     ClientMessage::JoinSession { code: info.code },
                     title,
                     transport,
-                    args.download_dir.clone(),
+                    host_options(info.code),
                 );
             }
             Ok(())
@@ -279,7 +300,7 @@ fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Command::Invitations { headless: true } => rt.block_on(
-            front::wait_for_invitation_headless(conn, transport, args.download_dir.clone()),
+            front::wait_for_invitation_headless(conn, transport, plain_options),
         ),
         Command::Invitations { headless: false } => {
             let Some(join) = rt.block_on(front::wait_for_invitation_interactive(&mut conn))? else {
@@ -291,7 +312,7 @@ fn run(args: Args) -> Result<()> {
                 join,
                 "invited session".into(),
                 transport,
-                args.download_dir.clone(),
+                plain_options,
             )
         }
         Command::Join {
@@ -303,7 +324,7 @@ fn run(args: Args) -> Result<()> {
             ClientMessage::JoinSession { code },
             transport,
             bench_log,
-            args.download_dir.clone(),
+            host_options(code),
         )),
         Command::Join {
             code,
@@ -317,7 +338,7 @@ fn run(args: Args) -> Result<()> {
                 ClientMessage::JoinSession { code },
                 title,
                 transport,
-                args.download_dir.clone(),
+                host_options(code),
             )
         }
         Command::Specialist { .. } => unreachable!("handled before login"),

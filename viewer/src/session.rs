@@ -132,6 +132,72 @@ pub struct SessionOptions {
     pub want_pictures: bool,
     /// Send input even without control and let the agent refuse it (automation).
     pub unchecked_input: bool,
+    /// How to come back if the portal connection drops (None: the session ends then).
+    pub rejoin: Option<Rejoin>,
+}
+
+/// What it takes to join the session again on a new portal connection.
+#[derive(Debug, Clone)]
+pub struct Rejoin {
+    /// Portal base URL.
+    pub portal: String,
+    /// Representative credentials and portal name (None for a specialist).
+    pub login: Option<(String, String, Option<String>)>,
+    /// The join message to send again.
+    pub join: ClientMessage,
+}
+
+impl Rejoin {
+    /// Connects, logs in if needed and joins; returns the connection and our attendee id.
+    async fn attempt(&self) -> Result<(PortalConnection, AttendeeId), String> {
+        let mut conn = match &self.login {
+            Some((user, password, portal_name)) => {
+                crate::rep::login(&self.portal, user, password, portal_name.clone())
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .0
+            }
+            None => {
+                let client = concat!("tandem-viewer ", env!("CARGO_PKG_VERSION"));
+                PortalConnection::connect(&self.portal, client)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+        };
+        conn.send(self.join.clone()).map_err(|e| e.to_string())?;
+        loop {
+            match conn.recv().await.map_err(|e| e.to_string())? {
+                PortalMessage::Joined { you, .. } => return Ok((conn, you)),
+                PortalMessage::Error { message, .. } => return Err(message),
+                PortalMessage::SessionEnded { reason } => return Err(reason),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Retries [`Rejoin::attempt`] with growing pauses for up to five minutes.
+async fn rejoin(
+    how: &Rejoin,
+    ui: &mpsc::UnboundedSender<UiEvent>,
+) -> Option<(PortalConnection, AttendeeId)> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match how.attempt().await {
+            Ok(joined) => return Some(joined),
+            Err(e) => tracing::info!("rejoining: {e}"),
+        }
+        if Instant::now() + pause > deadline {
+            let _ = ui.send(UiEvent::Error(
+                "the portal did not come back within five minutes".into(),
+            ));
+            return None;
+        }
+        // Backoff between attempts, not a wait for a condition.
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
 }
 
 /// Sends `join` (a host's [`ClientMessage::JoinSession`], an accepted invitation or a
@@ -170,12 +236,35 @@ pub async fn run(
             }
         }
     };
-    let (portal, mut portal_rx) = conn.split();
+    let (mut portal, mut portal_rx) = conn.split();
+    let mut me = me;
     let mut links = 0u32;
     let reason = loop {
         let offer = match wait_for_offer(&mut portal_rx, &mut commands, &ui, me).await {
-            Ok(offer) => offer,
-            Err(reason) => {
+            Waited::Offer(offer) => offer,
+            Waited::PortalLost => {
+                let Some(how) = options.rejoin.as_ref() else {
+                    let reason = "the connection to the portal was lost".to_owned();
+                    let _ = ui.send(UiEvent::Ended(reason.clone()));
+                    break reason;
+                };
+                let _ = ui.send(UiEvent::Reconnecting(
+                    "lost the connection to the portal".into(),
+                ));
+                match rejoin(how, &ui).await {
+                    Some((conn, you)) => {
+                        (portal, portal_rx) = conn.split();
+                        me = you;
+                        continue;
+                    }
+                    None => {
+                        let reason = "the connection to the portal was lost".to_owned();
+                        let _ = ui.send(UiEvent::Ended(reason.clone()));
+                        break reason;
+                    }
+                }
+            }
+            Waited::Ended(reason) => {
                 let _ = ui.send(UiEvent::Ended(reason.clone()));
                 break reason;
             }
@@ -214,6 +303,8 @@ pub async fn run(
             LinkEnd::Lost(why) => {
                 let _ = ui.send(UiEvent::Reconnecting(why));
             }
+            // The next wait_for_offer sees the closed portal and rejoins.
+            LinkEnd::PortalLost => {}
         }
     };
     let _ = portal.send(ClientMessage::EndSession {
@@ -229,6 +320,9 @@ enum LinkEnd {
     Session(String),
     /// The link dropped; the session may go on with a new one.
     Lost(String),
+    /// The portal connection dropped (the agent will close this link when the portal tells
+    /// it we left); rejoin, then wait for a new link.
+    PortalLost,
 }
 
 /// Runs the session over one link until it ends or the link drops.
@@ -286,7 +380,7 @@ async fn run_link(
                 Some(PortalMessage::SessionEnded { reason }) => session.handle_disconnect(&reason),
                 Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => { let _ = ui.send(UiEvent::Consent(allowed)); }
                 Some(other) => { let _ = ui.send(UiEvent::Portal(other)); }
-                None => tracing::warn!("lost the portal connection; the session continues peer to peer"),
+                None => break LinkEnd::PortalLost,
             },
             cmd = commands.recv() => match cmd {
                 Some(UiCommand::Input(ev)) => {
@@ -337,30 +431,37 @@ fn screenshot(frame: FrameBuffer, path: PathBuf, seq: u32, ui: mpsc::UnboundedSe
     });
 }
 
-/// Waits for the agent's offer; `Err(reason)` when the session ends first.
+/// What waiting for the agent's offer ended with.
+enum Waited {
+    Offer(String),
+    Ended(String),
+    PortalLost,
+}
+
+/// Waits for the agent's offer.
 async fn wait_for_offer(
     portal_rx: &mut mpsc::UnboundedReceiver<PortalMessage>,
     commands: &mut mpsc::UnboundedReceiver<UiCommand>,
     ui: &mpsc::UnboundedSender<UiEvent>,
     me: AttendeeId,
-) -> Result<String, String> {
+) -> Waited {
     loop {
         tokio::select! {
             msg = portal_rx.recv() => match msg {
                 Some(PortalMessage::Signal { from, payload: SignalPayload::Offer { sdp } }) if from == AttendeeId::CUSTOMER => {
-                    return Ok(sdp);
+                    return Waited::Offer(sdp);
                 }
                 Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => {
                     let _ = ui.send(UiEvent::Consent(allowed));
                 }
-                Some(PortalMessage::SessionEnded { reason }) => return Err(reason),
+                Some(PortalMessage::SessionEnded { reason }) => return Waited::Ended(reason),
                 Some(other) => {
                     let _ = ui.send(UiEvent::Portal(other));
                 }
-                None => return Err("the connection to the portal was lost".into()),
+                None => return Waited::PortalLost,
             },
             cmd = commands.recv() => match cmd {
-                Some(UiCommand::Leave) | None => return Err("the representative left".into()),
+                Some(UiCommand::Leave) | None => return Waited::Ended("the representative left".into()),
                 Some(_) => {
                     let _ = ui.send(UiEvent::Error("not connected to the customer's machine yet".into()));
                 }
