@@ -79,6 +79,7 @@ enum Internal {
     Link(AttendeeId, LinkEvent),
     Transfer(AttendeeId, TransferEvent),
     PortalBack(PortalConnection),
+    Reoffer(AttendeeId),
     PortalGone(String),
 }
 
@@ -110,6 +111,9 @@ pub async fn run(
     let (mut portal, mut portal_rx) = (portal, portal_rx);
     let mut reboot_asked_by: Option<String> = None;
     let mut reboot_request: Option<String> = None;
+    // Attendees the portal says are in the session: a link to one of them that drops is
+    // offered again until the portal says they left.
+    let mut present: HashMap<AttendeeId, AttendeeInfo> = HashMap::new();
     let mut rebooting = false;
     let (internal_tx, mut internal_rx) = mpsc::unbounded_channel();
     let mut agent = AgentSession::new();
@@ -142,6 +146,7 @@ pub async fn run(
                 };
                 match msg {
                     PortalMessage::AttendeeJoined(info) => {
+                        present.insert(info.id, info.clone());
                         agent.handle_attendee_joined(info.id, info.role, info.rights, Instant::now());
                         if peers.get(&info.id).is_some_and(|p| p.link.is_some()) {
                             // Announced again after our portal connection came back: the link
@@ -162,6 +167,7 @@ pub async fn run(
                         }
                     }
                     PortalMessage::AttendeeLeft { attendee } => {
+                        present.remove(&attendee);
                         agent.handle_attendee_left(attendee);
                         drop_peer(&mut peers, attendee, &customer, "left the session").await;
                     }
@@ -204,12 +210,23 @@ pub async fn run(
                         tracing::warn!(attendee = %id, "peer connection failed: {why}");
                         agent.handle_attendee_left(id);
                         drop_peer(&mut peers, id, &customer, "could not connect").await;
+                        offer_again_later(&present, id, &internal_tx);
+                    }
+                    Internal::Reoffer(id) => {
+                        if let Some(info) = present.get(&id).filter(|_| !peers.contains_key(&id)) {
+                            agent.handle_attendee_joined(info.id, info.role, info.rights, Instant::now());
+                            agent.handle_consent(info.id, consent);
+                            if consent.view {
+                                connect(&mut peers, info, &portal, &transport, &internal_tx);
+                            }
+                        }
                     }
                     Internal::Link(id, LinkEvent::Message(_, bytes)) => agent.handle_datagram(id, &bytes, Instant::now()),
                     Internal::Link(id, LinkEvent::Closed(why)) => {
                         tracing::info!(attendee = %id, "link closed: {why}");
                         agent.handle_attendee_left(id);
                         drop_peer(&mut peers, id, &customer, "disconnected").await;
+                        offer_again_later(&present, id, &internal_tx);
                     }
                 }
             }
@@ -538,4 +555,22 @@ fn files_for<'a>(
 ) -> Option<(&'a mut PeerFiles, u32)> {
     let (who, id) = transfers::parse_tag(tag)?;
     Some((peers.get_mut(&who)?.files.as_mut()?, id))
+}
+
+/// The link to an attendee the portal still counts as present dropped: offer a new one in a
+/// moment (the viewer waits for it), unless the portal says they left meanwhile.
+fn offer_again_later(
+    present: &HashMap<AttendeeId, AttendeeInfo>,
+    id: AttendeeId,
+    internal: &mpsc::UnboundedSender<Internal>,
+) {
+    if !present.contains_key(&id) {
+        return;
+    }
+    let internal = internal.clone();
+    tokio::spawn(async move {
+        // A pause between attempts so a failing path is not hammered.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let _ = internal.send(Internal::Reoffer(id));
+    });
 }

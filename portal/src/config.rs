@@ -21,7 +21,9 @@ pub struct Config {
     /// How long a session waits for the customer's agent after its connection dropped
     /// without `EndSession` (a reboot, a network drop); it may come back with
     /// `Resume` meanwhile. Zero (the default here; the binary defaults to 10 minutes): the
-    /// session ends as soon as the agent's connection closes.
+    /// session ends as soon as the agent's connection closes. With a window, sessions also
+    /// outlive a portal restart on the same database within it (see [`crate::run`]); without
+    /// one, a shutdown ends them.
     pub resume_window: Duration,
 }
 

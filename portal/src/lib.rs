@@ -12,6 +12,16 @@
 //! got in `Redeemed` (attendees get `CustomerBack`), or until the window passes and the
 //! session ends.
 //!
+//! Sessions also survive the portal itself restarting (a shutdown or a crash): with a resume
+//! window, what a session needs to come back (its code, customer, host, the *digest* of the
+//! resume secret, the grant counter, attendees and their rights, when it was last live) is
+//! kept in the database, written whenever it changes and stamped live by a heartbeat. A
+//! shutdown stores running sessions suspended instead of ending them; the next portal on
+//! the same database brings back those still within their window, suspended: the agent
+//! resumes with its secret, the host joins again with its code (invited representatives and
+//! specialists are not brought back; specialists may rejoin with a live key). Sessions past
+//! their window end with "the portal restarted".
+//!
 //! ```text
 //!  representative ──WS /ws: Login, CreateCode, JoinSession, ListReps, InviteReps,──┐
 //!                          InviteSpecialist, SetRights, RemoveAttendee, Chat, Signal│
@@ -287,12 +297,38 @@ fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Why sessions left running by an earlier portal process end at start-up.
+pub const RESTARTED: &str = "the portal restarted";
+
+/// Keeps the `live_at` of running sessions current, so that after a crash their resume
+/// window counts from close to the crash.
+fn spawn_heartbeat(storage: Storage, window: Duration, mut stop: watch::Receiver<bool>) {
+    let every = (window / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|stopping| *stopping) => return,
+            }
+            let now = unix_now();
+            if let Err(e) = storage.call(move |b| b.touch_live(now)).await {
+                tracing::error!(error = %e, "could not note running sessions as live");
+            }
+        }
+    });
+}
+
 /// Serves the portal on `listener` until `shutdown` completes, then closes every WebSocket
-/// (agents' sessions end with "the portal is shutting down") and returns.
+/// and returns. Without a resume window agents' sessions end with "the portal is shutting
+/// down"; with one they are stored suspended, and a portal started on the same database
+/// within the window brings them back (the agent may `Resume`, the host join again).
 ///
-/// Opens the database at `config.db_path`, marks sessions left running by an earlier
-/// process as ended, and creates the `admin` account if there is no representative (a
-/// generated password is printed to stdout once; see [`bootstrap`] to do that yourself).
+/// Opens the database at `config.db_path`, brings back sessions left running by an earlier
+/// process within their resume window (suspended, waiting for their agent), marks the
+/// others as ended ("the portal restarted"), and creates the `admin` account if there is no
+/// representative (a generated password is printed to stdout once; see [`bootstrap`] to do
+/// that yourself).
 pub async fn run(
     listener: TcpListener,
     config: Config,
@@ -301,9 +337,18 @@ pub async fn run(
     let addr = listener.local_addr()?;
     let storage = Storage::open_sqlite(&config.db_path).await?;
     let now = unix_now();
-    let closed = storage
-        .call(move |b| b.end_open_sessions("the portal restarted", now))
-        .await?;
+    let window = config.resume_window;
+    let (restorable, closed) = if window.is_zero() {
+        let closed = storage
+            .call(move |b| b.end_open_sessions(RESTARTED, now))
+            .await?;
+        (Vec::new(), closed)
+    } else {
+        let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        storage
+            .call(move |b| b.restore_open_sessions(RESTARTED, now, secs))
+            .await?
+    };
     if closed > 0 {
         tracing::info!(
             closed,
@@ -323,6 +368,21 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let hub = Arc::new(Hub::with_resume_window(config.resume_window));
+    let mut waits = Vec::new();
+    for stored in &restorable {
+        // The window counts from when the session was last live.
+        let gone = u64::try_from(now.saturating_sub(stored.last_live)).unwrap_or(0);
+        let left = window.saturating_sub(Duration::from_secs(gone));
+        if let Some((token, until)) = hub.restore(&stored.state, left) {
+            tracing::info!(
+                session = stored.state.session_id,
+                "brought back a session from before the restart; waiting for its agent"
+            );
+            waits.push((stored.state.session_id, token, until));
+        }
+    }
+    let kept = storage.clone();
+    let hub_at_stop = Arc::clone(&hub);
     let app = Arc::new(App {
         config,
         base_url,
@@ -337,10 +397,37 @@ pub async fn run(
         _alive: alive_tx,
     });
     tracing::info!(%addr, base_url = %app.base_url, "portal serving");
+    for (session, token, until) in waits {
+        ws::await_agent(Arc::clone(&app), session, token, until);
+    }
+    if !window.is_zero() {
+        spawn_heartbeat(kept.clone(), window, app.shutdown.clone());
+    }
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown.await;
+            if !window.is_zero() {
+                // Running sessions outlive the process: store them as they are now, and
+                // suspended as of now.
+                let now = unix_now();
+                let stored = kept.call(move |b| {
+                    for state in hub_at_stop.snapshots() {
+                        b.save_live(&state, now)?;
+                    }
+                    b.suspend_live(now)
+                });
+                match stored.await {
+                    Ok(n) if n > 0 => tracing::info!(
+                        sessions = n,
+                        "stored running sessions to resume after a restart"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not store running sessions");
+                    }
+                }
+            }
             let _ = stop_tx.send(true);
         })
         .await;

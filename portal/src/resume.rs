@@ -90,6 +90,19 @@ impl std::fmt::Debug for ResumeDigest {
 }
 
 impl ResumeDigest {
+    /// The digest's bytes, to store (empty for a digest that could not be computed).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0
+            .as_ref()
+            .map(|o| o.as_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// A digest stored with [`ResumeDigest::to_bytes`]; anything malformed matches nothing.
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        ResumeDigest(Output::new(bytes).ok())
+    }
+
     /// True when both come from the same secret and session. A digest that could not be
     /// computed matches nothing.
     pub fn matches(&self, other: &ResumeDigest) -> bool {
@@ -164,6 +177,9 @@ mod tests {
         let other = ResumeSecret::generate(&mut rand::rng());
         assert!(!issued.digest.matches(&other.digest(40)));
         assert!(!ResumeDigest(None).matches(&ResumeDigest(None)));
+        let stored = ResumeDigest::from_bytes(&issued.digest.to_bytes());
+        assert!(stored.matches(&again.digest(40)));
+        assert!(!ResumeDigest::from_bytes(&[]).matches(&again.digest(40)));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tandem_protocol::signal::AttendeeInfo;
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use crate::auth;
@@ -219,6 +220,54 @@ pub enum KeyIssue {
     Collision,
 }
 
+/// What a running session needs to come back, suspended, after the portal restarts.
+#[derive(Clone, PartialEq)]
+pub struct LiveState {
+    /// Session number.
+    pub session_id: u64,
+    /// The redeemed code's row id.
+    pub code_id: i64,
+    /// The customer's name.
+    pub customer: String,
+    /// The host's entry as the agent was told in `Redeemed`.
+    pub host: AttendeeInfo,
+    /// The digest of the agent's resume secret (never the secret).
+    pub resume_digest: Vec<u8>,
+    /// Grants sent to the agent so far (the last `Grant::seq`).
+    pub grants: u64,
+    /// The id the next invited attendee gets.
+    pub next_attendee: u32,
+    /// The agent is away (the session is suspended).
+    pub away: bool,
+    /// Everyone in the session but the customer, with their current rights.
+    pub attendees: Vec<AttendeeInfo>,
+}
+
+impl std::fmt::Debug for LiveState {
+    /// Like a derived `Debug`, but the digest is not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveState")
+            .field("session_id", &self.session_id)
+            .field("code_id", &self.code_id)
+            .field("customer", &self.customer)
+            .field("host", &self.host)
+            .field("grants", &self.grants)
+            .field("next_attendee", &self.next_attendee)
+            .field("away", &self.away)
+            .field("attendees", &self.attendees)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session found running at start-up that is still within its resume window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restorable {
+    /// What was stored (`away` is true: it comes back suspended).
+    pub state: LiveState,
+    /// The last time it was known to run with its agent (or when the agent left).
+    pub last_live: UnixTime,
+}
+
 /// The storage contract. Every call is blocking and takes the current time as a parameter.
 pub trait Backend: Send {
     /// Number of representative accounts.
@@ -307,6 +356,25 @@ pub trait Backend: Send {
     ) -> Result<Option<SpecialistKey>, StorageError>;
     /// Every specialist key of a session, oldest first (part of the session record).
     fn specialist_keys(&mut self, session: u64) -> Result<Vec<SpecialistKey>, StorageError>;
+    /// Stores what a running session needs to survive a restart (replacing what was
+    /// stored); nothing when the session has ended. `live_at` becomes `now` unless the agent
+    /// is away; the time the agent went away is kept across writes while it stays away.
+    fn save_live(&mut self, state: &LiveState, now: UnixTime) -> Result<(), StorageError>;
+    /// Every running session whose agent is connected was live at `now` (a heartbeat, so
+    /// that after a crash the resume window counts from close to the crash).
+    fn touch_live(&mut self, now: UnixTime) -> Result<(), StorageError>;
+    /// The portal stops: every running session is suspended as of `now` (sessions already
+    /// suspended keep the time their agent left).
+    fn suspend_live(&mut self, now: UnixTime) -> Result<usize, StorageError>;
+    /// At start-up: the running sessions last live less than `window_secs` ago (they are
+    /// marked suspended); every other running session ends with `reason`. Returns those to
+    /// restore and how many ended.
+    fn restore_open_sessions(
+        &mut self,
+        reason: &str,
+        now: UnixTime,
+        window_secs: i64,
+    ) -> Result<(Vec<Restorable>, usize), StorageError>;
 }
 
 /// Shared async handle to a [`Backend`].

@@ -36,6 +36,7 @@ use crate::{App, Limit};
 
 mod rep;
 mod resume;
+pub(crate) use resume::await_agent;
 mod specialist;
 pub(crate) use specialist::{KEY_CANCELLED, SESSION_OVER};
 mod team;
@@ -314,8 +315,9 @@ impl Conn {
                     host,
                     resume,
                 );
-                if let Err(e) = opened {
-                    self.hub_error(&e);
+                match opened {
+                    Ok(()) => persist(&self.app, session),
+                    Err(e) => self.hub_error(&e),
                 }
             }
             Ok(Err(refusal)) => {
@@ -374,14 +376,23 @@ impl Conn {
                     session,
                     "the customer's machine disconnected; waiting for it"
                 );
+                persist(&self.app, session);
                 resume::await_agent(Arc::clone(&self.app), session, token, until);
             }
-            Leave::Left { session } => tracing::info!(session, "attendee left"),
+            Leave::Left { session } => {
+                tracing::info!(session, "attendee left");
+                persist(&self.app, session);
+            }
             Leave::StoppedWaiting | Leave::Nothing => {}
         }
     }
 
     async fn finish(&self, closing: Closing) {
+        if closing == Closing::ShuttingDown && !self.app.config.resume_window.is_zero() {
+            // Sessions outlive the process: `run` stores them suspended, and the next
+            // portal on this database brings them back.
+            return;
+        }
         let (leave, reason) = match closing {
             Closing::Lost => (
                 self.app.hub.connection_lost(self.id, DISCONNECTED),
@@ -394,6 +405,28 @@ impl Conn {
         };
         self.record(leave, reason.to_owned()).await;
     }
+}
+
+/// Stores what `session` needs to survive a restart (only with a resume window). The hub is
+/// read inside the storage call, and storage calls run one at a time, so the last write
+/// holds the newest state.
+pub(crate) fn persist(app: &App, session: u64) {
+    if app.config.resume_window.is_zero() {
+        return;
+    }
+    let hub = Arc::clone(&app.hub);
+    let storage = app.storage.clone();
+    tokio::spawn(async move {
+        let saved = storage
+            .call(move |b| match hub.snapshot(session) {
+                Some(state) => b.save_live(&state, unix_now()),
+                None => Ok(()),
+            })
+            .await;
+        if let Err(e) = saved {
+            tracing::error!(session, error = %e, "could not store a running session");
+        }
+    });
 }
 
 /// Stores the end of `session`.

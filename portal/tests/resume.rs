@@ -1,6 +1,6 @@
 //! The customer's agent going away and coming back, over real WebSockets and a real
 //! database: suspension, `Resume`, wrong secrets, the wait running out, replacement of a
-//! live connection, and the end of the wait at shutdown.
+//! live connection, and the wait outliving a shutdown.
 
 mod common;
 
@@ -223,7 +223,7 @@ async fn when_the_wait_runs_out_the_session_ends_on_record() {
 }
 
 #[tokio::test]
-async fn a_host_rejoins_a_waiting_session_and_shutdown_ends_the_wait() {
+async fn a_host_rejoins_a_waiting_session_and_shutdown_keeps_it_for_a_restart() {
     let dir = TempDir::new("resume-rejoin");
     let server = Server::start(config_with_window(&dir, 30)).await;
     let mut r = running_session(&server).await;
@@ -248,14 +248,20 @@ async fn a_host_rejoins_a_waiting_session_and_shutdown_ends_the_wait() {
     let db = dir.db();
     assert_eq!(session_row(&db, r.session).expect("row").ended_at, None);
 
-    // The portal stops long before the window ends: the waiting session ends on record.
+    // The portal stops long before the window ends: the waiting session stays open on
+    // record, for a portal started again within the window (tests/restart.rs).
     server.stop().await;
     let row = session_row(&db, r.session).expect("row");
-    assert!(row.ended_at.is_some());
-    assert_eq!(
-        row.end_reason.as_deref(),
-        Some("the portal is shutting down")
-    );
+    assert_eq!(row.ended_at, None);
+
+    // A portal started without a resume window ends it as a restart.
+    let again = Server::start(config(&dir)).await;
+    let row = eventually("the session to end at start-up", || {
+        session_row(&db, r.session).filter(|row| row.ended_at.is_some())
+    })
+    .await;
+    assert_eq!(row.end_reason.as_deref(), Some("the portal restarted"));
+    again.stop().await;
 }
 
 #[tokio::test]

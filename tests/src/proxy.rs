@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 /// The proxy; stops accepting on drop.
 pub struct Proxy {
     pub addr: SocketAddr,
+    target: Arc<Mutex<SocketAddr>>,
     live: Arc<Mutex<Vec<TcpStream>>>,
     stop: Arc<AtomicBool>,
 }
@@ -19,14 +20,18 @@ impl Proxy {
         let addr = listener.local_addr().expect("proxy address");
         let live: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
-        let (conns, stopping) = (live.clone(), stop.clone());
+        let target = Arc::new(Mutex::new(target));
+        let (conns, stopping, to) = (live.clone(), stop.clone(), target.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if stopping.load(Ordering::Relaxed) {
                     break;
                 }
                 let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(target) else {
+                let Ok(addr) = to.lock().map(|t| *t) else {
+                    continue;
+                };
+                let Ok(server) = TcpStream::connect(addr) else {
                     continue;
                 };
                 for s in [&client, &server] {
@@ -38,7 +43,19 @@ impl Proxy {
                 pump(&server, &client);
             }
         });
-        Proxy { addr, live, stop }
+        Proxy {
+            addr,
+            target,
+            live,
+            stop,
+        }
+    }
+
+    /// New connections go to `target` from now on (a server restarted on another port).
+    pub fn set_target(&self, target: SocketAddr) {
+        if let Ok(mut t) = self.target.lock() {
+            *t = target;
+        }
     }
 
     /// Cuts every connection open now (new ones still pass).

@@ -181,3 +181,54 @@ fn a_viewer_that_loses_the_portal_rejoins_by_itself() {
         (x.pointer() == (321, 123)).then_some(())
     });
 }
+
+#[test]
+fn a_portal_crash_and_restart_is_survived_by_agent_and_viewer() {
+    let dir = TempDir::new("portalrestart");
+    let x = Xvfb::start(640, 400);
+    let portal = Portal::start(&dir, &["--resume-window-secs", "60"]);
+    let code = portal.create_code("Alice");
+    let addr = |p: &Portal| -> std::net::SocketAddr {
+        p.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("address")
+    };
+    let proxy = tandem_e2e::proxy::Proxy::start(addr(&portal));
+    let via_proxy = format!("http://{}", proxy.addr);
+    let mut cmd = Command::new(binary("tandem-viewer"));
+    cmd.args([
+        "--portal",
+        &via_proxy,
+        "--user",
+        "admin",
+        "--webrtc-bind",
+        "127.0.0.1",
+    ])
+    .args(["join", "--headless", &code.code.digits()])
+    .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
+    let mut viewer = tandem_e2e::Viewer {
+        proc: Proc::spawn("viewer", cmd),
+    };
+    viewer.wait_event("waiting", T);
+    let mut agent = tandem_e2e::agent(
+        &x.display,
+        &format!("{via_proxy}/join/{}", code.code.digits()),
+        "control",
+    );
+    viewer.wait_event("connected", T);
+
+    drop(portal); // killed: a crash, not a clean shutdown
+    let restarted = Portal::start(&dir, &["--resume-window-secs", "60"]);
+    proxy.set_target(addr(&restarted));
+    proxy.cut();
+    agent.wait_line("the agent back at the portal", T, |l| {
+        l.contains("Reconnected to the support portal")
+    });
+    viewer.wait_event("reconnecting", T);
+    viewer.wait_event("connected", T);
+    viewer.send(json!({"cmd": "move", "x": 77, "y": 88}));
+    wait_for("input after the portal restart", T, || {
+        (x.pointer() == (77, 88)).then_some(())
+    });
+}

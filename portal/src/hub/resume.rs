@@ -15,8 +15,9 @@ use tandem_protocol::Role;
 use tandem_protocol::roster::roster_for;
 use tandem_protocol::signal::PortalMessage;
 
-use super::{ConnId, Hub, HubError, Leave, Membership, Peer, State};
+use super::{ConnId, Hub, HubError, Leave, LiveSession, Membership, Peer, State};
 use crate::resume::ResumeDigest;
+use crate::storage::LiveState;
 
 /// Told to attendees when the customer's agent is gone for now.
 pub const CUSTOMER_AWAY: &str = "the customer's machine disconnected; waiting for it to come back";
@@ -162,6 +163,57 @@ impl Hub {
             },
         );
         Ok(how)
+    }
+
+    /// What session `session_id` needs to survive a restart, while it runs.
+    pub fn snapshot(&self, session_id: u64) -> Option<LiveState> {
+        let state = self.lock();
+        let session = state.sessions.get(&session_id)?;
+        Some(LiveState {
+            session_id,
+            code_id: session.code_id,
+            customer: session.customer.clone(),
+            host: session.host.clone(),
+            resume_digest: session.resume.to_bytes(),
+            grants: session.grants,
+            next_attendee: session.next_id,
+            away: session.away.is_some(),
+            attendees: session.roster_members(),
+        })
+    }
+
+    /// What every running session needs to survive a restart.
+    pub fn snapshots(&self) -> Vec<LiveState> {
+        let ids: Vec<u64> = self.lock().sessions.keys().copied().collect();
+        ids.into_iter().filter_map(|id| self.snapshot(id)).collect()
+    }
+
+    /// Brings back a session stored before a restart, suspended: it waits `wait` for its
+    /// agent's `Resume`; its host may join again with the code (invited representatives and
+    /// specialists are not brought back). The grant sequence and attendee ids go on. Returns
+    /// the absence to pass to [`Hub::give_up`] when the wait is over, and when that is;
+    /// `None` if the session runs already.
+    pub fn restore(&self, stored: &LiveState, wait: Duration) -> Option<(AwayToken, Instant)> {
+        let mut state = self.lock();
+        if state.sessions.contains_key(&stored.session_id) {
+            return None;
+        }
+        let until = Instant::now() + wait;
+        let token = AwayToken(1);
+        let session = LiveSession {
+            code_id: stored.code_id,
+            customer: stored.customer.clone(),
+            host: stored.host.clone(),
+            resume: ResumeDigest::from_bytes(&stored.resume_digest),
+            away: Some(Away { token, until }),
+            absences: 1,
+            attendees: std::collections::BTreeMap::new(),
+            next_id: stored.next_attendee.max(super::FIRST_INVITED_ID),
+            grants: stored.grants,
+        };
+        state.sessions.insert(stored.session_id, session);
+        state.by_code.insert(stored.code_id, stored.session_id);
+        Some((token, until))
     }
 
     /// The wait named `token` is over: unless the agent came back meanwhile, `session` ends

@@ -7,12 +7,13 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use super::{
-    Backend, CodeRecord, IssueOutcome, KeyIssue, NewCode, Redemption, Representative,
-    SessionRecord, SpecialistKey, StorageError, UnixTime,
+    Backend, CodeRecord, IssueOutcome, KeyIssue, LiveState, NewCode, Redemption, Representative,
+    Restorable, SessionRecord, SpecialistKey, StorageError, UnixTime,
 };
 use crate::codes::{self, CodeRefusal, StoredState};
 
 mod keys;
+mod live;
 mod schema;
 
 use schema::{MIGRATIONS, SCHEMA_VERSION};
@@ -391,14 +392,17 @@ impl Backend for SqliteBackend {
              WHERE id = ?1 AND ended_at IS NULL",
             params![session_key(id)?, now, reason],
         )?;
+        live::forget(&self.conn, session_key(id)?)?;
         Ok(changed == 1)
     }
 
     fn end_open_sessions(&mut self, reason: &str, now: UnixTime) -> Result<usize, StorageError> {
-        Ok(self.conn.execute(
+        let ended = self.conn.execute(
             "UPDATE sessions SET ended_at = ?1, end_reason = ?2 WHERE ended_at IS NULL",
             params![now, reason],
-        )?)
+        )?;
+        live::forget_ended(&self.conn)?;
+        Ok(ended)
     }
 
     fn record_consent(
@@ -448,6 +452,27 @@ impl Backend for SqliteBackend {
 
     fn specialist_keys(&mut self, session: u64) -> Result<Vec<SpecialistKey>, StorageError> {
         keys::for_session(&self.conn, session_key(session)?)
+    }
+
+    fn save_live(&mut self, state: &LiveState, now: UnixTime) -> Result<(), StorageError> {
+        live::save(&mut self.conn, state, now)
+    }
+
+    fn touch_live(&mut self, now: UnixTime) -> Result<(), StorageError> {
+        live::touch(&self.conn, now)
+    }
+
+    fn suspend_live(&mut self, now: UnixTime) -> Result<usize, StorageError> {
+        live::suspend_all(&self.conn, now)
+    }
+
+    fn restore_open_sessions(
+        &mut self,
+        reason: &str,
+        now: UnixTime,
+        window_secs: i64,
+    ) -> Result<(Vec<Restorable>, usize), StorageError> {
+        live::restore(&mut self.conn, reason, now, window_secs)
     }
 }
 

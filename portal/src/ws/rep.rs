@@ -237,7 +237,10 @@ impl Conn {
             .hub
             .join_or_wait(record.id, self.peer(), info, redeemed)
         {
-            Ok(JoinOutcome::Joined { session }) => tracing::info!(session, "host joined"),
+            Ok(JoinOutcome::Joined { session }) => {
+                tracing::info!(session, "host joined");
+                super::persist(&self.app, session);
+            }
             Ok(JoinOutcome::Waiting) => {
                 tracing::info!(code = %code.redacted(), "host waiting for the customer");
                 let hub = Arc::clone(&self.app.hub);

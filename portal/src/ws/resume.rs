@@ -50,6 +50,7 @@ impl Conn {
             Ok(how) => {
                 self.app.forgive(Limit::Codes, self.ip);
                 tracing::info!(session, ?how, "the customer's machine resumed the session");
+                super::persist(&self.app, session);
             }
             Err(HubError::SessionGone) => {
                 tracing::info!(session, "resume refused: the session is not running");
@@ -65,16 +66,25 @@ impl Conn {
 }
 
 /// Waits until `until` for the agent of suspended `session` (the absence named `token`),
-/// then ends the session unless the agent came back; records the end. A shutdown ends the
-/// wait (and the session) early.
-pub(super) fn await_agent(app: Arc<App>, session: u64, token: AwayToken, until: Instant) {
+/// then ends the session unless the agent came back; records the end. Without a resume
+/// window (a session restored at start-up), a shutdown ends the wait (and the session)
+/// early.
+///
+/// With a resume window, a shutdown leaves the session alone: it is stored suspended and
+/// comes back, still waiting, when the portal starts again.
+pub(crate) fn await_agent(app: Arc<App>, session: u64, token: AwayToken, until: Instant) {
     let mut shutdown = app.shutdown.clone();
     let span = tracing::info_span!("away", session);
     tokio::spawn(
         async move {
             let reason = tokio::select! {
                 () = tokio::time::sleep_until(until.into()) => NOT_BACK,
-                () = shutting_down(&mut shutdown) => SHUTTING_DOWN,
+                () = shutting_down(&mut shutdown) => {
+                    if !app.config.resume_window.is_zero() {
+                        return;
+                    }
+                    SHUTTING_DOWN
+                }
             };
             if let Leave::Ended { session } = app.hub.give_up(session, token, reason) {
                 record_end(&app, session, reason.to_owned()).await;

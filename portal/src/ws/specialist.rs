@@ -140,6 +140,7 @@ impl Conn {
             Ok(id) => {
                 self.app.forgive(Limit::Codes, self.ip);
                 tracing::info!(session, attendee = %id, rights = %record.rights.describe(), "specialist joined");
+                super::persist(&self.app, session);
             }
             Err(HubError::SessionGone) => self.error(ErrorKind::SessionGone, SESSION_OVER),
             Err(e) => {

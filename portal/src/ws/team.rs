@@ -55,6 +55,7 @@ impl Conn {
         match self.app.hub.accept_invitation(self.id, invitation) {
             Ok((session, you)) => {
                 tracing::info!(session, invitation, attendee = %you, "invitation accepted");
+                super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
         }
@@ -74,6 +75,7 @@ impl Conn {
         match self.app.hub.set_rights(self.id, attendee, rights) {
             Ok((session, seq)) => {
                 tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
+                super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
         }
@@ -81,7 +83,10 @@ impl Conn {
 
     pub(super) fn remove_attendee(&self, attendee: AttendeeId) {
         match self.app.hub.remove_attendee(self.id, attendee) {
-            Ok(session) => tracing::info!(session, %attendee, "attendee removed by the host"),
+            Ok(session) => {
+                tracing::info!(session, %attendee, "attendee removed by the host");
+                super::persist(&self.app, session);
+            }
             Err(e) => self.hub_error(&e),
         }
     }

@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -59,5 +59,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX specialist_keys_by_digits ON specialist_keys (key, state);
     CREATE INDEX specialist_keys_by_session ON specialist_keys (session_id);
+",
+    // 3: what a running session needs to come back suspended after a portal restart.
+    "
+    CREATE TABLE live_sessions (
+        session_id    INTEGER PRIMARY KEY REFERENCES sessions(id),
+        host_name     TEXT    NOT NULL,   -- the host's name as the agent was told it
+        resume_digest BLOB    NOT NULL,   -- digest of the agent's resume secret, never the secret
+        grants        INTEGER NOT NULL,   -- the last Grant seq sent to the agent
+        next_attendee INTEGER NOT NULL,   -- the id the next invited attendee gets
+        live_at       INTEGER NOT NULL,   -- last time the session was known to run
+        suspended_at  INTEGER             -- since when the agent is away (NULL: connected)
+    );
+    CREATE TABLE live_attendees (
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        attendee   INTEGER NOT NULL,
+        name       TEXT    NOT NULL,
+        role       TEXT    NOT NULL,      -- host, representative, specialist
+        rights     INTEGER NOT NULL,
+        masked     INTEGER NOT NULL,
+        PRIMARY KEY (session_id, attendee)
+    );
 ",
 ];

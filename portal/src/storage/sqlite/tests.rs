@@ -321,3 +321,101 @@ fn cancelled_and_ended_keys_stop_admitting_and_stay_on_record() {
         .collect();
     assert_eq!(record, ["710000000:cancelled", "720000000:active"]);
 }
+
+fn live_state(session: u64, code_id: i64, away: bool) -> crate::storage::LiveState {
+    let host = crate::hub::host_info("Bob");
+    crate::storage::LiveState {
+        session_id: session,
+        code_id,
+        customer: "alice@laptop".into(),
+        host: host.clone(),
+        resume_digest: vec![7; 32],
+        grants: 3,
+        next_attendee: 5,
+        away,
+        attendees: vec![
+            host,
+            tandem_protocol::signal::AttendeeInfo {
+                id: AttendeeId::from_wire(4),
+                name: "Sam".into(),
+                role: tandem_protocol::Role::Specialist,
+                rights: Rights::VIEW,
+                masked: false,
+            },
+        ],
+    }
+}
+
+fn open_session(db: &mut SqliteBackend, rep: i64, c: &str) -> (u64, i64) {
+    assert!(matches!(issue(db, rep, c, T0), IssueOutcome::Issued(_)));
+    let r = db
+        .redeem_code(code(c), "alice@laptop", T0)
+        .expect("db works")
+        .expect("redeems");
+    (r.session_id, r.code.id)
+}
+
+#[test]
+fn running_sessions_come_back_within_their_window_and_end_after_it() {
+    let (mut db, rep) = db_with_rep();
+    // Live at a crash (heartbeat at T0 + 50), suspended at a shutdown, never stored.
+    let (crashed, crashed_code) = open_session(&mut db, rep, "100000001");
+    let (stopped, stopped_code) = open_session(&mut db, rep, "100000002");
+    let (unstored, _) = open_session(&mut db, rep, "100000003");
+    let (away_long, away_code) = open_session(&mut db, rep, "100000004");
+    db.save_live(&live_state(crashed, crashed_code, false), T0)
+        .expect("saves");
+    db.save_live(&live_state(stopped, stopped_code, false), T0)
+        .expect("saves");
+    // Its agent left at T0 and stays away across later writes.
+    db.save_live(&live_state(away_long, away_code, true), T0)
+        .expect("saves");
+    db.save_live(&live_state(away_long, away_code, true), T0 + 50)
+        .expect("saves");
+    db.touch_live(T0 + 50).expect("touches");
+    assert_eq!(db.suspend_live(T0 + 55).expect("suspends"), 3);
+    // The crashed one was not suspended by a shutdown: make it look like a crash.
+    db.conn
+        .execute(
+            "UPDATE live_sessions SET suspended_at = NULL WHERE session_id = ?1",
+            [i64::try_from(crashed).expect("fits")],
+        )
+        .expect("updates");
+
+    let (back, ended) = db
+        .restore_open_sessions("the portal restarted", T0 + 60, 30)
+        .expect("restores");
+    let ids: Vec<u64> = back.iter().map(|r| r.state.session_id).collect();
+    assert_eq!(ids, [crashed, stopped]);
+    assert_eq!(ended, 2);
+    let first = &back[0];
+    assert_eq!(first.last_live, T0 + 50);
+    assert_eq!(back[1].last_live, T0 + 55);
+    assert!(first.state.away);
+    assert_eq!((first.state.grants, first.state.next_attendee), (3, 5));
+    assert_eq!(first.state.resume_digest, vec![7; 32]);
+    assert_eq!(
+        first.state.attendees,
+        live_state(crashed, crashed_code, false).attendees
+    );
+    for gone in [unstored, away_long] {
+        let s = db.session(gone).expect("db works").expect("exists");
+        assert_eq!(s.end_reason.as_deref(), Some("the portal restarted"));
+    }
+    // A second start-up within the window finds them again, with the same last live time.
+    let (again, _) = db
+        .restore_open_sessions("the portal restarted", T0 + 70, 30)
+        .expect("restores");
+    assert_eq!(again[0].last_live, T0 + 50);
+    // An ended session is forgotten and no longer stored.
+    assert!(db.end_session(crashed, "done", T0 + 71).expect("ends"));
+    db.save_live(&live_state(crashed, crashed_code, false), T0 + 72)
+        .expect("saves nothing");
+    let (left, _) = db
+        .restore_open_sessions("the portal restarted", T0 + 73, 30)
+        .expect("restores");
+    assert_eq!(
+        left.iter().map(|r| r.state.session_id).collect::<Vec<_>>(),
+        [stopped]
+    );
+}
