@@ -34,11 +34,12 @@ mkdir -m 700 "$STATE" || exit 1
 
 portal= agent=
 cleanup() {
-  trap - TERM INT HUP
+  # Ignore further signals (peerbench may signal us twice), so the state is always removed.
+  trap '' TERM INT HUP
   # shellcheck disable=SC2086
   [ -n "$agent$portal" ] && kill $agent $portal 2>/dev/null
-  wait 2>/dev/null
   rm -rf "$STATE"
+  wait 2>/dev/null
 }
 trap 'cleanup; exit 143' TERM INT HUP
 
