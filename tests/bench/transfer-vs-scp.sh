@@ -21,6 +21,7 @@ AuthorizedKeysFile $work/authorized_keys
 PidFile $work/sshd.pid
 StrictModes no
 PasswordAuthentication no
+Subsystem sftp internal-sftp
 CFG
 mkdir -p /run/sshd
 "$(command -v sshd || echo /usr/sbin/sshd)" -f "$work/sshd_config"
