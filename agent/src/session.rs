@@ -352,7 +352,13 @@ pub async fn run(
         .filter(|(_, p)| p.link.is_some())
         .map(|(id, _)| *id)
         .collect();
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+    // Viewers keep their side open through a reboot (they wait to reconnect): no wait then.
+    let linger = if rebooting {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(1)
+    };
+    let _ = tokio::time::timeout(linger, async {
         while !open.is_empty() {
             match internal_rx.recv().await {
                 Some(Internal::Link(id, LinkEvent::Closed(_))) => {

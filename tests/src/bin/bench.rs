@@ -83,6 +83,91 @@ fn main() {
     summary("viewer input -> X pointer moved", latencies);
     drop(viewer);
     file_transfer(&portal, &x, &dir);
+    reconnects(&x, &dir, runs);
+}
+
+/// How long coming back takes: the agent's portal connection cut (through a proxy) until the
+/// viewer hears the customer is back and input flows again; and a reboot request until the
+/// viewer is connected again, with the "machine" restarting at once (protocol cost only).
+fn reconnects(x: &Xvfb, dir: &TempDir, runs: usize) {
+    let portal = Portal::start(
+        dir,
+        &["--resume-window-secs", "120", "--max-active-codes", "100"],
+    );
+    let portal_addr: std::net::SocketAddr = portal
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    let (mut drops, mut reboots) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
+        let code = portal.create_code(&format!("drop {i}"));
+        let mut viewer = portal.headless_viewer(&code.code.digits());
+        viewer.wait_event("waiting", T);
+        let mut agent = agent(
+            &x.display,
+            &format!("http://{}/join/{}", proxy.addr, code.code.digits()),
+            "control",
+        );
+        viewer.wait_event("connected", T);
+        let t0 = Instant::now();
+        proxy.cut();
+        viewer.wait_portal("customer_back", T);
+        drops.push(t0.elapsed().as_secs_f64() * 1e3);
+        agent.send_line("end");
+        viewer.wait_event("ended", T);
+    }
+    summary("portal connection cut -> customer back", drops);
+    for i in 0..runs {
+        let code = portal.create_code(&format!("reboot {i}"));
+        let mut viewer = portal.headless_viewer(&code.code.digits());
+        viewer.wait_event("waiting", T);
+        let state = dir.path(&format!("state-{i}"));
+        let home = dir.path(&format!("home-{i}"));
+        std::fs::create_dir_all(&home).expect("home");
+        // A private HOME: the agent writes its autostart unit there.
+        let mut cmd = std::process::Command::new(tandem_e2e::binary("tandem-agent"));
+        cmd.args([
+            "--join",
+            &code.join_url,
+            "--display",
+            &x.display,
+            "--webrtc-bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--pre-authorize",
+            "control",
+            "--accept-reboot",
+            "--reboot-command",
+            "true",
+        ])
+        .arg("--state-dir")
+        .arg(&state)
+        .env("HOME", &home);
+        let mut first = tandem_e2e::Proc::spawn("agent", cmd);
+        viewer.wait_event("connected", T);
+        let t0 = Instant::now();
+        viewer.send(json!({"cmd": "reboot"}));
+        viewer.wait_event("rebooting", T);
+        let _ = first.wait_exit(T);
+        let mut again = std::process::Command::new(tandem_e2e::binary("tandem-agent"));
+        again
+            .args([
+                "--resume",
+                "--display",
+                &x.display,
+                "--webrtc-bind",
+                "127.0.0.1",
+            ])
+            .arg("--state-dir")
+            .arg(&state);
+        let _resumed = tandem_e2e::Proc::spawn("agent after reboot", again);
+        viewer.wait_event("connected", T);
+        reboots.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    summary("reboot request -> connected again", reboots);
 }
 
 /// Sends a 200 MB file from a headless viewer to the agent and reports MB/s; prints the
