@@ -110,7 +110,12 @@ pub async fn run(
     let capture = capture::open(config.display.as_deref())?;
     let injector = inject::open(config.display.as_deref())?;
     let client = concat!("tandem-agent ", env!("CARGO_PKG_VERSION"));
-    let (conn, customer, consent, resume_state) = match &config.start {
+    let Started {
+        conn,
+        customer,
+        consent,
+        resume: resume_state,
+    } = match &config.start {
         Start::Code { portal, code } => start_with_code(&config, portal, *code, client).await?,
         Start::Resume => resume_session(&config, client).await?,
     };
@@ -136,20 +141,21 @@ pub async fn run(
     Ok(end.reason)
 }
 
+/// A session joined (by code or by resume), ready for the session loop.
+struct Started {
+    conn: PortalConnection,
+    customer: Customer,
+    consent: Consent,
+    /// How to come back after a reboot or a lost portal connection.
+    resume: Option<resume::ResumeState>,
+}
+
 async fn start_with_code(
     config: &AgentConfig,
     portal_url: &str,
     code: SessionCode,
     client: &str,
-) -> Result<
-    (
-        PortalConnection,
-        Customer,
-        Consent,
-        Option<resume::ResumeState>,
-    ),
-    AgentError,
-> {
+) -> Result<Started, AgentError> {
     let mut conn = PortalConnection::connect(portal_url, client).await?;
     let redeem = ClientMessage::Redeem {
         code,
@@ -208,22 +214,16 @@ async fn start_with_code(
         host.name,
         if consent.control { "see your screen and use your mouse and keyboard" } else { "see your screen" }
     ));
-    Ok((conn, customer, consent, kept))
+    Ok(Started {
+        conn,
+        customer,
+        consent,
+        resume: kept,
+    })
 }
 
 /// Comes back to the session of the resume record, with the consent given then.
-async fn resume_session(
-    config: &AgentConfig,
-    client: &str,
-) -> Result<
-    (
-        PortalConnection,
-        Customer,
-        Consent,
-        Option<resume::ResumeState>,
-    ),
-    AgentError,
-> {
+async fn resume_session(config: &AgentConfig, client: &str) -> Result<Started, AgentError> {
     let state = resume::load(&config.state_dir)
         .map_err(|e| AgentError::Resume(format!("no resume record ({e})")))?;
     let mut conn = PortalConnection::connect(&state.portal, client).await?;
@@ -254,5 +254,10 @@ async fn resume_session(
         view: state.view,
         control: state.control,
     };
-    Ok((conn, customer, consent, Some(state)))
+    Ok(Started {
+        conn,
+        customer,
+        consent,
+        resume: Some(state),
+    })
 }

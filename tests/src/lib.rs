@@ -228,6 +228,33 @@ impl Portal {
         }
     }
 
+    /// The portal's socket address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("portal address")
+    }
+
+    /// A headless viewer (as the administrator) that reaches the portal at `base_url`
+    /// (e.g. through a [`proxy::Proxy`]).
+    pub fn headless_viewer_via(&self, base_url: &str, code: &str) -> Viewer {
+        let mut cmd = Command::new(binary("tandem-viewer"));
+        cmd.args([
+            "--portal",
+            base_url,
+            "--user",
+            "admin",
+            "--webrtc-bind",
+            "127.0.0.1",
+        ])
+        .args(["join", "--headless", code])
+        .env("TANDEM_PASSWORD", ADMIN_PASSWORD);
+        Viewer {
+            proc: Proc::spawn("viewer", cmd),
+        }
+    }
+
     /// Adds a representative account (password = user name + "-password").
     pub fn add_rep(&self, user: &str, name: &str) {
         let out = Command::new(binary("tandem-portal"))
@@ -401,6 +428,14 @@ impl Viewer {
                     .is_ok_and(|v| v["event"] == "portal" && v["type"] == kind && pred(&v))
             });
         serde_json::from_str(&line).expect("json")
+    }
+
+    /// Moves the remote pointer and waits until X reports it there: proof that input flows.
+    pub fn move_pointer_and_check(&mut self, x: &x::Xvfb, to: (i32, i32), what: &str) {
+        self.send(serde_json::json!({"cmd": "move", "x": to.0, "y": to.1}));
+        wait_for(what, Duration::from_secs(30), || {
+            (x.pointer() == to).then_some(())
+        });
     }
 
     /// Asks for a screenshot and returns it as (width, height, RGB bytes).

@@ -43,10 +43,7 @@ fn after_a_reboot_the_agent_rejoins_with_the_same_rights_and_input_works() {
     .env("TANDEM_WEBRTC_BIND", "127.0.0.1");
     let mut agent = Proc::spawn("agent", cmd);
     let connected = viewer.wait_event("connected", T);
-    viewer.send(json!({"cmd": "move", "x": 101, "y": 102}));
-    wait_for("input before the reboot", T, || {
-        (x.pointer() == (101, 102)).then_some(())
-    });
+    viewer.move_pointer_and_check(&x, (101, 102), "input before the reboot");
 
     viewer.send(json!({"cmd": "reboot"}));
     viewer.wait_event("rebooting", T);
@@ -97,10 +94,7 @@ fn after_a_reboot_the_agent_rejoins_with_the_same_rights_and_input_works() {
         again["rights"], connected["rights"],
         "rights unchanged, no second consent"
     );
-    viewer.send(json!({"cmd": "move", "x": 303, "y": 304}));
-    wait_for("input after the reboot", T, || {
-        (x.pointer() == (303, 304)).then_some(())
-    });
+    viewer.move_pointer_and_check(&x, (303, 304), "input after the reboot");
 }
 
 #[test]
@@ -111,19 +105,12 @@ fn a_dropped_portal_connection_recovers_by_itself_and_the_session_goes_on() {
     let code = portal.create_code("Alice");
     let mut viewer = portal.headless_viewer(&code.code.digits());
     viewer.wait_event("waiting", T);
-    let portal_addr: std::net::SocketAddr = portal
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("portal address");
+    let portal_addr = portal.addr();
     let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
     let join = format!("http://{}/join/{}", proxy.addr, code.code.digits());
     let mut agent = tandem_e2e::agent(&x.display, &join, "control");
     viewer.wait_event("connected", T);
-    viewer.send(json!({"cmd": "move", "x": 111, "y": 112}));
-    wait_for("input before the drop", T, || {
-        (x.pointer() == (111, 112)).then_some(())
-    });
+    viewer.move_pointer_and_check(&x, (111, 112), "input before the drop");
 
     proxy.cut();
     viewer.wait_portal("customer_away", T);
@@ -132,10 +119,7 @@ fn a_dropped_portal_connection_recovers_by_itself_and_the_session_goes_on() {
     });
     viewer.wait_portal("customer_back", T);
     // The peer-to-peer link never dropped: input still flows, nothing was renegotiated.
-    viewer.send(json!({"cmd": "move", "x": 222, "y": 223}));
-    wait_for("input after the drop", T, || {
-        (x.pointer() == (222, 223)).then_some(())
-    });
+    viewer.move_pointer_and_check(&x, (222, 223), "input after the drop");
     viewer.send(json!({"cmd": "chat", "text": "still here"}));
     agent.wait_line("chat through the new portal connection", T, |l| {
         l.contains("still here")
@@ -148,26 +132,10 @@ fn a_viewer_that_loses_the_portal_rejoins_by_itself() {
     let x = Xvfb::start(640, 400);
     let portal = Portal::start(&dir, &[]);
     let code = portal.create_code("Alice");
-    let portal_addr: std::net::SocketAddr = portal
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("portal address");
+    let portal_addr = portal.addr();
     let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
-    let mut cmd = Command::new(binary("tandem-viewer"));
-    cmd.args([
-        "--portal",
-        &format!("http://{}", proxy.addr),
-        "--user",
-        "admin",
-        "--webrtc-bind",
-        "127.0.0.1",
-    ])
-    .args(["join", "--headless", &code.code.digits()])
-    .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
-    let mut viewer = tandem_e2e::Viewer {
-        proc: Proc::spawn("viewer", cmd),
-    };
+    let mut viewer =
+        portal.headless_viewer_via(&format!("http://{}", proxy.addr), &code.code.digits());
     viewer.wait_event("waiting", T);
     let _agent = tandem_e2e::agent(&x.display, &code.join_url, "control");
     viewer.wait_event("connected", T);
@@ -176,10 +144,7 @@ fn a_viewer_that_loses_the_portal_rejoins_by_itself() {
     viewer.wait_event("reconnecting", T);
     viewer.wait_event("reconnected", T);
     viewer.wait_event("connected", T);
-    viewer.send(json!({"cmd": "move", "x": 321, "y": 123}));
-    wait_for("input after rejoining", T, || {
-        (x.pointer() == (321, 123)).then_some(())
-    });
+    viewer.move_pointer_and_check(&x, (321, 123), "input after rejoining");
 }
 
 #[test]
@@ -188,28 +153,9 @@ fn a_portal_crash_and_restart_is_survived_by_agent_and_viewer() {
     let x = Xvfb::start(640, 400);
     let portal = Portal::start(&dir, &["--resume-window-secs", "60"]);
     let code = portal.create_code("Alice");
-    let addr = |p: &Portal| -> std::net::SocketAddr {
-        p.url
-            .trim_start_matches("http://")
-            .parse()
-            .expect("address")
-    };
-    let proxy = tandem_e2e::proxy::Proxy::start(addr(&portal));
+    let proxy = tandem_e2e::proxy::Proxy::start(portal.addr());
     let via_proxy = format!("http://{}", proxy.addr);
-    let mut cmd = Command::new(binary("tandem-viewer"));
-    cmd.args([
-        "--portal",
-        &via_proxy,
-        "--user",
-        "admin",
-        "--webrtc-bind",
-        "127.0.0.1",
-    ])
-    .args(["join", "--headless", &code.code.digits()])
-    .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
-    let mut viewer = tandem_e2e::Viewer {
-        proc: Proc::spawn("viewer", cmd),
-    };
+    let mut viewer = portal.headless_viewer_via(&via_proxy, &code.code.digits());
     viewer.wait_event("waiting", T);
     let mut agent = tandem_e2e::agent(
         &x.display,
@@ -220,15 +166,12 @@ fn a_portal_crash_and_restart_is_survived_by_agent_and_viewer() {
 
     drop(portal); // killed: a crash, not a clean shutdown
     let restarted = Portal::start(&dir, &["--resume-window-secs", "60"]);
-    proxy.set_target(addr(&restarted));
+    proxy.set_target(restarted.addr());
     proxy.cut();
     agent.wait_line("the agent back at the portal", T, |l| {
         l.contains("Reconnected to the support portal")
     });
     viewer.wait_event("reconnecting", T);
     viewer.wait_event("connected", T);
-    viewer.send(json!({"cmd": "move", "x": 77, "y": 88}));
-    wait_for("input after the portal restart", T, || {
-        (x.pointer() == (77, 88)).then_some(())
-    });
+    viewer.move_pointer_and_check(&x, (77, 88), "input after the portal restart");
 }
