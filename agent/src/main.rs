@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use tandem_agent::{AgentConfig, AgentError, FileSettings, RebootSettings, Start};
@@ -36,6 +37,10 @@ struct Args {
     /// Local address for the peer-to-peer connection (127.0.0.1 for loopback-only tests).
     #[arg(long, env = "TANDEM_WEBRTC_BIND", default_value = "0.0.0.0")]
     webrtc_bind: IpAddr,
+    /// Seconds a direct peer-to-peer path may take to open before the session is relayed
+    /// through the portal instead (0: always relay, for networks known to block UDP).
+    #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
+    direct_timeout: f64,
     /// Where files sent to you are saved (default: your Downloads folder, else home).
     #[arg(long)]
     files_dir: Option<PathBuf>,
@@ -67,6 +72,13 @@ enum PreAuth {
     View,
     /// Screen, mouse and keyboard.
     Control,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=600.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds between 0 and 600")),
+    }
 }
 
 fn default_name() -> String {
@@ -133,6 +145,7 @@ async fn main() -> ExitCode {
         display: args.display,
         transport: TransportConfig {
             bind_ip: args.webrtc_bind,
+            direct_timeout: Duration::from_secs_f64(args.direct_timeout),
         },
         pre_authorized: args.pre_authorize.map(|p| match p {
             PreAuth::View => Consent {

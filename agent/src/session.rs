@@ -71,6 +71,8 @@ struct Peer {
     writer: Option<tokio::task::JoinHandle<()>>,
     files: Option<PeerFiles>,
     answer: Option<oneshot::Sender<String>>,
+    /// Waiting for the portal's relay token (no direct path opened).
+    relay: Option<oneshot::Sender<String>>,
 }
 
 enum Internal {
@@ -166,6 +168,12 @@ pub async fn run(
                             let _ = tx.send(sdp);
                         }
                     }
+                    PortalMessage::Signal { from, payload: SignalPayload::Relay { token } } => {
+                        // Only honoured while we wait for one: the portal answers our request.
+                        if let Some(tx) = peers.get_mut(&from).and_then(|p| p.relay.take()) {
+                            let _ = tx.send(token);
+                        }
+                    }
                     PortalMessage::AttendeeLeft { attendee } => {
                         present.remove(&attendee);
                         agent.handle_attendee_left(attendee);
@@ -190,6 +198,7 @@ pub async fn run(
                 let Some(ev) = ev else { continue };
                 match ev {
                                         Internal::LinkUp(id, link) => {
+                        tracing::info!(attendee = %id, path = link.path.as_str(), "connected");
                         let allowed = agent.effective_rights(id).contains(Rights::FILES);
                         attach(&mut peers, id, link, &internal_tx, &files, allowed)
                     }
@@ -398,6 +407,7 @@ fn connect(
     internal: &mpsc::UnboundedSender<Internal>,
 ) {
     let (answer_tx, answer_rx) = oneshot::channel();
+    let (relay_tx, relay_rx) = oneshot::channel();
     peers.insert(
         info.id,
         Peer {
@@ -408,6 +418,7 @@ fn connect(
             writer: None,
             files: None,
             answer: Some(answer_tx),
+            relay: Some(relay_tx),
         },
     );
     let id = info.id;
@@ -431,10 +442,34 @@ fn connect(
                 .accept_answer(answer)
                 .await
                 .map_err(|e| e.to_string())?;
-            pending
-                .open(LINK_OPEN_TIMEOUT)
-                .await
-                .map_err(|e| e.to_string())
+            let direct = if cfg.direct_timeout.is_zero() {
+                pending.abandon().await;
+                Err("direct connections are turned off".to_owned())
+            } else {
+                pending
+                    .open(cfg.direct_timeout)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            match direct {
+                Ok(link) => Ok(link),
+                Err(why) => {
+                    tracing::info!(attendee = %id, "no direct path ({why}); relaying through the portal");
+                    portal
+                        .send(ClientMessage::Signal {
+                            to: id,
+                            payload: SignalPayload::RelayRequest,
+                        })
+                        .map_err(|e| e.to_string())?;
+                    let token = tokio::time::timeout(LINK_OPEN_TIMEOUT, relay_rx)
+                        .await
+                        .map_err(|_| "the portal did not set up a relay".to_owned())?
+                        .map_err(|_| "negotiation abandoned".to_owned())?;
+                    tandem_transport::relay::connect(portal.portal(), &token, LINK_OPEN_TIMEOUT)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+            }
         }
         .await;
         let _ = internal.send(match result {

@@ -4,7 +4,9 @@
 //! redeem a code exactly once, binds agent and host into a session, lets the host bring in
 //! more representatives (invitations, optionally masked from the customer) and external
 //! specialists (9-digit support keys, no account), relays WebRTC signalling and chat, keeps
-//! everyone's roster current, and records who met when. Screen contents never pass through it.
+//! everyone's roster current, and records who met when. Screen contents pass through it only
+//! when no direct path between an agent and an attendee opens: then `relay.rs` pipes their two
+//! WebSockets together, unread.
 //!
 //! A session survives its customer's agent going away for a while (a reboot, a network
 //! drop): with a [`Config::resume_window`], a lost agent connection suspends the session
@@ -37,6 +39,7 @@
 //!                                                                                  ▲
 //!  customer's agent ──WS /ws: Redeem or Resume, Signal, Consent, Chat, EndSession──┘
 //!  browsers ──GET /, /join/<code or key> (web.rs: instructions, escaped HTML)
+//!  agent ⇄ attendee without a direct path ──WS /relay/<token> (relay.rs: one-use tokens)
 //! ```
 //!
 //! Embedding (tests do exactly this):
@@ -77,6 +80,7 @@ pub mod config;
 pub mod hub;
 pub mod invites;
 pub mod ratelimit;
+mod relay;
 pub mod resume;
 pub mod storage;
 mod web;
@@ -245,6 +249,7 @@ struct App {
     base_url: String,
     storage: Storage,
     hub: Arc<Hub>,
+    relays: relay::Relays,
     limits: Mutex<Limits>,
     next_conn: AtomicU64,
     /// Becomes `true` when the portal shuts down.
@@ -293,6 +298,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/join/{code}", get(web::join_page))
         .route("/healthz", get(web::healthz))
         .route("/ws", get(ws::upgrade))
+        .route("/relay/{token}", get(relay::upgrade))
         .layer(axum::middleware::from_fn(web::security_headers))
         .with_state(app)
 }
@@ -388,6 +394,7 @@ pub async fn run(
         base_url,
         storage,
         hub,
+        relays: relay::Relays::default(),
         limits: Mutex::new(Limits {
             codes: RateLimiter::new(CODE_FAILURES_ALLOWED, FAILURE_WINDOW),
             logins: RateLimiter::new(LOGIN_FAILURES_ALLOWED, FAILURE_WINDOW),

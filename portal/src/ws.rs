@@ -251,6 +251,14 @@ impl Conn {
             ClientMessage::JoinSession { code } => self.join_session(code).await,
             ClientMessage::Redeem { code, customer } => self.redeem(code, &customer).await,
             ClientMessage::Resume { session, secret } => self.resume(session, &secret).await,
+            ClientMessage::Signal {
+                to,
+                payload: SignalPayload::RelayRequest,
+            } => self.request_relay(to),
+            ClientMessage::Signal {
+                payload: SignalPayload::Relay { .. },
+                ..
+            } => self.error(ErrorKind::BadRequest, "relay tokens come from the portal"),
             ClientMessage::Signal { to, payload } => self.signal(to, payload),
             ClientMessage::Consent { attendee, allowed } => self.consent(attendee, allowed).await,
             ClientMessage::EndSession { reason } => self.end_session(&reason).await,
@@ -335,6 +343,33 @@ impl Conn {
         if let Err(e) = self.app.hub.signal(self.id, to, payload) {
             self.hub_error(&e);
         }
+    }
+
+    /// No direct path between the agent and `to`: both get a token for the relay, each
+    /// over its own connection.
+    fn request_relay(&self, to: AttendeeId) {
+        let session = match self.app.hub.relay_session(self.id, to) {
+            Ok(session) => session,
+            Err(e) => return self.hub_error(&e),
+        };
+        let tokens = match self.app.relays.open(session, Instant::now()) {
+            Ok(tokens) => tokens,
+            Err(e) => return self.error(ErrorKind::RateLimited, e.to_string()),
+        };
+        let to_attendee = SignalPayload::Relay {
+            token: tokens.1.clone(),
+        };
+        if let Err(e) = self.app.hub.signal(self.id, to, to_attendee) {
+            self.app.relays.cancel(&tokens);
+            return self.hub_error(&e);
+        }
+        tracing::info!(session, %to, "no direct path: relaying through the portal");
+        self.reply(PortalMessage::Signal {
+            from: to,
+            payload: SignalPayload::Relay {
+                token: tokens.0.clone(),
+            },
+        });
     }
 
     async fn consent(&self, attendee: AttendeeId, allowed: Rights) {

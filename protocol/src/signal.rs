@@ -417,6 +417,14 @@ pub enum SignalPayload {
         /// The session description.
         sdp: String,
     },
+    /// The agent found no direct path to this attendee and asks the portal for a relay
+    /// (agent → portal only; the portal answers both ends with [`SignalPayload::Relay`]).
+    RelayRequest,
+    /// Portal → each end: connect to the portal's relay with this one-use token.
+    Relay {
+        /// Capability for one relay connection; never logged.
+        token: String,
+    },
 }
 
 /// Categories of portal errors, so clients can react without parsing text.
@@ -474,6 +482,22 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&e).expect("serialises"),
             r#"{"type":"error","kind":"code_expired","message":"x"}"#
+        );
+        let relay = ClientMessage::Signal {
+            to: AttendeeId::HOST,
+            payload: SignalPayload::RelayRequest,
+        };
+        assert_eq!(
+            serde_json::to_string(&relay).expect("serialises"),
+            r#"{"type":"signal","to":2,"payload":{"kind":"relay_request"}}"#
+        );
+        let token = PortalMessage::Signal {
+            from: AttendeeId::CUSTOMER,
+            payload: SignalPayload::Relay { token: "t".into() },
+        };
+        assert_eq!(
+            serde_json::to_string(&token).expect("serialises"),
+            r#"{"type":"signal","from":1,"payload":{"kind":"relay","token":"t"}}"#
         );
     }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tandem_protocol::signal::CodeInfo;
 
+pub mod netns;
 pub mod proxy;
 pub mod x;
 
@@ -208,15 +209,29 @@ pub struct Portal {
     pub url: String,
     pub proc: Proc,
     db: PathBuf,
+    /// The network namespace the portal and the viewers started from here run in.
+    netns: Option<String>,
 }
 
 impl Portal {
     pub fn start(dir: &TempDir, extra: &[&str]) -> Portal {
+        Portal::start_in(None, dir, "127.0.0.1:0", extra)
+    }
+
+    /// A portal listening on `listen`, inside network namespace `netns` if given (its
+    /// viewers too).
+    pub fn start_in(
+        netns: Option<&netns::Netns>,
+        dir: &TempDir,
+        listen: &str,
+        extra: &[&str],
+    ) -> Portal {
+        let netns = netns.map(|n| n.name.clone());
         let mut cmd = Command::new(binary("tandem-portal"));
-        cmd.args(["--listen", "127.0.0.1:0", "--db"])
+        cmd.args(["--listen", listen, "--db"])
             .arg(dir.path("portal.sqlite3"));
         cmd.args(extra).env("TANDEM_ADMIN_PASSWORD", ADMIN_PASSWORD);
-        let mut proc = Proc::spawn("portal", cmd);
+        let mut proc = Proc::spawn("portal", netns::wrap_in(netns.as_deref(), cmd));
         let line = proc.wait_line("'listening on'", Duration::from_secs(20), |l| {
             l.contains("listening on")
         });
@@ -225,7 +240,13 @@ impl Portal {
             url,
             proc,
             db: dir.path("portal.sqlite3"),
+            netns,
         }
+    }
+
+    /// `cmd` as it must run to reach this portal (inside its namespace, if any).
+    pub fn wrap(&self, cmd: Command) -> Command {
+        netns::wrap_in(self.netns.as_deref(), cmd)
     }
 
     /// The portal's socket address.
@@ -251,7 +272,7 @@ impl Portal {
         .args(["join", "--headless", code])
         .env("TANDEM_PASSWORD", ADMIN_PASSWORD);
         Viewer {
-            proc: Proc::spawn("viewer", cmd),
+            proc: Proc::spawn("viewer", self.wrap(cmd)),
         }
     }
 
@@ -286,7 +307,7 @@ impl Portal {
         ]);
         cmd.env("TANDEM_PASSWORD", format!("{user}-password"));
         Viewer {
-            proc: Proc::spawn(&format!("viewer {user}"), cmd),
+            proc: Proc::spawn(&format!("viewer {user}"), self.wrap(cmd)),
         }
     }
 
@@ -306,7 +327,7 @@ impl Portal {
             "--headless",
         ]);
         Viewer {
-            proc: Proc::spawn(&format!("specialist {name}"), cmd),
+            proc: Proc::spawn(&format!("specialist {name}"), self.wrap(cmd)),
         }
     }
 
@@ -328,9 +349,10 @@ impl Portal {
 
     /// Creates a code; `Err(stderr)` when the portal refused.
     pub fn try_create_code(&self, customer: &str) -> Result<CodeInfo, String> {
+        let mut cmd = self.viewer_command();
+        cmd.args(["code", "new", "--json", "--customer", customer]);
         let out = self
-            .viewer_command()
-            .args(["code", "new", "--json", "--customer", customer])
+            .wrap(cmd)
             .output()
             .expect("run viewer");
         if !out.status.success() {
@@ -356,7 +378,7 @@ impl Portal {
             .arg(downloads)
             .args(["join", "--headless", code]);
         Viewer {
-            proc: Proc::spawn("viewer", cmd),
+            proc: Proc::spawn("viewer", self.wrap(cmd)),
         }
     }
 }
@@ -373,6 +395,16 @@ pub fn agent_with(
     pre_authorize: &str,
     extra: &[&std::ffi::OsStr],
 ) -> Proc {
+    Proc::spawn("agent", agent_command(display, join_url, pre_authorize, extra))
+}
+
+/// The command [`agent_with`] runs.
+pub fn agent_command(
+    display: &str,
+    join_url: &str,
+    pre_authorize: &str,
+    extra: &[&std::ffi::OsStr],
+) -> Command {
     let mut cmd = Command::new(binary("tandem-agent"));
     cmd.args(extra);
     cmd.args([
@@ -388,7 +420,7 @@ pub fn agent_with(
     if !pre_authorize.is_empty() {
         cmd.args(["--pre-authorize", pre_authorize]);
     }
-    Proc::spawn("agent", cmd)
+    cmd
 }
 
 /// A headless viewer: JSON commands in, JSON events out.

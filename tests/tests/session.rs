@@ -33,6 +33,8 @@ fn setup(tag: &str, pre_authorize: &str) -> Setup {
     let mut viewer = portal.headless_viewer(&code.code.digits());
     viewer.wait_event("waiting", T);
     let agent = agent(&x.display, &code.join_url, pre_authorize);
+    let path = viewer.wait_event("path", T);
+    assert_eq!(path["path"], "direct", "loopback UDP works here: no relay");
     viewer.wait_event("connected", T);
     Setup {
         x,

@@ -26,6 +26,7 @@ use webrtc::peer_connection::{
 };
 
 pub mod files;
+pub mod relay;
 pub mod signalling;
 
 pub use tandem_protocol::agent::Channel;
@@ -41,17 +42,25 @@ pub const DEFAULT_LOG_FILTER: &str =
 pub const SEND_BUFFER_LIMIT: usize = 128 * 1024;
 const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where the transport may bind.
+/// How long the offerer gives a direct path to open before it asks for the portal's relay.
+/// On a LAN or loopback the channels open in well under a second; ICE over the internet
+/// (host and reflexive candidates) in one or two.
+pub const DEFAULT_DIRECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the transport may bind, and when it gives up on a direct path.
 #[derive(Debug, Clone)]
 pub struct TransportConfig {
     /// Local address for UDP sockets; `0.0.0.0` means every interface (not loopback).
     pub bind_ip: IpAddr,
+    /// Time for a direct path before falling back to the relay (zero: relay at once).
+    pub direct_timeout: Duration,
 }
 
 impl Default for TransportConfig {
     fn default() -> Self {
         TransportConfig {
             bind_ip: IpAddr::from([0, 0, 0, 0]),
+            direct_timeout: DEFAULT_DIRECT_TIMEOUT,
         }
     }
 }
@@ -69,6 +78,36 @@ pub enum TransportError {
     /// The connection closed.
     #[error("connection closed")]
     Closed,
+    /// The portal's relay could not be used.
+    #[error("relay: {0}")]
+    Relay(String),
+}
+
+/// How a link reaches the other side; shown to the representative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPath {
+    /// Peer to peer (WebRTC over UDP).
+    Direct,
+    /// Through the portal's relay (WebSocket over the portal's TCP port).
+    Relay,
+}
+
+impl LinkPath {
+    /// One word for logs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPath::Direct => "direct",
+            LinkPath::Relay => "relay",
+        }
+    }
+
+    /// Words for a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LinkPath::Direct => "direct peer-to-peer connection",
+            LinkPath::Relay => "relayed through the portal (no direct path; UDP may be blocked)",
+        }
+    }
 }
 
 /// Something that happened on the link.
@@ -200,13 +239,21 @@ pub struct Link {
     pub sender: LinkSender,
     /// Messages and closure, in arrival order.
     pub events: mpsc::UnboundedReceiver<LinkEvent>,
+    /// Direct or relayed.
+    pub path: LinkPath,
 }
 
 /// Sends on an open link; clone it freely.
 #[derive(Clone)]
-pub struct LinkSender {
-    pc: Arc<dyn PeerConnection>,
-    shared: Arc<Shared>,
+pub struct LinkSender(Sender);
+
+#[derive(Clone)]
+enum Sender {
+    Direct {
+        pc: Arc<dyn PeerConnection>,
+        shared: Arc<Shared>,
+    },
+    Relay(relay::RelaySender),
 }
 
 async fn build(cfg: &TransportConfig) -> Result<PendingLink, TransportError> {
@@ -280,8 +327,25 @@ impl PendingLink {
         Ok(())
     }
 
-    /// Waits until all channels are open.
+    /// Gives up on this negotiation (the relay is used instead).
+    pub async fn abandon(self) {
+        let _ = self.pc.close().await;
+    }
+
+    /// Waits until all channels are open; on failure the connection is closed.
     pub async fn open(self, timeout: Duration) -> Result<Link, TransportError> {
+        match self.wait_open(timeout).await {
+            Ok(()) => Ok(self.into_link()),
+            Err(e) => {
+                self.abandon().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Waits until all channels are open, leaving the negotiation in place either way (so a
+    /// caller can wait for something else at the same time).
+    pub async fn wait_open(&self, timeout: Duration) -> Result<(), TransportError> {
         let wait = async {
             loop {
                 let notified = self.shared.opened.notified();
@@ -291,17 +355,21 @@ impl PendingLink {
                 notified.await;
             }
         };
-        if tokio::time::timeout(timeout, wait).await.is_err() {
-            let _ = self.pc.close().await;
-            return Err(TransportError::Timeout(timeout));
-        }
-        Ok(Link {
-            sender: LinkSender {
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| TransportError::Timeout(timeout))
+    }
+
+    /// The open link (after [`PendingLink::wait_open`] succeeded).
+    pub fn into_link(self) -> Link {
+        Link {
+            sender: LinkSender(Sender::Direct {
                 pc: self.pc,
                 shared: self.shared,
-            },
+            }),
             events: self.events,
-        })
+            path: LinkPath::Direct,
+        }
     }
 
     async fn gathered_sdp(&self) -> Result<String, TransportError> {
@@ -317,21 +385,34 @@ impl PendingLink {
 }
 
 impl LinkSender {
-    /// Sends one message, waiting while the channel's send buffer is full.
-    pub async fn send(&self, ch: Channel, bytes: &[u8]) -> Result<(), TransportError> {
-        let dc = self
-            .shared
-            .lock_channels()
-            .get(&ch)
-            .cloned()
-            .ok_or(TransportError::Closed)?;
-        dc.send(BytesMut::from(bytes)).await?;
-        Ok(())
+    fn relayed(sender: relay::RelaySender) -> Self {
+        LinkSender(Sender::Relay(sender))
     }
 
-    /// Closes the peer connection.
+    /// Sends one message, waiting while the channel's send buffer is full.
+    pub async fn send(&self, ch: Channel, bytes: &[u8]) -> Result<(), TransportError> {
+        match &self.0 {
+            Sender::Direct { shared, .. } => {
+                let dc = shared
+                    .lock_channels()
+                    .get(&ch)
+                    .cloned()
+                    .ok_or(TransportError::Closed)?;
+                dc.send(BytesMut::from(bytes)).await?;
+                Ok(())
+            }
+            Sender::Relay(relay) => relay.send(ch, bytes).await,
+        }
+    }
+
+    /// Closes the link.
     pub async fn close(&self) {
-        let _ = self.pc.close().await;
+        match &self.0 {
+            Sender::Direct { pc, .. } => {
+                let _ = pc.close().await;
+            }
+            Sender::Relay(relay) => relay.close(),
+        }
     }
 }
 

@@ -125,7 +125,10 @@ impl PortalConnection {
             }
         });
         let mut conn = PortalConnection {
-            tx: PortalSender(out_tx),
+            tx: PortalSender {
+                out: out_tx,
+                portal: portal.trim_end_matches('/').into(),
+            },
             rx: in_rx,
         };
         conn.send(ClientMessage::Hello {
@@ -169,12 +172,21 @@ impl PortalConnection {
 
 /// Sending half of a [`PortalConnection`].
 #[derive(Clone)]
-pub struct PortalSender(mpsc::UnboundedSender<Outgoing>);
+pub struct PortalSender {
+    out: mpsc::UnboundedSender<Outgoing>,
+    /// The portal's base URL (for its relay).
+    portal: std::sync::Arc<str>,
+}
 
 impl PortalSender {
+    /// The portal's address, as connected to.
+    pub fn portal(&self) -> &str {
+        &self.portal
+    }
+
     /// Queues one message.
     pub fn send(&self, msg: ClientMessage) -> Result<(), SignallingError> {
-        self.0
+        self.out
             .send(Outgoing::Message(msg))
             .map_err(|_| SignallingError::Closed)
     }
@@ -182,7 +194,7 @@ impl PortalSender {
     /// Sends everything queued, then closes the connection; waits at most two seconds.
     pub async fn close(&self) {
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        if self.0.send(Outgoing::Close(done_tx)).is_ok() {
+        if self.out.send(Outgoing::Close(done_tx)).is_ok() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(2), done_rx).await;
         }
     }

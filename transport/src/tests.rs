@@ -3,6 +3,7 @@ use super::*;
 fn loopback() -> TransportConfig {
     TransportConfig {
         bind_ip: IpAddr::from([127, 0, 0, 1]),
+        ..TransportConfig::default()
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use tandem_protocol::Rights;
 use tandem_protocol::signal::{ClientMessage, PortalMessage};
-use tandem_transport::TransportConfig;
+use tandem_transport::{LinkPath, TransportConfig};
 use tandem_transport::signalling::PortalConnection;
 use tokio::sync::mpsc;
 
@@ -102,7 +102,7 @@ pub async fn wait_for_invitation_headless(
 }
 
 /// A status line for the window title and the terminal.
-fn status_text(ev: &UiEvent) -> Option<String> {
+fn status_text(ev: &UiEvent, path: Option<LinkPath>) -> Option<String> {
     let rights = |r: &Rights| {
         if r.contains(Rights::CONTROL) {
             "you have control"
@@ -116,7 +116,15 @@ fn status_text(ev: &UiEvent) -> Option<String> {
             format!("joined {customer}'s session; waiting for the screen")
         }
         UiEvent::Consent(r) => format!("customer allowed: {}", r.describe()),
-        UiEvent::Connected(r) | UiEvent::Rights(r) => format!("connected — {}", rights(r)),
+        UiEvent::Path(p) => format!("path: {}", p.describe()),
+        UiEvent::Connected(r) | UiEvent::Rights(r) => {
+            let via = match path {
+                Some(LinkPath::Direct) => " directly",
+                Some(LinkPath::Relay) => " through the portal's relay",
+                None => "",
+            };
+            format!("connected{via} — {}", rights(r))
+        }
         UiEvent::Refused(m) | UiEvent::Error(m) => m.clone(),
         UiEvent::Rebooting => "the customer's machine is rebooting…".into(),
         UiEvent::Reconnecting(why) => format!("{why}; waiting for it to come back…"),
@@ -149,8 +157,12 @@ pub fn open_window(
             }
         });
         handle.spawn(async move {
+            let mut path = None;
             while let Some(ev) = ui_rx.recv().await {
-                if let Some(s) = status_text(&ev) {
+                if let UiEvent::Path(p) = ev {
+                    path = Some(p);
+                }
+                if let Some(s) = status_text(&ev, path) {
                     eprintln!("{s}");
                     sender.send(WindowUpdate::Status(s));
                 }

@@ -169,6 +169,7 @@ fn run(args: Args) -> Result<()> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let transport = TransportConfig {
         bind_ip: args.webrtc_bind,
+        ..TransportConfig::default()
     };
     if let Command::Specialist {
         action:

@@ -63,6 +63,8 @@ pub enum UiEvent {
     Consent(Rights),
     /// Connected; rights in force.
     Connected(Rights),
+    /// How the link reaches the customer's machine (direct or through the portal's relay).
+    Path(tandem_transport::LinkPath),
     /// Rights changed.
     Rights(Rights),
     /// A new complete picture (`picture` only when the front end wants pixels).
@@ -239,8 +241,13 @@ pub async fn run(
     let (mut portal, mut portal_rx) = conn.split();
     let mut me = me;
     let mut links = 0u32;
+    let mut next_offer = None;
     let reason = loop {
-        let offer = match wait_for_offer(&mut portal_rx, &mut commands, &ui, me).await {
+        let waited = match next_offer.take() {
+            Some(offer) => Waited::Offer(offer),
+            None => wait_for_offer(&mut portal_rx, &mut commands, &ui, me).await,
+        };
+        let offer = match waited {
             Waited::Offer(offer) => offer,
             Waited::PortalLost => {
                 let Some(how) = options.rejoin.as_ref() else {
@@ -274,16 +281,28 @@ pub async fn run(
             to: AttendeeId::CUSTOMER,
             payload: SignalPayload::Answer { sdp: answer },
         })?;
-        let link = match pending.open(LINK_OPEN_TIMEOUT).await {
-            Ok(link) => link,
-            Err(e) if links > 0 => {
+        let link = match open_link(pending, &portal, &mut portal_rx, &ui, me).await {
+            Opened::Link(link) => link,
+            Opened::NewOffer(offer) => {
+                next_offer = Some(offer);
+                continue;
+            }
+            Opened::Ended(reason) => {
+                let _ = ui.send(UiEvent::Ended(reason.clone()));
+                break reason;
+            }
+            // The next wait_for_offer sees the closed portal and rejoins.
+            Opened::PortalLost => continue,
+            Opened::Failed(e) if links > 0 => {
                 let _ = ui.send(UiEvent::Error(format!(
                     "reconnecting failed ({e}); waiting for the next try"
                 )));
                 continue;
             }
-            Err(e) => return Err(e.into()),
+            Opened::Failed(e) => return Err(e.into()),
         };
+        tracing::info!(path = link.path.as_str(), "connected to the customer's machine");
+        let _ = ui.send(UiEvent::Path(link.path));
         if links > 0 {
             let _ = ui.send(UiEvent::Reconnected);
         }
@@ -429,6 +448,62 @@ fn screenshot(frame: FrameBuffer, path: PathBuf, seq: u32, ui: mpsc::UnboundedSe
             Err(e) => UiEvent::Error(format!("cannot write {}: {e}", path.display())),
         });
     });
+}
+
+/// What waiting for a link to open ended with.
+enum Opened {
+    Link(tandem_transport::Link),
+    Failed(tandem_transport::TransportError),
+    /// The agent started over; answer this offer instead.
+    NewOffer(String),
+    Ended(String),
+    PortalLost,
+}
+
+/// Waits for the direct link to open, or, when the agent found no direct path, for the
+/// portal's relay token and then the relay.
+async fn open_link(
+    pending: PendingLink,
+    portal: &PortalSender,
+    portal_rx: &mut mpsc::UnboundedReceiver<PortalMessage>,
+    ui: &mpsc::UnboundedSender<UiEvent>,
+    me: AttendeeId,
+) -> Opened {
+    let deadline = Instant::now() + LINK_OPEN_TIMEOUT;
+    let token = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let stop = tokio::select! {
+            opened = pending.wait_open(left) => match opened {
+                Ok(()) => return Opened::Link(pending.into_link()),
+                Err(e) => Opened::Failed(e),
+            },
+            msg = portal_rx.recv() => match msg {
+                Some(PortalMessage::Signal { from, payload }) if from == AttendeeId::CUSTOMER => match payload {
+                    SignalPayload::Relay { token } => break token,
+                    SignalPayload::Offer { sdp } => Opened::NewOffer(sdp),
+                    _ => continue,
+                },
+                Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => {
+                    let _ = ui.send(UiEvent::Consent(allowed));
+                    continue;
+                }
+                Some(PortalMessage::SessionEnded { reason }) => Opened::Ended(reason),
+                Some(other) => {
+                    let _ = ui.send(UiEvent::Portal(other));
+                    continue;
+                }
+                None => Opened::PortalLost,
+            },
+        };
+        pending.abandon().await;
+        return stop;
+    };
+    pending.abandon().await;
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tandem_transport::relay::connect(portal.portal(), &token, left.max(Duration::from_secs(5))).await {
+        Ok(link) => Opened::Link(link),
+        Err(e) => Opened::Failed(e),
+    }
 }
 
 /// What waiting for the agent's offer ended with.

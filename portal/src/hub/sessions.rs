@@ -134,6 +134,28 @@ impl Hub {
         Ok(())
     }
 
+    /// The session whose agent is `conn`, when the agent may ask for a relay to `to` (an
+    /// attendee there now).
+    pub fn relay_session(&self, conn: ConnId, to: AttendeeId) -> Result<u64, HubError> {
+        let state = self.lock();
+        let Some(Membership::Attendee { session, id }) = state.members.get(&conn).copied() else {
+            return Err(HubError::NotInSession);
+        };
+        if id != AttendeeId::CUSTOMER {
+            return Err(HubError::NotAllowed(
+                "only the customer's agent asks for a relay",
+            ));
+        }
+        if to == id {
+            return Err(HubError::NotAllowed("you cannot signal yourself"));
+        }
+        let live = state.sessions.get(&session).ok_or(HubError::SessionGone)?;
+        if !live.attendees.contains_key(&to) {
+            return Err(HubError::NoSuchAttendee(to));
+        }
+        Ok(session)
+    }
+
     /// The agent reports the customer's consent for `attendee`; the host is told. Returns
     /// the session so the caller can record it.
     pub fn consent(

@@ -2,7 +2,9 @@
 //! `cargo build --release --workspace --bins`, then
 //! `cargo run --release -p tandem-e2e --bin tandem-bench`):
 //! - code entered → first frame at the viewer (agent start, redeem, consent, WebRTC, keyframe);
-//! - viewer input → X event (headless viewer stdin → WebRTC → agent → XTest → X pointer).
+//! - viewer input → X event (headless viewer stdin → WebRTC → agent → XTest → X pointer);
+//! - the same two and a 200 MB transfer over the portal's relay (agent `--direct-timeout 0`),
+//!   the path used when UDP is blocked.
 //!
 //! Capture and encode costs are measured by `cargo bench -p tandem-agent`.
 
@@ -10,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tandem_e2e::x::Xvfb;
-use tandem_e2e::{Portal, TempDir, agent};
+use tandem_e2e::{Portal, TempDir};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::ConnectionExt;
 
@@ -43,7 +45,16 @@ fn main() {
     let _xterm = x.xterm(40, 40, "ls -la /usr/bin | head -40; exec sh");
     let portal = Portal::start(&dir, &["--max-active-codes", "100"]);
     println!("Tandem end-to-end benchmark: Xvfb 1920x1080x24, loopback WebRTC, {runs} sessions");
+    let relay: [&std::ffi::OsStr; 2] = ["--direct-timeout".as_ref(), "0".as_ref()];
+    sessions(&portal, &x, runs, &[], "");
+    file_transfer(&portal, &x, &dir, &[], "");
+    sessions(&portal, &x, runs, &relay, " (relay)");
+    file_transfer(&portal, &x, &dir, &relay, " (relay)");
+    reconnects(&x, &dir, runs);
+}
 
+/// Code → first frame for `runs` sessions, then input latency on the last one.
+fn sessions(portal: &Portal, x: &Xvfb, runs: usize, agent_args: &[&std::ffi::OsStr], tag: &str) {
     let mut first_frame = Vec::new();
     let mut session = None;
     for i in 0..runs {
@@ -51,12 +62,12 @@ fn main() {
         let mut viewer = portal.headless_viewer(&code.code.digits());
         viewer.wait_event("waiting", T);
         let t0 = Instant::now();
-        let a = agent(&x.display, &code.join_url, "control");
+        let a = tandem_e2e::agent_with(&x.display, &code.join_url, "control", agent_args);
         viewer.wait_event("frame", T);
         first_frame.push(t0.elapsed().as_secs_f64() * 1e3);
         session = Some((viewer, a));
     }
-    summary("code entered -> first frame", first_frame);
+    summary(&format!("code entered -> first frame{tag}"), first_frame);
 
     let (mut viewer, _agent) = session.expect("at least one run");
     let (conn, screen) = x11rb::connect(Some(&x.display)).expect("connect to X");
@@ -80,10 +91,7 @@ fn main() {
         }
         latencies.push(t0.elapsed().as_secs_f64() * 1e3);
     }
-    summary("viewer input -> X pointer moved", latencies);
-    drop(viewer);
-    file_transfer(&portal, &x, &dir);
-    reconnects(&x, &dir, runs);
+    summary(&format!("viewer input -> X pointer moved{tag}"), latencies);
 }
 
 /// How long coming back takes: the agent's portal connection cut (through a proxy) until the
@@ -105,7 +113,7 @@ fn reconnects(x: &Xvfb, dir: &TempDir, runs: usize) {
         let code = portal.create_code(&format!("drop {i}"));
         let mut viewer = portal.headless_viewer(&code.code.digits());
         viewer.wait_event("waiting", T);
-        let mut agent = agent(
+        let mut agent = tandem_e2e::agent(
             &x.display,
             &format!("http://{}/join/{}", proxy.addr, code.code.digits()),
             "control",
@@ -173,10 +181,16 @@ fn reconnects(x: &Xvfb, dir: &TempDir, runs: usize) {
 /// Sends a 200 MB file from a headless viewer to the agent and reports MB/s; prints the
 /// file's path so the same file can be copied with scp for comparison
 /// (`tests/bench/transfer-vs-scp.sh` does both in one run).
-fn file_transfer(portal: &Portal, x: &Xvfb, dir: &TempDir) {
+fn file_transfer(
+    portal: &Portal,
+    x: &Xvfb,
+    dir: &TempDir,
+    agent_args: &[&std::ffi::OsStr],
+    tag: &str,
+) {
     let size: u64 = 200 * 1024 * 1024;
     let file = dir.path("transfer.bin");
-    {
+    if !file.exists() {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut buf = vec![0u8; 1 << 20];
@@ -190,16 +204,17 @@ fn file_transfer(portal: &Portal, x: &Xvfb, dir: &TempDir) {
             std::io::Write::write_all(&mut out, &buf).expect("write");
         }
     }
-    let inbox = dir.path("inbox");
+    let inbox = dir.path(if tag.is_empty() { "inbox" } else { "inbox-relay" });
     std::fs::create_dir_all(&inbox).expect("inbox");
     let code = portal.create_code("transfer");
     let mut viewer = portal.headless_viewer(&code.code.digits());
     viewer.wait_event("waiting", T);
-    let extra: Vec<&std::ffi::OsStr> = vec![
+    let mut extra: Vec<&std::ffi::OsStr> = vec![
         "--accept-files".as_ref(),
         "--files-dir".as_ref(),
         inbox.as_os_str(),
     ];
+    extra.extend_from_slice(agent_args);
     let _agent = tandem_e2e::agent_with(&x.display, &code.join_url, "view", &extra);
     viewer.wait_event("connected", T);
     let t0 = Instant::now();
@@ -212,7 +227,7 @@ fn file_transfer(portal: &Portal, x: &Xvfb, dir: &TempDir) {
     let secs = t0.elapsed().as_secs_f64();
     println!(
         "{:<40} {} MB in {:.2} s = {:.1} MB/s (hashing both ends included)",
-        "file transfer viewer -> customer",
+        format!("file transfer viewer -> customer{tag}"),
         size >> 20,
         secs,
         (size >> 20) as f64 / secs
