@@ -212,6 +212,10 @@ struct LiveSession {
     next_id: u32,
     /// Grants sent to the agent so far (the last `Grant::seq`).
     grants: u64,
+    /// Invited representatives' places by account, kept while their connection is lost
+    /// (a network drop, a portal restart) so they come back with the same id and rights;
+    /// gone when they leave or are removed.
+    seats: BTreeMap<i64, AttendeeInfo>,
 }
 
 impl LiveSession {
@@ -232,6 +236,7 @@ impl LiveSession {
             attendees: BTreeMap::new(),
             next_id: FIRST_INVITED_ID,
             grants: 0,
+            seats: BTreeMap::new(),
         };
         session.seat_agent(agent);
         session
@@ -453,6 +458,9 @@ impl State {
             }) => {
                 self.members.remove(&conn);
                 if let Some(session) = self.sessions.get_mut(&session_id) {
+                    if departure == Departure::Request {
+                        session.seats.retain(|_, seat| seat.id != id);
+                    }
                     session.attendees.remove(&id);
                     session.tell_agent(PortalMessage::AttendeeLeft { attendee: id });
                     session.send_rosters();

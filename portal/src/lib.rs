@@ -20,8 +20,9 @@
 //! kept in the database, written whenever it changes and stamped live by a heartbeat. A
 //! shutdown stores running sessions suspended instead of ending them; the next portal on
 //! the same database brings back those still within their window, suspended: the agent
-//! resumes with its secret, the host joins again with its code (invited representatives and
-//! specialists are not brought back; specialists may rejoin with a live key). Sessions past
+//! resumes with its secret, the host joins again with its code, invited representatives
+//! return to their seats (`ReturnToSession`; also after a plain network drop), and
+//! specialists may rejoin with a live key. Sessions past
 //! their window end with "the portal restarted".
 //!
 //! ```text

@@ -241,6 +241,17 @@ pub struct LiveState {
     pub away: bool,
     /// Everyone in the session but the customer, with their current rights.
     pub attendees: Vec<AttendeeInfo>,
+    /// Invited representatives' places (present or not), to return to after a restart.
+    pub seats: Vec<Seat>,
+}
+
+/// An invited representative's place in a session: its account and attendee entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seat {
+    /// The representative's account.
+    pub rep_id: i64,
+    /// Attendee id, name, rights and masking as granted.
+    pub info: AttendeeInfo,
 }
 
 impl std::fmt::Debug for LiveState {

@@ -232,6 +232,7 @@ impl Conn {
                 comment,
             } => self.invite_reps(target, rights, masked, &comment),
             ClientMessage::AcceptInvitation { invitation } => self.accept_invitation(invitation),
+            ClientMessage::ReturnToSession { session } => self.return_to_session(session),
             ClientMessage::DeclineInvitation { invitation } => {
                 self.decline_invitation(invitation);
             }

@@ -52,6 +52,12 @@ pub enum ClientMessage {
         /// From [`RepInvitation::id`].
         invitation: u64,
     },
+    /// An invited representative whose connection was lost (or whose portal restarted)
+    /// comes back to its place in `session`: same attendee id, same rights.
+    ReturnToSession {
+        /// From [`PortalMessage::Joined`].
+        session: u64,
+    },
     /// An invited representative declines.
     DeclineInvitation {
         /// From [`RepInvitation::id`].

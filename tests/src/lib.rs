@@ -294,10 +294,15 @@ impl Portal {
 
     /// A headless representative waiting for invitations.
     pub fn invitations(&self, user: &str) -> Viewer {
+        self.invitations_via(&self.url, user)
+    }
+
+    /// The same, reaching the portal at `base_url` (e.g. through a [`proxy::Proxy`]).
+    pub fn invitations_via(&self, base_url: &str, user: &str) -> Viewer {
         let mut cmd = Command::new(binary("tandem-viewer"));
         cmd.args([
             "--portal",
-            &self.url,
+            base_url,
             "--user",
             user,
             "--webrtc-bind",

@@ -148,7 +148,7 @@ fn a_viewer_that_loses_the_portal_rejoins_by_itself() {
 }
 
 #[test]
-fn a_portal_crash_and_restart_is_survived_by_agent_and_viewer() {
+fn a_portal_crash_and_restart_is_survived_by_agent_host_and_invited_rep() {
     let dir = TempDir::new("portalrestart");
     let x = Xvfb::start(640, 400);
     let portal = Portal::start(&dir, &["--resume-window-secs", "60"]);
@@ -163,6 +163,23 @@ fn a_portal_crash_and_restart_is_survived_by_agent_and_viewer() {
         "control",
     );
     viewer.wait_event("connected", T);
+    // An invited representative with control, also through the proxy.
+    portal.add_rep("carol", "Carol Checker");
+    let mut carol = portal.invitations_via(&via_proxy, "carol");
+    wait_for("carol to be logged in", T, || {
+        viewer.send(json!({"cmd": "list_reps"}));
+        let reps = viewer.wait_portal("reps", T);
+        reps["reps"]
+            .as_array()?
+            .iter()
+            .any(|r| r["user"] == "carol")
+            .then_some(())
+    });
+    viewer.send(json!({"cmd": "invite_rep", "user": "carol", "rights": "control", "masked": false, "comment": "restart test"}));
+    let invitation = carol.wait_portal("invitation", T);
+    carol.send(json!({"cmd": "accept", "invitation": invitation["id"]}));
+    let before = carol.wait_event("connected", T);
+    carol.move_pointer_and_check(&x, (55, 66), "carol's input before the restart");
 
     drop(portal); // killed: a crash, not a clean shutdown
     let restarted = Portal::start(&dir, &["--resume-window-secs", "60"]);
@@ -174,4 +191,8 @@ fn a_portal_crash_and_restart_is_survived_by_agent_and_viewer() {
     viewer.wait_event("reconnecting", T);
     viewer.wait_event("connected", T);
     viewer.move_pointer_and_check(&x, (77, 88), "input after the portal restart");
+    carol.wait_event("reconnecting", T);
+    let after = carol.wait_event("connected", T);
+    assert_eq!(after["rights"], before["rights"], "carol's rights unchanged");
+    carol.move_pointer_and_check(&x, (99, 111), "carol's input after the restart");
 }

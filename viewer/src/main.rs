@@ -226,8 +226,15 @@ fn run(args: Args) -> Result<()> {
         }),
         ..Default::default()
     };
-    let plain_options = SessionOptions {
+    // An invited representative returns to its seat after a drop; the session number is
+    // filled in once it joined.
+    let invited_options = SessionOptions {
         downloads: args.download_dir.clone(),
+        rejoin: Some(Rejoin {
+            portal: args.portal.clone(),
+            login: Some((args.user.clone(), pw.clone(), args.portal_name.clone())),
+            join: ClientMessage::ReturnToSession { session: 0 },
+        }),
         ..Default::default()
     };
     match args.command {
@@ -301,7 +308,7 @@ fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Command::Invitations { headless: true } => rt.block_on(
-            front::wait_for_invitation_headless(conn, transport, plain_options),
+            front::wait_for_invitation_headless(conn, transport, invited_options),
         ),
         Command::Invitations { headless: false } => {
             let Some(join) = rt.block_on(front::wait_for_invitation_interactive(&mut conn))? else {
@@ -313,7 +320,7 @@ fn run(args: Args) -> Result<()> {
                 join,
                 "invited session".into(),
                 transport,
-                plain_options,
+                invited_options,
             )
         }
         Command::Join {

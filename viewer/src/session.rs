@@ -145,7 +145,8 @@ pub struct Rejoin {
     pub portal: String,
     /// Representative credentials and portal name (None for a specialist).
     pub login: Option<(String, String, Option<String>)>,
-    /// The join message to send again.
+    /// The join message to send again (`ReturnToSession` is given the session's number
+    /// once it is known).
     pub join: ClientMessage,
 }
 
@@ -214,7 +215,7 @@ pub async fn run(
     transport: TransportConfig,
     mut commands: mpsc::UnboundedReceiver<UiCommand>,
     ui: mpsc::UnboundedSender<UiEvent>,
-    options: SessionOptions,
+    mut options: SessionOptions,
 ) -> Result<String, SessionError> {
     conn.send(join)?;
     let _ = ui.send(UiEvent::Waiting);
@@ -226,6 +227,11 @@ pub async fn run(
                 customer,
                 ..
             } => {
+                if let Some(r) = options.rejoin.as_mut()
+                    && let ClientMessage::ReturnToSession { session: s } = &mut r.join
+                {
+                    *s = session;
+                }
                 let _ = ui.send(UiEvent::Joined { session, customer });
                 break you;
             }

@@ -101,6 +101,9 @@ impl Hub {
             .get_mut(&attendee)
             .ok_or(HubError::NoSuchAttendee(attendee))?;
         target.info.rights = rights;
+        for seat in session.seats.values_mut().filter(|s| s.id == attendee) {
+            seat.rights = rights;
+        }
         session.grants += 1;
         let seq = session.grants;
         session.tell_agent(PortalMessage::Grant {
@@ -127,6 +130,7 @@ impl Hub {
             .sessions
             .get_mut(&session_id)
             .ok_or(HubError::SessionGone)?;
+        session.seats.retain(|_, seat| seat.id != attendee);
         let removed = session
             .attendees
             .remove(&attendee)

@@ -311,6 +311,7 @@ impl Hub {
             masked: inv.masked,
         };
         let you = info.id;
+        session.seats.insert(rep_id, info.clone());
         state.attach(session_id, Attendee { peer, info });
         let withdrawn = PortalMessage::InvitationWithdrawn { invitation: id };
         state.tell_accounts(&inv.invitees, Some(conn), &withdrawn);
@@ -323,6 +324,38 @@ impl Hub {
             session.send_rosters();
         }
         Ok((session_id, you))
+    }
+
+    /// The representative on `conn` comes back to `session`, where it has a seat (it was
+    /// invited and its connection was lost, or the portal restarted): same attendee id,
+    /// same rights. Returns its attendee id.
+    pub fn return_to_session(&self, conn: ConnId, session_id: u64) -> Result<AttendeeId, HubError> {
+        let mut state = self.lock();
+        let (rep_id, peer) = state
+            .reps
+            .get(&conn)
+            .map(|r| (r.rep_id, r.peer.clone()))
+            .ok_or(HubError::NotAllowed("log in first"))?;
+        if state.members.contains_key(&conn) {
+            return Err(HubError::AlreadyInSession);
+        }
+        let session = state
+            .sessions
+            .get_mut(&session_id)
+            .ok_or(HubError::SessionGone)?;
+        let info = session
+            .seats
+            .get(&rep_id)
+            .cloned()
+            .ok_or(HubError::NotAllowed("you have no place in that session"))?;
+        // The old connection may not have been noticed as gone yet: the new one replaces it.
+        if let Some(old) = session.attendees.remove(&info.id) {
+            state.members.remove(&old.peer.conn);
+        }
+        let you = info.id;
+        state.attach(session_id, Attendee { peer, info });
+        state.send_rosters(session_id);
+        Ok(you)
     }
 
     /// The representative on `conn` declines invitation `id`; the host is told. Returns

@@ -17,7 +17,7 @@ use tandem_protocol::signal::PortalMessage;
 
 use super::{ConnId, Hub, HubError, Leave, LiveSession, Membership, Peer, State};
 use crate::resume::ResumeDigest;
-use crate::storage::LiveState;
+use crate::storage::{LiveState, Seat};
 
 /// Told to attendees when the customer's agent is gone for now.
 pub const CUSTOMER_AWAY: &str = "the customer's machine disconnected; waiting for it to come back";
@@ -179,6 +179,14 @@ impl Hub {
             next_attendee: session.next_id,
             away: session.away.is_some(),
             attendees: session.roster_members(),
+            seats: session
+                .seats
+                .iter()
+                .map(|(&rep_id, info)| Seat {
+                    rep_id,
+                    info: info.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -189,8 +197,9 @@ impl Hub {
     }
 
     /// Brings back a session stored before a restart, suspended: it waits `wait` for its
-    /// agent's `Resume`; its host may join again with the code (invited representatives and
-    /// specialists are not brought back). The grant sequence and attendee ids go on. Returns
+    /// agent's `Resume`; its host may join again with the code and invited representatives
+    /// return to their seats (specialists are not brought back; they may rejoin with a live
+    /// key). The grant sequence and attendee ids go on. Returns
     /// the absence to pass to [`Hub::give_up`] when the wait is over, and when that is;
     /// `None` if the session runs already.
     pub fn restore(&self, stored: &LiveState, wait: Duration) -> Option<(AwayToken, Instant)> {
@@ -210,6 +219,11 @@ impl Hub {
             attendees: std::collections::BTreeMap::new(),
             next_id: stored.next_attendee.max(super::FIRST_INVITED_ID),
             grants: stored.grants,
+            seats: stored
+                .seats
+                .iter()
+                .map(|s| (s.rep_id, s.info.clone()))
+                .collect(),
         };
         state.sessions.insert(stored.session_id, session);
         state.by_code.insert(stored.code_id, stored.session_id);

@@ -359,3 +359,51 @@ fn chat_follows_the_roster_rules() {
     ));
     assert_eq!(hub.chat(99, "x", false), Err(HubError::NotInSession));
 }
+
+#[test]
+fn an_invited_rep_whose_connection_is_lost_returns_to_its_seat_with_its_rights() {
+    let (hub, mut agent_rx, _host_rx) = running();
+    let _carol = rep_on(&hub, 20, 200, "carol", "billing");
+    let sent = hub
+        .invite_reps(
+            2,
+            invite(
+                InviteTarget::Rep {
+                    user: "carol".into(),
+                },
+                true,
+            ),
+        )
+        .expect("invites");
+    let (session, you) = hub.accept_invitation(20, sent.id).expect("accepts");
+    hub.set_rights(2, you, Rights::VIEW.union(Rights::CONTROL))
+        .expect("host grants control");
+    assert_eq!(hub.connection_lost(20, "x"), Leave::Left { session });
+    assert!(hub.snapshot(session).expect("running").seats.len() == 1);
+
+    // Someone else cannot take the seat; Carol on a new connection can.
+    let _dave = rep_on(&hub, 21, 201, "dave", "billing");
+    assert!(matches!(
+        hub.return_to_session(21, session),
+        Err(HubError::NotAllowed(_))
+    ));
+    let mut back = rep_on(&hub, 22, 200, "carol", "billing");
+    drain(&mut agent_rx);
+    assert_eq!(hub.return_to_session(22, session), Ok(you));
+    let joined = drain(&mut back);
+    assert!(
+        joined.iter().any(|m| matches!(m, PortalMessage::Joined { you: y, rights, .. }
+            if *y == you && *rights == Rights::VIEW.union(Rights::CONTROL))),
+        "same id and rights: {joined:?}"
+    );
+    assert!(drain(&mut agent_rx).iter().any(|m| matches!(m,
+        PortalMessage::AttendeeJoined(info) if info.id == you && info.masked)));
+
+    // Leaving on purpose gives the seat up.
+    assert_eq!(
+        hub.end_session(22, "bye"),
+        Ok(Leave::Left { session })
+    );
+    let _again = rep_on(&hub, 23, 200, "carol", "billing");
+    assert!(hub.return_to_session(23, session).is_err());
+}

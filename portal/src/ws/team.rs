@@ -61,6 +61,19 @@ impl Conn {
         }
     }
 
+    pub(super) fn return_to_session(&self, session: u64) {
+        if self.require_rep().is_none() {
+            return;
+        }
+        match self.app.hub.return_to_session(self.id, session) {
+            Ok(you) => {
+                tracing::info!(session, attendee = %you, "representative returned to its seat");
+                super::persist(&self.app, session);
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
     pub(super) fn decline_invitation(&self, invitation: u64) {
         if self.require_rep().is_none() {
             return;

@@ -5,7 +5,7 @@ use tandem_protocol::signal::AttendeeInfo;
 use tandem_protocol::{AttendeeId, Rights, Role};
 
 use super::{StorageError, corrupt, session_key};
-use crate::storage::{LiveState, Restorable, UnixTime};
+use crate::storage::{LiveState, Restorable, Seat, UnixTime};
 
 fn role_text(role: Role) -> Result<String, StorageError> {
     match serde_json::to_value(role) {
@@ -26,6 +26,10 @@ pub(super) fn forget(conn: &Connection, session: i64) -> Result<(), StorageError
         params![session],
     )?;
     conn.execute(
+        "DELETE FROM live_seats WHERE session_id = ?1",
+        params![session],
+    )?;
+    conn.execute(
         "DELETE FROM live_sessions WHERE session_id = ?1",
         params![session],
     )?;
@@ -36,6 +40,11 @@ pub(super) fn forget(conn: &Connection, session: i64) -> Result<(), StorageError
 pub(super) fn forget_ended(conn: &Connection) -> Result<(), StorageError> {
     conn.execute(
         "DELETE FROM live_attendees WHERE session_id IN \
+         (SELECT id FROM sessions WHERE ended_at IS NOT NULL)",
+        [],
+    )?;
+    conn.execute(
+        "DELETE FROM live_seats WHERE session_id IN \
          (SELECT id FROM sessions WHERE ended_at IS NOT NULL)",
         [],
     )?;
@@ -107,6 +116,22 @@ pub(super) fn save(
             ],
         )?;
     }
+    tx.execute("DELETE FROM live_seats WHERE session_id = ?1", params![id])?;
+    for seat in &state.seats {
+        let a = &seat.info;
+        tx.execute(
+            "INSERT OR REPLACE INTO live_seats (session_id, rep_id, attendee, name, rights, \
+             masked) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                seat.rep_id,
+                a.id.to_wire(),
+                a.name,
+                a.rights.to_wire(),
+                a.masked
+            ],
+        )?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -167,6 +192,26 @@ fn attendees_of(conn: &Connection, session: i64) -> Result<Vec<AttendeeInfo>, St
     .collect()
 }
 
+fn seats_of(conn: &Connection, session: i64) -> Result<Vec<Seat>, StorageError> {
+    let mut stmt = conn.prepare(
+        "SELECT rep_id, attendee, name, rights, masked FROM live_seats \
+         WHERE session_id = ?1 ORDER BY rep_id",
+    )?;
+    let rows = stmt.query_map(params![session], |r| {
+        Ok(Seat {
+            rep_id: r.get(0)?,
+            info: AttendeeInfo {
+                id: AttendeeId::from_wire(r.get(1)?),
+                name: r.get(2)?,
+                role: Role::Representative,
+                rights: Rights::from_wire(r.get(3)?),
+                masked: r.get(4)?,
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(super) fn restore(
     conn: &mut Connection,
     reason: &str,
@@ -214,6 +259,7 @@ pub(super) fn restore(
                 next_attendee: next,
                 away: true,
                 attendees,
+                seats: seats_of(&tx, id)?,
             },
             last_live,
         });

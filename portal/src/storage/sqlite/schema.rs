@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -79,6 +79,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         rights     INTEGER NOT NULL,
         masked     INTEGER NOT NULL,
         PRIMARY KEY (session_id, attendee)
+    );
+",
+    "
+    CREATE TABLE live_seats (
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        rep_id     INTEGER NOT NULL REFERENCES representatives(id),
+        attendee   INTEGER NOT NULL,
+        name       TEXT    NOT NULL,
+        rights     INTEGER NOT NULL,
+        masked     INTEGER NOT NULL,
+        PRIMARY KEY (session_id, rep_id)
     );
 ",
 ];

@@ -343,6 +343,16 @@ fn live_state(session: u64, code_id: i64, away: bool) -> crate::storage::LiveSta
                 masked: false,
             },
         ],
+        seats: vec![crate::storage::Seat {
+            rep_id: 1,
+            info: tandem_protocol::signal::AttendeeInfo {
+                id: AttendeeId::from_wire(3),
+                name: "Carol".into(),
+                role: tandem_protocol::Role::Representative,
+                rights: Rights::VIEW.union(Rights::CONTROL),
+                masked: true,
+            },
+        }],
     }
 }
 
@@ -397,6 +407,11 @@ fn running_sessions_come_back_within_their_window_and_end_after_it() {
     assert_eq!(
         first.state.attendees,
         live_state(crashed, crashed_code, false).attendees
+    );
+    assert_eq!(
+        first.state.seats,
+        live_state(crashed, crashed_code, false).seats,
+        "invited representatives' seats come back"
     );
     for gone in [unstored, away_long] {
         let s = db.session(gone).expect("db works").expect("exists");
