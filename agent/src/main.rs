@@ -77,7 +77,9 @@ enum PreAuth {
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.0..=600.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}' is not a number of seconds between 0 and 600")),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 600"
+        )),
     }
 }
 

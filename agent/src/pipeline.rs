@@ -8,13 +8,16 @@
 //! ```
 //! Tiles sit on a fixed 64×64 grid, so merging keeps only the newest tile per cell: a
 //! slow viewer costs at most one screen's worth of memory and never slows the others.
+//! Copies (scrolled content) read the viewer's picture as it was before their update, so an
+//! update holding copies starts a new batch instead of merging; a viewer more than
+//! [`MAX_BATCHES`] batches behind gets a fresh keyframe instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tandem_protocol::AttendeeId;
-use tandem_protocol::tiles::{TileEncoder, chunk_update};
+use tandem_protocol::tiles::{TileEncoder, chunk_update, is_copy};
 use tandem_protocol::wire::{EncodedTile, Message};
 use tandem_transport::{Channel, LinkSender};
 use tokio::sync::{Notify, mpsc};
@@ -140,7 +143,10 @@ fn capture_loop(
     }
 }
 
-/// Tiles waiting to be sent to one viewer, newest per grid cell.
+/// Unsent batches a viewer may fall behind by before it is sent a keyframe instead.
+pub const MAX_BATCHES: usize = 8;
+
+/// Updates waiting to be sent to one viewer.
 #[derive(Default)]
 pub struct PendingFrames {
     inner: Mutex<Pending>,
@@ -150,32 +156,91 @@ pub struct PendingFrames {
 #[derive(Default)]
 struct Pending {
     size: (u16, u16),
+    /// Oldest first; tiles merge into the newest.
+    batches: VecDeque<Batch>,
+}
+
+/// Copies, then the newest tile per cell.
+#[derive(Default)]
+struct Batch {
+    copies: Vec<Arc<EncodedTile>>,
     tiles: BTreeMap<(u16, u16), Arc<EncodedTile>>,
 }
 
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.copies.is_empty() && self.tiles.is_empty()
+    }
+}
+
+/// What [`PendingFrames::merge`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merged {
+    /// Queued.
+    Queued,
+    /// The viewer is too far behind: its queue was dropped; send it a keyframe.
+    FellBehind,
+}
+
 impl PendingFrames {
-    /// Adds tiles; a newer tile replaces an older one in the same cell.
-    pub fn merge(&self, size: (u16, u16), tiles: &[Arc<EncodedTile>]) {
-        {
-            let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if p.size != size {
-                p.tiles.clear();
-                p.size = size;
-            }
-            for t in tiles {
-                p.tiles.insert((t.y, t.x), t.clone());
-            }
-        }
-        self.ready.notify_one();
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn take(&self) -> ((u16, u16), Vec<EncodedTile>) {
-        let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let tiles = std::mem::take(&mut p.tiles)
-            .into_values()
-            .map(|t| (*t).clone())
+    /// Adds an update; a newer tile replaces an older one in the same cell of the newest
+    /// batch, and an update with copies starts a new batch.
+    pub fn merge(&self, size: (u16, u16), tiles: &[Arc<EncodedTile>]) -> Merged {
+        let merged = {
+            let mut p = self.lock();
+            if p.size != size {
+                p.batches.clear();
+                p.size = size;
+            }
+            let has_copies = tiles.iter().any(|t| is_copy(t));
+            let reuse_last = p
+                .batches
+                .back()
+                .is_some_and(|b| !has_copies || b.is_empty());
+            if !reuse_last {
+                p.batches.push_back(Batch::default());
+            }
+            if p.batches.len() > MAX_BATCHES {
+                p.batches.clear();
+                Merged::FellBehind
+            } else {
+                if let Some(batch) = p.batches.back_mut() {
+                    for t in tiles {
+                        if is_copy(t) {
+                            batch.copies.push(t.clone());
+                        } else {
+                            batch.tiles.insert((t.y, t.x), t.clone());
+                        }
+                    }
+                }
+                Merged::Queued
+            }
+        };
+        self.ready.notify_one();
+        merged
+    }
+
+    /// Replaces everything queued with `tiles` (a keyframe: the whole screen).
+    pub fn replace(&self, size: (u16, u16), tiles: &[Arc<EncodedTile>]) {
+        self.lock().batches.clear();
+        self.merge(size, tiles);
+    }
+
+    /// The oldest batch (copies first), and whether more are queued.
+    fn take(&self) -> ((u16, u16), Vec<EncodedTile>, bool) {
+        let mut p = self.lock();
+        let batch = p.batches.pop_front().unwrap_or_default();
+        let tiles = batch
+            .copies
+            .iter()
+            .chain(batch.tiles.values())
+            .map(|t| (**t).clone())
             .collect();
-        (p.size, tiles)
+        (p.size, tiles, !p.batches.is_empty())
     }
 }
 
@@ -197,7 +262,10 @@ pub async fn run_writer(
                 }
             }
             _ = frames.ready.notified() => {
-                let (size, tiles) = frames.take();
+                let (size, tiles, more) = frames.take();
+                if more {
+                    frames.ready.notify_one();
+                }
                 if tiles.is_empty() {
                     continue;
                 }
@@ -228,4 +296,59 @@ pub fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sende
         tracing::error!("cannot start the input thread: {e}");
     }
     tx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_protocol::tiles::TileEncoding;
+
+    fn tile(x: u16, encoding: TileEncoding, byte: u8) -> Arc<EncodedTile> {
+        Arc::new(EncodedTile {
+            x,
+            y: 0,
+            w: 64,
+            h: 64,
+            encoding: encoding as u8,
+            data: vec![byte; 4],
+        })
+    }
+
+    #[test]
+    fn tiles_merge_but_copies_keep_their_order_and_a_slow_viewer_gets_a_keyframe() {
+        let p = PendingFrames::default();
+        let size = (128, 64);
+        p.merge(size, &[tile(0, TileEncoding::Zstd, 1)]);
+        p.merge(size, &[tile(0, TileEncoding::Zstd, 2)]);
+        // A copy must see the tile before it applied: a new batch.
+        p.merge(
+            size,
+            &[
+                tile(0, TileEncoding::Copy, 0),
+                tile(64, TileEncoding::Zstd, 3),
+            ],
+        );
+        p.merge(size, &[tile(64, TileEncoding::Zstd, 4)]);
+        let (_, first, more) = p.take();
+        assert!(more);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].data[0], 2, "newest tile per cell");
+        let (_, second, more) = p.take();
+        assert!(!more);
+        assert!(is_copy(&second[0]), "copies first");
+        assert_eq!(second[1].data[0], 4);
+
+        for i in 0..MAX_BATCHES {
+            assert_eq!(
+                p.merge(size, &[tile(0, TileEncoding::Copy, i as u8)]),
+                Merged::Queued
+            );
+            p.merge(size, &[tile(64, TileEncoding::Zstd, 0)]);
+        }
+        assert_eq!(
+            p.merge(size, &[tile(0, TileEncoding::Copy, 9)]),
+            Merged::FellBehind
+        );
+        assert!(p.take().1.is_empty(), "the queue was dropped");
+    }
 }

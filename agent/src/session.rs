@@ -19,7 +19,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::capture::ScreenCapture;
 use crate::customer::{Customer, CustomerCommand};
 use crate::inject::Injector;
-use crate::pipeline::{CaptureCommand, CaptureOut, PendingFrames, run_writer, spawn_capture};
+use crate::pipeline::{
+    CaptureCommand, CaptureOut, Merged, PendingFrames, run_writer, spawn_capture,
+};
 use crate::transfers::{self, FileSettings, PeerFiles};
 use crate::{AgentError, RebootSettings, resume};
 use tandem_transport::files::TransferEvent;
@@ -243,13 +245,15 @@ pub async fn run(
                 Some(CaptureOut::Update { size, tiles }) => {
                     for id in agent.frame_recipients() {
                         if let Some(p) = peers.get(&id) {
-                            p.frames.merge(size, &tiles);
+                            if p.frames.merge(size, &tiles) == Merged::FellBehind {
+                                let _ = capture_cmd.send(CaptureCommand::Keyframe(id));
+                            }
                         }
                     }
                 }
                 Some(CaptureOut::Keyframe { attendee, size, tiles }) => {
                     if let Some(p) = peers.get(&attendee) {
-                        p.frames.merge(size, &tiles);
+                        p.frames.replace(size, &tiles);
                     }
                 }
                 Some(CaptureOut::Failed(why)) => break format!("screen capture stopped: {why}"),

@@ -31,6 +31,7 @@ mod bytes;
 pub mod files;
 pub mod ids;
 pub mod input;
+pub mod moves;
 pub mod rights;
 pub mod roster;
 pub mod signal;

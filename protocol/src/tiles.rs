@@ -1,7 +1,8 @@
 //! Tile codec: the screen is a grid of 64×64 tiles; only tiles that differ from the previous
 //! frame are sent. Each changed tile is either a solid colour (3 bytes) or its BGR pixels
-//! compressed with zstd level 1. Lossless: the viewer's picture equals the captured one
-//! pixel for pixel.
+//! compressed with zstd level 1. Content that moved (scrolling) is sent first as a copy
+//! ([`crate::moves`]): 4 bytes instead of the rows. Lossless: the viewer's picture equals the
+//! captured one pixel for pixel.
 //!
 //! ```text
 //! capture (BGRX) ──► TileEncoder::encode ──► Vec<EncodedTile> ──► chunk_update ──► FrameUpdate…
@@ -26,6 +27,16 @@ pub enum TileEncoding {
     Zstd = 1,
     /// One colour for the whole tile: B,G,R.
     Solid = 2,
+    /// Copy of another rectangle of the picture as it was before this update: source x and
+    /// y as little-endian u16s; the tile's rectangle is the destination (any size). Copies
+    /// come before the other tiles of an update.
+    Copy = 3,
+}
+
+/// Whether a tile is a copy (it depends on the viewer's picture before its update, so
+/// updates holding copies cannot be merged with earlier ones).
+pub fn is_copy(t: &EncodedTile) -> bool {
+    t.encoding == TileEncoding::Copy as u8
 }
 
 /// A rectangle in screen pixels.
@@ -133,6 +144,7 @@ impl TileEncoder {
         }
         let (cols, rows) = self.grid();
         let mut dirty = vec![resized; cols * rows];
+        let mut out = Vec::new();
         if !resized {
             match damage {
                 None => dirty.iter_mut().for_each(|d| *d = true),
@@ -140,10 +152,10 @@ impl TileEncoder {
                     for r in rects {
                         self.mark(&mut dirty, *r);
                     }
+                    out.extend(self.find_moves(&frame, rects));
                 }
             }
         }
-        let mut out = Vec::new();
         for ty in 0..rows {
             for tx in 0..cols {
                 if !dirty[ty * cols + tx] {
@@ -157,6 +169,31 @@ impl TileEncoder {
             }
         }
         Ok(out)
+    }
+
+    /// Looks for scrolled content in the damaged area; applies each move found to the
+    /// previous frame (as the viewer will) and returns it as a copy tile.
+    fn find_moves(&mut self, frame: &FrameRef<'_>, damage: &[Rect]) -> Vec<EncodedTile> {
+        let mut out = Vec::new();
+        let Some(area) = bounding_box(damage) else {
+            return out;
+        };
+        let stride = self.width as usize * 4;
+        if let Some(m) = crate::moves::find_vertical_move(&self.prev, stride, frame, area)
+            && crate::moves::apply_vertical_move(&mut self.prev, stride, self.height, &m)
+        {
+            let mut data = m.rect.x.to_le_bytes().to_vec();
+            data.extend_from_slice(&m.src_y.to_le_bytes());
+            out.push(EncodedTile {
+                x: m.rect.x,
+                y: m.rect.y,
+                w: m.rect.w,
+                h: m.rect.h,
+                encoding: TileEncoding::Copy as u8,
+                data,
+            });
+        }
+        out
     }
 
     /// Every tile of the last encoded frame: what a viewer that joins (or fell behind) needs.
@@ -254,6 +291,26 @@ impl TileEncoder {
             data,
         }
     }
+}
+
+/// The smallest rectangle holding all of `rects` (none for no rectangles).
+pub fn bounding_box(rects: &[Rect]) -> Option<Rect> {
+    let mut it = rects.iter().filter(|r| r.w > 0 && r.h > 0);
+    let first = it.next()?;
+    let (mut x0, mut y0) = (first.x as u32, first.y as u32);
+    let (mut x1, mut y1) = (x0 + first.w as u32, y0 + first.h as u32);
+    for r in it {
+        x0 = x0.min(r.x as u32);
+        y0 = y0.min(r.y as u32);
+        x1 = x1.max(r.x as u32 + r.w as u32);
+        y1 = y1.max(r.y as u32 + r.h as u32);
+    }
+    Some(Rect {
+        x: x0 as u16,
+        y: y0 as u16,
+        w: (x1 - x0).min(u16::MAX as u32) as u16,
+        h: (y1 - y0).min(u16::MAX as u32) as u16,
+    })
 }
 
 /// Groups tiles into [`FrameUpdate`] messages of at most about [`CHUNK_BUDGET`] bytes each;
@@ -359,6 +416,20 @@ impl FrameBuffer {
                 <[u8; 3]>::try_from(t.data.as_slice()).map_err(|_| TileError::Corrupt)?;
             for y in 0..t.h as usize {
                 write_row(&mut self.pixels, y, &mut std::iter::repeat([b, g, r]));
+            }
+        } else if t.encoding == TileEncoding::Copy as u8 {
+            let [sx0, sx1, sy0, sy1] =
+                <[u8; 4]>::try_from(t.data.as_slice()).map_err(|_| TileError::Corrupt)?;
+            let (sx, sy) = (
+                u16::from_le_bytes([sx0, sx1]),
+                u16::from_le_bytes([sy0, sy1]),
+            );
+            if sx != t.x {
+                return Err(TileError::Corrupt);
+            }
+            let m = crate::moves::VerticalMove { rect, src_y: sy };
+            if !crate::moves::apply_vertical_move(&mut self.pixels, stride, self.height, &m) {
+                return Err(TileError::OutOfBounds(rect, self.width, self.height));
             }
         } else if t.encoding == TileEncoding::Zstd as u8 {
             let raw = decompressor

@@ -356,10 +356,7 @@ impl Portal {
     pub fn try_create_code(&self, customer: &str) -> Result<CodeInfo, String> {
         let mut cmd = self.viewer_command();
         cmd.args(["code", "new", "--json", "--customer", customer]);
-        let out = self
-            .wrap(cmd)
-            .output()
-            .expect("run viewer");
+        let out = self.wrap(cmd).output().expect("run viewer");
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
@@ -400,7 +397,10 @@ pub fn agent_with(
     pre_authorize: &str,
     extra: &[&std::ffi::OsStr],
 ) -> Proc {
-    Proc::spawn("agent", agent_command(display, join_url, pre_authorize, extra))
+    Proc::spawn(
+        "agent",
+        agent_command(display, join_url, pre_authorize, extra),
+    )
 }
 
 /// The command [`agent_with`] runs.

@@ -193,6 +193,9 @@ fn a_portal_crash_and_restart_is_survived_by_agent_host_and_invited_rep() {
     viewer.move_pointer_and_check(&x, (77, 88), "input after the portal restart");
     carol.wait_event("reconnecting", T);
     let after = carol.wait_event("connected", T);
-    assert_eq!(after["rights"], before["rights"], "carol's rights unchanged");
+    assert_eq!(
+        after["rights"], before["rights"],
+        "carol's rights unchanged"
+    );
     carol.move_pointer_and_check(&x, (99, 111), "carol's input after the restart");
 }

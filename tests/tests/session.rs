@@ -83,6 +83,27 @@ fn the_viewer_shows_exactly_what_x_shows_after_a_change() {
 }
 
 #[test]
+fn scrolled_text_arrives_as_moves_and_stays_pixel_exact() {
+    let mut s = setup("scroll", "control");
+    let before = wait_until_pictures_match(&mut s);
+    s.viewer.send(json!({"cmd": "click", "x": 200, "y": 150}));
+    wait_for("the click position", T, || {
+        (s.x.pointer() == (200, 150)).then_some(())
+    });
+    // Slow enough that X scrolls line by line (each step a move), fast enough to be quick.
+    s.viewer.send(json!({"cmd": "type", "text": "for i in $(seq 1 120); do echo scrolled line $i; sleep 0.005; done"}));
+    s.viewer.send(json!({"cmd": "key", "key": "Return"}));
+    wait_for("the xterm to finish scrolling", T, || {
+        let (_, _, now) = s.x.screenshot();
+        std::thread::sleep(Duration::from_millis(300));
+        let (_, _, later) = s.x.screenshot();
+        (now != before && now == later).then_some(())
+    });
+    let after = wait_until_pictures_match(&mut s);
+    assert_ne!(before, after);
+}
+
+#[test]
 fn clicks_and_typing_from_the_viewer_arrive_in_x() {
     let mut s = setup("input", "control");
     s.viewer.send(json!({"cmd": "move", "x": 777, "y": 555}));

@@ -115,9 +115,12 @@ pub async fn connect(portal: &str, token: &str, timeout: Duration) -> Result<Lin
         config.max_message_size = Some(MAX_RELAY_MESSAGE);
         config.max_frame_size = Some(MAX_RELAY_MESSAGE);
         // Nagle would hold small input messages back behind the last frame chunk.
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
-            .await
-            .map_err(|e| TransportError::Relay(format!("cannot reach the portal's relay: {e}")))?;
+        let (ws, _) =
+            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
+                .await
+                .map_err(|e| {
+                    TransportError::Relay(format!("cannot reach the portal's relay: {e}"))
+                })?;
         let (sink, mut stream) = ws.split();
         loop {
             match stream.next().await {
@@ -126,7 +129,9 @@ pub async fn connect(portal: &str, token: &str, timeout: Duration) -> Result<Lin
                     let why = reason
                         .map(|r| r.reason.to_string())
                         .unwrap_or_else(|| "no reason given".into());
-                    return Err(TransportError::Relay(format!("the portal refused the relay: {why}")));
+                    return Err(TransportError::Relay(format!(
+                        "the portal refused the relay: {why}"
+                    )));
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(TransportError::Relay(e.to_string())),
@@ -186,7 +191,10 @@ where
             match stream.next().await {
                 Some(Ok(WsMessage::Binary(data))) => match split_message(&data) {
                     Some((ch, payload)) => {
-                        if events.send(LinkEvent::Message(ch, payload.to_vec())).is_err() {
+                        if events
+                            .send(LinkEvent::Message(ch, payload.to_vec()))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -239,7 +247,9 @@ mod tests {
             Some("ws://127.0.0.1:8470/relay/abc")
         );
         assert_eq!(
-            relay_url("https://help.example/join/1", "t").ok().as_deref(),
+            relay_url("https://help.example/join/1", "t")
+                .ok()
+                .as_deref(),
             Some("wss://help.example/relay/t")
         );
         assert!(relay_url("nowhere", "t").is_err());

@@ -6,8 +6,8 @@ use std::io::Write;
 use anyhow::Result;
 use tandem_protocol::Rights;
 use tandem_protocol::signal::{ClientMessage, PortalMessage};
-use tandem_transport::{LinkPath, TransportConfig};
 use tandem_transport::signalling::PortalConnection;
+use tandem_transport::{LinkPath, TransportConfig};
 use tokio::sync::mpsc;
 
 use crate::session::{self, SessionOptions, UiCommand, UiEvent};

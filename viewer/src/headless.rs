@@ -279,7 +279,9 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         }
         UiEvent::Consent(r) => json!({"event": "consent", "allowed": r.describe()}),
         UiEvent::Connected(r) => json!({"event": "connected", "rights": r.describe()}),
-        UiEvent::Path(p) => json!({"event": "path", "path": p.as_str(), "description": p.describe()}),
+        UiEvent::Path(p) => {
+            json!({"event": "path", "path": p.as_str(), "description": p.describe()})
+        }
         UiEvent::Rights(r) => json!({"event": "rights", "rights": r.describe()}),
         UiEvent::Frame {
             seq, width, height, ..

@@ -307,7 +307,10 @@ pub async fn run(
             }
             Opened::Failed(e) => return Err(e.into()),
         };
-        tracing::info!(path = link.path.as_str(), "connected to the customer's machine");
+        tracing::info!(
+            path = link.path.as_str(),
+            "connected to the customer's machine"
+        );
         let _ = ui.send(UiEvent::Path(link.path));
         if links > 0 {
             let _ = ui.send(UiEvent::Reconnected);
@@ -506,7 +509,13 @@ async fn open_link(
     };
     pending.abandon().await;
     let left = deadline.saturating_duration_since(Instant::now());
-    match tandem_transport::relay::connect(portal.portal(), &token, left.max(Duration::from_secs(5))).await {
+    match tandem_transport::relay::connect(
+        portal.portal(),
+        &token,
+        left.max(Duration::from_secs(5)),
+    )
+    .await
+    {
         Ok(link) => Opened::Link(link),
         Err(e) => Opened::Failed(e),
     }

@@ -392,7 +392,9 @@ fn an_invited_rep_whose_connection_is_lost_returns_to_its_seat_with_its_rights()
     assert_eq!(hub.return_to_session(22, session), Ok(you));
     let joined = drain(&mut back);
     assert!(
-        joined.iter().any(|m| matches!(m, PortalMessage::Joined { you: y, rights, .. }
+        joined
+            .iter()
+            .any(|m| matches!(m, PortalMessage::Joined { you: y, rights, .. }
             if *y == you && *rights == Rights::VIEW.union(Rights::CONTROL))),
         "same id and rights: {joined:?}"
     );
@@ -400,10 +402,7 @@ fn an_invited_rep_whose_connection_is_lost_returns_to_its_seat_with_its_rights()
         PortalMessage::AttendeeJoined(info) if info.id == you && info.masked)));
 
     // Leaving on purpose gives the seat up.
-    assert_eq!(
-        hub.end_session(22, "bye"),
-        Ok(Leave::Left { session })
-    );
+    assert_eq!(hub.end_session(22, "bye"), Ok(Leave::Left { session }));
     let _again = rep_on(&hub, 23, 200, "carol", "billing");
     assert!(hub.return_to_session(23, session).is_err());
 }

@@ -204,7 +204,11 @@ fn file_transfer(
             std::io::Write::write_all(&mut out, &buf).expect("write");
         }
     }
-    let inbox = dir.path(if tag.is_empty() { "inbox" } else { "inbox-relay" });
+    let inbox = dir.path(if tag.is_empty() {
+        "inbox"
+    } else {
+        "inbox-relay"
+    });
     std::fs::create_dir_all(&inbox).expect("inbox");
     let code = portal.create_code("transfer");
     let mut viewer = portal.headless_viewer(&code.code.digits());

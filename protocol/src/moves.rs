@@ -1,0 +1,186 @@
+//! Scroll detection: when a region's content moved up or down (a terminal or a page
+//! scrolling), say "copy these rows from there" instead of resending them. The agent finds
+//! the move between its previous frame and the new one; the viewer applies it to its picture
+//! before the tiles of the same update, which then only carry what is really new.
+//!
+//! Detection hashes every row of the region in both frames, lets distinctive rows of the new
+//! frame vote for the offset at which they appear in the old one, and keeps the longest run
+//! of rows that match exactly at the winning offset. Pure and allocation-light: about 0.2 ms
+//! for an 800×600 region.
+
+use std::collections::HashMap;
+
+use crate::tiles::{FrameRef, Rect};
+
+/// A band shorter than this is cheaper to resend as tiles.
+pub const MIN_MOVE_ROWS: u16 = 16;
+/// Regions narrower than this are not worth a move.
+const MIN_MOVE_WIDTH: u16 = 64;
+/// Distinctive rows sampled for votes, at most.
+const MAX_VOTERS: usize = 256;
+
+/// Rows `src_y..src_y + rect.h` of the previous picture, columns `rect.x..rect.x + rect.w`,
+/// go to `rect` (same columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerticalMove {
+    /// Destination.
+    pub rect: Rect,
+    /// First source row.
+    pub src_y: u16,
+}
+
+fn row_hash(row: &[u8]) -> u64 {
+    // Multiply-xor over 8-byte words: fast, and good enough to find candidates; matches are
+    // always confirmed byte for byte.
+    let mut h = 0x9E37_79B9_7F4A_7C15u64 ^ row.len() as u64;
+    let mut words = row.chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        h = (h ^ v).wrapping_mul(0x0100_0000_01B3).rotate_left(23);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
+    }
+    h
+}
+
+/// A frame's rows restricted to some columns.
+struct Rows<'a> {
+    data: &'a [u8],
+    stride: usize,
+    x0: usize,
+    x1: usize,
+}
+
+impl Rows<'_> {
+    fn row(&self, y: usize) -> &[u8] {
+        &self.data[y * self.stride + self.x0 * 4..y * self.stride + self.x1 * 4]
+    }
+}
+
+/// Finds the largest vertical move of content inside `area` from `prev` (packed BGRX,
+/// `prev_stride` bytes per row, same size as `cur`) to `cur`. `None` when nothing moved
+/// (or the moved band is too small to matter).
+pub fn find_vertical_move(
+    prev: &[u8],
+    prev_stride: usize,
+    cur: &FrameRef<'_>,
+    area: Rect,
+) -> Option<VerticalMove> {
+    let (x0, y0) = (area.x as usize, area.y as usize);
+    let (x1, y1) = (x0 + area.w as usize, y0 + area.h as usize);
+    if area.w < MIN_MOVE_WIDTH
+        || area.h < MIN_MOVE_ROWS
+        || x1 > cur.width as usize
+        || y1 > cur.height as usize
+        || prev.len() < prev_stride * y1
+        || cur.data.len() < cur.stride * (y1 - 1) + x1 * 4
+    {
+        return None;
+    }
+    let old = Rows {
+        data: prev,
+        stride: prev_stride,
+        x0,
+        x1,
+    };
+    let new = Rows {
+        data: cur.data,
+        stride: cur.stride,
+        x0,
+        x1,
+    };
+    let old_hashes: Vec<u64> = (y0..y1).map(|y| row_hash(old.row(y))).collect();
+    let new_hashes: Vec<u64> = (y0..y1).map(|y| row_hash(new.row(y))).collect();
+    // Where each old row content first appears (blank rows repeat; the first is as good
+    // as any, and distinctive rows below decide).
+    let mut first_at: HashMap<u64, usize> = HashMap::with_capacity(old_hashes.len());
+    for (i, h) in old_hashes.iter().enumerate() {
+        first_at.entry(*h).or_insert(i);
+    }
+    let n = new_hashes.len();
+    let distinctive = |i: usize| {
+        (i == 0 || new_hashes[i - 1] != new_hashes[i])
+            && (i + 1 == n || new_hashes[i + 1] != new_hashes[i])
+    };
+    let step = (n / MAX_VOTERS).max(1);
+    let mut votes: HashMap<isize, u32> = HashMap::new();
+    for i in (0..n).step_by(step).filter(|&i| distinctive(i)) {
+        if new_hashes[i] == old_hashes[i] {
+            continue;
+        }
+        if let Some(&j) = first_at.get(&new_hashes[i]) {
+            *votes.entry(j as isize - i as isize).or_default() += 1;
+        }
+    }
+    let (&dy, _) = votes.iter().max_by_key(|(dy, v)| (**v, -dy.abs()))?;
+    // The longest run of rows that match exactly at offset dy.
+    let (mut best, mut run_start) = ((0usize, 0usize), None);
+    for i in 0..=n {
+        let j = i as isize + dy;
+        let matches = i < n
+            && (0..n as isize).contains(&j)
+            && new_hashes[i] == old_hashes[j as usize]
+            && new.row(y0 + i) == old.row(y0 + j as usize);
+        match (matches, run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(s)) => {
+                if i - s > best.1 - best.0 {
+                    best = (s, i);
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    let (a, b) = best;
+    if b - a < MIN_MOVE_ROWS as usize {
+        return None;
+    }
+    Some(VerticalMove {
+        rect: Rect {
+            x: area.x,
+            y: (y0 + a) as u16,
+            w: area.w,
+            h: (b - a) as u16,
+        },
+        src_y: (y0 as isize + a as isize + dy) as u16,
+    })
+}
+
+/// Applies `m` to a packed BGRX picture of `width × height` (`stride` bytes per row),
+/// rows in the order that never reads an already overwritten row. `false` if the move does
+/// not fit the picture (nothing is changed then).
+pub fn apply_vertical_move(
+    pixels: &mut [u8],
+    stride: usize,
+    height: u16,
+    m: &VerticalMove,
+) -> bool {
+    let r = m.rect;
+    let (x0, x1) = (r.x as usize * 4, (r.x as usize + r.w as usize) * 4);
+    let fits = |y: u16| y as usize + r.h as usize <= height as usize;
+    if r.h == 0
+        || x1 > stride
+        || !fits(r.y)
+        || !fits(m.src_y)
+        || pixels.len() < stride * height as usize
+    {
+        return false;
+    }
+    let copy_row = |pixels: &mut [u8], i: usize| {
+        let from = (m.src_y as usize + i) * stride;
+        let to = (r.y as usize + i) * stride;
+        pixels.copy_within(from + x0..from + x1, to + x0);
+    };
+    if m.src_y > r.y {
+        (0..r.h as usize).for_each(|i| copy_row(pixels, i));
+    } else {
+        (0..r.h as usize).rev().for_each(|i| copy_row(pixels, i));
+    }
+    true
+}
+
+#[cfg(test)]
+#[path = "moves_tests.rs"]
+mod tests;
