@@ -10,7 +10,7 @@ port="${TANDEM_PORT:-8470}"
 portal_url="http://127.0.0.1:$port"
 
 source scripts/lib.sh
-ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1
+ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1 libturbojpeg0-dev pkg-config
 ensure_cargo
 
 echo "Building Tandem (release; the first build takes a few minutes)…"

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/lib.sh
-ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables
+ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config
 ensure_cargo
 
 cargo fmt --all -- --check

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tandem_protocol::AttendeeId;
-use tandem_protocol::tiles::{TileEncoder, chunk_update, is_copy};
+use tandem_protocol::tiles::{TILE, TileEncoder, chunk_update, is_copy};
 use tandem_protocol::wire::{EncodedTile, Message};
 use tandem_transport::{Channel, LinkSender};
 use tokio::sync::{Notify, mpsc};
@@ -26,10 +26,14 @@ use crate::capture::ScreenCapture;
 use crate::inject::Injector;
 use tandem_protocol::input::InputEvent;
 
-/// Fastest update rate; damage arriving faster is merged into the next grab.
-const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(16);
-/// How long the capture thread blocks waiting for damage before checking its commands.
-const DAMAGE_POLL: Duration = Duration::from_millis(50);
+/// Shortest gap between grabs; damage arriving faster is merged into the next grab. Short,
+/// because every millisecond here is latency; scrolls cost little per update (a copy and a
+/// line), and video updates come at the source's rate anyway.
+const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(4);
+/// How long the capture thread blocks waiting for damage before checking its commands,
+/// refreshing settled lossy tiles and looking where the pointer is (pointer motion makes
+/// no damage: the pointer is not in the image).
+const DAMAGE_POLL: Duration = Duration::from_millis(20);
 
 /// Requests to the capture thread.
 #[derive(Debug)]
@@ -53,6 +57,13 @@ pub enum CaptureOut {
         attendee: AttendeeId,
         size: (u16, u16),
         tiles: Vec<Arc<EncodedTile>>,
+    },
+    /// The pointer moved or changed shape (encoded messages, ready to send).
+    Cursor {
+        /// [`Message::CursorPosition`].
+        position: Arc<Vec<u8>>,
+        /// [`Message::CursorShape`], when the shape changed.
+        shape: Option<Arc<Vec<u8>>>,
     },
     /// Capture failed; the session cannot show the screen any more.
     Failed(String),
@@ -81,7 +92,12 @@ fn capture_loop(
     commands: &std::sync::mpsc::Receiver<CaptureCommand>,
     out: &mpsc::UnboundedSender<CaptureOut>,
 ) -> Result<(), String> {
-    let mut encoder = TileEncoder::new();
+    // Moving pictures go out as JPEG; without a working codec everything stays lossless.
+    let mut encoder = TileEncoder::with_lossy(tandem_protocol::lossy::DEFAULT_QUALITY)
+        .unwrap_or_else(|e| {
+            tracing::warn!("lossy coding unavailable ({e}); sending everything losslessly");
+            TileEncoder::new()
+        });
     // The first grab compares nothing: it fills the encoder so keyframes are ready.
     let first = capture.grab().map_err(|e| e.to_string())?;
     encoder.encode(first, None).map_err(|e| e.to_string())?;
@@ -109,7 +125,16 @@ fn capture_loop(
         let mut damage = capture
             .wait_for_damage(DAMAGE_POLL)
             .map_err(|e| e.to_string())?;
+        if let Some(c) = capture.cursor().map_err(|e| e.to_string())?
+            && out.send(cursor_out(c)).is_err()
+        {
+            return Ok(());
+        }
         if damage.is_empty() {
+            let exact = encoder.settle(Instant::now());
+            if !exact.is_empty() && !send_update(out, encoder.size(), exact) {
+                return Ok(());
+            }
             continue;
         }
         // Pace updates: damage that arrives while we wait joins this grab.
@@ -124,23 +149,76 @@ fn capture_loop(
         }
         last_grab = Instant::now();
         let frame = capture.grab().map_err(|e| e.to_string())?;
-        let tiles = encoder
-            .encode(frame, Some(&damage))
+        let mut tiles = encoder
+            .encode_at(frame, Some(&damage), last_grab)
             .map_err(|e| e.to_string())?;
-        if tiles.is_empty() {
-            continue;
-        }
-        let tiles = tiles.into_iter().map(Arc::new).collect();
-        if out
-            .send(CaptureOut::Update {
-                size: encoder.size(),
-                tiles,
-            })
-            .is_err()
-        {
+        tiles.extend(encoder.settle(last_grab));
+        if !tiles.is_empty() && !send_update(out, encoder.size(), tiles) {
             return Ok(());
         }
     }
+}
+
+/// The pointer's last known look and place, for viewers that join later.
+#[derive(Default)]
+pub struct CursorState {
+    position: Option<Arc<Vec<u8>>>,
+    shape: Option<Arc<Vec<u8>>>,
+}
+
+impl CursorState {
+    /// Records an update; returns what to send to current viewers (the shape, if new, on
+    /// `control`; the position on `input`, which is never behind frames).
+    pub fn update(
+        &mut self,
+        position: Arc<Vec<u8>>,
+        shape: Option<Arc<Vec<u8>>>,
+    ) -> Vec<(Channel, Vec<u8>)> {
+        let mut out = Vec::with_capacity(2);
+        if let Some(s) = shape {
+            out.push((Channel::Control, s.to_vec()));
+            self.shape = Some(s);
+        }
+        out.push((Channel::Input, position.to_vec()));
+        self.position = Some(position);
+        out
+    }
+
+    /// Everything a viewer that just got a keyframe needs.
+    pub fn current(&self) -> Vec<(Channel, Vec<u8>)> {
+        let shape = self.shape.iter().map(|s| (Channel::Control, s.to_vec()));
+        let position = self.position.iter().map(|p| (Channel::Input, p.to_vec()));
+        shape.chain(position).collect()
+    }
+}
+
+fn cursor_out(c: crate::capture::CursorUpdate) -> CaptureOut {
+    let position = Message::CursorPosition { x: c.x, y: c.y }.encode();
+    let shape = c.shape.map(|s| {
+        let msg = Message::CursorShape {
+            serial: s.serial,
+            width: s.width,
+            height: s.height,
+            hot_x: s.hot_x,
+            hot_y: s.hot_y,
+            bgra: s.bgra,
+        };
+        Arc::new(msg.encode())
+    });
+    CaptureOut::Cursor {
+        position: Arc::new(position),
+        shape,
+    }
+}
+
+/// Hands an update to the session loop; false once the loop is gone.
+fn send_update(
+    out: &mpsc::UnboundedSender<CaptureOut>,
+    size: (u16, u16),
+    tiles: Vec<EncodedTile>,
+) -> bool {
+    let tiles = tiles.into_iter().map(Arc::new).collect();
+    out.send(CaptureOut::Update { size, tiles }).is_ok()
 }
 
 /// Unsent batches a viewer may fall behind by before it is sent a keyframe instead.
@@ -165,11 +243,44 @@ struct Pending {
 struct Batch {
     copies: Vec<Arc<EncodedTile>>,
     tiles: BTreeMap<(u16, u16), Arc<EncodedTile>>,
+    /// Some tile spans several cells (a JPEG rectangle).
+    has_wide: bool,
+}
+
+fn is_wide(t: &EncodedTile) -> bool {
+    usize::from(t.w) > TILE || usize::from(t.h) > TILE
+}
+
+fn overlaps(a: &EncodedTile, b: &EncodedTile) -> bool {
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+}
+
+fn covers(a: &EncodedTile, b: &EncodedTile) -> bool {
+    a.x <= b.x && a.y <= b.y && a.x + a.w >= b.x + b.w && a.y + a.h >= b.y + b.h
 }
 
 impl Batch {
     fn is_empty(&self) -> bool {
         self.copies.is_empty() && self.tiles.is_empty()
+    }
+
+    /// Whether `t` can replace what it overlaps here: it must cover each such tile whole
+    /// (a smaller tile inside an older wide one would be drawn before it, and lost).
+    fn absorbs(&self, t: &EncodedTile) -> bool {
+        if !self.has_wide && !is_wide(t) {
+            return true;
+        }
+        self.tiles
+            .values()
+            .all(|old| !overlaps(old, t) || covers(t, old))
+    }
+
+    fn insert(&mut self, t: Arc<EncodedTile>) {
+        if self.has_wide || is_wide(&t) {
+            self.tiles.retain(|_, old| !overlaps(old, &t));
+            self.has_wide |= is_wide(&t);
+        }
+        self.tiles.insert((t.y, t.x), t);
     }
 }
 
@@ -197,10 +308,9 @@ impl PendingFrames {
                 p.size = size;
             }
             let has_copies = tiles.iter().any(|t| is_copy(t));
-            let reuse_last = p
-                .batches
-                .back()
-                .is_some_and(|b| !has_copies || b.is_empty());
+            let reuse_last = p.batches.back().is_some_and(|b| {
+                b.is_empty() || (!has_copies && tiles.iter().all(|t| b.absorbs(t)))
+            });
             if !reuse_last {
                 p.batches.push_back(Batch::default());
             }
@@ -213,7 +323,7 @@ impl PendingFrames {
                         if is_copy(t) {
                             batch.copies.push(t.clone());
                         } else {
-                            batch.tiles.insert((t.y, t.x), t.clone());
+                            batch.insert(t.clone());
                         }
                     }
                 }
@@ -350,5 +460,35 @@ mod tests {
             Merged::FellBehind
         );
         assert!(p.take().1.is_empty(), "the queue was dropped");
+    }
+
+    #[test]
+    fn a_wide_jpeg_replaces_what_it_covers_but_not_what_sticks_out() {
+        let p = PendingFrames::default();
+        let size = (256, 128);
+        let wide = |x, w, byte| {
+            Arc::new(EncodedTile {
+                x,
+                y: 0,
+                w,
+                h: 128,
+                encoding: TileEncoding::Jpeg as u8,
+                data: vec![byte],
+            })
+        };
+        p.merge(size, &[tile(64, TileEncoding::Zstd, 1)]);
+        p.merge(size, &[wide(0, 192, 2)]);
+        p.merge(size, &[wide(0, 192, 3)]);
+        let (_, tiles, more) = p.take();
+        assert!(!more, "covered tiles were replaced in place");
+        assert_eq!(tiles.len(), 1);
+        assert_eq!(tiles[0].data, [3]);
+        // A smaller rectangle inside a pending wide one must come after it.
+        p.merge(size, &[wide(0, 192, 4)]);
+        p.merge(size, &[tile(64, TileEncoding::Zstd, 5)]);
+        let (_, first, more) = p.take();
+        assert!(more);
+        assert_eq!(first[0].data, [4]);
+        assert_eq!(p.take().1[0].data, [5, 5, 5, 5]);
     }
 }

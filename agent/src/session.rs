@@ -20,7 +20,7 @@ use crate::capture::ScreenCapture;
 use crate::customer::{Customer, CustomerCommand};
 use crate::inject::Injector;
 use crate::pipeline::{
-    CaptureCommand, CaptureOut, Merged, PendingFrames, run_writer, spawn_capture,
+    CaptureCommand, CaptureOut, CursorState, Merged, PendingFrames, run_writer, spawn_capture,
 };
 use crate::transfers::{self, FileSettings, PeerFiles};
 use crate::{AgentError, RebootSettings, resume};
@@ -109,6 +109,7 @@ pub async fn run(
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
+    let mut cursor = CursorState::default();
     let inject_tx = crate::pipeline::spawn_injector(injector);
     let mut terminal_open = true;
     let mut portal_up = true;
@@ -244,16 +245,25 @@ pub async fn run(
             out = capture_rx.recv() => match out {
                 Some(CaptureOut::Update { size, tiles }) => {
                     for id in agent.frame_recipients() {
-                        if let Some(p) = peers.get(&id) {
-                            if p.frames.merge(size, &tiles) == Merged::FellBehind {
-                                let _ = capture_cmd.send(CaptureCommand::Keyframe(id));
-                            }
+                        if let Some(p) = peers.get(&id)
+                            && p.frames.merge(size, &tiles) == Merged::FellBehind
+                        {
+                            let _ = capture_cmd.send(CaptureCommand::Keyframe(id));
                         }
                     }
                 }
                 Some(CaptureOut::Keyframe { attendee, size, tiles }) => {
                     if let Some(p) = peers.get(&attendee) {
                         p.frames.replace(size, &tiles);
+                        if let Some(tx) = &p.control {
+                            cursor.current().into_iter().for_each(|m| { let _ = tx.send(m); });
+                        }
+                    }
+                }
+                Some(CaptureOut::Cursor { position, shape }) => {
+                    let msgs = cursor.update(position, shape);
+                    for tx in agent.frame_recipients().iter().filter_map(|id| peers.get(id)?.control.as_ref()) {
+                        msgs.iter().for_each(|m| { let _ = tx.send(m.clone()); });
                     }
                 }
                 Some(CaptureOut::Failed(why)) => break format!("screen capture stopped: {why}"),

@@ -347,6 +347,8 @@ impl AgentSession {
             Message::Welcome { .. }
             | Message::RightsChanged { .. }
             | Message::FrameUpdate(_)
+            | Message::CursorShape { .. }
+            | Message::CursorPosition { .. }
             | Message::DirListing { .. }
             | Message::Rebooting => {
                 self.send(

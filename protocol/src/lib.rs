@@ -31,6 +31,8 @@ mod bytes;
 pub mod files;
 pub mod ids;
 pub mod input;
+pub mod lossy;
+pub mod motion;
 pub mod moves;
 pub mod rights;
 pub mod roster;

@@ -115,22 +115,24 @@ pub fn find_vertical_move(
     }
     let (&dy, _) = votes.iter().max_by_key(|(dy, v)| (**v, -dy.abs()))?;
     // The longest run of rows that match exactly at offset dy.
-    let (mut best, mut run_start) = ((0usize, 0usize), None);
-    for i in 0..=n {
+    let row_matches = |i: usize| {
         let j = i as isize + dy;
-        let matches = i < n
-            && (0..n as isize).contains(&j)
+        (0..n as isize).contains(&j)
             && new_hashes[i] == old_hashes[j as usize]
-            && new.row(y0 + i) == old.row(y0 + j as usize);
-        match (matches, run_start) {
-            (true, None) => run_start = Some(i),
-            (false, Some(s)) => {
-                if i - s > best.1 - best.0 {
-                    best = (s, i);
-                }
-                run_start = None;
-            }
-            _ => {}
+            && new.row(y0 + i) == old.row(y0 + j as usize)
+    };
+    let (mut best, mut i) = ((0usize, 0usize), 0usize);
+    while i < n {
+        if !row_matches(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && row_matches(i) {
+            i += 1;
+        }
+        if i - start > best.1 - best.0 {
+            best = (start, i);
         }
     }
     let (a, b) = best;

@@ -31,6 +31,9 @@ pub enum TileEncoding {
     /// y as little-endian u16s; the tile's rectangle is the destination (any size). Copies
     /// come before the other tiles of an update.
     Copy = 3,
+    /// A JPEG of exactly the tile's rectangle (any size): moving content
+    /// ([`crate::lossy`]), sent losslessly again once it is still.
+    Jpeg = 4,
 }
 
 /// Whether a tile is a copy (it depends on the viewer's picture before its update, so
@@ -89,6 +92,9 @@ pub enum TileError {
     /// The captured frame's buffer is smaller than its size says.
     #[error("frame buffer smaller than its dimensions")]
     BadFrame,
+    /// The JPEG codec could not be set up or refused the picture.
+    #[error("the JPEG codec failed")]
+    Codec,
 }
 
 /// Keeps the previous frame and emits the tiles that changed.
@@ -99,6 +105,9 @@ pub struct TileEncoder {
     prev: Vec<u8>,
     compressor: zstd::bulk::Compressor<'static>,
     scratch: Vec<u8>,
+    /// Set when moving content may be sent lossy.
+    jpeg: Option<crate::lossy::JpegEncoder>,
+    motion: crate::motion::Motion,
 }
 
 impl Default for TileEncoder {
@@ -117,7 +126,17 @@ impl TileEncoder {
             // Level 1 is a valid level, so creating the context cannot fail except on OOM.
             compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL).expect("zstd context"),
             scratch: Vec::with_capacity(TILE * TILE * 3),
+            jpeg: None,
+            motion: crate::motion::Motion::default(),
         }
+    }
+
+    /// An encoder that sends moving picture-like content as JPEG at `quality` (see
+    /// [`TileEncoder::encode_at`] and [`TileEncoder::settle`]).
+    pub fn with_lossy(quality: i32) -> Result<Self, TileError> {
+        let mut enc = TileEncoder::new();
+        enc.jpeg = Some(crate::lossy::JpegEncoder::new(quality)?);
+        Ok(enc)
     }
 
     /// Screen size of the last encoded frame.
@@ -133,6 +152,42 @@ impl TileEncoder {
         frame: FrameRef<'_>,
         damage: Option<&[Rect]>,
     ) -> Result<Vec<EncodedTile>, TileError> {
+        self.encode_inner(frame, damage, None)
+    }
+
+    /// Like [`TileEncoder::encode`], at `now`: with lossy coding on, tiles in motion go out
+    /// as JPEG rectangles (after the lossless ones).
+    pub fn encode_at(
+        &mut self,
+        frame: FrameRef<'_>,
+        damage: Option<&[Rect]>,
+        now: std::time::Instant,
+    ) -> Result<Vec<EncodedTile>, TileError> {
+        self.encode_inner(frame, damage, Some(now))
+    }
+
+    /// Lossless tiles for lossy ones that have been still long enough
+    /// ([`crate::motion::SETTLE`]); call it every few tens of milliseconds, also when
+    /// nothing changes, so the picture becomes exact within a second of motion stopping.
+    pub fn settle(&mut self, now: std::time::Instant) -> Vec<EncodedTile> {
+        let cols = self.grid().0;
+        let due = self.motion.settled(now);
+        let mut out = Vec::with_capacity(due.len());
+        for i in due {
+            let rect = self.tile_rect(i % cols, i / cols);
+            let tile = self.encode_stored(rect);
+            self.motion.sent_lossless(i, tile.data.len());
+            out.push(tile);
+        }
+        out
+    }
+
+    fn encode_inner(
+        &mut self,
+        frame: FrameRef<'_>,
+        damage: Option<&[Rect]>,
+        now: Option<std::time::Instant>,
+    ) -> Result<Vec<EncodedTile>, TileError> {
         if !frame.is_well_formed() {
             return Err(TileError::BadFrame);
         }
@@ -143,6 +198,9 @@ impl TileEncoder {
             self.prev = vec![0; frame.width as usize * frame.height as usize * 4];
         }
         let (cols, rows) = self.grid();
+        if resized {
+            self.motion.reset(cols * rows);
+        }
         let mut dirty = vec![resized; cols * rows];
         let mut out = Vec::new();
         if !resized {
@@ -152,10 +210,11 @@ impl TileEncoder {
                     for r in rects {
                         self.mark(&mut dirty, *r);
                     }
-                    out.extend(self.find_moves(&frame, rects));
+                    out.extend(self.find_moves(&frame, rects, now));
                 }
             }
         }
+        let mut moving = Vec::new();
         for ty in 0..rows {
             for tx in 0..cols {
                 if !dirty[ty * cols + tx] {
@@ -164,16 +223,84 @@ impl TileEncoder {
                 let rect = self.tile_rect(tx, ty);
                 if resized || self.tile_differs(&frame, rect) {
                     self.store_tile(&frame, rect);
-                    out.push(self.encode_stored(rect));
+                    let i = ty * cols + tx;
+                    let lossy = match (now, &self.jpeg) {
+                        (Some(now), Some(_)) => self.motion.changed(i, now),
+                        _ => false,
+                    };
+                    if lossy {
+                        moving.push((tx, ty));
+                    } else {
+                        let tile = self.encode_stored(rect);
+                        self.motion.sent_lossless(i, tile.data.len());
+                        out.push(tile);
+                    }
                 }
             }
+        }
+        if let Some(now) = now {
+            self.encode_moving(&moving, now, &mut out)?;
         }
         Ok(out)
     }
 
+    /// JPEG rectangles for the moving tiles; a rectangle whose JPEG would not fit a chunk
+    /// goes out losslessly instead.
+    fn encode_moving(
+        &mut self,
+        moving: &[(usize, usize)],
+        now: std::time::Instant,
+        out: &mut Vec<EncodedTile>,
+    ) -> Result<(), TileError> {
+        let cols = self.grid().0;
+        let stride = self.width as usize * 4;
+        for (c0, r0, n, rows) in crate::motion::group(moving) {
+            let (first, last) = (
+                self.tile_rect(c0, r0),
+                self.tile_rect(c0 + n - 1, r0 + rows - 1),
+            );
+            let rect = Rect {
+                x: first.x,
+                y: first.y,
+                w: last.x + last.w - first.x,
+                h: last.y + last.h - first.y,
+            };
+            let Some(jpeg) = self.jpeg.as_mut() else {
+                return Ok(());
+            };
+            let data = jpeg.encode(&self.prev, stride, rect)?;
+            let tiles = (r0..r0 + rows).flat_map(|r| (c0..c0 + n).map(move |c| (c, r)));
+            if data.len() + 13 <= CHUNK_BUDGET {
+                for (c, r) in tiles {
+                    self.motion.sent_lossy(r * cols + c, now);
+                }
+                out.push(EncodedTile {
+                    x: rect.x,
+                    y: rect.y,
+                    w: rect.w,
+                    h: rect.h,
+                    encoding: TileEncoding::Jpeg as u8,
+                    data,
+                });
+            } else {
+                for (c, r) in tiles.collect::<Vec<_>>() {
+                    let tile = self.encode_stored(self.tile_rect(c, r));
+                    self.motion.sent_lossless(r * cols + c, tile.data.len());
+                    out.push(tile);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Looks for scrolled content in the damaged area; applies each move found to the
     /// previous frame (as the viewer will) and returns it as a copy tile.
-    fn find_moves(&mut self, frame: &FrameRef<'_>, damage: &[Rect]) -> Vec<EncodedTile> {
+    fn find_moves(
+        &mut self,
+        frame: &FrameRef<'_>,
+        damage: &[Rect],
+        now: Option<std::time::Instant>,
+    ) -> Vec<EncodedTile> {
         let mut out = Vec::new();
         let Some(area) = bounding_box(damage) else {
             return out;
@@ -182,6 +309,9 @@ impl TileEncoder {
         if let Some(m) = crate::moves::find_vertical_move(&self.prev, stride, frame, area)
             && crate::moves::apply_vertical_move(&mut self.prev, stride, self.height, &m)
         {
+            if let Some(now) = now {
+                self.carry_lossiness(&m, now);
+            }
             let mut data = m.rect.x.to_le_bytes().to_vec();
             data.extend_from_slice(&m.src_y.to_le_bytes());
             out.push(EncodedTile {
@@ -194,6 +324,32 @@ impl TileEncoder {
             });
         }
         out
+    }
+
+    /// Lossy pixels moved by a copy are still lossy where they land: mark those tiles so
+    /// they are refreshed once still.
+    fn carry_lossiness(&mut self, m: &crate::moves::VerticalMove, now: std::time::Instant) {
+        let cols = self.grid().0;
+        let src = Rect {
+            y: m.src_y,
+            ..m.rect
+        };
+        let tiles_of = |r: Rect| {
+            let (c0, c1) = (
+                r.x as usize / TILE,
+                (r.x as usize + r.w as usize - 1) / TILE,
+            );
+            let (r0, r1) = (
+                r.y as usize / TILE,
+                (r.y as usize + r.h as usize - 1) / TILE,
+            );
+            (r0..=r1).flat_map(move |row| (c0..=c1).map(move |c| row * cols + c))
+        };
+        if tiles_of(src).any(|i| self.motion.is_lossy(i)) {
+            for i in tiles_of(m.rect).collect::<Vec<_>>() {
+                self.motion.sent_lossy(i, now);
+            }
+        }
     }
 
     /// Every tile of the last encoded frame: what a viewer that joins (or fell behind) needs.
@@ -377,8 +533,47 @@ impl FrameBuffer {
             self.pixels = vec![0; u.width as usize * u.height as usize * 4];
         }
         let mut decompressor = zstd::bulk::Decompressor::new().map_err(|_| TileError::Corrupt)?;
+        let mut jpeg = None;
         for t in &u.tiles {
-            self.apply_tile(t, &mut decompressor)?;
+            if t.encoding == TileEncoding::Jpeg as u8 {
+                self.apply_jpeg(t, &mut jpeg)?;
+            } else {
+                self.apply_tile(t, &mut decompressor)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_jpeg(
+        &mut self,
+        t: &EncodedTile,
+        decompressor: &mut Option<turbojpeg::Decompressor>,
+    ) -> Result<(), TileError> {
+        let rect = Rect {
+            x: t.x,
+            y: t.y,
+            w: t.w,
+            h: t.h,
+        };
+        if t.x as usize + t.w as usize > self.width as usize
+            || t.y as usize + t.h as usize > self.height as usize
+            || t.w == 0
+            || t.h == 0
+        {
+            return Err(TileError::OutOfBounds(rect, self.width, self.height));
+        }
+        let d = match decompressor {
+            Some(d) => d,
+            None => {
+                decompressor.insert(turbojpeg::Decompressor::new().map_err(|_| TileError::Codec)?)
+            }
+        };
+        let stride = self.width as usize * 4;
+        crate::lossy::decode_into(d, &t.data, &mut self.pixels, stride, rect)?;
+        // The codec fills the unused byte with 255; every other path leaves 0.
+        for y in t.y as usize..(t.y + t.h) as usize {
+            let row = &mut self.pixels[y * stride + t.x as usize * 4..][..t.w as usize * 4];
+            row.chunks_exact_mut(4).for_each(|p| p[3] = 0);
         }
         Ok(())
     }

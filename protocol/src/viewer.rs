@@ -46,6 +46,15 @@ pub enum ViewerEvent {
     File(Message),
     /// The customer's machine reboots now; the agent comes back by itself.
     Rebooting,
+    /// The pointer's look changed ([`Message::CursorShape`]).
+    CursorShape(Message),
+    /// The pointer moved on the customer's screen.
+    CursorMoved {
+        /// Screen x of the hot spot.
+        x: u16,
+        /// Screen y of the hot spot.
+        y: u16,
+    },
     /// The session is over.
     Ended {
         /// Why.
@@ -250,6 +259,10 @@ impl ViewerSession {
             | Message::FileFailed { .. }
             | Message::DirListing { .. } => self.events.push_back(ViewerEvent::File(msg)),
             Message::Rebooting => self.events.push_back(ViewerEvent::Rebooting),
+            Message::CursorShape { .. } => self.events.push_back(ViewerEvent::CursorShape(msg)),
+            Message::CursorPosition { x, y } => {
+                self.events.push_back(ViewerEvent::CursorMoved { x, y });
+            }
             Message::Hello { .. }
             | Message::Input(_)
             | Message::RefreshRequest

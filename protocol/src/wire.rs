@@ -28,6 +28,9 @@ pub fn negotiate_version(ours: (u16, u16), theirs: (u16, u16)) -> Option<u16> {
     (low <= high).then_some(high)
 }
 
+/// Largest cursor side accepted (X cursors are at most 64 px at normal sizes).
+pub const MAX_CURSOR_SIDE: u16 = 256;
+
 /// Message ids. Never reuse or renumber one.
 pub mod id {
     /// [`super::Message::Hello`]
@@ -52,6 +55,10 @@ pub mod id {
     pub const REBOOTING: u16 = 10;
     /// [`super::Message::FrameUpdate`]
     pub const FRAME_UPDATE: u16 = 16;
+    /// [`super::Message::CursorShape`]
+    pub const CURSOR_SHAPE: u16 = 17;
+    /// [`super::Message::CursorPosition`]
+    pub const CURSOR_POSITION: u16 = 18;
     /// Input: pointer move.
     pub const POINTER_MOVE: u16 = 32;
     /// Input: pointer button.
@@ -206,6 +213,28 @@ pub enum Message {
     Rebooting,
     /// Agent → viewer: part of a screen update.
     FrameUpdate(FrameUpdate),
+    /// Agent → viewer: the pointer's look (it is not part of the screen updates).
+    CursorShape {
+        /// Changes whenever the shape does.
+        serial: u32,
+        /// Width in pixels (at most [`MAX_CURSOR_SIDE`]).
+        width: u16,
+        /// Height in pixels (at most [`MAX_CURSOR_SIDE`]).
+        height: u16,
+        /// The pixel that points, from the left.
+        hot_x: u16,
+        /// The pixel that points, from the top.
+        hot_y: u16,
+        /// B,G,R,A per pixel, alpha premultiplied, row by row.
+        bgra: Vec<u8>,
+    },
+    /// Agent → viewer: where the pointer's hot spot is on the screen.
+    CursorPosition {
+        /// Screen x.
+        x: u16,
+        /// Screen y.
+        y: u16,
+    },
     /// Viewer → agent: keyboard or mouse.
     Input(InputEvent),
     /// Offer a file (sender → receiver). Names are parsed by the receiver
@@ -311,6 +340,8 @@ impl Message {
             Message::RebootRequest => id::REBOOT_REQUEST,
             Message::Rebooting => id::REBOOTING,
             Message::FrameUpdate(_) => id::FRAME_UPDATE,
+            Message::CursorShape { .. } => id::CURSOR_SHAPE,
+            Message::CursorPosition { .. } => id::CURSOR_POSITION,
             Message::Input(ev) => match ev {
                 InputEvent::PointerMove { .. } => id::POINTER_MOVE,
                 InputEvent::PointerButton { .. } => id::POINTER_BUTTON,
@@ -378,6 +409,25 @@ impl Message {
                     w.u8(t.encoding);
                     w.bytes(&t.data);
                 }
+            }
+            Message::CursorShape {
+                serial,
+                width,
+                height,
+                hot_x,
+                hot_y,
+                bgra,
+            } => {
+                w.u32(*serial);
+                w.u16(*width);
+                w.u16(*height);
+                w.u16(*hot_x);
+                w.u16(*hot_y);
+                w.bytes(bgra);
+            }
+            Message::CursorPosition { x, y } => {
+                w.u16(*x);
+                w.u16(*y);
             }
             Message::Input(ev) => match ev {
                 InputEvent::PointerMove { x, y } => {

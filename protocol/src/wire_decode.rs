@@ -74,6 +74,32 @@ pub(super) fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, Dec
                 tiles,
             })
         }
+        id::CURSOR_SHAPE => {
+            let serial = r.u32()?;
+            let (width, height) = (r.u16()?, r.u16()?);
+            let (hot_x, hot_y) = (r.u16()?, r.u16()?);
+            let bgra = r.bytes()?.to_vec();
+            if width > super::MAX_CURSOR_SIDE
+                || height > super::MAX_CURSOR_SIDE
+                || bgra.len() != usize::from(width) * usize::from(height) * 4
+                || (width > 0 && hot_x >= width)
+                || (height > 0 && hot_y >= height)
+            {
+                return Err(DecodeError::Invalid("cursor shape"));
+            }
+            Message::CursorShape {
+                serial,
+                width,
+                height,
+                hot_x,
+                hot_y,
+                bgra,
+            }
+        }
+        id::CURSOR_POSITION => Message::CursorPosition {
+            x: r.u16()?,
+            y: r.u16()?,
+        },
         id::POINTER_MOVE => Message::Input(InputEvent::PointerMove {
             x: r.u16()?,
             y: r.u16()?,

@@ -17,6 +17,34 @@ fn golden_hello() {
 }
 
 #[test]
+fn golden_cursor() {
+    let m = Message::CursorPosition { x: 258, y: 3 };
+    assert_eq!(m.encode(), [18, 0, 4, 0, 0, 0, 2, 1, 3, 0]);
+    let shape = Message::CursorShape {
+        serial: 1,
+        width: 1,
+        height: 1,
+        hot_x: 0,
+        hot_y: 0,
+        bgra: vec![10, 20, 30, 255],
+    };
+    let bytes = shape.encode();
+    assert_eq!(
+        bytes,
+        [
+            17, 0, 20, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 0, 0, 0, 10, 20, 30, 255
+        ]
+    );
+    // A shape whose pixels do not match its size, or whose hot spot lies outside it, is refused.
+    let mut bad = bytes.clone();
+    bad[10] = 2;
+    assert!(Message::decode(&bad).is_err());
+    let mut hot = bytes;
+    hot[14] = 1;
+    assert!(Message::decode(&hot).is_err());
+}
+
+#[test]
 fn golden_welcome_and_input() {
     let m = Message::Welcome {
         version: 1,
@@ -86,6 +114,15 @@ fn every_message_round_trips() {
             reason: "customer ended".into(),
         },
         Message::RefreshRequest,
+        Message::CursorShape {
+            serial: 9,
+            width: 2,
+            height: 1,
+            hot_x: 1,
+            hot_y: 0,
+            bgra: vec![1, 2, 3, 255, 0, 0, 0, 0],
+        },
+        Message::CursorPosition { x: 1919, y: 0 },
         Message::Input(InputEvent::PointerButton {
             button: Button::RIGHT,
             down: false,

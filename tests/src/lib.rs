@@ -120,13 +120,20 @@ impl Proc {
         mut pred: impl FnMut(&str) -> bool,
     ) -> String {
         let deadline = Instant::now() + timeout;
+        // The last lines seen, for the failure message.
+        let mut seen = std::collections::VecDeque::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) if pred(&line) => return line,
-                Ok(_) => {}
+                Ok(line) => {
+                    seen.push_back(line);
+                    if seen.len() > 8 {
+                        seen.pop_front();
+                    }
+                }
                 Err(_) => panic!(
-                    "{}: no line with {what} within {timeout:?}; stderr:\n{}",
+                    "{}: no line with {what} within {timeout:?}; last lines: {seen:?}; stderr:\n{}",
                     self.name,
                     self.stderr()
                 ),
@@ -475,11 +482,20 @@ impl Viewer {
         });
     }
 
-    /// Asks for a screenshot and returns it as (width, height, RGB bytes).
+    /// Asks for a screenshot and returns it as (width, height, RGB bytes); an empty picture
+    /// when the viewer has none yet (callers compare in a loop and try again).
     pub fn screenshot(&mut self, dir: &TempDir) -> (u32, u32, Vec<u8>) {
         let path = dir.path("viewer.png");
         self.send(serde_json::json!({"cmd": "screenshot", "path": path}));
-        self.wait_event("screenshot", Duration::from_secs(10));
+        let line = self
+            .proc
+            .wait_line("event screenshot", Duration::from_secs(10), |l| {
+                serde_json::from_str::<Value>(l)
+                    .is_ok_and(|v| v["event"] == "screenshot" || v["event"] == "error")
+            });
+        if line.contains("\"error\"") {
+            return (0, 0, Vec::new());
+        }
         read_png(&path)
     }
 }

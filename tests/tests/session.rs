@@ -104,6 +104,21 @@ fn scrolled_text_arrives_as_moves_and_stays_pixel_exact() {
 }
 
 #[test]
+fn the_customers_pointer_travels_as_shape_and_position() {
+    let mut s = setup("cursor", "view");
+    let shape = s.viewer.wait_event("cursor_shape", T);
+    assert!(shape["width"].as_u64().is_some_and(|w| w > 0), "{shape}");
+    // The customer moves the mouse (view only: the viewer cannot).
+    s.x.xdotool(&["mousemove", "321", "123"]);
+    s.viewer
+        .proc
+        .wait_line("the pointer's new position", T, |l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .is_ok_and(|v| v["event"] == "cursor" && v["x"] == 321 && v["y"] == 123)
+        });
+}
+
+#[test]
 fn clicks_and_typing_from_the_viewer_arrive_in_x() {
     let mut s = setup("input", "control");
     s.viewer.send(json!({"cmd": "move", "x": 777, "y": 555}));

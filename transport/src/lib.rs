@@ -33,9 +33,10 @@ pub use tandem_protocol::agent::Channel;
 
 /// Default log filter for binaries using this crate: the WebRTC stack warns about routine
 /// events (empty ICE passwords during checks, unset DTLS server names) that mean nothing to
-/// a customer or representative.
-pub const DEFAULT_LOG_FILTER: &str =
-    "warn,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_sctp=error,webrtc=error,enigo=error";
+/// a customer or representative, and its driver logs an error for every UDP packet a
+/// firewall drops — the very case the relay handles.
+pub const DEFAULT_LOG_FILTER: &str = "warn,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_sctp=error,\
+     webrtc=error,webrtc::peer_connection::driver=off,enigo=error";
 
 /// Bytes each channel may have in flight before `send` waits (measured: more only adds
 /// latency and SCTP stalls on loopback).

@@ -172,6 +172,12 @@ pub fn open_window(
                     } => {
                         sender.send(WindowUpdate::Picture(p));
                     }
+                    UiEvent::Cursor { x, y } => {
+                        sender.send(WindowUpdate::CursorAt(x, y));
+                    }
+                    UiEvent::CursorShape(c) => {
+                        sender.send(WindowUpdate::CursorShape(c));
+                    }
                     UiEvent::Portal(msg) => console::show(&msg),
                     UiEvent::Transfer(t) => console::show_transfer(&t),
                     UiEvent::Ended(reason) => {

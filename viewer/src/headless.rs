@@ -283,6 +283,10 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
             json!({"event": "path", "path": p.as_str(), "description": p.describe()})
         }
         UiEvent::Rights(r) => json!({"event": "rights", "rights": r.describe()}),
+        UiEvent::Cursor { x, y } => json!({"event": "cursor", "x": x, "y": y}),
+        UiEvent::CursorShape(c) => {
+            json!({"event": "cursor_shape", "width": c.width, "height": c.height, "hot_x": c.hot_x, "hot_y": c.hot_y})
+        }
         UiEvent::Frame {
             seq, width, height, ..
         } => json!({"event": "frame", "seq": seq, "width": width, "height": height}),

@@ -67,6 +67,15 @@ pub enum UiEvent {
     Path(tandem_transport::LinkPath),
     /// Rights changed.
     Rights(Rights),
+    /// The customer's pointer moved (screen coordinates of its hot spot).
+    Cursor {
+        /// Screen x.
+        x: u16,
+        /// Screen y.
+        y: u16,
+    },
+    /// The customer's pointer changed its look.
+    CursorShape(Arc<crate::window::CursorPicture>),
     /// A new complete picture (`picture` only when the front end wants pixels).
     Frame {
         /// Update number.
@@ -600,6 +609,21 @@ fn forward_events(
                 }
             }
             ViewerEvent::Refused(text) => UiEvent::Refused(text),
+            ViewerEvent::CursorMoved { x, y } => UiEvent::Cursor { x, y },
+            ViewerEvent::CursorShape(tandem_protocol::wire::Message::CursorShape {
+                width,
+                height,
+                hot_x,
+                hot_y,
+                bgra,
+                ..
+            }) => UiEvent::CursorShape(Arc::new(crate::window::CursorPicture {
+                width,
+                height,
+                hot_x,
+                hot_y,
+                bgra,
+            })),
             ViewerEvent::File(message) => {
                 transfers.handle(message);
                 continue;

@@ -69,6 +69,27 @@ impl fmt::Debug for Picture {
     }
 }
 
+/// The customer's pointer as drawn over the picture: B,G,R,A premultiplied, row by row.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CursorPicture {
+    /// Width in pixels.
+    pub width: u16,
+    /// Height in pixels.
+    pub height: u16,
+    /// The pixel that points, from the left.
+    pub hot_x: u16,
+    /// The pixel that points, from the top.
+    pub hot_y: u16,
+    /// Pixels.
+    pub bgra: Vec<u8>,
+}
+
+impl fmt::Debug for CursorPicture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CursorPicture({}x{})", self.width, self.height)
+    }
+}
+
 /// What the session tells the window.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -77,6 +98,10 @@ pub enum WindowUpdate {
     Picture(Arc<Picture>),
     /// Shown in the title, e.g. "view only" or "connected".
     Status(String),
+    /// The customer's pointer moved (screen coordinates).
+    CursorAt(u16, u16),
+    /// The customer's pointer changed its look.
+    CursorShape(Arc<CursorPicture>),
     /// The session is over: the reason is shown in the title briefly, then the window closes.
     Close(String),
 }

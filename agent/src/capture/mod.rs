@@ -78,6 +78,40 @@ pub trait ScreenCapture: Send {
     /// Grabs the whole screen now (BGRX, 4 bytes/pixel). The pointer is not part of the
     /// image (X draws it separately). The frame borrows the capture until the next call.
     fn grab(&mut self) -> Result<FrameRef<'_>, CaptureError>;
+
+    /// The pointer, when it moved or changed shape since the last call (`None`: same as
+    /// before, or the backend cannot tell). It travels apart from the screen image.
+    fn cursor(&mut self) -> Result<Option<CursorUpdate>, CaptureError> {
+        Ok(None)
+    }
+}
+
+/// Where the pointer is, and its new look when that changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorUpdate {
+    /// Hot spot, screen x.
+    pub x: u16,
+    /// Hot spot, screen y.
+    pub y: u16,
+    /// Present when the shape changed (and on the first call).
+    pub shape: Option<CursorImage>,
+}
+
+/// A cursor's picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorImage {
+    /// Changes with the shape.
+    pub serial: u32,
+    /// Width in pixels.
+    pub width: u16,
+    /// Height in pixels.
+    pub height: u16,
+    /// Hot spot from the left.
+    pub hot_x: u16,
+    /// Hot spot from the top.
+    pub hot_y: u16,
+    /// B,G,R,A per pixel, alpha premultiplied.
+    pub bgra: Vec<u8>,
 }
 
 /// Opens the platform backend. `display` is e.g. `Some(":5")`; `None` = the `DISPLAY`

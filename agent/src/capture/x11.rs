@@ -50,6 +50,10 @@ pub(super) struct X11Capture {
     /// The next `wait_for_damage` reports the whole screen: true at open (the caller has
     /// nothing yet) and after a resize.
     report_full_screen: bool,
+    /// XFixes said the cursor's shape changed (true at open: nobody has it yet).
+    cursor_changed: bool,
+    /// Where the pointer was at the last `cursor` call.
+    last_pointer: Option<(u16, u16)>,
 }
 
 impl From<ConnectionError> for CaptureError {
@@ -97,6 +101,8 @@ impl X11Capture {
             .check()?;
         let scratch_region = conn.generate_id()?;
         conn.xfixes_create_region(scratch_region, &[])?.check()?;
+        conn.xfixes_select_cursor_input(screen.root, xfixes::CursorNotifyMask::DISPLAY_CURSOR)?
+            .check()?;
         // Everything the server allocated (segment, damage, region) is freed when the
         // connection closes, so Drop needs no X requests; `ShmBuffer` unmaps our side.
         Ok(X11Capture {
@@ -111,6 +117,8 @@ impl X11Capture {
             damage_pending: false,
             size_check_pending: false,
             report_full_screen: true,
+            cursor_changed: true,
+            last_pointer: None,
         })
     }
 
@@ -120,6 +128,7 @@ impl X11Capture {
             match event {
                 Event::DamageNotify(_) => self.damage_pending = true,
                 Event::RandrScreenChangeNotify(_) => self.size_check_pending = true,
+                Event::XfixesCursorNotify(_) => self.cursor_changed = true,
                 Event::Error(e) => return Err(CaptureError::X11(format!("{e:?}"))),
                 _ => {}
             }
@@ -237,6 +246,42 @@ impl ScreenCapture for X11Capture {
             sys::wait_readable(self.conn.stream().as_fd(), remaining)
                 .map_err(|e| CaptureError::X11(format!("poll on the X connection: {e}")))?;
         }
+    }
+
+    fn cursor(&mut self) -> Result<Option<super::CursorUpdate>, CaptureError> {
+        self.drain_events()?;
+        let shape = if self.cursor_changed {
+            self.cursor_changed = false;
+            let img = self.conn.xfixes_get_cursor_image()?.reply()?;
+            let fits = img.width <= tandem_protocol::wire::MAX_CURSOR_SIDE
+                && img.height <= tandem_protocol::wire::MAX_CURSOR_SIDE
+                && img.cursor_image.len() == usize::from(img.width) * usize::from(img.height);
+            // X's ARGB words, little-endian, are B,G,R,A bytes.
+            fits.then(|| super::CursorImage {
+                serial: img.cursor_serial,
+                width: img.width,
+                height: img.height,
+                hot_x: img.xhot.min(img.width.saturating_sub(1)),
+                hot_y: img.yhot.min(img.height.saturating_sub(1)),
+                bgra: img
+                    .cursor_image
+                    .iter()
+                    .flat_map(|p| p.to_le_bytes())
+                    .collect(),
+            })
+        } else {
+            None
+        };
+        let p = self.conn.query_pointer(self.root)?.reply()?;
+        let clamp = |v: i16, max: u16| i32::from(v).clamp(0, (i32::from(max) - 1).max(0)) as u16;
+        let at = (clamp(p.root_x, self.width), clamp(p.root_y, self.height));
+        let moved = self.last_pointer != Some(at);
+        self.last_pointer = Some(at);
+        Ok((moved || shape.is_some()).then_some(super::CursorUpdate {
+            x: at.0,
+            y: at.1,
+            shape,
+        }))
     }
 
     fn grab(&mut self) -> Result<FrameRef<'_>, CaptureError> {

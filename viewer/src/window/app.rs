@@ -3,7 +3,7 @@
 use super::input::{InputState, KeyInput};
 use super::render::{self, Scaler};
 use super::scale::{self, View};
-use super::{Picture, WAITING_TITLE, WindowUpdate, title_text};
+use super::{CursorPicture, Picture, WAITING_TITLE, WindowUpdate, title_text};
 use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -41,6 +41,9 @@ pub(super) struct App {
     gfx: Option<Gfx>,
     picture: Option<Arc<Picture>>,
     scaler: Option<Scaler>,
+    /// The customer's pointer: its look and where it is (drawn over the picture).
+    cursor: Option<Arc<CursorPicture>>,
+    cursor_at: Option<(u16, u16)>,
     sized_for_picture: bool,
     /// Why the session ended, once it has.
     ended: Option<String>,
@@ -62,6 +65,8 @@ impl App {
             gfx: None,
             picture: None,
             scaler: None,
+            cursor: None,
+            cursor_at: None,
             sized_for_picture: false,
             ended: None,
             close_at: None,
@@ -188,6 +193,14 @@ impl App {
                     Some(scaler) => scaler.draw(&p.bgrx, &mut buffer),
                     None => buffer.fill(render::BORDER),
                 }
+                if let (Some(c), Some(at), Some(rect)) =
+                    (&self.cursor, self.cursor_at, scale::fit(src, win))
+                {
+                    // The hot spot lands where the pointer is on the scaled picture.
+                    let x = rect.x as i64 + i64::from(at.0) * rect.w as i64 / src.0.max(1) as i64;
+                    let y = rect.y as i64 + i64::from(at.1) * rect.h as i64 / src.1.max(1) as i64;
+                    render::draw_cursor(&mut buffer, win, c, (x, y));
+                }
             }
         }
         let drawn = started.elapsed();
@@ -298,6 +311,14 @@ impl ApplicationHandler<WindowUpdate> for App {
                 self.update_title();
             }
             WindowUpdate::Close(reason) => self.end(event_loop, reason),
+            WindowUpdate::CursorAt(x, y) => {
+                self.cursor_at = Some((x, y));
+                self.request_redraw();
+            }
+            WindowUpdate::CursorShape(c) => {
+                self.cursor = Some(c);
+                self.request_redraw();
+            }
         }
     }
 

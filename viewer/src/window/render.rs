@@ -132,6 +132,48 @@ impl Scaler {
     }
 }
 
+/// Draws `cursor` over `buffer` (0RGB words, `size` = width × height) with its hot spot at
+/// `at` (window pixels), blending its premultiplied alpha; parts outside are clipped.
+pub(crate) fn draw_cursor(
+    buffer: &mut [u32],
+    size: (u32, u32),
+    cursor: &super::CursorPicture,
+    at: (i64, i64),
+) {
+    let (w, h) = (i64::from(cursor.width), i64::from(cursor.height));
+    let (x0, y0) = (
+        at.0 - i64::from(cursor.hot_x),
+        at.1 - i64::from(cursor.hot_y),
+    );
+    for cy in 0..h {
+        let y = y0 + cy;
+        if y < 0 || y >= i64::from(size.1) {
+            continue;
+        }
+        for cx in 0..w {
+            let x = x0 + cx;
+            if x < 0 || x >= i64::from(size.0) {
+                continue;
+            }
+            let Some(px) = cursor
+                .bgra
+                .get(((cy * w + cx) * 4) as usize..((cy * w + cx) * 4 + 4) as usize)
+            else {
+                return;
+            };
+            let Some(dst) = buffer.get_mut((y * i64::from(size.0) + x) as usize) else {
+                return;
+            };
+            let keep = 255 - u32::from(px[3]);
+            let blend = |src: u8, shift: u32| {
+                let d = (*dst >> shift) & 0xff;
+                (u32::from(src) + d * keep / 255).min(255) << shift
+            };
+            *dst = blend(px[2], 16) | blend(px[1], 8) | blend(px[0], 0);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::scale::fit;
