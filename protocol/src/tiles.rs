@@ -305,6 +305,10 @@ impl TileEncoder {
         let Some(area) = bounding_box(damage) else {
             return out;
         };
+        if self.mostly_lossy(area) {
+            // Video does not scroll; looking for a move there costs a millisecond a frame.
+            return out;
+        }
         let stride = self.width as usize * 4;
         if let Some(m) = crate::moves::find_vertical_move(&self.prev, stride, frame, area)
             && crate::moves::apply_vertical_move(&mut self.prev, stride, self.height, &m)
@@ -324,6 +328,25 @@ impl TileEncoder {
             });
         }
         out
+    }
+
+    /// Whether most tiles of `area` are held lossy by the viewers (moving pictures).
+    fn mostly_lossy(&self, area: Rect) -> bool {
+        let (cols, rows) = self.grid();
+        if area.w == 0 || area.h == 0 || cols == 0 {
+            return false;
+        }
+        let (c0, r0) = (area.x as usize / TILE, area.y as usize / TILE);
+        let c1 = ((area.x as usize + area.w as usize - 1) / TILE).min(cols - 1);
+        let r1 = ((area.y as usize + area.h as usize - 1) / TILE).min(rows - 1);
+        let (mut lossy, mut all) = (0, 0);
+        for r in r0..=r1 {
+            for c in c0..=c1 {
+                all += 1;
+                lossy += usize::from(self.motion.is_lossy(r * cols + c));
+            }
+        }
+        lossy * 2 > all
     }
 
     /// Lossy pixels moved by a copy are still lossy where they land: mark those tiles so
