@@ -148,7 +148,9 @@ fn capture_loop(
             );
         }
         last_grab = Instant::now();
-        let frame = capture.grab().map_err(|e| e.to_string())?;
+        let band = tandem_protocol::tiles::bounding_box(&damage);
+        let (y0, rows) = band.map_or((0, 0), |b| (b.y, b.h));
+        let frame = capture.grab_rows(y0, rows).map_err(|e| e.to_string())?;
         let mut tiles = encoder
             .encode_at(frame, Some(&damage), last_grab)
             .map_err(|e| e.to_string())?;

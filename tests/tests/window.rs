@@ -31,16 +31,23 @@ fn the_window_viewer_shows_the_customers_screen() {
             .ok()?;
         (out.status.success() && !out.stdout.is_empty()).then_some(())
     });
-    // No window manager: the window sits at 0,0 and shows a 640x400 picture 1:1.
-    wait_for("the customer's background in the window", T, || {
-        let (w, _, rgb) = rep_display.screenshot();
-        let at = |x: u32, y: u32| {
-            let i = ((y * w + x) * 3) as usize;
-            [rgb[i], rgb[i + 1], rgb[i + 2]]
-        };
-        [at(320, 200), at(10, 10), at(630, 390)]
-            .iter()
-            .all(|p| *p == [0x2a, 0x6f, 0x97])
-            .then_some(())
-    });
+    // No window manager: the window sits at 0,0 and shows a 640x400 picture 1:1, with the
+    // customer's pointer (at the screen's centre, where X starts it) drawn over it.
+    let background = [0x2a, 0x6f, 0x97];
+    wait_for(
+        "the customer's background and pointer in the window",
+        T,
+        || {
+            let (w, _, rgb) = rep_display.screenshot();
+            let at = |x: u32, y: u32| {
+                let i = ((y * w + x) * 3) as usize;
+                [rgb[i], rgb[i + 1], rgb[i + 2]]
+            };
+            let screen = [at(100, 300), at(10, 10), at(630, 390)]
+                .iter()
+                .all(|p| *p == background);
+            let pointer = (316..=324).any(|x| (196..=204).any(|y| at(x, y) != background));
+            (screen && pointer).then_some(())
+        },
+    );
 }

@@ -79,6 +79,14 @@ pub trait ScreenCapture: Send {
     /// image (X draws it separately). The frame borrows the capture until the next call.
     fn grab(&mut self) -> Result<FrameRef<'_>, CaptureError>;
 
+    /// Like [`ScreenCapture::grab`], but only rows `y0..y0 + rows` need to be fresh: the
+    /// others may hold the previous grab (for damage-driven loops, which compare only what
+    /// was damaged; video in a 720-row window then costs 720 rows, not the screen).
+    fn grab_rows(&mut self, y0: u16, rows: u16) -> Result<FrameRef<'_>, CaptureError> {
+        let _ = (y0, rows);
+        self.grab()
+    }
+
     /// The pointer, when it moved or changed shape since the last call (`None`: same as
     /// before, or the backend cannot tell). It travels apart from the screen image.
     fn cursor(&mut self) -> Result<Option<CursorUpdate>, CaptureError> {

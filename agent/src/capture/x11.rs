@@ -179,23 +179,29 @@ impl X11Capture {
         Ok(true)
     }
 
-    /// Asks the server to copy the root window into the shared buffer and waits until done.
-    fn copy_screen(&self) -> Result<(), CaptureError> {
+    /// Asks the server to copy rows `y0..y0 + rows` of the root window (whole width, so they
+    /// land where a full frame has them) into the shared buffer and waits until done.
+    fn copy_screen(&self, y0: u16, rows: u16) -> Result<(), CaptureError> {
+        let y0 = y0.min(self.height);
+        let rows = rows.min(self.height - y0);
+        if rows == 0 {
+            return Ok(());
+        }
         let reply = self
             .conn
             .shm_get_image(
                 self.root,
                 0,
-                0,
+                y0 as i16,
                 self.width,
-                self.height,
+                rows,
                 !0,
                 ImageFormat::Z_PIXMAP.into(),
                 self.seg,
-                0,
+                (frame_len(self.width, y0)) as u32,
             )?
             .reply()?;
-        let expected = frame_len(self.width, self.height);
+        let expected = frame_len(self.width, rows);
         if reply.size as usize != expected {
             return Err(CaptureError::X11(format!(
                 "ShmGetImage wrote {} bytes, expected {expected}",
@@ -285,13 +291,17 @@ impl ScreenCapture for X11Capture {
     }
 
     fn grab(&mut self) -> Result<FrameRef<'_>, CaptureError> {
-        if let Err(error) = self.copy_screen() {
-            // The screen may have shrunk before we read RandR's event: retry once at the new
-            // size. Otherwise the grab's own error stands (not a failed size check's).
+        self.grab_rows(0, u16::MAX)
+    }
+
+    fn grab_rows(&mut self, y0: u16, rows: u16) -> Result<FrameRef<'_>, CaptureError> {
+        if let Err(error) = self.copy_screen(y0, rows) {
+            // The screen may have shrunk before we read RandR's event: retry once, whole, at
+            // the new size. Otherwise the grab's own error stands (not a failed size check's).
             if !self.refresh_size().unwrap_or(false) {
                 return Err(error);
             }
-            self.copy_screen()?;
+            self.copy_screen(0, u16::MAX)?;
         }
         let len = frame_len(self.width, self.height);
         Ok(FrameRef {
