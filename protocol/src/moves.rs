@@ -58,6 +58,16 @@ impl Rows<'_> {
     }
 }
 
+/// Row hashes of the last searched area, reused as the next search's "previous" hashes when
+/// the area is the same (a video or a terminal damages the same rectangle every update):
+/// that halves the hashing. Stale entries can only cost a missed candidate, never a wrong
+/// move, because every match is compared byte for byte.
+#[derive(Debug, Default)]
+pub struct RowHashCache {
+    area: Option<Rect>,
+    hashes: Vec<u64>,
+}
+
 /// Finds the largest vertical move of content inside `area` from `prev` (packed BGRX,
 /// `prev_stride` bytes per row, same size as `cur`) to `cur`. `None` when nothing moved
 /// (or the moved band is too small to matter).
@@ -66,6 +76,17 @@ pub fn find_vertical_move(
     prev_stride: usize,
     cur: &FrameRef<'_>,
     area: Rect,
+) -> Option<VerticalMove> {
+    find_vertical_move_cached(prev, prev_stride, cur, area, &mut RowHashCache::default())
+}
+
+/// [`find_vertical_move`], reusing (and then updating) `cache`.
+pub fn find_vertical_move_cached(
+    prev: &[u8],
+    prev_stride: usize,
+    cur: &FrameRef<'_>,
+    area: Rect,
+    cache: &mut RowHashCache,
 ) -> Option<VerticalMove> {
     let (x0, y0) = (area.x as usize, area.y as usize);
     let (x1, y1) = (x0 + area.w as usize, y0 + area.h as usize);
@@ -90,8 +111,15 @@ pub fn find_vertical_move(
         x0,
         x1,
     };
-    let old_hashes: Vec<u64> = (y0..y1).map(|y| row_hash(old.row(y))).collect();
+    let old_hashes: Vec<u64> = match cache.area {
+        Some(a) if a == area && cache.hashes.len() == area.h as usize => {
+            std::mem::take(&mut cache.hashes)
+        }
+        _ => (y0..y1).map(|y| row_hash(old.row(y))).collect(),
+    };
     let new_hashes: Vec<u64> = (y0..y1).map(|y| row_hash(new.row(y))).collect();
+    cache.area = Some(area);
+    cache.hashes.clone_from(&new_hashes);
     // Where each old row content first appears (blank rows repeat; the first is as good
     // as any, and distinctive rows below decide).
     let mut first_at: HashMap<u64, usize> = HashMap::with_capacity(old_hashes.len());

@@ -108,6 +108,7 @@ pub struct TileEncoder {
     /// Set when moving content may be sent lossy.
     jpeg: Option<crate::lossy::JpegEncoder>,
     motion: crate::motion::Motion,
+    row_hashes: crate::moves::RowHashCache,
 }
 
 impl Default for TileEncoder {
@@ -128,6 +129,7 @@ impl TileEncoder {
             scratch: Vec::with_capacity(TILE * TILE * 3),
             jpeg: None,
             motion: crate::motion::Motion::default(),
+            row_hashes: crate::moves::RowHashCache::default(),
         }
     }
 
@@ -310,8 +312,13 @@ impl TileEncoder {
             return out;
         }
         let stride = self.width as usize * 4;
-        if let Some(m) = crate::moves::find_vertical_move(&self.prev, stride, frame, area)
-            && crate::moves::apply_vertical_move(&mut self.prev, stride, self.height, &m)
+        if let Some(m) = crate::moves::find_vertical_move_cached(
+            &self.prev,
+            stride,
+            frame,
+            area,
+            &mut self.row_hashes,
+        ) && crate::moves::apply_vertical_move(&mut self.prev, stride, self.height, &m)
         {
             if let Some(now) = now {
                 self.carry_lossiness(&m, now);
