@@ -149,7 +149,9 @@ fn the_encoder_sends_a_scroll_as_a_copy_plus_new_rows_and_stays_pixel_exact() {
         let next = with_region(&desk, &page(step * 17), AREA);
         let tiles = enc.encode(frame(&next), Some(&[AREA])).expect("encodes");
         assert!(is_copy(&tiles[0]), "the copy comes first");
-        assert_eq!(tiles[0].data.len(), 4);
+        // Pinned: source x, then source y, little-endian.
+        let [x, y] = [AREA.x.to_le_bytes(), (tiles[0].y + 17).to_le_bytes()];
+        assert_eq!(tiles[0].data, [x[0], x[1], y[0], y[1]]);
         assert!(tiles.iter().skip(1).all(|t| !is_copy(t)));
         bytes_with_moves += tiles.iter().map(|t| t.data.len()).sum::<usize>();
         apply(&mut fb, tiles);
