@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Tandem test on a Debian machine: installs what the tests need (Xvfb, xdotool,
-# xterm, X utilities, fonts), builds all binaries, checks formatting and lints, runs all tests.
+# xterm, X utilities, fonts, libjpeg-turbo, and iproute2 + iptables for the relay test in a
+# network namespace), builds all binaries, checks formatting and lints, runs all tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
