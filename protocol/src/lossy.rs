@@ -16,6 +16,12 @@ use crate::tiles::{Rect, TileError};
 /// `cargo bench -p tandem-protocol --bench codec`).
 pub const DEFAULT_QUALITY: i32 = 60;
 
+/// The bytes of a picture (`stride` bytes per row) from `rect`'s first pixel to its last.
+fn region_bytes(stride: usize, rect: Rect) -> std::ops::Range<usize> {
+    let start = rect.y as usize * stride + rect.x as usize * 4;
+    start..start + (rect.h as usize).saturating_sub(1) * stride + rect.w as usize * 4
+}
+
 /// Encodes rectangles of a BGRX picture as JPEG.
 pub struct JpegEncoder {
     compressor: turbojpeg::Compressor,
@@ -37,9 +43,9 @@ impl JpegEncoder {
         stride: usize,
         rect: Rect,
     ) -> Result<Vec<u8>, TileError> {
-        let start = rect.y as usize * stride + rect.x as usize * 4;
-        let end = start + (rect.h as usize).saturating_sub(1) * stride + rect.w as usize * 4;
-        let region = pixels.get(start..end).ok_or(TileError::BadFrame)?;
+        let region = pixels
+            .get(region_bytes(stride, rect))
+            .ok_or(TileError::BadFrame)?;
         let image = turbojpeg::Image {
             pixels: region,
             width: rect.w as usize,
@@ -68,9 +74,9 @@ pub fn decode_into(
     if header.width != rect.w as usize || header.height != rect.h as usize {
         return Err(TileError::Corrupt);
     }
-    let start = rect.y as usize * stride + rect.x as usize * 4;
-    let end = start + (rect.h as usize).saturating_sub(1) * stride + rect.w as usize * 4;
-    let region = pixels.get_mut(start..end).ok_or(TileError::Corrupt)?;
+    let region = pixels
+        .get_mut(region_bytes(stride, rect))
+        .ok_or(TileError::Corrupt)?;
     let image = turbojpeg::Image {
         pixels: region,
         width: rect.w as usize,

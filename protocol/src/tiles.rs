@@ -574,11 +574,8 @@ impl FrameBuffer {
         Ok(())
     }
 
-    fn apply_jpeg(
-        &mut self,
-        t: &EncodedTile,
-        decompressor: &mut Option<turbojpeg::Decompressor>,
-    ) -> Result<(), TileError> {
+    /// The tile's rectangle, if it is not empty and lies inside the picture.
+    fn placed(&self, t: &EncodedTile) -> Result<Rect, TileError> {
         let rect = Rect {
             x: t.x,
             y: t.y,
@@ -592,6 +589,15 @@ impl FrameBuffer {
         {
             return Err(TileError::OutOfBounds(rect, self.width, self.height));
         }
+        Ok(rect)
+    }
+
+    fn apply_jpeg(
+        &mut self,
+        t: &EncodedTile,
+        decompressor: &mut Option<turbojpeg::Decompressor>,
+    ) -> Result<(), TileError> {
+        let rect = self.placed(t)?;
         let d = match decompressor {
             Some(d) => d,
             None => {
@@ -613,19 +619,7 @@ impl FrameBuffer {
         t: &EncodedTile,
         decompressor: &mut zstd::bulk::Decompressor<'_>,
     ) -> Result<(), TileError> {
-        let rect = Rect {
-            x: t.x,
-            y: t.y,
-            w: t.w,
-            h: t.h,
-        };
-        if t.x as usize + t.w as usize > self.width as usize
-            || t.y as usize + t.h as usize > self.height as usize
-            || t.w == 0
-            || t.h == 0
-        {
-            return Err(TileError::OutOfBounds(rect, self.width, self.height));
-        }
+        let rect = self.placed(t)?;
         let stride = self.width as usize * 4;
         let expected = t.w as usize * t.h as usize * 3;
         let write_row = |pixels: &mut [u8], y: usize, src: &mut dyn Iterator<Item = [u8; 3]>| {

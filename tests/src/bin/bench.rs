@@ -50,6 +50,7 @@ fn main() {
     file_transfer(&portal, &x, &dir, &[], "");
     sessions(&portal, &x, runs, &relay, " (relay)");
     file_transfer(&portal, &x, &dir, &relay, " (relay)");
+    transfer_resume(&portal, &x, &dir);
     reconnects(&x, &dir, runs);
 }
 
@@ -235,5 +236,69 @@ fn file_transfer(
         size >> 20,
         secs,
         (size >> 20) as f64 / secs
+    );
+}
+
+fn transfer_progress(v: &mut tandem_e2e::Viewer, kind: &str) -> serde_json::Value {
+    let line = v
+        .proc
+        .wait_line(&format!("transfer {kind}"), Duration::from_secs(300), |l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .is_ok_and(|e| e["event"] == "transfer" && e["kind"] == kind)
+        });
+    serde_json::from_str(&line).expect("json")
+}
+
+/// A 200 MB transfer whose viewer is killed half-way: how long until a new viewer is
+/// connected, how long until the transfer runs again (from where it stopped), and how long
+/// the rest takes.
+fn transfer_resume(portal: &Portal, x: &Xvfb, dir: &TempDir) {
+    let file = dir.path("transfer.bin");
+    let size = std::fs::metadata(&file)
+        .expect("made by file_transfer")
+        .len();
+    let inbox = dir.path("inbox-resume");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let code = portal.create_code("resume");
+    let mut viewer = portal.headless_viewer(&code.code.digits());
+    viewer.wait_event("waiting", T);
+    let extra: Vec<&std::ffi::OsStr> = vec![
+        "--accept-files".as_ref(),
+        "--files-dir".as_ref(),
+        inbox.as_os_str(),
+    ];
+    let _agent = tandem_e2e::agent_with(&x.display, &code.join_url, "view", &extra);
+    viewer.wait_event("connected", T);
+    viewer.send(json!({"cmd": "send_file", "path": file}));
+    let cut = loop {
+        let done = transfer_progress(&mut viewer, "progress")["done"]
+            .as_u64()
+            .unwrap_or(0);
+        if done >= size / 2 {
+            break done;
+        }
+    };
+    drop(viewer); // killed, as a crash would
+    let t0 = Instant::now();
+    let mut again = portal.headless_viewer(&code.code.digits());
+    again.wait_event("connected", T);
+    let connected = t0.elapsed();
+    let asked = Instant::now();
+    again.send(json!({"cmd": "send_file", "path": file}));
+    let from = transfer_progress(&mut again, "progress")["done"]
+        .as_u64()
+        .unwrap_or(0);
+    let resumed = asked.elapsed();
+    transfer_progress(&mut again, "completed");
+    let rest = asked.elapsed();
+    println!(
+        "{:<40} killed at {} MB; new viewer connected {:.0} ms later; resumed from {} MB \
+         {:.0} ms after asking; rest done in {:.2} s",
+        "file transfer resume (viewer killed)",
+        cut >> 20,
+        connected.as_secs_f64() * 1e3,
+        from >> 20,
+        resumed.as_secs_f64() * 1e3,
+        rest.as_secs_f64()
     );
 }
