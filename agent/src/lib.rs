@@ -12,6 +12,7 @@
 pub mod capture;
 mod customer;
 pub mod inject;
+mod link_setup;
 mod pipeline;
 mod recovery;
 mod resume;

@@ -13,20 +13,19 @@ use tandem_protocol::rights::Consent;
 use tandem_protocol::signal::{AttendeeInfo, ClientMessage, PortalMessage, SignalPayload};
 use tandem_protocol::{AttendeeId, Rights};
 use tandem_transport::signalling::{PortalConnection, PortalSender};
-use tandem_transport::{Channel, Link, LinkEvent, LinkSender, PendingLink, TransportConfig};
+use tandem_transport::{Channel, Link, LinkEvent, LinkSender, TransportConfig};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::capture::ScreenCapture;
 use crate::customer::{Customer, CustomerCommand};
 use crate::inject::Injector;
+use crate::link_setup::offer_link;
 use crate::pipeline::{
     CaptureCommand, CaptureOut, CursorState, Merged, PendingFrames, run_writer, spawn_capture,
 };
 use crate::transfers::{self, FileSettings, PeerFiles};
 use crate::{AgentError, RebootSettings, resume};
 use tandem_transport::files::TransferEvent;
-
-const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Everything a session needs, after the code was redeemed and consent for the host given.
 pub struct SessionParts {
@@ -440,52 +439,7 @@ fn connect(
     let cfg = transport.clone();
     let internal = internal.clone();
     tokio::spawn(async move {
-        let result = async {
-            let (pending, offer) = PendingLink::offer(&cfg).await.map_err(|e| e.to_string())?;
-            portal
-                .send(ClientMessage::Signal {
-                    to: id,
-                    payload: SignalPayload::Offer { sdp: offer },
-                })
-                .map_err(|e| e.to_string())?;
-            let answer = tokio::time::timeout(LINK_OPEN_TIMEOUT, answer_rx)
-                .await
-                .map_err(|_| "no answer from the viewer".to_owned())?
-                .map_err(|_| "negotiation abandoned".to_owned())?;
-            pending
-                .accept_answer(answer)
-                .await
-                .map_err(|e| e.to_string())?;
-            let direct = if cfg.direct_timeout.is_zero() {
-                pending.abandon().await;
-                Err("direct connections are turned off".to_owned())
-            } else {
-                pending
-                    .open(cfg.direct_timeout)
-                    .await
-                    .map_err(|e| e.to_string())
-            };
-            match direct {
-                Ok(link) => Ok(link),
-                Err(why) => {
-                    tracing::info!(attendee = %id, "no direct path ({why}); relaying through the portal");
-                    portal
-                        .send(ClientMessage::Signal {
-                            to: id,
-                            payload: SignalPayload::RelayRequest,
-                        })
-                        .map_err(|e| e.to_string())?;
-                    let token = tokio::time::timeout(LINK_OPEN_TIMEOUT, relay_rx)
-                        .await
-                        .map_err(|_| "the portal did not set up a relay".to_owned())?
-                        .map_err(|_| "negotiation abandoned".to_owned())?;
-                    tandem_transport::relay::connect(portal.portal(), &token, LINK_OPEN_TIMEOUT)
-                        .await
-                        .map_err(|e| e.to_string())
-                }
-            }
-        }
-        .await;
+        let result = offer_link(id, &cfg, &portal, answer_rx, relay_rx).await;
         let _ = internal.send(match result {
             Ok(link) => Internal::LinkUp(id, link),
             Err(e) => Internal::LinkFailed(id, e),

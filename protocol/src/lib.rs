@@ -34,6 +34,8 @@ pub mod input;
 pub mod lossy;
 pub mod motion;
 pub mod moves;
+mod picture;
+pub mod queue;
 pub mod rights;
 pub mod roster;
 pub mod signal;

@@ -12,6 +12,7 @@
 pub mod console;
 pub mod front;
 pub mod headless;
+mod link_setup;
 pub mod rep;
 pub mod session;
 mod stdin;

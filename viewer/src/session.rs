@@ -17,10 +17,11 @@ use tandem_transport::signalling::{PortalConnection, PortalSender};
 use tandem_transport::{LinkEvent, PendingLink, TransportConfig};
 use tokio::sync::mpsc;
 
+use crate::link_setup::{Opened, Waited, open_link, wait_for_offer};
 use crate::rep::RepError;
 use crate::window::Picture;
 
-const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const LINK_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What a front end asks of the session.
 #[derive(Debug)]
@@ -466,107 +467,6 @@ fn screenshot(frame: FrameBuffer, path: PathBuf, seq: u32, ui: mpsc::UnboundedSe
             Err(e) => UiEvent::Error(format!("cannot write {}: {e}", path.display())),
         });
     });
-}
-
-/// What waiting for a link to open ended with.
-enum Opened {
-    Link(tandem_transport::Link),
-    Failed(tandem_transport::TransportError),
-    /// The agent started over; answer this offer instead.
-    NewOffer(String),
-    Ended(String),
-    PortalLost,
-}
-
-/// Waits for the direct link to open, or, when the agent found no direct path, for the
-/// portal's relay token and then the relay.
-async fn open_link(
-    pending: PendingLink,
-    portal: &PortalSender,
-    portal_rx: &mut mpsc::UnboundedReceiver<PortalMessage>,
-    ui: &mpsc::UnboundedSender<UiEvent>,
-    me: AttendeeId,
-) -> Opened {
-    let deadline = Instant::now() + LINK_OPEN_TIMEOUT;
-    let token = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let stop = tokio::select! {
-            opened = pending.wait_open(left) => match opened {
-                Ok(()) => return Opened::Link(pending.into_link()),
-                Err(e) => Opened::Failed(e),
-            },
-            msg = portal_rx.recv() => match msg {
-                Some(PortalMessage::Signal { from, payload }) if from == AttendeeId::CUSTOMER => match payload {
-                    SignalPayload::Relay { token } => break token,
-                    SignalPayload::Offer { sdp } => Opened::NewOffer(sdp),
-                    _ => continue,
-                },
-                Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => {
-                    let _ = ui.send(UiEvent::Consent(allowed));
-                    continue;
-                }
-                Some(PortalMessage::SessionEnded { reason }) => Opened::Ended(reason),
-                Some(other) => {
-                    let _ = ui.send(UiEvent::Portal(other));
-                    continue;
-                }
-                None => Opened::PortalLost,
-            },
-        };
-        pending.abandon().await;
-        return stop;
-    };
-    pending.abandon().await;
-    let left = deadline.saturating_duration_since(Instant::now());
-    match tandem_transport::relay::connect(
-        portal.portal(),
-        &token,
-        left.max(Duration::from_secs(5)),
-    )
-    .await
-    {
-        Ok(link) => Opened::Link(link),
-        Err(e) => Opened::Failed(e),
-    }
-}
-
-/// What waiting for the agent's offer ended with.
-enum Waited {
-    Offer(String),
-    Ended(String),
-    PortalLost,
-}
-
-/// Waits for the agent's offer.
-async fn wait_for_offer(
-    portal_rx: &mut mpsc::UnboundedReceiver<PortalMessage>,
-    commands: &mut mpsc::UnboundedReceiver<UiCommand>,
-    ui: &mpsc::UnboundedSender<UiEvent>,
-    me: AttendeeId,
-) -> Waited {
-    loop {
-        tokio::select! {
-            msg = portal_rx.recv() => match msg {
-                Some(PortalMessage::Signal { from, payload: SignalPayload::Offer { sdp } }) if from == AttendeeId::CUSTOMER => {
-                    return Waited::Offer(sdp);
-                }
-                Some(PortalMessage::Consent { attendee, allowed }) if attendee == me => {
-                    let _ = ui.send(UiEvent::Consent(allowed));
-                }
-                Some(PortalMessage::SessionEnded { reason }) => return Waited::Ended(reason),
-                Some(other) => {
-                    let _ = ui.send(UiEvent::Portal(other));
-                }
-                None => return Waited::PortalLost,
-            },
-            cmd = commands.recv() => match cmd {
-                Some(UiCommand::Leave) | None => return Waited::Ended("the representative left".into()),
-                Some(_) => {
-                    let _ = ui.send(UiEvent::Error("not connected to the customer's machine yet".into()));
-                }
-            },
-        }
-    }
 }
 
 async fn sleep_until(t: Option<Instant>) {
