@@ -374,13 +374,9 @@ pub async fn run(
         .filter(|(_, p)| p.link.is_some())
         .map(|(id, _)| *id)
         .collect();
-    // Viewers keep their side open through a reboot (they wait to reconnect): no wait then.
-    let linger = if rebooting {
-        Duration::ZERO
-    } else {
-        Duration::from_secs(1)
-    };
-    let _ = tokio::time::timeout(linger, async {
+    // The same holds for the reboot notice: a link closed under it can lose it, and the
+    // representative would see a plain drop instead of "rebooting…".
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
         while !open.is_empty() {
             match internal_rx.recv().await {
                 Some(Internal::Link(id, LinkEvent::Closed(_))) => {

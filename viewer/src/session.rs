@@ -404,6 +404,11 @@ async fn run_link(
         ) {
             break LinkEnd::Session(reason);
         }
+        if rebooting {
+            // Closing our side tells the agent we have read the news, so it can go down at
+            // once; the agent comes back on a new link.
+            lost.get_or_insert_with(|| "the customer's machine is rebooting".into());
+        }
         if let Some(why) = lost.take() {
             break LinkEnd::Lost(why);
         }
