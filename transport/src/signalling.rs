@@ -81,7 +81,9 @@ impl PortalConnection {
     /// Connects, says hello and waits for the portal's welcome.
     pub async fn connect(portal: &str, client: &str) -> Result<PortalConnection, SignallingError> {
         let url = websocket_url(portal)?;
-        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        // Signalling is small messages that someone waits for (SDP, consent, the last
+        // `EndSession`): no Nagle delay.
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
             .await
             .map_err(|e| SignallingError::Unreachable {
                 url: portal.to_owned(),
@@ -109,7 +111,10 @@ impl PortalConnection {
             }
             let _ = sink.close().await;
         });
+        // Set once the portal's side has ended (its answer to our close, or a drop).
+        let (ended_tx, ended_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
+            let _ended = ended_tx;
             while let Some(Ok(frame)) = stream.next().await {
                 let WsMessage::Text(text) = frame else {
                     continue;
@@ -128,6 +133,7 @@ impl PortalConnection {
             tx: PortalSender {
                 out: out_tx,
                 portal: portal.trim_end_matches('/').into(),
+                ended: ended_rx,
             },
             rx: in_rx,
         };
@@ -176,6 +182,8 @@ pub struct PortalSender {
     out: mpsc::UnboundedSender<Outgoing>,
     /// The portal's base URL (for its relay).
     portal: std::sync::Arc<str>,
+    /// Closed when the reading half has ended.
+    ended: tokio::sync::watch::Receiver<bool>,
 }
 
 impl PortalSender {
@@ -191,11 +199,20 @@ impl PortalSender {
             .map_err(|_| SignallingError::Closed)
     }
 
-    /// Sends everything queued, then closes the connection; waits at most two seconds.
+    /// Sends everything queued, closes the connection and waits for the portal to close its
+    /// side too; at most two seconds in all. The portal answers a close only after it has
+    /// handled every message before it, so a last message (`EndSession`) is never lost to
+    /// the process exiting right after (which could reset the connection under it).
     pub async fn close(&self) {
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         if self.out.send(Outgoing::Close(done_tx)).is_ok() {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), done_rx).await;
+            let mut ended = self.ended.clone();
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async move {
+                let _ = done_rx.await;
+                // Nothing is ever sent on it: this returns when the reader drops its end.
+                let _ = ended.changed().await;
+            })
+            .await;
         }
     }
 }
