@@ -62,9 +62,9 @@ pub enum CaptureOut {
     /// The pointer moved or changed shape (encoded messages, ready to send).
     Cursor {
         /// [`Message::CursorPosition`].
-        position: Arc<Vec<u8>>,
+        position: Vec<u8>,
         /// [`Message::CursorShape`], when the shape changed.
-        shape: Option<Arc<Vec<u8>>>,
+        shape: Option<Vec<u8>>,
     },
     /// Capture failed; the session cannot show the screen any more.
     Failed(String),
@@ -165,32 +165,28 @@ fn capture_loop(
 /// The pointer's last known look and place, for viewers that join later.
 #[derive(Default)]
 pub struct CursorState {
-    position: Option<Arc<Vec<u8>>>,
-    shape: Option<Arc<Vec<u8>>>,
+    position: Option<Vec<u8>>,
+    shape: Option<Vec<u8>>,
 }
 
 impl CursorState {
     /// Records an update; returns what to send to current viewers (the shape, if new, on
     /// `control`; the position on `input`, which is never behind frames).
-    pub fn update(
-        &mut self,
-        position: Arc<Vec<u8>>,
-        shape: Option<Arc<Vec<u8>>>,
-    ) -> Vec<(Channel, Vec<u8>)> {
+    pub fn update(&mut self, position: Vec<u8>, shape: Option<Vec<u8>>) -> Vec<(Channel, Vec<u8>)> {
         let mut out = Vec::with_capacity(2);
         if let Some(s) = shape {
-            out.push((Channel::Control, s.to_vec()));
+            out.push((Channel::Control, s.clone()));
             self.shape = Some(s);
         }
-        out.push((Channel::Input, position.to_vec()));
+        out.push((Channel::Input, position.clone()));
         self.position = Some(position);
         out
     }
 
     /// Everything a viewer that just got a keyframe needs.
     pub fn current(&self) -> Vec<(Channel, Vec<u8>)> {
-        let shape = self.shape.iter().map(|s| (Channel::Control, s.to_vec()));
-        let position = self.position.iter().map(|p| (Channel::Input, p.to_vec()));
+        let shape = self.shape.iter().map(|s| (Channel::Control, s.clone()));
+        let position = self.position.iter().map(|p| (Channel::Input, p.clone()));
         shape.chain(position).collect()
     }
 }
@@ -206,12 +202,9 @@ fn cursor_out(c: crate::capture::CursorUpdate) -> CaptureOut {
             hot_y: s.hot_y,
             bgra: s.bgra,
         };
-        Arc::new(msg.encode())
+        msg.encode()
     });
-    CaptureOut::Cursor {
-        position: Arc::new(position),
-        shape,
-    }
+    CaptureOut::Cursor { position, shape }
 }
 
 /// Hands an update to the session loop; false once the loop is gone.

@@ -102,9 +102,6 @@ async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
             () = shutting_down(&mut shutdown) => break Closing::ShuttingDown,
             Some(out) = rx.recv() => {
                 if send(&mut socket, &out).await.is_err() {
-                    // The peer may have said its last words (an agent's `EndSession`) and
-                    // gone before this reached it: handle what already arrived first.
-                    read_what_arrived(&mut conn, &mut socket).await;
                     break Closing::Lost;
                 }
             }
@@ -140,19 +137,6 @@ async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
     }
     let _ = socket.send(Message::Close(None)).await;
     tracing::debug!("closed");
-}
-
-/// After a failed send: handles the messages the peer sent before it went, for as long as
-/// they come without waiting (the connection is gone; only what was received is left).
-async fn read_what_arrived(conn: &mut Conn, socket: &mut WebSocket) {
-    const GRACE: Duration = Duration::from_millis(200);
-    while let Ok(Some(Ok(frame))) = tokio::time::timeout(GRACE, socket.recv()).await {
-        match frame {
-            Message::Text(text) => conn.handle_text(text.as_str()).await,
-            Message::Close(_) => break,
-            _ => {}
-        }
-    }
 }
 
 async fn send(socket: &mut WebSocket, msg: &PortalMessage) -> Result<(), ()> {

@@ -22,6 +22,17 @@ fn region_bytes(stride: usize, rect: Rect) -> std::ops::Range<usize> {
     start..start + (rect.h as usize).saturating_sub(1) * stride + rect.w as usize * 4
 }
 
+/// `rect` of a BGRX picture (`stride` bytes per row), as libjpeg-turbo's view of it.
+fn bgrx_rect<T>(pixels: T, stride: usize, rect: Rect) -> turbojpeg::Image<T> {
+    turbojpeg::Image {
+        pixels,
+        width: rect.w as usize,
+        pitch: stride,
+        height: rect.h as usize,
+        format: turbojpeg::PixelFormat::BGRX,
+    }
+}
+
 /// Encodes rectangles of a BGRX picture as JPEG.
 pub struct JpegEncoder {
     compressor: turbojpeg::Compressor,
@@ -46,15 +57,8 @@ impl JpegEncoder {
         let region = pixels
             .get(region_bytes(stride, rect))
             .ok_or(TileError::BadFrame)?;
-        let image = turbojpeg::Image {
-            pixels: region,
-            width: rect.w as usize,
-            pitch: stride,
-            height: rect.h as usize,
-            format: turbojpeg::PixelFormat::BGRX,
-        };
         self.compressor
-            .compress_to_vec(image)
+            .compress_to_vec(bgrx_rect(region, stride, rect))
             .map_err(|_| TileError::Codec)
     }
 }
@@ -77,15 +81,8 @@ pub fn decode_into(
     let region = pixels
         .get_mut(region_bytes(stride, rect))
         .ok_or(TileError::Corrupt)?;
-    let image = turbojpeg::Image {
-        pixels: region,
-        width: rect.w as usize,
-        pitch: stride,
-        height: rect.h as usize,
-        format: turbojpeg::PixelFormat::BGRX,
-    };
     decompressor
-        .decompress(data, image)
+        .decompress(data, bgrx_rect(region, stride, rect))
         .map_err(|_| TileError::Corrupt)
 }
 
@@ -113,7 +110,6 @@ mod tests {
 
     use super::*;
     use crate::tiles::{FrameBuffer, FrameRef, TileEncoder, TileEncoding};
-    use crate::wire::FrameUpdate;
 
     const W: u16 = 384;
     const H: u16 = 256;
@@ -156,14 +152,7 @@ mod tests {
     }
 
     fn apply(fb: &mut FrameBuffer, tiles: Vec<crate::wire::EncodedTile>) {
-        let u = FrameUpdate {
-            seq: 1,
-            width: W,
-            height: H,
-            last: true,
-            tiles,
-        };
-        fb.apply_update(&u).expect("applies");
+        fb.apply_tiles(W, H, tiles).expect("applies");
     }
 
     #[test]

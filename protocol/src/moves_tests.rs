@@ -1,6 +1,5 @@
 use super::*;
 use crate::tiles::{FrameBuffer, TileEncoder, is_copy};
-use crate::wire::FrameUpdate;
 
 const W: u16 = 320;
 const H: u16 = 240;
@@ -129,16 +128,7 @@ fn the_encoder_sends_a_scroll_as_a_copy_plus_new_rows_and_stays_pixel_exact() {
     let desk = page(10_000);
     let mut enc = TileEncoder::new();
     let mut fb = FrameBuffer::default();
-    let apply = |fb: &mut FrameBuffer, tiles| {
-        let u = FrameUpdate {
-            seq: 1,
-            width: W,
-            height: H,
-            last: true,
-            tiles,
-        };
-        fb.apply_update(&u).expect("applies");
-    };
+    let apply = |fb: &mut FrameBuffer, tiles| fb.apply_tiles(W, H, tiles).expect("applies");
     let first = with_region(&desk, &page(0), AREA);
     apply(&mut fb, enc.encode(frame(&first), None).expect("encodes"));
     let mut bytes_with_moves = 0;

@@ -46,6 +46,23 @@ impl FrameBuffer {
         Ok(())
     }
 
+    /// Applies an encoder's tiles as one whole update of a `width`×`height` screen.
+    #[cfg(test)]
+    pub(crate) fn apply_tiles(
+        &mut self,
+        width: u16,
+        height: u16,
+        tiles: Vec<EncodedTile>,
+    ) -> Result<(), TileError> {
+        self.apply_update(&FrameUpdate {
+            seq: 1,
+            width,
+            height,
+            last: true,
+            tiles,
+        })
+    }
+
     /// The tile's rectangle, if it is not empty and lies inside the picture.
     fn placed(&self, t: &EncodedTile) -> Result<Rect, TileError> {
         let rect = Rect {

@@ -45,6 +45,15 @@ fn invite(target: InviteTarget, masked: bool) -> RepInvite {
     }
 }
 
+/// The host (conn 2) invites Carol, logged in on conn 20, masked; she accepts.
+fn carol_joins_masked(hub: &Hub) -> (u64, AttendeeId) {
+    let target = InviteTarget::Rep {
+        user: "carol".into(),
+    };
+    let sent = hub.invite_reps(2, invite(target, true)).expect("invites");
+    hub.accept_invitation(20, sent.id).expect("accepts")
+}
+
 fn ids(msg: &PortalMessage) -> Vec<u32> {
     match msg {
         PortalMessage::Roster { attendees } => attendees.iter().map(|a| a.id.to_wire()).collect(),
@@ -315,18 +324,7 @@ fn specialists_are_capped_while_present() {
 fn chat_follows_the_roster_rules() {
     let (hub, mut agent_rx, mut host_rx) = running();
     let _carol = rep_on(&hub, 20, 200, "carol", "default");
-    let sent = hub
-        .invite_reps(
-            2,
-            invite(
-                InviteTarget::Rep {
-                    user: "carol".into(),
-                },
-                true,
-            ),
-        )
-        .expect("invites");
-    hub.accept_invitation(20, sent.id).expect("accepts");
+    carol_joins_masked(&hub);
     let (sam, mut sam_rx) = peer(11);
     hub.join_specialist(40, sam, "Sam", Rights::VIEW)
         .expect("joins");
@@ -364,18 +362,7 @@ fn chat_follows_the_roster_rules() {
 fn an_invited_rep_whose_connection_is_lost_returns_to_its_seat_with_its_rights() {
     let (hub, mut agent_rx, _host_rx) = running();
     let _carol = rep_on(&hub, 20, 200, "carol", "billing");
-    let sent = hub
-        .invite_reps(
-            2,
-            invite(
-                InviteTarget::Rep {
-                    user: "carol".into(),
-                },
-                true,
-            ),
-        )
-        .expect("invites");
-    let (session, you) = hub.accept_invitation(20, sent.id).expect("accepts");
+    let (session, you) = carol_joins_masked(&hub);
     hub.set_rights(2, you, Rights::VIEW.union(Rights::CONTROL))
         .expect("host grants control");
     assert_eq!(hub.connection_lost(20, "x"), Leave::Left { session });
