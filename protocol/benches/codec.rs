@@ -26,12 +26,7 @@ const VIDEO: Rect = Rect {
 };
 
 fn frame(px: &[u8]) -> FrameRef<'_> {
-    FrameRef {
-        width: W as u16,
-        height: H as u16,
-        stride: W * 4,
-        data: px,
-    }
+    FrameRef::packed(W as u16, H as u16, px)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -135,12 +135,7 @@ mod tests {
     }
 
     fn frame(px: &[u8]) -> FrameRef<'_> {
-        FrameRef {
-            width: W,
-            height: H,
-            stride: W as usize * 4,
-            data: px,
-        }
+        FrameRef::packed(W, H, px)
     }
 
     /// Equal pictures, the unused fourth byte aside.

@@ -19,12 +19,7 @@ fn page(first_line: u32) -> Vec<u8> {
 }
 
 fn frame(px: &[u8]) -> FrameRef<'_> {
-    FrameRef {
-        width: W,
-        height: H,
-        stride: W as usize * 4,
-        data: px,
-    }
+    FrameRef::packed(W, H, px)
 }
 
 /// `base` with rows area.y.. of the region taken from `other` (a scrolled region in a

@@ -71,7 +71,17 @@ pub struct FrameRef<'a> {
     pub data: &'a [u8],
 }
 
-impl FrameRef<'_> {
+impl<'a> FrameRef<'a> {
+    /// A picture whose rows follow each other without padding (`width` × 4 bytes apart).
+    pub fn packed(width: u16, height: u16, data: &'a [u8]) -> Self {
+        FrameRef {
+            width,
+            height,
+            stride: width as usize * 4,
+            data,
+        }
+    }
+
     fn is_well_formed(&self) -> bool {
         let (w, h) = (self.width as usize, self.height as usize);
         self.stride >= w * 4 && (h == 0 || self.data.len() >= self.stride * (h - 1) + w * 4)

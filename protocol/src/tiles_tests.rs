@@ -20,21 +20,14 @@ fn decode_all(fb: &mut FrameBuffer, size: (u16, u16), tiles: Vec<EncodedTile>) {
     }
 }
 
-fn frame(w: u16, h: u16, data: &[u8]) -> FrameRef<'_> {
-    FrameRef {
-        width: w,
-        height: h,
-        stride: w as usize * 4,
-        data,
-    }
-}
-
 #[test]
 fn first_frame_round_trips_pixel_exact_with_odd_sizes() {
     let (w, h) = (130, 70); // not multiples of the tile size
     let pic = picture(w, h, 1);
     let mut enc = TileEncoder::new();
-    let tiles = enc.encode(frame(w, h, &pic), None).expect("encodes");
+    let tiles = enc
+        .encode(FrameRef::packed(w, h, &pic), None)
+        .expect("encodes");
     assert_eq!(tiles.len(), 3 * 2);
     let mut fb = FrameBuffer::default();
     decode_all(&mut fb, (w, h), tiles);
@@ -54,16 +47,19 @@ fn only_changed_tiles_are_sent_and_result_is_exact() {
     decode_all(
         &mut fb,
         (w, h),
-        enc.encode(frame(w, h, &a), None).expect("encodes"),
+        enc.encode(FrameRef::packed(w, h, &a), None)
+            .expect("encodes"),
     );
-    let delta = enc.encode(frame(w, h, &b), None).expect("encodes");
+    let delta = enc
+        .encode(FrameRef::packed(w, h, &b), None)
+        .expect("encodes");
     assert_eq!(delta.len(), 1);
     assert_eq!((delta[0].x, delta[0].y), (128, 64));
     decode_all(&mut fb, (w, h), delta);
     assert_eq!(fb.pixels(), &b[..]);
     // unchanged frame: nothing at all
     assert!(
-        enc.encode(frame(w, h, &b), None)
+        enc.encode(FrameRef::packed(w, h, &b), None)
             .expect("encodes")
             .is_empty()
     );
@@ -76,14 +72,17 @@ fn damage_limits_the_comparison() {
     let a = picture(w, h, 1);
     let b = picture(w, h, 2);
     let mut enc = TileEncoder::new();
-    enc.encode(frame(w, h, &a), None).expect("encodes");
+    enc.encode(FrameRef::packed(w, h, &a), None)
+        .expect("encodes");
     let damage = [Rect {
         x: 10,
         y: 10,
         w: 60,
         h: 5,
     }];
-    let delta = enc.encode(frame(w, h, &b), Some(&damage)).expect("encodes");
+    let delta = enc
+        .encode(FrameRef::packed(w, h, &b), Some(&damage))
+        .expect("encodes");
     // the rect spans tiles (0,0) and (1,0)
     assert_eq!(delta.len(), 2);
 }
@@ -95,7 +94,9 @@ fn solid_tiles_are_tiny_and_exact() {
         .flatten()
         .collect();
     let mut enc = TileEncoder::new();
-    let tiles = enc.encode(frame(w, h, &pic), None).expect("encodes");
+    let tiles = enc
+        .encode(FrameRef::packed(w, h, &pic), None)
+        .expect("encodes");
     assert!(
         tiles
             .iter()
@@ -137,10 +138,11 @@ fn padded_stride_is_honoured_and_x_byte_ignored() {
 fn keyframe_reproduces_the_last_frame() {
     let (w, h) = (200, 100);
     let mut enc = TileEncoder::new();
-    enc.encode(frame(w, h, &picture(w, h, 1)), None)
+    enc.encode(FrameRef::packed(w, h, &picture(w, h, 1)), None)
         .expect("encodes");
     let b = picture(w, h, 9);
-    enc.encode(frame(w, h, &b), None).expect("encodes");
+    enc.encode(FrameRef::packed(w, h, &b), None)
+        .expect("encodes");
     let mut fb = FrameBuffer::default();
     decode_all(&mut fb, (w, h), enc.keyframe());
     assert_eq!(fb.pixels(), &b[..]);
@@ -151,7 +153,7 @@ fn chunks_stay_under_the_budget() {
     let (w, h) = (640, 480);
     let mut enc = TileEncoder::new();
     let tiles = enc
-        .encode(frame(w, h, &picture(w, h, 3)), None)
+        .encode(FrameRef::packed(w, h, &picture(w, h, 3)), None)
         .expect("encodes");
     let chunks = chunk_update(7, (w, h), tiles);
     assert!(chunks.len() > 1);
@@ -209,7 +211,7 @@ fn bad_frames_are_refused() {
     let mut enc = TileEncoder::new();
     let short = vec![0u8; 10];
     assert_eq!(
-        enc.encode(frame(64, 64, &short), None),
+        enc.encode(FrameRef::packed(64, 64, &short), None),
         Err(TileError::BadFrame)
     );
 }

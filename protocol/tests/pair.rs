@@ -223,12 +223,7 @@ fn frames_flow_and_the_viewer_shows_whole_updates_only() {
         .flat_map(|i| [(i % 251) as u8, (i / 7 % 253) as u8, 9, 0])
         .collect();
     let mut enc = TileEncoder::new();
-    let frame = FrameRef {
-        width: w,
-        height: h,
-        stride: w as usize * 4,
-        data: &pic,
-    };
+    let frame = FrameRef::packed(w, h, &pic);
     let tiles = enc.encode(frame, None).expect("encodes");
     let chunks = chunk_update(1, (w, h), tiles);
     assert!(chunks.len() > 1);
