@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 data="$root/tandem-demo"
 port="${TANDEM_PORT:-8470}"
-portal_url="http://127.0.0.1:$port"
 
 source scripts/lib.sh
 ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1 libturbojpeg0-dev pkg-config
@@ -43,6 +42,10 @@ export TANDEM_ADMIN_PASSWORD; TANDEM_ADMIN_PASSWORD=$(cat "$pwfile")
 pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$data/portal.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "listening on" "$data/portal.log" || { echo "the portal did not start:"; cat "$data/portal.log"; exit 1; }
+# HTTPS with a self-signed certificate (kept in $data/tls): its address carries the pin that
+# agent and viewer check the certificate against.
+portal_url=$(sed -n 's/.*listening on \(https\?:[^ ]*\).*/\1/p' "$data/portal.log" | head -n1)
+portal_page=${portal_url%%#*}
 
 # The customer's desktop: always a virtual one, so the demo never shares your real screen.
 start_xvfb 1280x800x24
@@ -73,7 +76,9 @@ pids+=($!)
 cat <<MSG
 
 Tandem is running.
-  Portal:           $portal_url   (customer portal page; codes are entered there)
+  Portal:           $portal_page   (customer portal page; codes are entered there; its
+                    certificate is self-signed: your browser will warn once)
+  Portal for tools: $portal_url   (the pin makes agent and viewer trust exactly this certificate)
   Administrator:    admin / $(cat "$pwfile")   (stored in $pwfile)
   Session code:     $code, redeemed by the demo agent on the customer desktop $customer_display
   $viewer_note

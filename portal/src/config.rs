@@ -1,7 +1,14 @@
 //! The portal's settings.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::admission::AdmissionLimits;
+use crate::tls::TlsSource;
+
+/// Connections one client address may hold at once (default).
+pub const DEFAULT_MAX_PER_ADDRESS: usize = 32;
 
 /// Everything [`crate::run`] needs besides the listening socket.
 #[derive(Clone)]
@@ -25,6 +32,52 @@ pub struct Config {
     /// outlive a portal restart on the same database within it (see [`crate::run`]); without
     /// one, a shutdown ends them.
     pub resume_window: Duration,
+    /// Where the TLS certificate comes from (default here: `Off`, plain HTTP, which
+    /// [`crate::run`] allows only on loopback or with `behind_proxy`; the binary defaults to
+    /// a self-signed certificate).
+    pub tls: TlsSource,
+    /// A TLS-terminating proxy is in front: plain HTTP is allowed on any address.
+    pub behind_proxy: bool,
+    /// Proxies whose `X-Forwarded-For` names the client (for attempt limits and logs).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Connections in all (`None`: from the process's open-file limit).
+    pub max_connections: Option<usize>,
+    /// Connections per client address.
+    pub max_per_address: usize,
+    /// Time a client has for the TLS handshake, and for sending a request's headers.
+    pub handshake_timeout: Duration,
+    /// Time a new WebSocket has to say who it is (log in, redeem, resume, join with a key).
+    pub identify_within: Duration,
+}
+
+impl Config {
+    /// The admission limits in force (see [`crate::admission`]).
+    pub fn connection_limits(&self) -> AdmissionLimits {
+        let open_files = match self.max_connections {
+            Some(n) => u64::try_from(n).unwrap_or(u64::MAX).saturating_add(64),
+            None => open_file_limit(),
+        };
+        AdmissionLimits::for_open_files(open_files, self.max_per_address)
+    }
+}
+
+/// Raises this process's open-file limit to its hard limit (a portal holds a descriptor
+/// per connection) and returns it.
+pub fn open_file_limit() -> u64 {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if let (Some(current), Some(max)) = (limit.current, limit.maximum)
+        && current < max
+    {
+        let raised = Rlimit {
+            current: Some(max),
+            maximum: Some(max),
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return max;
+        }
+    }
+    limit.current.unwrap_or(1024)
 }
 
 impl Default for Config {
@@ -36,6 +89,13 @@ impl Default for Config {
             max_active_codes: 8,
             admin_password: None,
             resume_window: Duration::ZERO,
+            tls: TlsSource::Off,
+            behind_proxy: false,
+            trusted_proxies: Vec::new(),
+            max_connections: None,
+            max_per_address: DEFAULT_MAX_PER_ADDRESS,
+            handshake_timeout: Duration::from_secs(10),
+            identify_within: Duration::from_secs(15),
         }
     }
 }
@@ -53,6 +113,13 @@ impl std::fmt::Debug for Config {
                 &self.admin_password.as_ref().map(|_| "<hidden>"),
             )
             .field("resume_window", &self.resume_window)
+            .field("tls", &self.tls)
+            .field("behind_proxy", &self.behind_proxy)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_connections", &self.max_connections)
+            .field("max_per_address", &self.max_per_address)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("identify_within", &self.identify_within)
             .finish()
     }
 }

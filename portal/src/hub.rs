@@ -37,7 +37,6 @@ use std::time::{Duration, Instant};
 use tandem_protocol::roster::{MAX_SPECIALISTS, may_manage, roster_for};
 use tandem_protocol::signal::{AttendeeInfo, ErrorKind, PortalMessage};
 use tandem_protocol::{AttendeeId, Rights, Role};
-use tokio::sync::mpsc;
 
 use crate::resume::ResumeDigest;
 
@@ -53,8 +52,8 @@ pub use resume::{AwayToken, CUSTOMER_AWAY, REPLACED, Resumed};
 /// Identifies one WebSocket connection for the portal's lifetime.
 pub type ConnId = u64;
 
-/// Messages queued for one connection's socket.
-pub type Outbox = mpsc::UnboundedSender<PortalMessage>;
+/// Messages queued for one connection's socket (bounded: see [`crate::outbox`]).
+pub use crate::outbox::Outbox;
 
 /// How long an ended session's code (or a closed invitation) is remembered, so a late
 /// request is told what happened rather than "unknown".
@@ -216,6 +215,8 @@ struct LiveSession {
     /// (a network drop, a portal restart) so they come back with the same id and rights;
     /// gone when they leave or are removed.
     seats: BTreeMap<i64, AttendeeInfo>,
+    /// The customer's last consent per attendee: a repeat is neither stored nor forwarded.
+    consents: BTreeMap<AttendeeId, Rights>,
 }
 
 impl LiveSession {
@@ -237,6 +238,7 @@ impl LiveSession {
             next_id: FIRST_INVITED_ID,
             grants: 0,
             seats: BTreeMap::new(),
+            consents: BTreeMap::new(),
         };
         session.seat_agent(agent);
         session

@@ -75,15 +75,21 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+pub mod admission;
 pub mod auth;
+pub mod budget;
 pub mod codes;
 pub mod config;
 pub mod hub;
 pub mod invites;
+pub mod linktoken;
+pub mod outbox;
 pub mod ratelimit;
 mod relay;
 pub mod resume;
+mod server;
 pub mod storage;
+pub mod tls;
 mod web;
 mod ws;
 
@@ -91,13 +97,21 @@ pub use config::Config;
 
 use auth::PasswordError;
 use hub::Hub;
+use linktoken::LinkKey;
 use ratelimit::RateLimiter;
 use storage::{Storage, StorageError, unix_now};
+use tandem_protocol::SessionCode;
 
-/// Failed code look-ups (redeem or `/join/<code>`) allowed per address and window.
+/// Failed code look-ups (redeem or `/join/<code>` without a valid link token, support keys)
+/// allowed per address and window.
 pub const CODE_FAILURES_ALLOWED: usize = 10;
-/// Failed logins allowed per address and window.
+/// Failed logins allowed per address and user name, and window.
 pub const LOGIN_FAILURES_ALLOWED: usize = 10;
+/// Failed logins allowed per address over all user names (password spraying), and window.
+pub const LOGIN_SPRAY_ALLOWED: usize = 50;
+/// Failed resumes (wrong secret) allowed per address and window; a right secret is always
+/// accepted, whatever the count.
+pub const RESUME_FAILURES_ALLOWED: usize = 30;
 /// The window both limits apply to.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
@@ -124,6 +138,14 @@ pub enum Error {
     /// A display name was not acceptable.
     #[error("{0}")]
     DisplayName(String),
+    /// TLS could not be set up (certificate or key files).
+    #[error(transparent)]
+    Tls(#[from] tls::TlsSetupError),
+    /// Plain HTTP was asked for on an address other hosts can reach.
+    #[error(
+        "refusing to serve plain HTTP on {0}: passwords, codes and session secrets would          travel in clear. Serve TLS (the default), listen on a loopback address, or say          that a TLS proxy is in front (--behind-tls-proxy)"
+    )]
+    PlainHttpOnPublicAddress(SocketAddr),
 }
 
 /// Libraries whose verbose logs would print WebSocket payloads (passwords, codes, chat).
@@ -230,28 +252,38 @@ pub async fn add_representative_to(
     add_representative(&storage, user, name, password, is_admin).await
 }
 
-/// Per-address attempt limits.
+/// Attempt limits, each with its own budget so that one purpose cannot use up another's.
 #[derive(Debug)]
 struct Limits {
     codes: RateLimiter<IpAddr>,
-    logins: RateLimiter<IpAddr>,
+    logins: RateLimiter<(IpAddr, String)>,
+    login_spray: RateLimiter<IpAddr>,
+    resumes: RateLimiter<IpAddr>,
 }
 
 /// Which limit an attempt counts against.
 #[derive(Debug, Clone, Copy)]
-enum Limit {
+enum Limit<'a> {
+    /// A typed code or support key (no valid link token).
     Codes,
-    Logins,
+    /// A login as this user.
+    Login(&'a str),
+    /// A resume with a wrong secret (charged after the check).
+    Resume,
 }
 
 /// State shared by every request and connection.
 struct App {
     config: Config,
     base_url: String,
+    /// `#pin=sha256:…` for links, when the certificate is self-signed.
+    pin_fragment: String,
+    link_key: LinkKey,
     storage: Storage,
     hub: Arc<Hub>,
     relays: relay::Relays,
     limits: Mutex<Limits>,
+    password_checks: auth::PasswordChecks,
     next_conn: AtomicU64,
     /// Becomes `true` when the portal shuts down.
     shutdown: watch::Receiver<bool>,
@@ -268,23 +300,53 @@ impl App {
     }
 
     /// Charges one attempt from `ip`; `Err(wait)` when it is over the limit.
-    fn charge(&self, which: Limit, ip: IpAddr) -> Result<(), Duration> {
+    fn charge(&self, which: Limit<'_>, ip: IpAddr) -> Result<(), Duration> {
         let key = ratelimit::client_key(ip);
+        let now = Instant::now();
         let mut limits = self.limits();
         match which {
-            Limit::Codes => limits.codes.try_acquire(key, Instant::now()),
-            Limit::Logins => limits.logins.try_acquire(key, Instant::now()),
+            Limit::Codes => limits.codes.try_acquire(key, now),
+            Limit::Resume => limits.resumes.try_acquire(key, now),
+            Limit::Login(user) => {
+                limits.login_spray.try_acquire(key, now)?;
+                let per_user = limits
+                    .logins
+                    .try_acquire((key, user.to_ascii_lowercase()), now);
+                if per_user.is_err() {
+                    limits.login_spray.forgive(&key);
+                }
+                per_user
+            }
         }
     }
 
     /// The attempt from `ip` succeeded: it does not count.
-    fn forgive(&self, which: Limit, ip: IpAddr) {
+    fn forgive(&self, which: Limit<'_>, ip: IpAddr) {
         let key = ratelimit::client_key(ip);
         let mut limits = self.limits();
         match which {
             Limit::Codes => limits.codes.forgive(&key),
-            Limit::Logins => limits.logins.forgive(&key),
+            Limit::Resume => limits.resumes.forgive(&key),
+            Limit::Login(user) => {
+                limits.login_spray.forgive(&key);
+                limits.logins.forgive(&(key, user.to_ascii_lowercase()));
+            }
         }
+    }
+
+    /// Whether `token` is the link token of `code` (see [`linktoken`]).
+    fn link_token_ok(&self, code: SessionCode, token: Option<&str>) -> bool {
+        token.is_some_and(|t| self.link_key.check(code, t))
+    }
+
+    /// The link for `code` or a support key: token and, for a self-signed portal, pin.
+    fn join_url(&self, code: SessionCode) -> String {
+        format!(
+            "{}?t={}{}",
+            codes::join_url(&self.base_url, code),
+            self.link_key.token(code),
+            self.pin_fragment
+        )
     }
 
     fn next_conn_id(&self) -> hub::ConnId {
@@ -342,6 +404,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let addr = listener.local_addr()?;
+    if config.tls == tls::TlsSource::Off && !addr.ip().is_loopback() && !config.behind_proxy {
+        return Err(Error::PlainHttpOnPublicAddress(addr));
+    }
+    let portal_tls = tls::PortalTls::load(&config.tls, &addr.ip().to_string())?.map(Arc::new);
     let storage = Storage::open_sqlite(&config.db_path).await?;
     let now = unix_now();
     let window = config.resume_window;
@@ -368,10 +434,35 @@ pub async fn run(
     {
         println!("{}", generated_admin_announcement(&password));
     }
+    let fresh: [u8; linktoken::KEY_BYTES] = rand::RngExt::random(&mut rand::rng());
+    let stored_key = storage
+        .call(move |b| b.portal_secret(linktoken::SECRET_NAME, &fresh))
+        .await?;
+    let link_key = LinkKey::from_bytes(&stored_key)
+        .ok_or_else(|| StorageError::Corrupt("the link token key has the wrong length".into()))?;
+    let scheme = if portal_tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let base_url = match &config.public_url {
         Some(url) => url.trim_end_matches('/').to_owned(),
-        None => format!("http://{addr}"),
+        None => format!("{scheme}://{addr}"),
     };
+    let pin = portal_tls.as_ref().and_then(|t| t.pin.clone());
+    if let Some(pin) = &pin {
+        // Scripts read this line; people copy the pin into `--portal …#pin=` when they
+        // type the address instead of opening a link.
+        println!("TLS certificate pin: {pin}");
+    }
+    let limits = config.connection_limits();
+    let gate = server::Gate::new(limits);
+    tracing::info!(
+        max_connections = limits.max_connections,
+        reserved_for_identified = limits.reserved_for_identified,
+        per_address = limits.max_per_address,
+        "connection limits"
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let hub = Arc::new(Hub::with_resume_window(config.resume_window));
@@ -390,62 +481,75 @@ pub async fn run(
     }
     let kept = storage.clone();
     let hub_at_stop = Arc::clone(&hub);
+    let handshake_timeout = config.handshake_timeout;
+    let forwarding = server::Forwarding {
+        trusted: Arc::from(config.trusted_proxies.clone()),
+    };
     let app = Arc::new(App {
         config,
         base_url,
+        pin_fragment: pin.map(|p| format!("#pin={p}")).unwrap_or_default(),
+        link_key,
         storage,
         hub,
         relays: relay::Relays::default(),
         limits: Mutex::new(Limits {
             codes: RateLimiter::new(CODE_FAILURES_ALLOWED, FAILURE_WINDOW),
             logins: RateLimiter::new(LOGIN_FAILURES_ALLOWED, FAILURE_WINDOW),
+            login_spray: RateLimiter::new(LOGIN_SPRAY_ALLOWED, FAILURE_WINDOW),
+            resumes: RateLimiter::new(RESUME_FAILURES_ALLOWED, FAILURE_WINDOW),
         }),
+        password_checks: auth::PasswordChecks::default(),
         next_conn: AtomicU64::new(1),
         shutdown: stop_rx,
         _alive: alive_tx,
     });
-    tracing::info!(%addr, base_url = %app.base_url, "portal serving");
+    tracing::info!(%addr, base_url = %app.base_url, tls = portal_tls.is_some(), "portal serving");
     for (session, token, until) in waits {
         ws::await_agent(Arc::clone(&app), session, token, until);
     }
     if !window.is_zero() {
         spawn_heartbeat(kept.clone(), window, app.shutdown.clone());
     }
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    // Relayed input is a stream of tiny messages: Nagle would hold each one back until the
-    // previous is acknowledged (measured: 20 ms per pointer move through the relay).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {e}");
-        }
-    });
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            if !window.is_zero() {
-                // Running sessions outlive the process: store them as they are now, and
-                // suspended as of now.
-                let now = unix_now();
-                let stored = kept.call(move |b| {
-                    for state in hub_at_stop.snapshots() {
-                        b.save_live(&state, now)?;
-                    }
-                    b.suspend_live(now)
-                });
-                match stored.await {
-                    Ok(n) if n > 0 => tracing::info!(
-                        sessions = n,
-                        "stored running sessions to resume after a restart"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not store running sessions");
-                    }
+    if let Some(portal_tls) = &portal_tls {
+        spawn_certificate_reload(Arc::clone(portal_tls), app.shutdown.clone());
+    }
+    let router = router(app);
+    let stopping = async move {
+        shutdown.await;
+        if !window.is_zero() {
+            // Running sessions outlive the process: store them as they are now, and
+            // suspended as of now.
+            let now = unix_now();
+            let stored = kept.call(move |b| {
+                for state in hub_at_stop.snapshots() {
+                    b.save_live(&state, now)?;
+                }
+                b.suspend_live(now)
+            });
+            match stored.await {
+                Ok(n) if n > 0 => tracing::info!(
+                    sessions = n,
+                    "stored running sessions to resume after a restart"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "could not store running sessions");
                 }
             }
-            let _ = stop_tx.send(true);
-        })
-        .await;
+        }
+        let _ = stop_tx.send(true);
+    };
+    server::serve(
+        listener,
+        router,
+        portal_tls,
+        gate,
+        forwarding,
+        handshake_timeout,
+        stopping,
+    )
+    .await;
     // Every WebSocket task holds an `App`; when the last one is gone, nothing is running.
     if tokio::time::timeout(Duration::from_secs(10), alive_rx.recv())
         .await
@@ -454,5 +558,25 @@ pub async fn run(
         tracing::warn!("some connections did not close within 10 s of shutdown");
     }
     tracing::info!("portal stopped");
-    Ok(served?)
+    Ok(())
+}
+
+/// Reads the certificate files again whenever they change (a renewal), until shutdown.
+fn spawn_certificate_reload(portal_tls: Arc<tls::PortalTls>, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(tls::RELOAD_CHECK_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|stopping| *stopping) => return,
+            }
+            match portal_tls.reload_if_changed() {
+                Ok(true) => tracing::info!("TLS certificate reloaded"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS certificate not reloaded; keeping the previous one")
+                }
+            }
+        }
+    });
 }

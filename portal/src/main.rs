@@ -2,11 +2,13 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use tandem_portal::tls::{PortalTls, TlsSource};
 use tandem_portal::{AdminBootstrap, Config};
 
 /// Tandem's portal: session codes, representatives, signalling and the customer pages.
@@ -38,6 +40,37 @@ struct Cli {
     /// connection dropped (reboot, network), in seconds; 0 ends the session at once.
     #[arg(long, env = "TANDEM_RESUME_WINDOW_SECS", default_value_t = 600)]
     resume_window_secs: u64,
+    /// TLS certificate chain (PEM); read again when it changes. Without --tls-cert and
+    /// --tls-key the portal makes a self-signed certificate and prints its pin.
+    #[arg(long, env = "TANDEM_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "TANDEM_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Folder for the self-signed certificate (default: `tls/` beside the database).
+    #[arg(long, env = "TANDEM_TLS_DIR")]
+    tls_dir: Option<PathBuf>,
+    /// Serve plain HTTP: only on a loopback address (development), unless
+    /// --behind-tls-proxy says a proxy in front encrypts.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    no_tls: bool,
+    /// A TLS-terminating proxy is in front: serve plain HTTP on any address. Name the
+    /// proxy with --trusted-proxy so clients are told apart by X-Forwarded-For.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    behind_tls_proxy: bool,
+    /// Address of a proxy whose X-Forwarded-For header names the client (repeatable).
+    #[arg(
+        long = "trusted-proxy",
+        env = "TANDEM_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<IpAddr>,
+    /// Connections in all (default: from the open-file limit, raised to its maximum).
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Connections one client address may hold at once.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = tandem_portal::config::DEFAULT_MAX_PER_ADDRESS)]
+    max_connections_per_address: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,7 +124,36 @@ async fn add_rep(db: &std::path::Path, user: &str, name: &str, admin: bool) -> a
     Ok(())
 }
 
+fn tls_source(cli: &Cli) -> TlsSource {
+    if cli.no_tls || cli.behind_tls_proxy {
+        return TlsSource::Off;
+    }
+    if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+        return TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+    }
+    let dir = cli.tls_dir.clone().unwrap_or_else(|| {
+        cli.db
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join("tls")
+    });
+    let names = cli
+        .public_url
+        .as_deref()
+        .and_then(|u| u.split_once("://"))
+        .and_then(|(_, rest)| rest.split(['/', ':']).next())
+        .filter(|h| !h.is_empty())
+        .map(|h| vec![h.to_owned()])
+        .unwrap_or_default();
+    TlsSource::SelfSigned { dir, names }
+}
+
 async fn serve(cli: Cli) -> anyhow::Result<()> {
+    let tls = tls_source(&cli);
     let config = Config {
         db_path: cli.db,
         public_url: cli.public_url,
@@ -99,6 +161,12 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         max_active_codes: cli.max_active_codes,
         admin_password: cli.admin_password,
         resume_window: Duration::from_secs(cli.resume_window_secs),
+        tls,
+        behind_proxy: cli.behind_tls_proxy,
+        trusted_proxies: cli.trusted_proxies,
+        max_connections: cli.max_connections,
+        max_per_address: cli.max_connections_per_address,
+        ..Config::default()
     };
     let mut stdout = std::io::stdout();
     let boot = tandem_portal::bootstrap(&config).await.with_context(|| {
@@ -121,7 +189,18 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", cli.listen))?;
     let addr = listener.local_addr()?;
-    writeln!(stdout, "tandem-portal listening on http://{addr}")?;
+    // Loaded here too (the portal loads it again, the same files) to print the address with
+    // its pin: agents and viewers given that address trust exactly this certificate.
+    let shown = match PortalTls::load(&config.tls, &addr.ip().to_string())
+        .context("could not set up TLS")?
+    {
+        None => format!("http://{addr}"),
+        Some(tls) => match tls.pin {
+            Some(pin) => format!("https://{addr}#pin={pin}"),
+            None => format!("https://{addr}"),
+        },
+    };
+    writeln!(stdout, "tandem-portal listening on {shown}")?;
     stdout.flush()?;
     tandem_portal::run(listener, config, shutdown_signal()).await?;
     Ok(())

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,11 +18,16 @@ use futures_util::{SinkExt, StreamExt};
 use rand::RngExt;
 
 use crate::App;
+use crate::server::ConnHandle;
 
 /// Time both ends have to connect after the tokens are handed out.
 const PAIRING_WINDOW: Duration = Duration::from_secs(30);
 /// Relays waiting for their ends at once; more means someone is asking for relays in a loop.
 const MAX_WAITING: usize = 1024;
+/// Relays one session may have waiting at once: one per attendee link being set up (a
+/// session has at most a host, a few colleagues and five specialists), with room for a
+/// retry. One agent asking in a loop fills its own share, not everyone's.
+const MAX_WAITING_PER_SESSION: usize = 16;
 /// Largest relayed message (a 64 KiB chunk plus framing, with room).
 const MAX_MESSAGE: usize = 256 * 1024;
 /// The text each end gets once the other is there too.
@@ -54,6 +60,9 @@ pub(crate) enum RelayError {
     /// Too many relays are waiting for their ends.
     #[error("too many relays are being set up; try again shortly")]
     Busy,
+    /// This session has its share of relays waiting already.
+    #[error("this session is setting up too many relays at once; try again shortly")]
+    SessionBusy,
 }
 
 fn token(rng: &mut impl RngExt) -> String {
@@ -71,6 +80,15 @@ impl Relays {
     pub(crate) fn open(&self, session: u64, now: Instant) -> Result<(String, String), RelayError> {
         let mut state = self.lock();
         state.purge(now);
+        if state
+            .waiting
+            .values()
+            .filter(|w| w.session == session)
+            .count()
+            >= MAX_WAITING_PER_SESSION
+        {
+            return Err(RelayError::SessionBusy);
+        }
         if state.waiting.len() >= MAX_WAITING {
             return Err(RelayError::Busy);
         }
@@ -143,15 +161,25 @@ impl Table {
 pub(crate) async fn upgrade(
     State(app): State<Arc<App>>,
     Path(token): Path<String>,
+    handle: Option<Extension<ConnHandle>>,
     ws: WebSocketUpgrade,
 ) -> Response {
     let Some(id) = app.relays.claim(&token, Instant::now()) else {
         tracing::info!("relay refused: unknown, used or expired token");
         return (StatusCode::NOT_FOUND, "no such relay").into_response();
     };
+    // A valid one-use token is as good as a login: this connection is someone's session.
+    if let Some(Extension(h)) = &handle {
+        h.identify();
+    }
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| async move { app.relays.arrive(id, socket).await })
+        .max_write_buffer_size(2 * MAX_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            // Held for as long as the relay runs: its slot stays taken, and identified.
+            let _handle = handle;
+            app.relays.arrive(id, socket).await;
+        })
 }
 
 async fn pipe(session: u64, a: WebSocket, b: WebSocket) {
@@ -227,10 +255,24 @@ mod tests {
         let pair = relays.open(1, now).expect("room");
         relays.cancel(&pair);
         assert_eq!(relays.claim(&pair.0, now), None);
-        for _ in 0..MAX_WAITING {
-            relays.open(1, now).expect("room");
+        for i in 0..MAX_WAITING {
+            relays.open(i as u64 / 4, now).expect("room");
         }
-        assert_eq!(relays.open(1, now), Err(RelayError::Busy));
+        assert_eq!(relays.open(9999, now), Err(RelayError::Busy));
         assert!(relays.open(1, now + PAIRING_WINDOW).is_ok(), "room again");
+    }
+
+    #[test]
+    fn one_session_cannot_take_everyone_elses_relays() {
+        let relays = Relays::default();
+        let now = Instant::now();
+        // One agent asking in a loop (the finding: all 1,024 in 0.05 s).
+        let granted = (0..1024).filter(|_| relays.open(1, now).is_ok()).count();
+        assert_eq!(granted, MAX_WAITING_PER_SESSION);
+        assert_eq!(relays.open(1, now), Err(RelayError::SessionBusy));
+        // Everyone else still gets theirs.
+        for session in 2..100 {
+            relays.open(session, now).expect("room for other sessions");
+        }
     }
 }

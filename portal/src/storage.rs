@@ -52,6 +52,9 @@ pub enum StorageError {
     /// The blocking task running the call panicked or was cancelled.
     #[error("the database task failed: {0}")]
     Task(String),
+    /// Too many password checks are waiting ([`crate::auth::PasswordChecks`]).
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// A representative account (without its password hash).
@@ -386,6 +389,9 @@ pub trait Backend: Send {
         now: UnixTime,
         window_secs: i64,
     ) -> Result<(Vec<Restorable>, usize), StorageError>;
+    /// The portal's secret named `name`, stored as `fresh` the first time it is asked for
+    /// (kept across restarts; never shown or logged).
+    fn portal_secret(&mut self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StorageError>;
 }
 
 /// Shared async handle to a [`Backend`].
@@ -441,23 +447,25 @@ impl Storage {
     /// the same Argon2 work, so neither the answer nor its timing tells which was wrong.
     pub async fn login(
         &self,
+        checks: &auth::PasswordChecks,
         user: String,
         password: String,
     ) -> Result<Option<Representative>, StorageError> {
         let backend = Arc::clone(&self.backend);
-        tokio::task::spawn_blocking(move || {
-            // The lock is released before the (slow) hash check.
-            let found = lock(&backend).representative(&user)?;
-            Ok(match found {
-                Some((rep, hash)) if auth::verify_password(&password, &hash) => Some(rep),
-                Some(_) => None,
-                None => {
-                    auth::verify_against_nothing(&password);
-                    None
-                }
+        checks
+            .run(move || {
+                // The lock is released before the (slow) hash check.
+                let found = lock(&backend).representative(&user)?;
+                Ok(match found {
+                    Some((rep, hash)) if auth::verify_password(&password, &hash) => Some(rep),
+                    Some(_) => None,
+                    None => {
+                        auth::verify_against_nothing(&password);
+                        None
+                    }
+                })
             })
-        })
-        .await
-        .map_err(|e| StorageError::Task(e.to_string()))?
+            .await
+            .map_err(|e| StorageError::Busy(e.to_string()))?
     }
 }

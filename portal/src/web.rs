@@ -106,17 +106,31 @@ pub(crate) async fn join_form(Query(query): Query<JoinQuery>) -> Response {
     }
 }
 
+/// The query of a join link: `?t=<link token>`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct LinkQuery {
+    t: Option<String>,
+}
+
 /// `GET /join/<code>`: who invited the customer and how to start the agent.
 pub(crate) async fn join_page(
     State(app): State<Arc<App>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(raw): Path<String>,
+    Query(link): Query<LinkQuery>,
 ) -> Response {
     let unknown = CodeRefusal::Unknown.to_string();
     let Ok(code) = raw.parse::<SessionCode>() else {
         return error_page(StatusCode::NOT_FOUND, "Code not valid", &unknown);
     };
-    if let Err(wait) = app.charge(Limit::Codes, addr.ip()) {
+    // The link's token proves it was sent to this person: no per-address budget then.
+    let charged = !app.link_token_ok(code, link.t.as_deref());
+    let forgive = |app: &App| {
+        if charged {
+            app.forgive(Limit::Codes, addr.ip());
+        }
+    };
+    if charged && let Err(wait) = app.charge(Limit::Codes, addr.ip()) {
         tracing::warn!(peer = %addr.ip(), "join page refused: too many wrong codes");
         let message = format!(
             "Too many wrong codes from your address; try again in {}.",
@@ -132,7 +146,7 @@ pub(crate) async fn join_page(
     let (found, key) = match looked_up {
         Ok(found) => found,
         Err(e) => {
-            app.forgive(Limit::Codes, addr.ip());
+            forgive(&app);
             tracing::error!(error = %e, "storage failure");
             return error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -152,7 +166,7 @@ pub(crate) async fn join_page(
     if let Some(key) = key.filter(|k| {
         !code_active && (k.is_live() || found.as_ref().is_none_or(|c| k.created_at >= c.created_at))
     }) {
-        return specialist_page(&app, addr, &key);
+        return specialist_page(&app, &key, forgive);
     }
     let Some(record) = found else {
         tracing::info!(code = %code.redacted(), "join page: unknown code");
@@ -166,8 +180,8 @@ pub(crate) async fn join_page(
             return error_page(StatusCode::GONE, "Code no longer valid", &why.to_string());
         }
     };
-    app.forgive(Limit::Codes, addr.ip());
-    let url = codes::join_url(&app.base_url, code);
+    forgive(&app);
+    let url = app.join_url(code);
     let body = format!(
         "<h1>Remote support with {rep}</h1>\n\
          <p>Hello {customer}, <strong>{rep}</strong> invited you to a remote support \
@@ -190,7 +204,7 @@ pub(crate) async fn join_page(
 }
 
 /// The page for a specialist's support key: who invites them where, and the command.
-fn specialist_page(app: &App, addr: SocketAddr, key: &SpecialistKey) -> Response {
+fn specialist_page(app: &App, key: &SpecialistKey, forgive: impl Fn(&App)) -> Response {
     let digits = key.key;
     if key.session_ended || !app.hub.is_live(key.session_id) {
         tracing::info!(key = %digits.redacted(), "join page: the key's session is over");
@@ -204,8 +218,8 @@ fn specialist_page(app: &App, addr: SocketAddr, key: &SpecialistKey) -> Response
             &capitalised(KEY_CANCELLED),
         );
     }
-    app.forgive(Limit::Codes, addr.ip());
-    let url = codes::join_url(&app.base_url, digits);
+    forgive(app);
+    let url = app.join_url(digits);
     let body = format!(
         "<h1>Join a support session as a specialist</h1>\n\
          <p><strong>{host}</strong> invites you to join support session {session} with \

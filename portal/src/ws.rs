@@ -16,6 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
@@ -24,13 +25,15 @@ use tandem_protocol::signal::{
     ClientMessage, ErrorKind, PortalMessage, SIGNAL_VERSION, SignalPayload,
 };
 use tandem_protocol::{AttendeeId, Rights};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tracing::Instrument;
 
+use crate::budget::{self, Budgets};
 use crate::codes;
 use crate::hub::{self, ConnId, HubError, Leave, Outbox, Peer};
 use crate::ratelimit::minutes_text;
 use crate::resume::Issued;
+use crate::server::ConnHandle;
 use crate::storage::{Representative, StorageError, unix_now};
 use crate::{App, Limit};
 
@@ -51,6 +54,13 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(65);
 const MAX_CREDENTIAL_BYTES: usize = 1024;
 /// Longest end-of-session reason stored.
 const MAX_REASON_CHARS: usize = 200;
+/// Time one message may take to go out; a peer that does not read for longer is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The socket's read buffer: signalling messages are small (the default is 128 KiB, which
+/// is most of what an idle connection costs).
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes the socket may hold unsent before writes fail (the outbox bounds messages).
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
 const DISCONNECTED: &str = "the customer disconnected";
 const SHUTTING_DOWN: &str = "the portal is shutting down";
@@ -67,14 +77,18 @@ enum Closing {
 pub(crate) async fn upgrade(
     State(app): State<Arc<App>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    handle: Option<Extension<ConnHandle>>,
     ws: WebSocketUpgrade,
 ) -> Response {
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
         .on_upgrade(move |socket| {
             let id = app.next_conn_id();
-            let span = tracing::info_span!("ws", conn = id, peer = %addr.ip());
-            serve(app, id, addr.ip(), socket).instrument(span)
+            let span = tracing::info_span!("ws", conn = id);
+            serve(app, id, addr.ip(), handle.map(|h| h.0), socket).instrument(span)
         })
 }
 
@@ -83,8 +97,22 @@ async fn shutting_down(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stopping| *stopping).await;
 }
 
-async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
+async fn evicted(handle: Option<&ConnHandle>) {
+    match handle {
+        Some(h) => h.evicted().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn serve(
+    app: Arc<App>,
+    id: ConnId,
+    ip: IpAddr,
+    handle: Option<ConnHandle>,
+    mut socket: WebSocket,
+) {
+    let (tx, mut rx) = Outbox::new();
+    let mut overflow = rx.overflow();
     let mut shutdown = app.shutdown.clone();
     let mut conn = Conn {
         app,
@@ -93,13 +121,38 @@ async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
         tx,
         greeted: false,
         rep: None,
+        handle,
+        identified: false,
+        budgets: Budgets::default(),
+        closing: false,
     };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    // An anonymous connection holds a slot others may need: it has a while to say who it is.
+    let identify_by = tokio::time::Instant::now() + conn.app.config.identify_within;
     let mut last_heard = Instant::now();
     tracing::debug!("connected");
     let closing = loop {
+        if conn.closing {
+            break Closing::Lost;
+        }
         tokio::select! {
             () = shutting_down(&mut shutdown) => break Closing::ShuttingDown,
+            () = evicted(conn.handle.as_ref()) => {
+                tracing::info!("closed to make room for another connection");
+                break Closing::Lost;
+            }
+            () = overflow.wait() => {
+                tracing::info!("peer does not read its messages; dropped");
+                break Closing::Lost;
+            }
+            () = tokio::time::sleep_until(identify_by), if !conn.identified => {
+                tracing::info!("did not identify in time; closing");
+                conn.error(
+                    ErrorKind::BadRequest,
+                    "log in, or enter a code or key, when connecting",
+                );
+                break Closing::Lost;
+            }
             Some(out) = rx.recv() => {
                 if send(&mut socket, &out).await.is_err() {
                     break Closing::Lost;
@@ -122,20 +175,28 @@ async fn serve(app: Arc<App>, id: ConnId, ip: IpAddr, mut socket: WebSocket) {
                     tracing::info!("peer silent too long; closing");
                     break Closing::Lost;
                 }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                let pinged = tokio::time::timeout(
+                    WRITE_TIMEOUT,
+                    socket.send(Message::Ping(Default::default())),
+                );
+                if !matches!(pinged.await, Ok(Ok(()))) {
                     break Closing::Lost;
                 }
             }
         }
     };
     conn.finish(closing).await;
-    // Deliver what is still queued (say, the error telling why), then close politely.
-    while let Ok(out) = rx.try_recv() {
+    // Deliver what is still queued (say, the error telling why), then close politely —
+    // unless the peer is the reason (it does not read): then just drop it.
+    if rx.has_overflowed() {
+        return;
+    }
+    while let Some(out) = rx.try_recv() {
         if send(&mut socket, &out).await.is_err() {
             return;
         }
     }
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Close(None))).await;
     tracing::debug!("closed");
 }
 
@@ -143,10 +204,14 @@ async fn send(socket: &mut WebSocket, msg: &PortalMessage) -> Result<(), ()> {
     let text = serde_json::to_string(msg).map_err(|e| {
         tracing::error!(error = %e, "could not serialise a portal message");
     })?;
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .map_err(|_| ())
+    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Text(text.into()))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(()),
+        Err(_) => {
+            tracing::info!("peer does not read; dropped");
+            Err(())
+        }
+    }
 }
 
 /// One connection's state.
@@ -157,12 +222,29 @@ struct Conn {
     tx: Outbox,
     greeted: bool,
     rep: Option<Representative>,
+    /// The connection's admission ticket (absent only when served by another stack).
+    handle: Option<ConnHandle>,
+    /// Logged in, or in a session: no longer anonymous.
+    identified: bool,
+    budgets: Budgets,
+    /// Set to close the connection after the current message.
+    closing: bool,
 }
 
 impl Conn {
     fn reply(&self, msg: PortalMessage) {
-        // Our own receiver lives as long as this `Conn`; a send cannot fail.
+        // A full outbox marks the connection for closing; nothing else to do here.
         let _ = self.tx.send(msg);
+    }
+
+    /// The peer proved who it is (logged in, or joined a session).
+    fn identify(&mut self) {
+        if !self.identified {
+            self.identified = true;
+            if let Some(h) = &self.handle {
+                h.identify();
+            }
+        }
     }
 
     fn error(&self, kind: ErrorKind, message: impl Into<String>) {
@@ -207,6 +289,19 @@ impl Conn {
                 );
             }
         };
+        if !self
+            .budgets
+            .try_take(budget::Kind::of(&msg), Instant::now())
+        {
+            if self.budgets.refused >= budget::REFUSALS_BEFORE_CLOSING {
+                tracing::info!("too many messages refused; closing");
+                self.closing = true;
+            }
+            return self.error(
+                ErrorKind::RateLimited,
+                "too many messages too fast; wait a moment and try again",
+            );
+        }
         match msg {
             ClientMessage::Hello { version, client } => {
                 if self.greeted {
@@ -238,8 +333,13 @@ impl Conn {
             }
             ClientMessage::InviteSpecialist { rights } => self.invite_specialist(rights).await,
             ClientMessage::CancelSpecialistInvitation { key } => self.cancel_specialist(key).await,
-            ClientMessage::JoinAsSpecialist { key, name } => {
-                self.join_as_specialist(key, &name).await;
+            ClientMessage::JoinAsSpecialist {
+                key,
+                name,
+                link_token,
+            } => {
+                self.join_as_specialist(key, &name, link_token.as_deref())
+                    .await;
             }
             ClientMessage::SetRights { attendee, rights } => self.set_rights(attendee, rights),
             ClientMessage::RemoveAttendee { attendee } => self.remove_attendee(attendee),
@@ -250,7 +350,11 @@ impl Conn {
             ClientMessage::ListCodes => self.list_codes().await,
             ClientMessage::CancelCode { code } => self.cancel_code(code).await,
             ClientMessage::JoinSession { code } => self.join_session(code).await,
-            ClientMessage::Redeem { code, customer } => self.redeem(code, &customer).await,
+            ClientMessage::Redeem {
+                code,
+                customer,
+                link_token,
+            } => self.redeem(code, &customer, link_token.as_deref()).await,
             ClientMessage::Resume { session, secret } => self.resume(session, &secret).await,
             ClientMessage::Signal {
                 to,
@@ -274,7 +378,7 @@ impl Conn {
         self.error(e.kind(), e.to_string());
     }
 
-    async fn redeem(&self, code: SessionCode, customer: &str) {
+    async fn redeem(&mut self, code: SessionCode, customer: &str, link_token: Option<&str>) {
         if self.rep.is_some() {
             return self.error(
                 ErrorKind::BadRequest,
@@ -294,7 +398,10 @@ impl Conn {
             Ok(c) => c,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
-        if let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
+        // A valid link token proves the link was sent to this customer: no per-address
+        // budget then (see `linktoken`). Typed codes are charged as always.
+        let charged = !self.app.link_token_ok(code, link_token);
+        if charged && let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
             tracing::warn!("redeem refused: too many wrong codes from this address");
             let msg = format!(
                 "too many wrong codes from your address; try again in {}",
@@ -302,6 +409,12 @@ impl Conn {
             );
             return self.error(ErrorKind::RateLimited, msg);
         }
+        let ip = self.ip;
+        let forgive = move |app: &App| {
+            if charged {
+                app.forgive(Limit::Codes, ip);
+            }
+        };
         let now = unix_now();
         let who = customer.clone();
         match self
@@ -311,9 +424,9 @@ impl Conn {
             .await
         {
             Ok(Ok(redemption)) => {
-                self.app.forgive(Limit::Codes, self.ip);
+                forgive(&self.app);
                 let session = redemption.session_id;
-                tracing::info!(session, code = %code.redacted(), "code redeemed");
+                tracing::info!(session, by_link = !charged, "code redeemed");
                 let host = hub::host_info(&redemption.code.rep_name);
                 let resume = Issued::generate(session, &mut rand::rng());
                 let opened = self.app.hub.open_session(
@@ -325,7 +438,10 @@ impl Conn {
                     resume,
                 );
                 match opened {
-                    Ok(()) => persist(&self.app, session),
+                    Ok(()) => {
+                        self.identify();
+                        persist(&self.app, session);
+                    }
                     Err(e) => self.hub_error(&e),
                 }
             }
@@ -334,7 +450,7 @@ impl Conn {
                 self.error(refusal.kind(), refusal.to_string());
             }
             Err(e) => {
-                self.app.forgive(Limit::Codes, self.ip);
+                forgive(&self.app);
                 self.internal(&e);
             }
         }
@@ -375,7 +491,8 @@ impl Conn {
 
     async fn consent(&self, attendee: AttendeeId, allowed: Rights) {
         let session = match self.app.hub.consent(self.id, attendee, allowed) {
-            Ok(session) => session,
+            Ok(Some(session)) => session,
+            Ok(None) => return,
             Err(e) => return self.hub_error(&e),
         };
         tracing::info!(session, %attendee, allowed = %allowed.describe(), "customer consent");

@@ -340,25 +340,34 @@ async fn without_a_window_a_dropped_agent_ends_the_session_for_good() {
 }
 
 #[tokio::test]
-async fn guessing_secrets_is_rate_limited_per_address() {
+async fn guessing_secrets_is_rate_limited_per_address_but_the_right_secret_always_resumes() {
     let dir = TempDir::new("resume-limit");
     let server = Server::start(config_with_window(&dir, 30)).await;
     let mut r = running_session(&server).await;
     r.agent.close().await;
     assert_eq!(r.host.recv().await, away(30));
-    let mut guesser = Client::connect(server.addr).await;
-    for n in 0..tandem_portal::CODE_FAILURES_ALLOWED {
+    for n in 0..tandem_portal::RESUME_FAILURES_ALLOWED {
+        // A connection each: one connection's own message budget would stop it earlier.
+        let mut guesser = Client::connect(server.addr).await;
         let guess = format!("{n:032x}");
         let refused = guesser.request(&resume(r.session, &guess)).await;
         assert_eq!(error_kind(&refused), ErrorKind::Unauthorized);
     }
-    // Counted before checking: from this address even the right secret is refused now.
-    let limited = guesser.request(&resume(r.session, &r.secret)).await;
+    let mut guesser = Client::connect(server.addr).await;
+    // Past the budget a wrong secret is told to wait...
+    let limited = guesser
+        .request(&resume(r.session, &format!("{:032x}", 999)))
+        .await;
     assert_eq!(error_kind(&limited), ErrorKind::RateLimited);
     r.host.expect_nothing(Duration::from_millis(300)).await;
     assert_eq!(
         session_row(&dir.db(), r.session).expect("row").ended_at,
         None
     );
+    // ...but the customer's machine, from the same address, still comes back: its secret
+    // is checked before the budget (128 bits cannot be guessed anyway).
+    let mut machine = Client::connect(server.addr).await;
+    let back = machine.request(&resume(r.session, &r.secret)).await;
+    assert!(matches!(back, PortalMessage::Resumed { .. }), "{back:?}");
     server.stop().await;
 }

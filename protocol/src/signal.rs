@@ -79,6 +79,10 @@ pub enum ClientMessage {
         key: SessionCode,
         /// The specialist's name, shown to everyone.
         name: String,
+        /// The `t=` token of the invitation link, when joining from it (not when the key was
+        /// typed): checked before the per-address limit on wrong keys.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link_token: Option<String>,
     },
     /// The host changes an attendee's rights.
     SetRights {
@@ -132,6 +136,10 @@ pub enum ClientMessage {
         code: SessionCode,
         /// Who is at the machine ("alice@laptop"), shown to the representative.
         customer: String,
+        /// The `t=` token of the join link, when the agent was started from one (not for a
+        /// typed code): checked before the per-address limit on wrong codes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link_token: Option<String>,
     },
     /// WebRTC negotiation for a peer connection with attendee `to`.
     Signal {
@@ -314,6 +322,43 @@ pub enum PortalMessage {
     },
 }
 
+impl PortalMessage {
+    /// The message's type as on the wire ("redeemed", "signal"…), for logs and errors: the
+    /// derived `Debug` shows every field, and fields hold codes, keys in links and
+    /// invitation texts, resume secrets and SDP, none of which may reach a log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PortalMessage::Welcome { .. } => "welcome",
+            PortalMessage::LoggedIn { .. } => "logged_in",
+            PortalMessage::CodeCreated(_) => "code_created",
+            PortalMessage::Codes { .. } => "codes",
+            PortalMessage::CodeCancelled { .. } => "code_cancelled",
+            PortalMessage::Redeemed { .. } => "redeemed",
+            PortalMessage::Resumed { .. } => "resumed",
+            PortalMessage::CustomerAway { .. } => "customer_away",
+            PortalMessage::CustomerBack => "customer_back",
+            PortalMessage::Joined { .. } => "joined",
+            PortalMessage::AttendeeJoined(_) => "attendee_joined",
+            PortalMessage::AttendeeLeft { .. } => "attendee_left",
+            PortalMessage::Consent { .. } => "consent",
+            PortalMessage::Signal { .. } => "signal",
+            PortalMessage::SessionEnded { .. } => "session_ended",
+            PortalMessage::Reps { .. } => "reps",
+            PortalMessage::Invitation(_) => "invitation",
+            PortalMessage::InvitationWithdrawn { .. } => "invitation_withdrawn",
+            PortalMessage::InvitationAnswered { .. } => "invitation_answered",
+            PortalMessage::SpecialistInvited(_) => "specialist_invited",
+            PortalMessage::SpecialistInvitationCancelled { .. } => {
+                "specialist_invitation_cancelled"
+            }
+            PortalMessage::Grant { .. } => "grant",
+            PortalMessage::Roster { .. } => "roster",
+            PortalMessage::Chat { .. } => "chat",
+            PortalMessage::Error { .. } => "error",
+        }
+    }
+}
+
 /// An active code as a representative sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CodeInfo {
@@ -476,6 +521,7 @@ mod tests {
         let m = ClientMessage::Redeem {
             code,
             customer: "alice@pc".into(),
+            link_token: None,
         };
         assert_eq!(
             serde_json::to_string(&m).expect("serialises"),
@@ -513,5 +559,29 @@ mod tests {
         assert!(serde_json::from_str::<ClientMessage>(bad).is_err());
         let unknown = r#"{"type":"format_disk"}"#;
         assert!(serde_json::from_str::<ClientMessage>(unknown).is_err());
+    }
+
+    #[test]
+    fn a_message_kind_is_its_wire_type_and_shows_no_secret() {
+        let redeemed = PortalMessage::Redeemed {
+            session: 4,
+            you: AttendeeId::CUSTOMER,
+            host: AttendeeInfo {
+                id: AttendeeId::HOST,
+                name: "Bob".into(),
+                role: Role::Host,
+                rights: Rights::VIEW,
+                masked: false,
+            },
+            resume_secret: "s3cr3t".into(),
+        };
+        let signal = PortalMessage::Signal {
+            from: AttendeeId::HOST,
+            payload: SignalPayload::Answer { sdp: "v=0".into() },
+        };
+        for m in [redeemed, signal, PortalMessage::CustomerBack] {
+            let json = serde_json::to_value(&m).expect("serialises");
+            assert_eq!(json["type"], m.kind());
+        }
     }
 }

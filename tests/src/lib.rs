@@ -258,10 +258,29 @@ impl Portal {
 
     /// The portal's socket address.
     pub fn addr(&self) -> std::net::SocketAddr {
-        self.url
-            .trim_start_matches("http://")
+        let rest = self.url.split_once("://").map_or(&*self.url, |(_, r)| r);
+        rest.split('#')
+            .next()
+            .unwrap_or(rest)
             .parse()
             .expect("portal address")
+    }
+
+    /// This portal's address as seen at `addr` (a proxy in front of it): same scheme, same
+    /// certificate pin.
+    pub fn url_at(&self, addr: std::net::SocketAddr) -> String {
+        let scheme = self.url.split("://").next().unwrap_or("http");
+        let pin = self.url.split_once('#').map(|(_, p)| format!("#{p}"));
+        format!("{scheme}://{addr}{}", pin.unwrap_or_default())
+    }
+
+    /// A join link for `digits` typed by hand (no link token), at `addr`.
+    pub fn join_link_at(&self, addr: std::net::SocketAddr, digits: &str) -> String {
+        let base = self.url_at(addr);
+        match base.split_once('#') {
+            Some((base, pin)) => format!("{base}/join/{digits}#{pin}"),
+            None => format!("{base}/join/{digits}"),
+        }
     }
 
     /// A headless viewer (as the administrator) that reaches the portal at `base_url`

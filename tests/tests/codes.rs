@@ -63,7 +63,7 @@ fn cancelled_redeemed_and_ninth_codes_are_refused() {
 
     let err = refused(agent(
         &x.display,
-        &format!("{}/join/000000000", portal.url),
+        &portal.join_link_at(portal.addr(), "000000000"),
         "view",
     ));
     assert!(err.contains("not valid"), "{err}");

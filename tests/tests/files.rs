@@ -37,7 +37,7 @@ fn session(tag: &str, inbox: Option<PathBuf>) -> Files {
     }
     let mut viewer = portal.headless_viewer_in(&code, &downloads);
     viewer.wait_event("waiting", T);
-    let join = format!("{}/join/{code}", portal.url);
+    let join = portal.join_link_at(portal.addr(), &code);
     let extra: Vec<&OsStr> = vec![
         "--accept-files".as_ref(),
         "--files-dir".as_ref(),

@@ -107,7 +107,7 @@ fn a_dropped_portal_connection_recovers_by_itself_and_the_session_goes_on() {
     viewer.wait_event("waiting", T);
     let portal_addr = portal.addr();
     let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
-    let join = format!("http://{}/join/{}", proxy.addr, code.code.digits());
+    let join = portal.join_link_at(proxy.addr, &code.code.digits());
     let mut agent = tandem_e2e::agent(&x.display, &join, "control");
     viewer.wait_event("connected", T);
     viewer.move_pointer_and_check(&x, (111, 112), "input before the drop");
@@ -134,8 +134,7 @@ fn a_viewer_that_loses_the_portal_rejoins_by_itself() {
     let code = portal.create_code("Alice");
     let portal_addr = portal.addr();
     let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
-    let mut viewer =
-        portal.headless_viewer_via(&format!("http://{}", proxy.addr), &code.code.digits());
+    let mut viewer = portal.headless_viewer_via(&portal.url_at(proxy.addr), &code.code.digits());
     viewer.wait_event("waiting", T);
     let _agent = tandem_e2e::agent(&x.display, &code.join_url, "control");
     viewer.wait_event("connected", T);
@@ -154,7 +153,7 @@ fn a_portal_crash_and_restart_is_survived_by_agent_host_and_invited_rep() {
     let portal = Portal::start(&dir, &["--resume-window-secs", "60"]);
     let code = portal.create_code("Alice");
     let proxy = tandem_e2e::proxy::Proxy::start(portal.addr());
-    let via_proxy = format!("http://{}", proxy.addr);
+    let via_proxy = portal.url_at(proxy.addr);
     let mut viewer = portal.headless_viewer_via(&via_proxy, &code.code.digits());
     viewer.wait_event("waiting", T);
     let mut agent = tandem_e2e::agent(

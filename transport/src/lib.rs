@@ -28,6 +28,7 @@ use webrtc::peer_connection::{
 pub mod files;
 pub mod relay;
 pub mod signalling;
+pub mod tls;
 
 pub use tandem_protocol::agent::Channel;
 

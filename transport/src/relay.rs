@@ -23,7 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::signalling::websocket_url;
+use crate::tls::PortalAddress;
 use crate::{Channel, Link, LinkEvent, LinkPath, SEND_BUFFER_LIMIT, TransportError};
 
 /// The text message the portal sends each side once both are connected.
@@ -65,10 +65,13 @@ pub fn join_message(ch: Channel, payload: &[u8]) -> Vec<u8> {
 
 /// The relay's WebSocket URL on the portal at `portal` for `token`.
 pub fn relay_url(portal: &str, token: &str) -> Result<String, TransportError> {
-    let ws = websocket_url(portal).map_err(|e| TransportError::Relay(e.to_string()))?;
-    // websocket_url always ends in "/ws".
-    let base = ws.strip_suffix("/ws").unwrap_or(&ws);
-    Ok(format!("{base}/relay/{token}"))
+    Ok(relay_address(portal)?.websocket_url(&format!("/relay/{token}")))
+}
+
+fn relay_address(portal: &str) -> Result<PortalAddress, TransportError> {
+    portal
+        .parse()
+        .map_err(|e: crate::tls::TlsError| TransportError::Relay(e.to_string()))
 }
 
 enum Outgoing {
@@ -109,18 +112,17 @@ impl RelaySender {
 
 /// Connects to the portal's relay with `token` and waits until the other side is there too.
 pub async fn connect(portal: &str, token: &str, timeout: Duration) -> Result<Link, TransportError> {
-    let url = relay_url(portal, token)?;
+    let address = relay_address(portal)?;
+    let url = address.websocket_url(&format!("/relay/{token}"));
     let opening = async {
         let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
         config.max_message_size = Some(MAX_RELAY_MESSAGE);
         config.max_frame_size = Some(MAX_RELAY_MESSAGE);
-        // Nagle would hold small input messages back behind the last frame chunk.
-        let (ws, _) =
-            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
-                .await
-                .map_err(|e| {
-                    TransportError::Relay(format!("cannot reach the portal's relay: {e}"))
-                })?;
+        // Nagle would hold small input messages back behind the last frame chunk (no
+        // Nagle is set inside). The relay is trusted exactly as signalling is.
+        let ws = crate::tls::connect_websocket(&address, &url, Some(config))
+            .await
+            .map_err(|e| TransportError::Relay(format!("cannot reach the portal's relay: {e}")))?;
         let (sink, mut stream) = ws.split();
         loop {
             match stream.next().await {

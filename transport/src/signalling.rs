@@ -7,12 +7,14 @@ use tandem_protocol::signal::{ClientMessage, PortalMessage, SIGNAL_VERSION};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use crate::tls::{PortalAddress, TlsError};
+
 /// Why talking to the portal failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignallingError {
     /// The portal address is not a usable URL.
-    #[error("'{0}' is not a portal address (expected http://host:port or https://host:port)")]
+    #[error("'{0}' is not a portal address (expected https://host:port or http://host:port)")]
     BadUrl(String),
     /// Nothing answered at the address.
     #[error("the portal at {url} is unreachable: {reason}")]
@@ -31,21 +33,39 @@ pub enum SignallingError {
 }
 
 /// Splits what a customer or specialist was given — a join link
-/// (`http://portal/join/123456789`) or a bare code plus the portal's address — into portal
-/// URL and code.
+/// (`https://portal/join/123456789?t=…#pin=sha256:…`) or a bare code plus the portal's
+/// address — into the portal's address (with its certificate pin, if the link has one) and
+/// the code.
 pub fn parse_join(join: &str, portal: Option<&str>) -> Result<(String, SessionCode), String> {
-    if let Some((base, code)) = join.split_once("/join/") {
-        let code = code
+    if let Some((_, tail)) = join.split_once("/join/") {
+        let address: PortalAddress = join.parse().map_err(|e: TlsError| e.to_string())?;
+        let code = tail
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
             .trim_end_matches('/')
             .parse()
             .map_err(|e| format!("bad code in the link: {e}"))?;
-        return Ok((base.to_owned(), code));
+        return Ok((address.with_pin(), code));
     }
     let code: SessionCode = join
         .parse()
         .map_err(|e| format!("'{join}' is neither a join link nor a code: {e}"))?;
     let portal = portal.ok_or("a bare code needs the portal's address (--portal)")?;
     Ok((portal.trim_end_matches('/').to_owned(), code))
+}
+
+/// The link token of a join link (`…/join/123456789?t=<token>`): it proves the holder was
+/// sent the link, so the portal checks it before any per-address limit (see the portal's
+/// `linktoken`). `None` for a typed code or a link without one.
+pub fn link_token(join: &str) -> Option<String> {
+    let (_, tail) = join.split_once("/join/")?;
+    let query = tail.split('#').next()?.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("t="))
+        .filter(|t| !t.is_empty() && t.len() <= 128 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_owned)
 }
 
 /// An open signalling connection (after the hello exchange).
@@ -60,34 +80,28 @@ enum Outgoing {
     Close(tokio::sync::oneshot::Sender<()>),
 }
 
-/// Turns `http://host:port[/anything]` into the portal's WebSocket URL.
+/// Turns `http(s)://host:port[/anything][#pin=…]` into the portal's WebSocket URL.
 pub fn websocket_url(portal: &str) -> Result<String, SignallingError> {
-    let bad = || SignallingError::BadUrl(portal.to_owned());
-    let (scheme, rest) = portal.split_once("://").ok_or_else(bad)?;
-    let ws = match scheme {
-        "http" | "ws" => "ws",
-        "https" | "wss" => "wss",
-        _ => return Err(bad()),
-    };
-    let host = rest
-        .split('/')
-        .next()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(bad)?;
-    Ok(format!("{ws}://{host}/ws"))
+    let address: PortalAddress = portal
+        .parse()
+        .map_err(|_| SignallingError::BadUrl(portal.to_owned()))?;
+    Ok(address.websocket_url("/ws"))
 }
 
 impl PortalConnection {
     /// Connects, says hello and waits for the portal's welcome.
     pub async fn connect(portal: &str, client: &str) -> Result<PortalConnection, SignallingError> {
-        let url = websocket_url(portal)?;
+        let address: PortalAddress = portal
+            .parse()
+            .map_err(|e: TlsError| SignallingError::BadUrl(e.to_string()))?;
+        let url = address.websocket_url("/ws");
         // Signalling is small messages that someone waits for (SDP, consent, the last
-        // `EndSession`): no Nagle delay.
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
+        // `EndSession`): no Nagle delay (set inside).
+        let ws = crate::tls::connect_websocket(&address, &url, None)
             .await
-            .map_err(|e| SignallingError::Unreachable {
-                url: portal.to_owned(),
-                reason: e.to_string(),
+            .map_err(|reason| SignallingError::Unreachable {
+                url: address.base(),
+                reason,
             })?;
         let (mut sink, mut stream) = ws.split();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
@@ -249,5 +263,18 @@ mod tests {
         assert_eq!(p, "http://x:1");
         assert!(parse_join("123456789", None).is_err());
         assert!(parse_join("http://x/join/12", None).is_err());
+    }
+
+    #[test]
+    fn join_links_keep_their_pin_and_token() {
+        let pin = format!("sha256:{}", "a1".repeat(32));
+        let link = format!("https://h.example:8470/join/012345678?t=Abc123#pin={pin}");
+        let (p, c) = parse_join(&link, None).expect("link");
+        assert_eq!(p, format!("https://h.example:8470#pin={pin}"));
+        assert_eq!(c.digits(), "012345678");
+        assert_eq!(link_token(&link).as_deref(), Some("Abc123"));
+        assert_eq!(link_token("https://h/join/012345678"), None);
+        assert_eq!(link_token("https://h/join/012345678?t=a%0A"), None);
+        assert_eq!(link_token("012345678"), None);
     }
 }

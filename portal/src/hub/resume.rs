@@ -224,6 +224,7 @@ impl Hub {
                 .iter()
                 .map(|s| (s.rep_id, s.info.clone()))
                 .collect(),
+            consents: std::collections::BTreeMap::new(),
         };
         state.sessions.insert(stored.session_id, session);
         state.by_code.insert(stored.code_id, stored.session_id);

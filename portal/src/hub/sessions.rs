@@ -163,8 +163,8 @@ impl Hub {
         conn: ConnId,
         attendee: AttendeeId,
         allowed: Rights,
-    ) -> Result<u64, HubError> {
-        let state = self.lock();
+    ) -> Result<Option<u64>, HubError> {
+        let mut state = self.lock();
         let Some(Membership::Attendee { session, id }) = state.members.get(&conn).copied() else {
             return Err(HubError::NotInSession);
         };
@@ -173,13 +173,19 @@ impl Hub {
                 "only the customer's agent reports consent",
             ));
         }
-        if let Some(host) = state
-            .sessions
-            .get(&session)
-            .and_then(|s| s.attendees.get(&AttendeeId::HOST))
+        let Some(live) = state.sessions.get_mut(&session) else {
+            return Err(HubError::NotInSession);
+        };
+        // Only consent about someone present, and only a change, is news: a loop of
+        // repeats (or of made-up attendees) costs neither a row nor a forward.
+        if !live.attendees.contains_key(&attendee) || live.consents.get(&attendee) == Some(&allowed)
         {
+            return Ok(None);
+        }
+        live.consents.insert(attendee, allowed);
+        if let Some(host) = live.attendees.get(&AttendeeId::HOST) {
             host.peer.send(PortalMessage::Consent { attendee, allowed });
         }
-        Ok(session)
+        Ok(Some(session))
     }
 }

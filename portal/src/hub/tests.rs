@@ -1,10 +1,10 @@
+use crate::outbox::OutboxReceiver;
 use tandem_protocol::signal::SignalPayload;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::*;
 
-pub(super) fn peer(conn: ConnId) -> (Peer, UnboundedReceiver<PortalMessage>) {
-    let (tx, rx) = unbounded_channel();
+pub(super) fn peer(conn: ConnId) -> (Peer, OutboxReceiver) {
+    let (tx, rx) = Outbox::new();
     (Peer { conn, tx }, rx)
 }
 
@@ -13,9 +13,9 @@ pub(super) fn issued() -> crate::resume::Issued {
     crate::resume::Issued::generate(40, &mut rand::rng())
 }
 
-pub(super) fn drain(rx: &mut UnboundedReceiver<PortalMessage>) -> Vec<PortalMessage> {
+pub(super) fn drain(rx: &mut OutboxReceiver) -> Vec<PortalMessage> {
     let mut out = Vec::new();
-    while let Ok(m) = rx.try_recv() {
+    while let Some(m) = rx.try_recv() {
         out.push(m);
     }
     out
@@ -207,7 +207,7 @@ fn consent_goes_to_the_host() {
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     drain(&mut host_rx);
-    assert_eq!(hub.consent(2, AttendeeId::HOST, Rights::VIEW), Ok(40));
+    assert_eq!(hub.consent(2, AttendeeId::HOST, Rights::VIEW), Ok(Some(40)));
     assert_eq!(
         drain(&mut host_rx),
         [PortalMessage::Consent {
@@ -215,6 +215,19 @@ fn consent_goes_to_the_host() {
             allowed: Rights::VIEW
         }]
     );
+    // A repeat (50,000 of them, say) is neither recorded nor forwarded; nor is consent
+    // about someone who is not there.
+    for _ in 0..50_000 {
+        assert_eq!(hub.consent(2, AttendeeId::HOST, Rights::VIEW), Ok(None));
+    }
+    assert_eq!(
+        hub.consent(2, AttendeeId::from_wire(77), Rights::VIEW),
+        Ok(None)
+    );
+    assert!(drain(&mut host_rx).is_empty());
+    // A change is news again.
+    assert_eq!(hub.consent(2, AttendeeId::HOST, Rights::NONE), Ok(Some(40)));
+    assert_eq!(drain(&mut host_rx).len(), 1);
     assert!(matches!(
         hub.consent(1, AttendeeId::HOST, Rights::VIEW),
         Err(HubError::NotAllowed(_))

@@ -1,13 +1,13 @@
 //! The hub while the customer's agent is away and when it comes back.
 
+use crate::outbox::OutboxReceiver;
 use tandem_protocol::signal::SignalPayload;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::tests::{drain, peer};
 use super::*;
 use crate::resume::{Issued, ResumeSecret};
 
-type Rx = UnboundedReceiver<PortalMessage>;
+type Rx = OutboxReceiver;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -138,7 +138,7 @@ fn a_lost_agent_suspends_and_resuming_tells_it_everything_current() {
     assert_eq!(drain(&mut sam_rx), [PortalMessage::CustomerBack]);
     assert!(hub.is_member(4));
     // The agent is the customer again; grants go on counting.
-    assert_eq!(hub.consent(4, sam_id, Rights::VIEW), Ok(40));
+    assert_eq!(hub.consent(4, sam_id, Rights::VIEW), Ok(Some(40)));
     assert_eq!(hub.set_rights(2, sam_id, Rights::VIEW), Ok((40, 2)));
     assert!(matches!(
         drain(&mut agent_rx)[0],

@@ -1,12 +1,12 @@
 //! The hub with more than a host: presence, invitations, specialists, rights, chat.
 
+use crate::outbox::OutboxReceiver;
 use tandem_protocol::signal::{InviteTarget, RepPresence};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::tests::{drain, issued, peer};
 use super::*;
 
-type Rx = UnboundedReceiver<PortalMessage>;
+type Rx = OutboxReceiver;
 
 /// Session 40 (code row 7) with the agent on conn 1 and host Bob (account 100) on conn 2.
 fn running() -> (Hub, Rx, Rx) {

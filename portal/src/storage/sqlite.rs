@@ -24,6 +24,34 @@ const CODE_COLUMNS: &str = "c.id, c.code, c.representative_id, r.display_name, c
 const SESSION_COLUMNS: &str =
     "id, code_id, representative_id, customer, portal, started_at, ended_at, end_reason";
 
+/// Creates the database file readable only by this user, or makes an existing one (and its
+/// `-wal` and `-shm` files) so. SQLite gives the files it creates next to a database the
+/// database's own permissions, so they follow.
+fn make_private(path: &Path) -> Result<(), StorageError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StorageError::Corrupt(format!("{}: {e}", path.display()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// SQLite storage in one file.
 #[derive(Debug)]
 pub struct SqliteBackend {
@@ -36,6 +64,7 @@ impl SqliteBackend {
         // Switching a new database to WAL needs an exclusive lock, and SQLite reports BUSY at
         // once (without its busy handler) when another process (`add-rep` beside a starting
         // portal) holds one: retry for a few seconds.
+        make_private(path)?;
         let mut attempts = 0;
         loop {
             match Self::init(Connection::open(path)?) {
@@ -464,6 +493,19 @@ impl Backend for SqliteBackend {
 
     fn suspend_live(&mut self, now: UnixTime) -> Result<usize, StorageError> {
         live::suspend_all(&self.conn, now)
+    }
+
+    fn portal_secret(&mut self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StorageError> {
+        // Insert-or-keep, then read: two portals starting at once agree on one value.
+        self.conn.execute(
+            "INSERT OR IGNORE INTO portal_secrets (name, value) VALUES (?1, ?2)",
+            params![name, fresh],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT value FROM portal_secrets WHERE name = ?1",
+            params![name],
+            |r| r.get(0),
+        )?)
     }
 
     fn restore_open_sessions(

@@ -11,7 +11,7 @@ use crate::Limit;
 use crate::codes::{self, CodeRefusal, CodeStatus};
 use crate::hub::{self, JoinOutcome, RepLogin};
 use crate::ratelimit::minutes_text;
-use crate::storage::{CodeRecord, IssueOutcome, NewCode, unix_now};
+use crate::storage::{CodeRecord, IssueOutcome, NewCode, StorageError, unix_now};
 
 /// The portal a representative names (`None`: the default portal), checked.
 fn portal_name(portal: Option<&str>) -> Result<String, String> {
@@ -33,7 +33,14 @@ impl Conn {
             Ok(p) => p,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
-        if let Err(wait) = self.app.charge(Limit::Logins, self.ip) {
+        // Budgets are per address *and* user name (plus a larger one per address over all
+        // names): someone guessing Bob's password locks out neither Alice nor the office.
+        let limit = Limit::Login(if user.len() > MAX_CREDENTIAL_BYTES {
+            ""
+        } else {
+            &user
+        });
+        if let Err(wait) = self.app.charge(limit, self.ip) {
             tracing::warn!("login refused: too many failures from this address");
             let msg = format!(
                 "too many failed logins from your address; try again in {}",
@@ -44,11 +51,20 @@ impl Conn {
         let result = if user.len() > MAX_CREDENTIAL_BYTES || password.len() > MAX_CREDENTIAL_BYTES {
             Ok(None)
         } else {
-            self.app.storage.login(user, password).await
+            self.app
+                .storage
+                .login(&self.app.password_checks, user.clone(), password)
+                .await
         };
+        let limit = Limit::Login(if user.len() > MAX_CREDENTIAL_BYTES {
+            ""
+        } else {
+            &user
+        });
         match result {
             Ok(Some(rep)) => {
-                self.app.forgive(Limit::Logins, self.ip);
+                self.app.forgive(limit, self.ip);
+                self.identify();
                 tracing::info!(user = ?rep.user, portal = ?portal, "representative logged in");
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
@@ -66,8 +82,12 @@ impl Conn {
                 tracing::warn!("failed login");
                 self.error(ErrorKind::Unauthorized, "wrong user name or password");
             }
+            Err(StorageError::Busy(why)) => {
+                self.app.forgive(limit, self.ip);
+                self.error(ErrorKind::RateLimited, why);
+            }
             Err(e) => {
-                self.app.forgive(Limit::Logins, self.ip);
+                self.app.forgive(limit, self.ip);
                 self.internal(&e);
             }
         }
@@ -75,7 +95,7 @@ impl Conn {
 
     pub(super) fn code_info(&self, record: &CodeRecord, now: i64) -> CodeInfo {
         let left = u64::try_from(record.expires_at.saturating_sub(now)).unwrap_or(0);
-        let join_url = codes::join_url(&self.app.base_url, record.code);
+        let join_url = self.app.join_url(record.code);
         let invitation = codes::invitation(
             &record.customer,
             &record.rep_name,

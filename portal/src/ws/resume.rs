@@ -1,6 +1,8 @@
-//! The customer's agent coming back with `Resume`, and the wait for it. A resume counts
-//! against the same per-address limit as redeeming codes (an attempt is counted before it
-//! is checked and forgiven when it succeeds). Secrets are never logged.
+//! The customer's agent coming back with `Resume`, and the wait for it. The secret (128
+//! random bits) is checked *first*: a right one is always accepted, so nobody sharing the
+//! customer's address can keep their machine from rejoining after a reboot. Wrong secrets
+//! count against a budget of their own (not the codes' one), which only slows a client
+//! that loops. Secrets are never logged.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,7 +25,7 @@ const SESSION_GONE: &str = "that session has ended (or the machine was away too 
 const WRONG_SECRET: &str = "the resume secret does not match that session";
 
 impl Conn {
-    pub(super) async fn resume(&self, session: u64, secret: &str) {
+    pub(super) async fn resume(&mut self, session: u64, secret: &str) {
         if self.rep.is_some() {
             return self.error(
                 ErrorKind::BadRequest,
@@ -33,7 +35,23 @@ impl Conn {
         if self.app.hub.is_member(self.id) {
             return self.hub_error(&HubError::AlreadyInSession);
         }
-        if let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
+        let outcome = match ResumeSecret::parse(secret) {
+            Some(secret) => {
+                let digest = secret.digest(session);
+                self.app.hub.resume(session, &digest, self.peer())
+            }
+            None => Err(HubError::WrongSecret),
+        };
+        let failed = match outcome {
+            Ok(how) => {
+                tracing::info!(session, ?how, "the customer's machine resumed the session");
+                self.identify();
+                super::persist(&self.app, session);
+                return;
+            }
+            Err(e) => e,
+        };
+        if let Err(wait) = self.app.charge(Limit::Resume, self.ip) {
             tracing::warn!("resume refused: too many failed attempts from this address");
             let msg = format!(
                 "too many failed attempts from your address; try again in {}",
@@ -41,26 +59,16 @@ impl Conn {
             );
             return self.error(ErrorKind::RateLimited, msg);
         }
-        let Some(secret) = ResumeSecret::parse(secret) else {
-            tracing::info!(session, "resume refused: malformed secret");
-            return self.error(ErrorKind::Unauthorized, WRONG_SECRET);
-        };
-        let digest = secret.digest(session);
-        match self.app.hub.resume(session, &digest, self.peer()) {
-            Ok(how) => {
-                self.app.forgive(Limit::Codes, self.ip);
-                tracing::info!(session, ?how, "the customer's machine resumed the session");
-                super::persist(&self.app, session);
-            }
-            Err(HubError::SessionGone) => {
+        match failed {
+            HubError::SessionGone => {
                 tracing::info!(session, "resume refused: the session is not running");
                 self.error(ErrorKind::SessionGone, SESSION_GONE);
             }
-            Err(HubError::WrongSecret) => {
+            HubError::WrongSecret => {
                 tracing::info!(session, "resume refused: wrong secret");
                 self.error(ErrorKind::Unauthorized, WRONG_SECRET);
             }
-            Err(e) => self.hub_error(&e),
+            e => self.hub_error(&e),
         }
     }
 }

@@ -40,7 +40,7 @@ impl Conn {
             match issued {
                 Ok(KeyIssue::Issued(_)) => {
                     tracing::info!(session, key = %key.redacted(), rights = %rights.describe(), "specialist invited");
-                    let join_url = codes::join_url(&self.app.base_url, key);
+                    let join_url = self.app.join_url(key);
                     let email = invites::specialist_email(
                         &host.host,
                         &host.customer,
@@ -89,7 +89,12 @@ impl Conn {
         }
     }
 
-    pub(super) async fn join_as_specialist(&self, key: SessionCode, name: &str) {
+    pub(super) async fn join_as_specialist(
+        &mut self,
+        key: SessionCode,
+        name: &str,
+        link_token: Option<&str>,
+    ) {
         if self.app.hub.is_member(self.id) {
             return self.hub_error(&HubError::AlreadyInSession);
         }
@@ -97,7 +102,9 @@ impl Conn {
             Ok(n) => n,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
-        if let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
+        // A valid link token: the invitation was sent to them; no per-address budget.
+        let charged = !self.app.link_token_ok(key, link_token);
+        if charged && let Err(wait) = self.app.charge(Limit::Codes, self.ip) {
             tracing::warn!("specialist join refused: too many wrong keys from this address");
             let msg = format!(
                 "too many wrong support keys from your address; try again in {}",
@@ -113,7 +120,9 @@ impl Conn {
         {
             Ok(found) => found,
             Err(e) => {
-                self.app.forgive(Limit::Codes, self.ip);
+                if charged {
+                    self.app.forgive(Limit::Codes, self.ip);
+                }
                 return self.internal(&e);
             }
         };
@@ -138,7 +147,10 @@ impl Conn {
             .join_specialist(session, self.peer(), &name, record.rights)
         {
             Ok(id) => {
-                self.app.forgive(Limit::Codes, self.ip);
+                if charged {
+                    self.app.forgive(Limit::Codes, self.ip);
+                }
+                self.identify();
                 tracing::info!(session, attendee = %id, rights = %record.rights.describe(), "specialist joined");
                 super::persist(&self.app, session);
             }

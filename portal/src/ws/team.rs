@@ -105,6 +105,11 @@ impl Conn {
     }
 
     pub(super) fn chat(&self, text: &str, reps_only: bool) {
+        // Line breaks, escapes and direction overrides could make a message pass for the
+        // customer app's own words: refused whole, here and again on the customer's side.
+        if let Err(e) = tandem_protocol::chat::check_chat_text(text) {
+            return self.error(ErrorKind::BadRequest, e.to_string());
+        }
         match self.app.hub.chat(self.id, text, reps_only) {
             // Who said something, never what.
             Ok((session, from, reps_only)) => {

@@ -82,6 +82,7 @@ pub fn join(key: SessionCode, name: &str) -> ClientMessage {
     ClientMessage::JoinAsSpecialist {
         key,
         name: name.into(),
+        link_token: None,
     }
 }
 

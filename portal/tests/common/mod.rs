@@ -142,6 +142,42 @@ impl Client {
         Client { ws }
     }
 
+    /// Wraps an already open WebSocket.
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
+        Client { ws }
+    }
+
+    /// Sends without failing the test when the portal has closed the connection.
+    pub async fn try_send_text(&mut self, text: &str) -> Result<(), String> {
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// [`Client::try_send_text`] for a message.
+    pub async fn try_send(&mut self, msg: &ClientMessage) -> Result<(), String> {
+        let text = serde_json::to_string(msg).expect("serialises");
+        self.try_send_text(&text).await
+    }
+
+    /// The next portal message, or `None` once the connection is closed.
+    pub async fn try_recv(&mut self) -> Option<PortalMessage> {
+        loop {
+            match self.ws.next().await? {
+                Ok(Message::Text(text)) => return serde_json::from_str(text.as_str()).ok(),
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Ok(_) | Err(_) => return None,
+            }
+        }
+    }
+
+    /// Whatever message is already there, without waiting.
+    pub fn try_recv_now(&mut self) -> Option<PortalMessage> {
+        use futures_util::FutureExt;
+        self.try_recv().now_or_never().flatten()
+    }
+
     /// Connects and exchanges Hello/Welcome.
     pub async fn connect(addr: SocketAddr) -> Client {
         let mut c = Client::raw(addr).await;
@@ -243,6 +279,7 @@ impl Client {
         self.request(&ClientMessage::Redeem {
             code,
             customer: customer.into(),
+            link_token: None,
         })
         .await
     }

@@ -103,11 +103,7 @@ fn reconnects(x: &Xvfb, dir: &TempDir, runs: usize) {
         dir,
         &["--resume-window-secs", "120", "--max-active-codes", "100"],
     );
-    let portal_addr: std::net::SocketAddr = portal
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
+    let portal_addr = portal.addr();
     let (mut drops, mut reboots) = (Vec::new(), Vec::new());
     for i in 0..runs {
         let proxy = tandem_e2e::proxy::Proxy::start(portal_addr);
@@ -116,7 +112,7 @@ fn reconnects(x: &Xvfb, dir: &TempDir, runs: usize) {
         viewer.wait_event("waiting", T);
         let mut agent = tandem_e2e::agent(
             &x.display,
-            &format!("http://{}/join/{}", proxy.addr, code.code.digits()),
+            &portal.join_link_at(proxy.addr, &code.code.digits()),
             "control",
         );
         viewer.wait_event("connected", T);

@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -90,6 +90,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
         rights     INTEGER NOT NULL,
         masked     INTEGER NOT NULL,
         PRIMARY KEY (session_id, rep_id)
+    );
+",
+    // 5: the portal's own secrets (the key its join links' tokens are made with).
+    "
+    CREATE TABLE portal_secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
     );
 ",
 ];
