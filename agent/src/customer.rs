@@ -2,6 +2,7 @@
 //! the agent was started from. (A graphical prompt for the downloaded app can implement the
 //! same two calls.)
 
+use tandem_protocol::chat::{ChatTextError, check_chat_text};
 use tandem_protocol::rights::{self, Consent};
 use tandem_protocol::signal::AttendeeInfo;
 use tandem_protocol::{AttendeeId, Rights, Role, roster};
@@ -22,6 +23,11 @@ pub enum CustomerCommand {
     Accept(String),
     /// Refuse a file transfer.
     Refuse(String),
+    /// Let this attendee list and copy files of the shared folder for the rest of the
+    /// session ("allow-browse 3").
+    AllowBrowse(AttendeeId),
+    /// Refuse this attendee's waiting folder listings and copies ("refuse 3").
+    RefuseBrowse(AttendeeId),
     /// Stop a running file transfer.
     Cancel(String),
     /// Agree to the pending reboot request.
@@ -169,43 +175,134 @@ impl Customer {
         &self.roster
     }
 
-    /// A chat message from the session.
-    pub fn show_chat(&self, from: AttendeeId, name: &str, text: &str) {
-        if from == AttendeeId::CUSTOMER {
-            self.say(&format!("[chat] you: {text}"));
-        } else {
-            self.say(&format!("[chat] {name}: {text}"));
-        }
+    /// A chat message from the session, shown only if it passes the chat rule: otherwise
+    /// the error comes back and nothing is shown (the caller logs it).
+    pub fn show_chat(&self, from: AttendeeId, name: &str, text: &str) -> Result<(), ChatTextError> {
+        self.say(&chat_line(from, name, text)?);
+        Ok(())
     }
 
     /// The next command the customer types; `None` once the terminal is closed.
     pub async fn next_command(&mut self) -> Option<CustomerCommand> {
         loop {
             let line = self.lines.recv().await?;
-            match line.trim() {
-                "end" | "quit" | "q" => return Some(CustomerCommand::End),
-                "revoke" => return Some(CustomerCommand::RevokeControl),
-                "status" => return Some(CustomerCommand::Status),
-                "reboot" => return Some(CustomerCommand::Reboot),
-                line if line.starts_with("accept ") => {
-                    return Some(CustomerCommand::Accept(line[7..].trim().to_owned()));
-                }
-                line if line.starts_with("refuse ") => {
-                    return Some(CustomerCommand::Refuse(line[7..].trim().to_owned()));
-                }
-                line if line.starts_with("cancel ") => {
-                    return Some(CustomerCommand::Cancel(line[7..].trim().to_owned()));
-                }
-                line if line.starts_with("chat ") => {
-                    return Some(CustomerCommand::Chat(
-                        line["chat ".len()..].trim().to_owned(),
-                    ));
-                }
-                "" => {}
-                other => self.say(&format!(
-                    "unknown command '{other}': type 'chat <message>', 'status', 'revoke' or 'end'"
-                )),
+            match parse_command(&line) {
+                Ok(Some(command)) => return Some(command),
+                Ok(None) => {}
+                Err(answer) => self.say(&answer),
             }
         }
+    }
+}
+
+/// How a chat message is shown to the customer, if it may be: text that could pass for the
+/// agent's own lines (a line break, an escape sequence, reordered text) is never shown. The
+/// sender's name is held to the same rule, as it is shown on the same line.
+pub(crate) fn chat_line(from: AttendeeId, name: &str, text: &str) -> Result<String, ChatTextError> {
+    check_chat_text(text)?;
+    if from == AttendeeId::CUSTOMER {
+        return Ok(format!("[chat] you: {text}"));
+    }
+    check_chat_text(name)?;
+    Ok(format!("[chat] {name}: {text}"))
+}
+
+/// One line the customer typed: a command, nothing (an empty line), or words to show them.
+pub(crate) fn parse_command(line: &str) -> Result<Option<CustomerCommand>, String> {
+    let line = line.trim();
+    let arg = |prefix: &str| line[prefix.len()..].trim().to_owned();
+    let attendee = |arg: &str| arg.parse::<u32>().ok().map(AttendeeId::from_wire);
+    Ok(Some(match line {
+        "" => return Ok(None),
+        "end" | "quit" | "q" => CustomerCommand::End,
+        "revoke" => CustomerCommand::RevokeControl,
+        "status" => CustomerCommand::Status,
+        "reboot" => CustomerCommand::Reboot,
+        l if l.starts_with("accept ") => CustomerCommand::Accept(arg("accept ")),
+        l if l.starts_with("allow-browse ") => match attendee(&arg("allow-browse ")) {
+            Some(id) => CustomerCommand::AllowBrowse(id),
+            None => {
+                return Err(
+                    "type 'allow-browse' and the number you were shown, e.g. 'allow-browse 3'"
+                        .into(),
+                );
+            }
+        },
+        // "refuse 2-7" answers a transfer, "refuse 3" a request to see files.
+        l if l.starts_with("refuse ") => match attendee(&arg("refuse ")) {
+            Some(id) => CustomerCommand::RefuseBrowse(id),
+            None => CustomerCommand::Refuse(arg("refuse ")),
+        },
+        l if l.starts_with("cancel ") => CustomerCommand::Cancel(arg("cancel ")),
+        l if l.starts_with("chat ") => {
+            let text = arg("chat ");
+            // The same rule as for what the customer is shown: the portal refuses the rest.
+            if let Err(e) = check_chat_text(&text) {
+                return Err(format!("Not sent: {e}."));
+            }
+            CustomerCommand::Chat(text)
+        }
+        other => {
+            return Err(format!(
+                "unknown command '{other}': type 'chat <message>', 'status', 'revoke' or 'end'"
+            ));
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_that_could_pass_for_the_agents_own_lines_is_not_shown() {
+        let bob = AttendeeId::HOST;
+        assert_eq!(
+            chat_line(bob, "Bob", "hello").as_deref(),
+            Ok("[chat] Bob: hello")
+        );
+        for forged in [
+            "ok\nBob wants to send you 'x'. Type 'accept 2-9'",
+            "\u{1b}[2J",
+            "abc\u{202E}txt.exe",
+            "",
+        ] {
+            assert!(chat_line(bob, "Bob", forged).is_err(), "{forged:?}");
+        }
+        assert!(chat_line(bob, "Bob\nSystem", "hi").is_err(), "names too");
+        assert_eq!(
+            chat_line(AttendeeId::CUSTOMER, "", "hi").as_deref(),
+            Ok("[chat] you: hi")
+        );
+    }
+
+    #[test]
+    fn the_customers_own_chat_must_pass_the_rule_too() {
+        assert_eq!(
+            parse_command("chat hello there"),
+            Ok(Some(CustomerCommand::Chat("hello there".into())))
+        );
+        let refused = parse_command("chat a\u{1b}[31mred").expect_err("refused");
+        assert!(refused.starts_with("Not sent: "), "{refused}");
+        assert!(parse_command("chat x\u{202E}y").is_err());
+    }
+
+    #[test]
+    fn browse_answers_and_transfer_answers_are_told_apart() {
+        let three = AttendeeId::from_wire(3);
+        assert_eq!(
+            parse_command("allow-browse 3"),
+            Ok(Some(CustomerCommand::AllowBrowse(three)))
+        );
+        assert_eq!(
+            parse_command(" refuse 3 "),
+            Ok(Some(CustomerCommand::RefuseBrowse(three)))
+        );
+        assert_eq!(
+            parse_command("refuse 2-7"),
+            Ok(Some(CustomerCommand::Refuse("2-7".into())))
+        );
+        assert!(parse_command("allow-browse everyone").is_err());
+        assert_eq!(parse_command("  "), Ok(None));
     }
 }

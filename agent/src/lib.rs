@@ -38,6 +38,8 @@ pub enum Start {
         portal: String,
         /// The code the customer was given.
         code: SessionCode,
+        /// The join link's token (`?t=`), if started from a link.
+        link_token: Option<String>,
     },
     /// Come back to the session in the resume record (after a reboot).
     Resume,
@@ -117,7 +119,11 @@ pub async fn run(
         consent,
         resume: resume_state,
     } = match &config.start {
-        Start::Code { portal, code } => start_with_code(&config, portal, *code, client).await?,
+        Start::Code {
+            portal,
+            code,
+            link_token,
+        } => start_with_code(&config, portal, *code, link_token.clone(), client).await?,
         Start::Resume => resume_session(&config, client).await?,
     };
     let (portal, portal_rx) = conn.split();
@@ -155,12 +161,14 @@ async fn start_with_code(
     config: &AgentConfig,
     portal_url: &str,
     code: SessionCode,
+    link_token: Option<String>,
     client: &str,
 ) -> Result<Started, AgentError> {
     let mut conn = PortalConnection::connect(portal_url, client).await?;
     let redeem = ClientMessage::Redeem {
         code,
         customer: config.customer_name.clone(),
+        link_token,
     };
     let (session, host, secret) = match conn.request(redeem).await? {
         PortalMessage::Redeemed {
@@ -175,7 +183,8 @@ async fn start_with_code(
         PortalMessage::Error { kind, message } => {
             return Err(AgentError::CodeRefused { kind, message });
         }
-        other => return Err(SignallingError::Unexpected(format!("{other:?}")).into()),
+        // Its type only: the fields can hold secrets.
+        other => return Err(SignallingError::Unexpected(other.kind().to_owned()).into()),
     };
     let mut customer = Customer::from_stdin(config.pre_authorized);
     customer.say(&format!(
@@ -238,7 +247,8 @@ async fn resume_session(config: &AgentConfig, client: &str) -> Result<Started, A
             resume::remove(&config.state_dir);
             return Err(AgentError::Resume(message));
         }
-        other => return Err(SignallingError::Unexpected(format!("{other:?}")).into()),
+        // Its type only: the fields can hold secrets.
+        other => return Err(SignallingError::Unexpected(other.kind().to_owned()).into()),
     };
     tracing::info!("resumed {state}");
     let customer = Customer::from_stdin(config.pre_authorized);

@@ -51,6 +51,11 @@ struct Args {
     /// Accept every file transfer without asking (for unattended machines you own).
     #[arg(long)]
     accept_files: bool,
+    /// Let representatives with the files right list and copy from the shared folder
+    /// without asking you first (for unattended machines you own). Without it you are asked
+    /// once per person ('allow-browse N').
+    #[arg(long)]
+    allow_browse: bool,
     /// Come back to the session you were in before the computer restarted (what the
     /// autostart entry runs).
     #[arg(long, conflicts_with_all = ["join", "positional"])]
@@ -64,6 +69,10 @@ struct Args {
     /// Agree to restart requests without asking (for unattended machines you own).
     #[arg(long)]
     accept_reboot: bool,
+    /// Trust an https portal whose certificate is signed by the CA in this PEM file (a
+    /// private company CA) instead of the system's roots. Links with a pin need none.
+    #[arg(long, env = "TANDEM_CA_FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -121,10 +130,20 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(ca) = &args.ca_file
+        && let Err(e) = tandem_transport::tls::use_ca_file(ca)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let start = match (args.join.or(args.positional), args.resume) {
         (_, true) => Start::Resume,
         (Some(join), false) => match tandem_agent::parse_join(&join, args.portal.as_deref()) {
-            Ok((portal, code)) => Start::Code { portal, code },
+            Ok((portal, code)) => Start::Code {
+                portal,
+                code,
+                link_token: tandem_transport::signalling::link_token(&join),
+            },
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
@@ -163,6 +182,7 @@ async fn main() -> ExitCode {
                 .share_dir
                 .or_else(|| std::env::var_os("HOME").map(PathBuf::from)),
             auto_accept: args.accept_files,
+            allow_browse: args.allow_browse,
         },
     };
     let shutdown = async {

@@ -48,7 +48,8 @@ pub(crate) async fn reconnect(state: resume::ResumeState) -> Result<PortalConnec
                 match conn.request(request).await {
                     Ok(PortalMessage::Resumed { .. }) => return Ok(conn),
                     Ok(PortalMessage::Error { message, .. }) => return Err(message),
-                    Ok(other) => return Err(format!("unexpected answer {other:?}")),
+                    // Its type only: this text ends up in the end reason and the log.
+                    Ok(other) => return Err(format!("unexpected answer '{}'", other.kind())),
                     Err(e) => tracing::info!("portal reconnect: {e}"),
                 }
             }

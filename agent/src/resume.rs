@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// The resume record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The resume record. `Debug` and `Display` never show the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeState {
     /// Portal base URL.
     pub portal: String,
@@ -31,6 +31,19 @@ impl std::fmt::Display for ResumeState {
     /// Never shows the secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "session {} at {}", self.session, self.portal)
+    }
+}
+
+impl std::fmt::Debug for ResumeState {
+    /// Written by hand so a `{:?}` in a log line cannot leak the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResumeState")
+            .field("portal", &self.portal)
+            .field("session", &self.session)
+            .field("secret", &"<hidden>")
+            .field("view", &self.view)
+            .field("control", &self.control)
+            .finish_non_exhaustive()
     }
 }
 
@@ -133,6 +146,7 @@ mod tests {
         save(&dir, &state).expect("save");
         assert_eq!(load(&dir).expect("load"), state);
         assert!(!state.to_string().contains("s3cret"));
+        assert!(!format!("{state:?}").contains("s3cret"), "nor in Debug");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

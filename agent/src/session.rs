@@ -121,6 +121,10 @@ pub async fn run(
     let mut rebooting = false;
     let (internal_tx, mut internal_rx) = mpsc::unbounded_channel();
     let mut agent = AgentSession::new();
+    if files.allow_browse {
+        // The customer allowed it when starting (--allow-browse); the core still checks FILES.
+        agent.allow_browse_for_all();
+    }
     let mut peers: HashMap<AttendeeId, Peer> = HashMap::new();
     tokio::pin!(shutdown);
 
@@ -189,10 +193,15 @@ pub async fn run(
                     PortalMessage::Roster { attendees } => {
                         customer.show_roster(&attendees, |id| agent.effective_rights(id));
                     }
-                    PortalMessage::Chat { from, name, text, .. } => customer.show_chat(from, &name, &text),
+                    PortalMessage::Chat { from, name, text, .. } => {
+                        if let Err(e) = customer.show_chat(from, &name, &text) {
+                            // To the log, not the customer: the message is not shown at all.
+                            tracing::warn!(attendee = %from, "chat message not shown to the customer: {e}");
+                        }
+                    }
                     PortalMessage::SessionEnded { reason } => break reason,
                     PortalMessage::Error { message, .. } => tracing::warn!("portal: {message}"),
-                    other => tracing::debug!("ignoring portal message {other:?}"),
+                    other => tracing::debug!("ignoring portal message '{}'", other.kind()),
                 }
             }
             ev = internal_rx.recv() => {
@@ -252,7 +261,10 @@ pub async fn run(
                     }
                 }
                 Some(CaptureOut::Keyframe { attendee, size, tiles }) => {
-                    if let Some(p) = peers.get(&attendee) {
+                    agent.handle_keyframe_sent(attendee);
+                    // Rights may have changed since it was asked for.
+                    let may_view = tandem_protocol::rights::may_view(agent.effective_rights(attendee));
+                    if let Some(p) = peers.get(&attendee).filter(|_| may_view) {
                         p.frames.replace(size, &tiles);
                         if let Some(tx) = &p.control {
                             cursor.current().into_iter().for_each(|m| { let _ = tx.send(m); });
@@ -278,6 +290,15 @@ pub async fn run(
                 Some(CustomerCommand::Accept(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Accept),
                 Some(CustomerCommand::Refuse(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Refuse),
                 Some(CustomerCommand::Cancel(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Cancel),
+                Some(CustomerCommand::AllowBrowse(id)) => match peers.get(&id) {
+                    Some(p) if agent.allow_browse(id) => customer.say(&format!("{} may now see the files in your shared folder, for this session.", p.name)),
+                    _ => customer.say(&format!("nobody is in your session as {}", id.to_wire())),
+                },
+                Some(CustomerCommand::RefuseBrowse(id)) => {
+                    if !agent.refuse_browse(id, "the customer did not allow browsing their files") {
+                        customer.say(&format!("nothing waits for an answer as {}", id.to_wire()));
+                    }
+                }
                                 Some(CustomerCommand::Reboot) => {
                     if reboot_asked_by.is_some() {
                         rebooting = true;
@@ -323,6 +344,7 @@ pub async fn run(
             &inject_tx,
             &customer,
             &mut reboot_request,
+            files.shared.as_deref(),
         )
         .await;
         flush(&mut agent, &peers);
@@ -407,101 +429,6 @@ fn report_consent(portal: &PortalSender, id: AttendeeId, granted: Rights, consen
     });
 }
 
-/// Starts WebRTC negotiation with a new attendee: we offer, the portal relays the answer.
-fn connect(
-    peers: &mut HashMap<AttendeeId, Peer>,
-    info: &AttendeeInfo,
-    portal: &PortalSender,
-    transport: &TransportConfig,
-    internal: &mpsc::UnboundedSender<Internal>,
-) {
-    let (answer_tx, answer_rx) = oneshot::channel();
-    let (relay_tx, relay_rx) = oneshot::channel();
-    peers.insert(
-        info.id,
-        Peer {
-            name: info.name.clone(),
-            control: None,
-            frames: Arc::new(PendingFrames::default()),
-            link: None,
-            writer: None,
-            files: None,
-            answer: Some(answer_tx),
-            relay: Some(relay_tx),
-        },
-    );
-    let id = info.id;
-    let portal = portal.clone();
-    let cfg = transport.clone();
-    let internal = internal.clone();
-    tokio::spawn(async move {
-        let result = offer_link(id, &cfg, &portal, answer_rx, relay_rx).await;
-        let _ = internal.send(match result {
-            Ok(link) => Internal::LinkUp(id, link),
-            Err(e) => Internal::LinkFailed(id, e),
-        });
-    });
-}
-
-/// A link opened: start its writer and forward its events into the loop.
-fn attach(
-    peers: &mut HashMap<AttendeeId, Peer>,
-    id: AttendeeId,
-    link: Link,
-    internal: &mpsc::UnboundedSender<Internal>,
-    files: &FileSettings,
-    files_allowed: bool,
-) {
-    let Some(peer) = peers.get_mut(&id) else {
-        // The attendee left during negotiation.
-        tokio::spawn(async move { link.sender.close().await });
-        return;
-    };
-    let (control_tx, control_rx) = mpsc::unbounded_channel();
-    peer.writer = Some(tokio::spawn(run_writer(
-        link.sender.clone(),
-        control_rx,
-        peer.frames.clone(),
-    )));
-    peer.control = Some(control_tx);
-    let (peer_files, mut transfer_events) =
-        transfers::start(link.sender.clone(), files, files_allowed);
-    peer.files = Some(peer_files);
-    peer.link = Some(link.sender);
-    let forward = internal.clone();
-    tokio::spawn(async move {
-        while let Some(ev) = transfer_events.recv().await {
-            if forward.send(Internal::Transfer(id, ev)).is_err() {
-                break;
-            }
-        }
-    });
-    let internal = internal.clone();
-    let mut events = link.events;
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            let closed = matches!(ev, LinkEvent::Closed(_));
-            if internal.send(Internal::Link(id, ev)).is_err() || closed {
-                break;
-            }
-        }
-    });
-}
-
-async fn drop_peer(
-    peers: &mut HashMap<AttendeeId, Peer>,
-    id: AttendeeId,
-    customer: &Customer,
-    what: &str,
-) {
-    if let Some(p) = peers.remove(&id) {
-        customer.say(&format!("{} {what}.", p.name));
-        if let Some(link) = p.link {
-            link.close().await;
-        }
-    }
-}
-
 async fn drain_events(
     agent: &mut AgentSession,
     peers: &mut HashMap<AttendeeId, Peer>,
@@ -509,6 +436,7 @@ async fn drain_events(
     inject: &std::sync::mpsc::Sender<InputEvent>,
     customer: &Customer,
     reboot_asked: &mut Option<String>,
+    shared: Option<&std::path::Path>,
 ) {
     while let Some(ev) = agent.poll_event() {
         match ev {
@@ -534,6 +462,18 @@ async fn drain_events(
             }
             AgentEvent::NeedsKeyframe { attendee } => {
                 let _ = capture.send(CaptureCommand::Keyframe(attendee));
+            }
+            AgentEvent::BrowseRequested { from, path, fetch } => {
+                let name = peers.get(&from).map_or("Someone", |p| p.name.as_str());
+                match shared {
+                    Some(root) => {
+                        customer.say(&transfers::browse_question(name, from, root, &path, fetch))
+                    }
+                    // Nothing to ask about: the transfers would refuse it anyway.
+                    None => {
+                        agent.refuse_browse(from, "nothing is shared here");
+                    }
+                }
             }
             AgentEvent::AttendeeLost { attendee, reason }
             | AgentEvent::AttendeeEnded { attendee, reason } => {
@@ -562,20 +502,6 @@ fn files_for<'a>(
     Some((peers.get_mut(&who)?.files.as_mut()?, id))
 }
 
-/// The link to an attendee the portal still counts as present dropped: offer a new one in a
-/// moment (the viewer waits for it), unless the portal says they left meanwhile.
-fn offer_again_later(
-    present: &HashMap<AttendeeId, AttendeeInfo>,
-    id: AttendeeId,
-    internal: &mpsc::UnboundedSender<Internal>,
-) {
-    if !present.contains_key(&id) {
-        return;
-    }
-    let internal = internal.clone();
-    tokio::spawn(async move {
-        // A pause between attempts so a failing path is not hammered.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let _ = internal.send(Internal::Reoffer(id));
-    });
-}
+#[path = "session_links.rs"]
+mod links;
+use links::{attach, connect, drop_peer, offer_again_later};

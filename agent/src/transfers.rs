@@ -3,9 +3,10 @@
 //! question: the session keeps running while the customer decides).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tandem_protocol::AttendeeId;
+use tandem_protocol::files::RelativePath;
 use tandem_transport::LinkSender;
 use tandem_transport::files::{TransferEvent, Transfers};
 use tokio::sync::{mpsc, watch};
@@ -21,6 +22,9 @@ pub struct FileSettings {
     pub shared: Option<PathBuf>,
     /// Accept offers and fetches without asking (the customer chose so when starting).
     pub auto_accept: bool,
+    /// Let every attendee with the FILES right list and copy from the shared folder without
+    /// asking first (the customer chose so when starting); otherwise each is asked for once.
+    pub allow_browse: bool,
 }
 
 /// One attendee's transfers.
@@ -138,6 +142,29 @@ fn id_of(ev: &TransferEvent) -> u32 {
     }
 }
 
+/// What the customer is asked when `name` (attendee `who`) wants to list a folder of the
+/// shared folder `shared`, or to copy a file from it.
+pub(crate) fn browse_question(
+    name: &str,
+    who: AttendeeId,
+    shared: &Path,
+    path: &RelativePath,
+    fetch: bool,
+) -> String {
+    let parts = path.components();
+    let (folder_parts, copy) = match (fetch, parts.split_last()) {
+        (true, Some((file, folder))) => (folder, format!(" (to copy '{file}')")),
+        _ => (parts, String::new()),
+    };
+    let mut folder = shared.to_path_buf();
+    folder.extend(folder_parts.iter().map(|p| p.as_str()));
+    let n = who.to_wire();
+    format!(
+        "{name} wants to see the files in '{}'{copy}. Type 'allow-browse {n}' to allow browsing for this session, or 'refuse {n}'.",
+        folder.display()
+    )
+}
+
 /// Splits "2-7" (attendee 2, transfer 7) as the customer types it.
 pub fn parse_tag(tag: &str) -> Option<(AttendeeId, u32)> {
     let (who, id) = tag.split_once('-')?;
@@ -182,5 +209,30 @@ pub(crate) fn decide_transfer(
         }
         Verdict::Refuse => f.transfers.refuse(id, "refused by the customer"),
         Verdict::Cancel => f.transfers.refuse(id, "cancelled by the customer"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browse_question_names_the_folder_and_the_answers() {
+        let shared = Path::new("/home/alice");
+        let docs = RelativePath::parse("docs/2024").expect("path");
+        assert_eq!(
+            browse_question("Bob", AttendeeId::from_wire(3), shared, &docs, false),
+            "Bob wants to see the files in '/home/alice/docs/2024'. Type 'allow-browse 3' to allow browsing for this session, or 'refuse 3'."
+        );
+        let file = RelativePath::parse("docs/a.txt").expect("path");
+        assert_eq!(
+            browse_question("Bob", AttendeeId::from_wire(3), shared, &file, true),
+            "Bob wants to see the files in '/home/alice/docs' (to copy 'a.txt'). Type 'allow-browse 3' to allow browsing for this session, or 'refuse 3'."
+        );
+        let root = RelativePath::parse("").expect("path");
+        assert!(
+            browse_question("Bob", AttendeeId::HOST, shared, &root, false)
+                .starts_with("Bob wants to see the files in '/home/alice'.")
+        );
     }
 }

@@ -33,7 +33,8 @@ pub fn rights_in_words(rights: Rights) -> &'static str {
 
 /// The command a specialist runs to join with the link of a key.
 pub fn specialist_command(join_url: &str) -> String {
-    format!("tandem-viewer specialist join {join_url} --name \"Your name\"")
+    // Quoted: the link holds '?' and '#', which a shell could otherwise take apart.
+    format!("tandem-viewer specialist join '{join_url}' --name \"Your name\"")
 }
 
 /// The ready-to-send e-mail inviting an external specialist.
@@ -121,7 +122,7 @@ mod tests {
         assert!(text.contains("for alice@pc"));
         assert!(text.contains(&format!("Open this link to join: {url}")));
         assert!(text.contains(&format!(
-            "tandem-viewer specialist join {url} --name \"Your name\""
+            "tandem-viewer specialist join '{url}' --name \"Your name\""
         )));
         assert!(text.contains("Support key: 012345678"));
         assert!(text.contains("Granted rights: view only."));

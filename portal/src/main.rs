@@ -68,6 +68,10 @@ struct Cli {
     /// Connections in all (default: from the open-file limit, raised to its maximum).
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Seconds a new connection may stay anonymous (before it logs in or presents a code,
+    /// key, resume secret or relay token).
+    #[arg(long, env = "TANDEM_IDENTIFY_WITHIN_SECS", default_value_t = 15)]
+    identify_within_secs: u64,
     /// Connections one client address may hold at once.
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = tandem_portal::config::DEFAULT_MAX_PER_ADDRESS)]
     max_connections_per_address: usize,
@@ -166,6 +170,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         trusted_proxies: cli.trusted_proxies,
         max_connections: cli.max_connections,
         max_per_address: cli.max_connections_per_address,
+        identify_within: Duration::from_secs(cli.identify_within_secs.max(1)),
         ..Config::default()
     };
     let mut stdout = std::io::stdout();

@@ -188,7 +188,7 @@ pub(crate) async fn join_page(
          session.</p>\n\
          <h2>Start the session</h2>\n\
          <p>Run this command on your computer:</p>\n\
-         <pre><code>tandem-agent --join {url}</code></pre>\n\
+         <pre><code>tandem-agent --join '{url}'</code></pre>\n\
          <p>If you are asked for a support code, enter \
          <strong class=\"code\">{grouped}</strong> ({digits}).</p>\n\
          <p>The code works once and expires in {left}. Nobody sees or controls your screen \

@@ -47,7 +47,7 @@ async fn a_specialist_joins_by_name_and_everyone_sees_it() {
     assert_eq!(status, 200, "{body}");
     assert!(
         body.contains(&format!(
-            "tandem-viewer specialist join {url} --name &quot;Your name&quot;"
+            "tandem-viewer specialist join &#39;{url}&#39; --name &quot;Your name&quot;"
         )),
         "{body}"
     );

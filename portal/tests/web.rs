@@ -19,7 +19,7 @@ async fn join_page_shows_the_command_and_escapes_names() {
         http_get(server.addr, &format!("/join/{}", info.code.digits())).await;
     assert_eq!(status, 200, "{body}");
     let command = format!(
-        "tandem-agent --join {}/join/{}",
+        "tandem-agent --join '{}/join/{}?t=",
         server.base_url(),
         info.code.digits()
     );

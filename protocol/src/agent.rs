@@ -7,6 +7,16 @@
 //!
 //! The shell injects input only when an [`AgentEvent::Inject`] comes out; that event is
 //! produced in exactly one place, after [`rights::may_inject`] said yes.
+//!
+//! Keyframes are costly (the whole screen encoded again), so an attendee cannot have them at
+//! will: after an [`AgentEvent::NeedsKeyframe`] the shell calls
+//! [`AgentSession::handle_keyframe_sent`] once that keyframe is queued, and until then
+//! refresh requests from that attendee are no-ops; answered refreshes are at least
+//! [`REFRESH_INTERVAL`] apart (one asked sooner is answered when the interval is over).
+//!
+//! Folder listings and fetches from the customer's shared folder need, besides the FILES
+//! right, the customer's consent to browsing ([`AgentSession::allow_browse`]); until it is
+//! given they wait and [`AgentEvent::BrowseRequested`] asks the customer.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -22,6 +32,10 @@ pub const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 pub const PING_INTERVAL: Duration = Duration::from_secs(5);
 /// Silence after which an attendee's connection counts as lost.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Shortest interval between two keyframes sent because the same attendee asked for a
+/// refresh. A viewer asks after a corrupt or dropped update, a few times a session; without
+/// this, 20,000 requests cost the agent 21 s of CPU.
+pub const REFRESH_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Which data channel a message travels on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,10 +79,24 @@ pub enum AgentEvent {
         /// Refusals from this attendee so far.
         count: u64,
     },
-    /// This attendee can now be sent the screen: send it a whole frame.
+    /// This attendee can now be sent the screen: send it a whole frame, then call
+    /// [`AgentSession::handle_keyframe_sent`].
     NeedsKeyframe {
         /// Who.
         attendee: AttendeeId,
+    },
+    /// An attendee asks to list a folder of the customer's shared folder (or to fetch a file
+    /// from it) and the customer has not allowed browsing for them: ask the customer, then
+    /// call [`AgentSession::allow_browse`] or [`AgentSession::refuse_browse`]. Their requests
+    /// wait meanwhile. Raised once per wait, not per request.
+    BrowseRequested {
+        /// Who asks.
+        from: AttendeeId,
+        /// The folder to list, or the file to fetch, inside the shared folder ("" is the
+        /// shared folder itself). Parsed: no traversal, control or direction characters.
+        path: crate::files::RelativePath,
+        /// A fetch of a file (true) or a folder listing.
+        fetch: bool,
     },
     /// The attendee's connection is gone (timeout or protocol failure); close its transport.
     AttendeeLost {
@@ -131,6 +159,14 @@ struct Attendee {
     next_ping: Instant,
     refused: u64,
     nonce: u64,
+    /// An [`AgentEvent::NeedsKeyframe`] is out and the shell has not reported it sent.
+    keyframe_pending: bool,
+    /// When a refresh request was last answered with a keyframe.
+    last_refresh: Option<Instant>,
+    /// A refresh asked too soon after the last one, answered at this time.
+    refresh_due: Option<Instant>,
+    /// Listings and fetches waiting for the customer's browse consent.
+    held: Vec<Message>,
 }
 
 impl Attendee {
@@ -146,6 +182,11 @@ pub struct AgentSession {
     transmits: VecDeque<Transmit>,
     events: VecDeque<AgentEvent>,
     last_grant: u64,
+    /// Attendees the customer allowed to browse the shared folder, for the whole session
+    /// (kept when an attendee's connection drops and comes back).
+    browse_allowed: std::collections::BTreeSet<AttendeeId>,
+    /// Browsing allowed for everyone in advance (the customer chose so when starting).
+    browse_allowed_for_all: bool,
 }
 
 impl AgentSession {
@@ -185,6 +226,10 @@ impl AgentSession {
                 next_ping: now + PING_INTERVAL,
                 refused: 0,
                 nonce: 0,
+                keyframe_pending: false,
+                last_refresh: None,
+                refresh_due: None,
+                held: Vec::new(),
             },
         );
     }
@@ -315,12 +360,7 @@ impl AgentSession {
                     self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
                 }
             }
-            Message::RefreshRequest => {
-                if self.is_ready(from) && rights::may_view(self.effective_rights(from)) {
-                    self.events
-                        .push_back(AgentEvent::NeedsKeyframe { attendee: from });
-                }
-            }
+            Message::RefreshRequest => self.handle_refresh(from, now),
             Message::End { reason } => {
                 self.attendees.remove(&from);
                 self.events.push_back(AgentEvent::AttendeeEnded {
@@ -364,7 +404,12 @@ impl AgentSession {
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut lost = Vec::new();
         let mut ping = Vec::new();
+        let mut refresh = Vec::new();
         for (id, a) in &mut self.attendees {
+            if a.refresh_due.is_some_and(|due| now >= due) {
+                a.refresh_due = None;
+                refresh.push(*id);
+            }
             if let Phase::AwaitingHello { deadline } = a.phase
                 && now >= deadline
             {
@@ -384,6 +429,9 @@ impl AgentSession {
         for (id, nonce) in ping {
             self.send(id, Channel::Control, &Message::Ping { nonce });
         }
+        for id in refresh {
+            self.handle_refresh(id, now);
+        }
         for (id, reason) in lost {
             self.attendees.remove(&id);
             self.events.push_back(AgentEvent::AttendeeLost {
@@ -399,10 +447,11 @@ impl AgentSession {
             .values()
             .map(|a| {
                 let idle = a.last_heard + IDLE_TIMEOUT;
-                match a.phase {
+                let next = match a.phase {
                     Phase::AwaitingHello { deadline } => deadline.min(idle),
                     Phase::Ready => a.next_ping.min(idle),
-                }
+                };
+                a.refresh_due.map_or(next, |due| due.min(next))
             })
             .min()
     }
@@ -461,45 +510,8 @@ impl AgentSession {
             &Message::Welcome { version, rights },
         );
         if rights::may_view(rights) {
-            self.events
-                .push_back(AgentEvent::NeedsKeyframe { attendee: from });
+            self.need_keyframe(from);
         }
-    }
-
-    /// File messages pass only for an attendee whose rights include FILES, checked per
-    /// message, so taking the right away stops a running transfer at its next chunk.
-    fn handle_file(&mut self, from: AttendeeId, message: Message) {
-        let allowed = self.attendees.get(&from).is_some_and(|a| {
-            matches!(a.phase, Phase::Ready) && a.effective().contains(Rights::FILES)
-        });
-        if allowed {
-            self.events.push_back(AgentEvent::File { from, message });
-            return;
-        }
-        let reason = "file transfer is not allowed for you in this session".to_owned();
-        let id = match &message {
-            Message::FileOffer { id, .. }
-            | Message::FileAccept { id, .. }
-            | Message::FileChunk { id, .. }
-            | Message::FileFetch { id, .. }
-            | Message::ListDir { id, .. } => Some(*id),
-            _ => None,
-        };
-        if let Some(id) = id {
-            self.send(
-                from,
-                Channel::Files,
-                &Message::FileFailed {
-                    id,
-                    reason: reason.clone(),
-                },
-            );
-        }
-        self.send(
-            from,
-            Channel::Control,
-            &error(ErrorCode::NotAllowed, reason),
-        );
     }
 
     fn handle_input(&mut self, from: AttendeeId, event: InputEvent) {
@@ -539,8 +551,7 @@ impl AgentSession {
             &Message::RightsChanged { rights: after },
         );
         if !rights::may_view(before) && rights::may_view(after) {
-            self.events
-                .push_back(AgentEvent::NeedsKeyframe { attendee: id });
+            self.need_keyframe(id);
         }
     }
 
@@ -556,3 +567,7 @@ impl AgentSession {
 fn error(code: ErrorCode, text: String) -> Message {
     Message::Error { code, text }
 }
+
+#[path = "agent_requests.rs"]
+mod requests;
+pub use requests::MAX_HELD_BROWSE;

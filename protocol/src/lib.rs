@@ -13,6 +13,7 @@
 //! - [`rights`]: the one rule deciding whether input is injected.
 //! - [`agent`] / [`viewer`]: deterministic state machines (`handle_*` in, `poll_*` out).
 //! - [`tiles`]: lossless changed-tile codec.
+//! - [`updates`]: the viewer's bounded assembly of chunked screen updates.
 //! - [`signal`]: JSON signalling with the portal.
 //!
 //! ```
@@ -28,6 +29,7 @@
 
 pub mod agent;
 mod bytes;
+pub mod chat;
 pub mod files;
 pub mod ids;
 pub mod input;
@@ -40,6 +42,7 @@ pub mod rights;
 pub mod roster;
 pub mod signal;
 pub mod tiles;
+pub mod updates;
 pub mod viewer;
 pub mod wire;
 

@@ -27,8 +27,12 @@ impl FrameBuffer {
         &self.pixels
     }
 
-    /// Applies one chunk; resizes (to black) when the screen size changed.
+    /// Applies one chunk; resizes (to black) when the screen size changed. A size beyond
+    /// [`crate::wire::screen_size_allowed`] is refused before anything is allocated.
     pub fn apply_update(&mut self, u: &FrameUpdate) -> Result<(), TileError> {
+        if !crate::wire::screen_size_allowed(u.width, u.height) {
+            return Err(TileError::ScreenTooLarge(u.width, u.height));
+        }
         if u.width != self.width || u.height != self.height {
             self.width = u.width;
             self.height = u.height;

@@ -107,6 +107,9 @@ pub enum TileError {
     /// The JPEG codec could not be set up or refused the picture.
     #[error("the JPEG codec failed")]
     Codec,
+    /// The update announces a screen beyond [`crate::wire::screen_size_allowed`].
+    #[error("the customer's screen is larger than this viewer accepts ({0}x{1})")]
+    ScreenTooLarge(u16, u16),
 }
 
 /// Keeps the previous frame and emits the tiles that changed.

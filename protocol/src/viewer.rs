@@ -6,7 +6,10 @@
 //! [`ViewerSession::poll_timeout`] and call [`ViewerSession::handle_timeout`].
 //!
 //! Screen updates are applied only when their last chunk arrives, so [`ViewerSession::frame`]
-//! never shows half an update.
+//! never shows half an update. What the agent can make the viewer hold is bounded
+//! ([`crate::updates`]): a screen announced beyond [`wire::MAX_SCREEN_SIDE`] /
+//! [`wire::MAX_SCREEN_PIXELS`] ends the session, an unfinished update beyond its limit is
+//! dropped.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -16,6 +19,7 @@ use crate::ids::{AttendeeId, Rights};
 use crate::input::InputEvent;
 use crate::rights;
 use crate::tiles::{FrameBuffer, Rect};
+use crate::updates::{Applied, UpdateError, UpdateStream};
 use crate::wire::{self, ErrorCode, FrameUpdate, Message};
 
 /// What the viewer's shell should show or do.
@@ -85,9 +89,7 @@ enum Phase {
 #[derive(Debug)]
 pub struct ViewerSession {
     phase: Phase,
-    frame: FrameBuffer,
-    pending: Vec<FrameUpdate>,
-    pending_bytes: u64,
+    updates: UpdateStream,
     transmits: VecDeque<(Channel, Vec<u8>)>,
     events: VecDeque<ViewerEvent>,
     last_heard: Instant,
@@ -100,9 +102,7 @@ impl ViewerSession {
     pub fn new(me: AttendeeId, now: Instant) -> Self {
         let mut s = ViewerSession {
             phase: Phase::Connecting,
-            frame: FrameBuffer::default(),
-            pending: Vec::new(),
-            pending_bytes: 0,
+            updates: UpdateStream::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             last_heard: now,
@@ -120,7 +120,7 @@ impl ViewerSession {
 
     /// The picture as of the last complete update.
     pub fn frame(&self) -> &FrameBuffer {
-        &self.frame
+        self.updates.frame()
     }
 
     /// Rights in force (none before the agent's welcome).
@@ -318,42 +318,31 @@ impl ViewerSession {
     }
 
     fn handle_frame(&mut self, update: FrameUpdate, wire_bytes: u64) {
-        if let Some(first) = self.pending.first()
-            && first.seq != update.seq
-        {
-            // A new update started before the last one finished: the agent abandoned it
-            // (it will send a keyframe). Drop the partial one.
-            self.pending.clear();
-            self.pending_bytes = 0;
-        }
-        let last = update.last;
-        let seq = update.seq;
-        self.pending.push(update);
-        self.pending_bytes += wire_bytes;
-        if !last {
-            return;
-        }
-        let bytes = std::mem::take(&mut self.pending_bytes);
-        let mut rects = Vec::new();
-        for chunk in std::mem::take(&mut self.pending) {
-            if let Err(e) = self.frame.apply_update(&chunk) {
-                let err = Message::Error {
-                    code: ErrorCode::Malformed,
-                    text: e.to_string(),
-                };
-                self.transmits.push_back((Channel::Control, err.encode()));
-                self.request_refresh();
+        let error = match self.updates.handle_chunk(update, wire_bytes) {
+            Ok(None) => return,
+            Ok(Some(Applied { seq, bytes, rects })) => {
+                self.events
+                    .push_back(ViewerEvent::FrameReady { seq, bytes, rects });
                 return;
             }
-            rects.extend(chunk.tiles.iter().map(|t| Rect {
-                x: t.x,
-                y: t.y,
-                w: t.w,
-                h: t.h,
-            }));
+            Err(e) => e,
+        };
+        if let UpdateError::ScreenTooLarge { .. } = error {
+            // Every update of that screen would be refused: nothing to show, so leave
+            // (telling the agent why) rather than sit there blank.
+            let reason = error.to_string();
+            self.leave(&reason);
+            self.events.push_back(ViewerEvent::Ended { reason });
+            return;
         }
-        self.events
-            .push_back(ViewerEvent::FrameReady { seq, bytes, rects });
+        // Too large before its end, or corrupt: the update is dropped; the picture needs a
+        // whole new screen. (The agent spaces refreshes out, so this cannot loop quickly.)
+        let err = Message::Error {
+            code: ErrorCode::Malformed,
+            text: error.to_string(),
+        };
+        self.transmits.push_back((Channel::Control, err.encode()));
+        self.request_refresh();
     }
 
     fn end(&mut self, reason: String) {

@@ -31,6 +31,24 @@ pub fn negotiate_version(ours: (u16, u16), theirs: (u16, u16)) -> Option<u16> {
 /// Largest cursor side accepted (X cursors are at most 64 px at normal sizes).
 pub const MAX_CURSOR_SIDE: u16 = 256;
 
+/// Largest screen side, in pixels, a [`FrameUpdate`] may announce. A viewer refuses a bigger
+/// announcement before allocating anything ([`crate::updates`]): without a limit, a 35-byte
+/// message announcing 65535×65535 makes it allocate 17 GB. Real screens stay far below
+/// (an agent captures one X screen; two 8K monitors side by side are 15360 wide), so an agent
+/// never announces more; see also [`MAX_SCREEN_PIXELS`].
+pub const MAX_SCREEN_SIDE: u16 = 16384;
+/// Largest screen area, in pixels, a [`FrameUpdate`] may announce: 8K UHD (7680×4320). The
+/// viewer's picture then takes at most 133 MB (4 bytes per pixel).
+pub const MAX_SCREEN_PIXELS: u32 = 7680 * 4320;
+
+/// Whether a screen of `width`×`height` pixels is within [`MAX_SCREEN_SIDE`] and
+/// [`MAX_SCREEN_PIXELS`].
+pub fn screen_size_allowed(width: u16, height: u16) -> bool {
+    width <= MAX_SCREEN_SIDE
+        && height <= MAX_SCREEN_SIDE
+        && u32::from(width) * u32::from(height) <= MAX_SCREEN_PIXELS
+}
+
 /// Message ids. Never reuse or renumber one.
 pub mod id {
     /// [`super::Message::Hello`]
@@ -142,7 +160,9 @@ pub struct EncodedTile {
 }
 
 /// A chunk of one screen update. An update spans one or more messages with the same `seq`;
-/// the one with `last` set completes it, so a viewer never shows half an update.
+/// the one with `last` set completes it, so a viewer never shows half an update. The screen
+/// size must satisfy [`screen_size_allowed`]; a viewer also bounds what an unfinished update
+/// may hold ([`crate::updates::pending_limit`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameUpdate {
     /// Update number, increasing per viewer.

@@ -331,6 +331,12 @@ fn file_messages_need_the_files_right() {
         .expect("grant");
     room.agent
         .handle_datagram(SPECIALIST, &fetch.encode(), room.now);
+    // A fetch reads the customer's files: it also waits for the customer's browse consent.
+    assert!(
+        std::iter::from_fn(|| room.agent.poll_event())
+            .any(|e| matches!(e, AgentEvent::BrowseRequested { fetch: true, .. }))
+    );
+    assert!(room.agent.allow_browse(SPECIALIST));
     assert!(
         std::iter::from_fn(|| room.agent.poll_event())
             .any(|e| matches!(e, AgentEvent::File { .. }))

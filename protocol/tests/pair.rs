@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use tandem_protocol::agent::{AgentEvent, AgentSession};
 use tandem_protocol::input::{Button, InputEvent};
 use tandem_protocol::rights::Consent;
+use tandem_protocol::tiles::TileEncoding;
 use tandem_protocol::tiles::{FrameRef, TileEncoder, chunk_update};
 use tandem_protocol::viewer::{SendInputError, ViewerEvent, ViewerSession};
-use tandem_protocol::wire::Message;
+use tandem_protocol::wire::{EncodedTile, FrameUpdate, Message};
 use tandem_protocol::{AttendeeId, Rights, Role};
 
 struct Pair {
@@ -239,6 +240,83 @@ fn frames_flow_and_the_viewer_shows_whole_updates_only() {
         assert_eq!(shown, i + 1 == n, "frame shown only after the last chunk");
     }
     assert_eq!(p.viewer.frame().pixels(), &pic[..]);
+}
+
+#[test]
+fn a_screen_beyond_the_limit_ends_the_session_without_allocating() {
+    let mut p = Pair::new(Rights::VIEW, Consent::ALL);
+    // 35 bytes announcing a 65535x65535 screen (17 GB of picture).
+    let hostile = Message::FrameUpdate(FrameUpdate {
+        seq: 1,
+        width: 65535,
+        height: 65535,
+        last: true,
+        tiles: vec![EncodedTile {
+            x: 0,
+            y: 0,
+            w: 1,
+            h: 1,
+            encoding: TileEncoding::Solid as u8,
+            data: vec![1, 2, 3],
+        }],
+    })
+    .encode();
+    assert_eq!(hostile.len(), 35);
+    p.viewer.handle_datagram(&hostile, p.now);
+    p.drive();
+    assert_eq!(p.viewer.frame().pixels().len(), 0, "nothing allocated");
+    assert!(!p.viewer.is_open());
+    let reason = "the customer's screen is larger than this viewer accepts (65535x65535)";
+    assert!(
+        p.viewer_events
+            .iter()
+            .any(|e| matches!(e, ViewerEvent::Ended { reason: r } if r == reason)),
+        "{:?}",
+        p.viewer_events
+    );
+    assert!(
+        p.agent.frame_recipients().is_empty(),
+        "the agent was told and dropped the viewer"
+    );
+}
+
+#[test]
+fn an_update_without_its_last_chunk_is_dropped_at_the_limit_and_a_keyframe_asked() {
+    let mut p = Pair::new(Rights::VIEW, Consent::ALL);
+    p.agent.handle_keyframe_sent(p.me);
+    let keyframes = p.keyframes;
+    let (w, h) = (1920u16, 1080u16);
+    let big = Message::FrameUpdate(FrameUpdate {
+        seq: 7,
+        width: w,
+        height: h,
+        last: false,
+        tiles: vec![EncodedTile {
+            x: 0,
+            y: 0,
+            w: 64,
+            h: 64,
+            encoding: TileEncoding::Zstd as u8,
+            data: vec![0; 1_000_000],
+        }],
+    })
+    .encode();
+    let limit = tandem_protocol::updates::pending_limit(w, h);
+    let mut sent = 0;
+    while p.keyframes == keyframes {
+        assert!(sent <= limit, "still held after {sent} bytes");
+        p.viewer.handle_datagram(&big, p.now);
+        sent += big.len();
+        p.drive();
+    }
+    assert!(
+        sent > limit - big.len(),
+        "dropped only at the limit ({sent} bytes)"
+    );
+    assert!(
+        p.viewer.is_open(),
+        "a dropped update does not end the session"
+    );
 }
 
 #[test]

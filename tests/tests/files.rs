@@ -38,8 +38,10 @@ fn session(tag: &str, inbox: Option<PathBuf>) -> Files {
     let mut viewer = portal.headless_viewer_in(&code, &downloads);
     viewer.wait_event("waiting", T);
     let join = portal.join_link_at(portal.addr(), &code);
+    // Listing and fetching need the customer's browse consent; allowed in advance here.
     let extra: Vec<&OsStr> = vec![
         "--accept-files".as_ref(),
+        "--allow-browse".as_ref(),
         "--files-dir".as_ref(),
         inbox.as_os_str(),
         "--share-dir".as_ref(),

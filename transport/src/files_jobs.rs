@@ -197,21 +197,34 @@ impl Receive {
         if std::fs::symlink_metadata(partial).is_ok_and(|m| !m.is_file()) {
             std::fs::remove_file(partial)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(partial)?;
+        let mut file = private_file(partial, false)?;
         let len = file.metadata()?.len();
         let same = std::fs::read_to_string(meta).is_ok_and(|m| m == want);
         let offset = if same && len <= self.size { len } else { 0 };
         if offset == 0 {
             file.set_len(0)?;
-            std::fs::write(meta, &want)?;
+            private_file(meta, true)?.write_all(want.as_bytes())?;
         }
         file.seek(SeekFrom::Start(offset))?;
         Ok((file, offset))
     }
+}
+
+/// Opens (creating if needed) a file only the receiving user may read or write (0600),
+/// whatever the umask says: a received file may be anything the other side sends (a
+/// customer's document, a fetched key file), and the sender's mode does not travel. Also
+/// applied to a file that exists already (a partial file from an older version, 0644). The
+/// final name is a hard link to the same inode, so the file keeps this mode.
+fn private_file(path: &Path, truncate: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(truncate).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    // `mode` applies only when the file is created.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(file)
 }
 
 /// Links the verified partial file under `name` (or "name (2)" …) without ever replacing

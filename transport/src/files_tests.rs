@@ -46,3 +46,83 @@ fn disk_full_is_said_in_words() {
         "the disk is full"
     );
 }
+
+/// Two open links over loopback: (the receiver's, the sender's).
+async fn loopback_pair() -> (crate::Link, crate::Link) {
+    let cfg = crate::TransportConfig {
+        bind_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+        ..crate::TransportConfig::default()
+    };
+    let (offerer, offer) = crate::PendingLink::offer(&cfg).await.expect("offer");
+    let (answerer, answer) = crate::PendingLink::answer(&cfg, offer)
+        .await
+        .expect("answer");
+    offerer.accept_answer(answer).await.expect("accept");
+    let (a, b) = tokio::join!(
+        offerer.open(Duration::from_secs(10)),
+        answerer.open(Duration::from_secs(10))
+    );
+    (a.expect("offerer open"), b.expect("answerer open"))
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_file_is_private_to_the_receiving_user_partial_and_final() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp("modes");
+    // A partial file an older version left readable by everyone is made private as well.
+    let partial = dir.join(".p.txt.tandem-partial");
+    std::fs::write(&partial, b"old").expect("write");
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let data = b"the customer's private notes".to_vec();
+    let mut sha256 = [0u8; 32];
+    sha256.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, &data).as_ref());
+    let (receiver, mut sender) = loopback_pair().await;
+    let (route, routed) = mpsc::unbounded_channel();
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let (_allowed, allowed) = watch::channel(true);
+    let job = Receive {
+        id: 1,
+        name: FileName::parse("p.txt").expect("name"),
+        size: data.len() as u64,
+        sha256,
+        dir: dir.clone(),
+    };
+    tokio::spawn(job.run(receiver.sender.clone(), routed, events_tx, allowed));
+    let accept = tokio::time::timeout(Duration::from_secs(10), sender.events.recv()).await;
+    let Ok(Some(crate::LinkEvent::Message(_, bytes))) = accept else {
+        panic!("no answer to the offer: {accept:?}");
+    };
+    assert_eq!(
+        Message::decode(&bytes),
+        Ok(Message::FileAccept { id: 1, offset: 0 })
+    );
+    assert_eq!(mode(&partial), 0o600, "partial file");
+    assert_eq!(mode(&dir.join(".p.txt.tandem-partial.meta")), 0o600);
+    route
+        .send(Route::Peer(Message::FileChunk {
+            id: 1,
+            offset: 0,
+            data: data.clone(),
+        }))
+        .expect("route");
+    let placed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Some(TransferEvent::Completed { file, .. })) => break PathBuf::from(file),
+            Ok(Some(TransferEvent::Failed { reason, .. })) => panic!("failed: {reason}"),
+            Ok(Some(_)) => {}
+            other => panic!("no completion: {other:?}"),
+        }
+    };
+    assert_eq!(placed, dir.join("p.txt"));
+    assert_eq!(std::fs::read(&placed).expect("read"), data);
+    assert_eq!(mode(&placed), 0o600, "final file");
+    receiver.sender.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

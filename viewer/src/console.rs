@@ -178,7 +178,8 @@ pub fn show(msg: &PortalMessage) {
             );
         }
         PortalMessage::Error { message, .. } => eprintln!("portal: {message}"),
-        other => tracing::debug!("{other:?}"),
+        // Its type only: fields hold codes, support keys, links and SDP.
+        other => tracing::debug!("portal message '{}'", other.kind()),
     }
 }
 

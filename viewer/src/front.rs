@@ -237,7 +237,8 @@ pub async fn wait_for_invitation_interactive(
                 conn.send(ClientMessage::DeclineInvitation { invitation: inv.id })?;
             }
             PortalMessage::InvitationWithdrawn { .. } => eprintln!("An invitation was withdrawn."),
-            other => tracing::debug!("ignoring {other:?}"),
+            // Its type only: fields hold codes, support keys, links and SDP.
+            other => tracing::debug!("ignoring portal message '{}'", other.kind()),
         }
     }
 }

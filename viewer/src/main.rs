@@ -43,6 +43,11 @@ struct Args {
     /// Where files fetched from the customer are saved.
     #[arg(long, env = "TANDEM_DOWNLOAD_DIR", default_value = ".", global = true)]
     download_dir: std::path::PathBuf,
+    /// Trust an https portal whose certificate is signed by the CA in this PEM file (a
+    /// private company CA) instead of the system's roots. A portal address with
+    /// `#pin=sha256:…` (a self-signed portal) needs none.
+    #[arg(long, env = "TANDEM_CA_FILE", global = true)]
+    ca_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -166,6 +171,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
+    if let Some(ca) = &args.ca_file {
+        tandem_transport::tls::use_ca_file(ca)?;
+    }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let transport = TransportConfig {
         bind_ip: args.webrtc_bind,
@@ -187,6 +195,7 @@ fn run(args: Args) -> Result<()> {
         let join = ClientMessage::JoinAsSpecialist {
             key,
             name: name.clone(),
+            link_token: tandem_transport::signalling::link_token(link_or_key),
         };
         let base = SessionOptions {
             downloads: args.download_dir.clone(),

@@ -27,7 +27,8 @@ pub enum RepError {
 fn refused_or_unexpected(other: PortalMessage) -> RepError {
     match other {
         PortalMessage::Error { kind, message } => RepError::Refused { kind, message },
-        other => RepError::Unexpected(format!("{other:?}")),
+        // Its type only: fields hold codes, support keys and links.
+        other => RepError::Unexpected(other.kind().to_owned()),
     }
 }
 

@@ -15,6 +15,12 @@
 //! Backends:
 //! - Linux/X11 ([`x11`]): MIT-SHM into a private memfd, XDamage for change rectangles.
 //! - Windows/macOS (`scrap_backend`): scrap 0.5, no damage information.
+//!
+//! Screen size: viewers accept at most [`tandem_protocol::wire::MAX_SCREEN_SIDE`] pixels a
+//! side and [`tandem_protocol::wire::MAX_SCREEN_PIXELS`] (8K UHD) in all, and end the
+//! session with "the customer's screen is larger than this viewer accepts" otherwise. Real
+//! screens are smaller (one 8K monitor is the limit itself), so the agent sends what it
+//! captures without a check of its own; only a made-up virtual screen could go beyond.
 
 pub use tandem_protocol::tiles::{FrameRef, Rect};
 

@@ -1,7 +1,8 @@
 //! End-to-end figures on a 1920x1080 Xvfb with real processes (build first:
 //! `cargo build --release --workspace --bins`, then
 //! `cargo run --release -p tandem-e2e --bin tandem-bench`):
-//! - code entered → first frame at the viewer (agent start, redeem, consent, WebRTC, keyframe);
+//! - code entered → first frame at the viewer (agent start, redeem, consent, WebRTC, keyframe),
+//!   with the portal on TLS (its default) and on plain HTTP: what TLS adds;
 //! - viewer input → X event (headless viewer stdin → WebRTC → agent → XTest → X pointer);
 //! - the same two and a 200 MB transfer over the portal's relay (agent `--direct-timeout 0`),
 //!   the path used when UDP is blocked.
@@ -46,7 +47,12 @@ fn main() {
     let portal = Portal::start(&dir, &["--max-active-codes", "100"]);
     println!("Tandem end-to-end benchmark: Xvfb 1920x1080x24, loopback WebRTC, {runs} sessions");
     let relay: [&std::ffi::OsStr; 2] = ["--direct-timeout".as_ref(), "0".as_ref()];
-    sessions(&portal, &x, runs, &[], "");
+    sessions(&portal, &x, runs, &[], " (portal TLS, pinned)");
+    // The same on a plain-HTTP portal (loopback only): what TLS adds to the first frame.
+    let plain_dir = TempDir::new("bench-plain");
+    let plain = Portal::start(&plain_dir, &["--max-active-codes", "100", "--no-tls"]);
+    sessions(&plain, &x, runs, &[], " (portal plain HTTP)");
+    drop(plain);
     file_transfer(&portal, &x, &dir, &[], "");
     sessions(&portal, &x, runs, &relay, " (relay)");
     file_transfer(&portal, &x, &dir, &relay, " (relay)");
