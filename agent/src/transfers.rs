@@ -123,6 +123,11 @@ pub fn on_event(
             customer.say(&format!("transfer {tag} done: {file}"))
         }
         TransferEvent::Failed { reason, .. } => {
+            // The reason may come from the other side: shown only if it is plain text.
+            let reason = match tandem_protocol::chat::check_chat_text(&reason) {
+                Ok(()) => reason,
+                Err(_) => "the other side gave a reason that cannot be shown".to_owned(),
+            };
             customer.say(&format!("transfer {tag} stopped: {reason}"))
         }
         TransferEvent::Listing { .. } => {}

@@ -5,9 +5,10 @@
 //! Every accepted TCP connection is *anonymous* until it proves who it is (a representative
 //! logs in, an agent redeems a code or resumes with its secret, a specialist joins with a
 //! key, a relay end shows its token): then it is *identified*.
-//! - At most [`AdmissionLimits::max_per_address`] connections per client address (none for a
-//!   trusted proxy's own address: the proxy's clients are counted by their forwarded address
-//!   when they open a WebSocket).
+//! - At most [`AdmissionLimits::max_per_address`] connections per client address (a trusted
+//!   proxy's own connections are not counted per address). At the cap, the address's oldest
+//!   anonymous connection is closed for the newcomer; only an address whose connections are
+//!   all identified is refused.
 //! - At most [`AdmissionLimits::max_connections`] in all, of which anonymous ones may use all
 //!   but [`AdmissionLimits::reserved_for_identified`]: that headroom is what representatives
 //!   and customers in a session keep when anonymous sockets pile up.
@@ -23,7 +24,8 @@
 //! let mut gate = Admission::new(limits);
 //! let attacker: IpAddr = "192.0.2.66".parse().unwrap();
 //! for _ in 0..3 { assert!(matches!(gate.admit(Some(attacker)), Admit::Yes { evict: None, .. })); }
-//! assert!(matches!(gate.admit(Some(attacker)), Admit::No(_)));
+//! // At its cap, the attacker's newest socket replaces its oldest.
+//! assert!(matches!(gate.admit(Some(attacker)), Admit::Yes { evict: Some(1), .. }));
 //! // The anonymous share (3) is full: a customer still gets in, one attacker socket goes.
 //! let customer: IpAddr = "198.51.100.7".parse().unwrap();
 //! assert!(matches!(gate.admit(Some(customer)), Admit::Yes { evict: Some(_), .. }));
@@ -85,7 +87,7 @@ pub enum Admit {
 /// Why a connection was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    /// The address has [`AdmissionLimits::max_per_address`] connections already.
+    /// The address has [`AdmissionLimits::max_per_address`] identified connections already.
     #[error("too many connections from your address")]
     TooManyFromAddress,
     /// Every slot is taken by identified connections.
@@ -132,14 +134,28 @@ impl Admission {
     /// A new connection from `address` (`None`: a trusted proxy, counted later per client).
     pub fn admit(&mut self, address: Option<IpAddr>) -> Admit {
         let key = address.map(crate::ratelimit::client_key);
+        let mut evict = None;
         if let Some(a) = key
             && self.per_address.get(&a).copied().unwrap_or(0) >= self.limits.max_per_address
         {
-            return Admit::No(Refusal::TooManyFromAddress);
+            // The address's own oldest anonymous connection makes room: someone sharing the
+            // customer's address (a NAT) cannot keep the customer's link or resume out by
+            // holding idle sockets. Only an address full of identified connections is refused.
+            match self
+                .anonymous
+                .get(&key)
+                .and_then(|set| set.first().copied())
+            {
+                Some(victim) => {
+                    self.release(victim);
+                    evict = Some(victim);
+                }
+                None => return Admit::No(Refusal::TooManyFromAddress),
+            }
         }
-        let mut evict = None;
-        if self.entries.len() >= self.limits.max_connections
-            || self.anonymous_count >= self.limits.max_anonymous()
+        if evict.is_none()
+            && (self.entries.len() >= self.limits.max_connections
+                || self.anonymous_count >= self.limits.max_anonymous())
         {
             match self.oldest_of_heaviest() {
                 Some(victim) => {
@@ -252,8 +268,24 @@ mod tests {
     #[test]
     fn one_address_cannot_hold_more_than_its_share() {
         let mut gate = Admission::new(limits(100, 10, 5));
-        for _ in 0..5 {
-            ticket(gate.admit(ip("192.0.2.1")));
+        let first: Vec<_> = (0..5)
+            .map(|_| ticket(gate.admit(ip("192.0.2.1"))))
+            .collect();
+        // At the cap, a newcomer from the address (the customer behind the same NAT as an
+        // idle-socket hoarder) replaces the address's oldest anonymous connection.
+        match gate.admit(ip("192.0.2.1")) {
+            Admit::Yes {
+                ticket: customer,
+                evict: Some(victim),
+            } => {
+                assert_eq!(victim, first[0]);
+                gate.identify(customer);
+            }
+            other => panic!("{other:?}"),
+        }
+        // An address whose connections are all identified is refused.
+        for t in &first[1..] {
+            gate.identify(*t);
         }
         assert_eq!(
             gate.admit(ip("192.0.2.1")),
@@ -261,7 +293,8 @@ mod tests {
         );
         // IPv6 neighbours in one /64 share it.
         for _ in 0..5 {
-            ticket(gate.admit(ip("2001:db8::1")));
+            let t = ticket(gate.admit(ip("2001:db8::1")));
+            gate.identify(t);
         }
         assert_eq!(
             gate.admit(ip("2001:db8::ffff")),
@@ -326,6 +359,7 @@ mod tests {
     fn releasing_frees_the_address_and_the_slot() {
         let mut gate = Admission::new(limits(2, 0, 1));
         let a = ticket(gate.admit(ip("192.0.2.1")));
+        gate.identify(a);
         assert!(matches!(gate.admit(ip("192.0.2.1")), Admit::No(_)));
         gate.release(a);
         gate.release(a);

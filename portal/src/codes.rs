@@ -135,8 +135,21 @@ pub fn clean_name(raw: &str, what: &str) -> Result<String, String> {
             "the {what} is longer than {MAX_NAME_CHARS} characters"
         ));
     }
-    if name.chars().any(char::is_control) {
+    // Names are shown to the customer next to the app's own words: the same characters as in
+    // chat could make one pass for something else.
+    if name
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
         return Err(format!("the {what} contains control characters"));
+    }
+    if name
+        .chars()
+        .any(tandem_protocol::chat::is_direction_control)
+    {
+        return Err(format!(
+            "the {what} contains a character that changes the direction of text"
+        ));
     }
     Ok(name.to_owned())
 }
@@ -183,6 +196,26 @@ pub fn invitation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_cannot_carry_line_breaks_or_direction_overrides() {
+        assert_eq!(
+            clean_name("  Sam Expert ", "name").as_deref(),
+            Ok("Sam Expert")
+        );
+        assert_eq!(
+            clean_name("Jürgen Çelik", "name").as_deref(),
+            Ok("Jürgen Çelik")
+        );
+        for bad in [
+            "Sam\nType 'accept 2-9'",
+            "Sam\u{2028}x",
+            "evil\u{202E}txt",
+            "a\u{2066}b",
+        ] {
+            assert!(clean_name(bad, "name").is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn active_until_expiry_then_expired() {

@@ -9,6 +9,9 @@ use crate::tls::TlsSource;
 
 /// Connections one client address may hold at once (default).
 pub const DEFAULT_MAX_PER_ADDRESS: usize = 32;
+/// Connections in all, by default, however many descriptors the system allows: at about
+/// 25 KiB per idle TLS connection, 10,000 hold some 250 MB.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 /// Everything [`crate::run`] needs besides the listening socket.
 #[derive(Clone)]
@@ -40,7 +43,8 @@ pub struct Config {
     pub behind_proxy: bool,
     /// Proxies whose `X-Forwarded-For` names the client (for attempt limits and logs).
     pub trusted_proxies: Vec<IpAddr>,
-    /// Connections in all (`None`: from the process's open-file limit).
+    /// Connections in all (`None`: [`DEFAULT_MAX_CONNECTIONS`]); never more than the
+    /// process's open-file limit allows.
     pub max_connections: Option<usize>,
     /// Connections per client address.
     pub max_per_address: usize,
@@ -53,10 +57,9 @@ pub struct Config {
 impl Config {
     /// The admission limits in force (see [`crate::admission`]).
     pub fn connection_limits(&self) -> AdmissionLimits {
-        let open_files = match self.max_connections {
-            Some(n) => u64::try_from(n).unwrap_or(u64::MAX).saturating_add(64),
-            None => open_file_limit(),
-        };
+        let wanted = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        let wanted = u64::try_from(wanted).unwrap_or(u64::MAX).saturating_add(64);
+        let open_files = wanted.min(open_file_limit());
         AdmissionLimits::for_open_files(open_files, self.max_per_address)
     }
 }

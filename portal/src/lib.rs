@@ -112,6 +112,10 @@ pub const LOGIN_SPRAY_ALLOWED: usize = 50;
 /// Failed resumes (wrong secret) allowed per address and window; a right secret is always
 /// accepted, whatever the count.
 pub const RESUME_FAILURES_ALLOWED: usize = 30;
+/// Joins allowed per support key and window, successful ones included: a specialist who
+/// drops and rejoins is fine, one who loops (each join makes the customer's machine set up a
+/// new connection) is stopped.
+pub const KEY_JOINS_ALLOWED: usize = 20;
 /// The window both limits apply to.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
@@ -146,6 +150,12 @@ pub enum Error {
         "refusing to serve plain HTTP on {0}: passwords, codes and session secrets would          travel in clear. Serve TLS (the default), listen on a loopback address, or say          that a TLS proxy is in front (--behind-tls-proxy)"
     )]
     PlainHttpOnPublicAddress(SocketAddr),
+    /// Behind a TLS proxy without naming it.
+    #[error(
+        "behind a TLS proxy, name it with --trusted-proxy <its address> so that clients are \
+         told apart by X-Forwarded-For"
+    )]
+    ProxyNotNamed,
 }
 
 /// Libraries whose verbose logs would print WebSocket payloads (passwords, codes, chat).
@@ -259,6 +269,7 @@ struct Limits {
     logins: RateLimiter<(IpAddr, String)>,
     login_spray: RateLimiter<IpAddr>,
     resumes: RateLimiter<IpAddr>,
+    key_joins: RateLimiter<SessionCode>,
 }
 
 /// Which limit an attempt counts against.
@@ -270,6 +281,8 @@ enum Limit<'a> {
     Login(&'a str),
     /// A resume with a wrong secret (charged after the check).
     Resume,
+    /// A join with this support key (charged whatever the outcome; never forgiven).
+    KeyJoin(SessionCode),
 }
 
 /// State shared by every request and connection.
@@ -307,6 +320,7 @@ impl App {
         match which {
             Limit::Codes => limits.codes.try_acquire(key, now),
             Limit::Resume => limits.resumes.try_acquire(key, now),
+            Limit::KeyJoin(support_key) => limits.key_joins.try_acquire(support_key, now),
             Limit::Login(user) => {
                 limits.login_spray.try_acquire(key, now)?;
                 let per_user = limits
@@ -327,6 +341,8 @@ impl App {
         match which {
             Limit::Codes => limits.codes.forgive(&key),
             Limit::Resume => limits.resumes.forgive(&key),
+            // Joins count whatever their outcome.
+            Limit::KeyJoin(_) => {}
             Limit::Login(user) => {
                 limits.login_spray.forgive(&key);
                 limits.logins.forgive(&(key, user.to_ascii_lowercase()));
@@ -406,6 +422,11 @@ pub async fn run(
     let addr = listener.local_addr()?;
     if config.tls == tls::TlsSource::Off && !addr.ip().is_loopback() && !config.behind_proxy {
         return Err(Error::PlainHttpOnPublicAddress(addr));
+    }
+    if config.behind_proxy && config.trusted_proxies.is_empty() {
+        // Every client would have the proxy's address: one guesser would use up everyone's
+        // budgets, and 32 connections would be the whole portal's share.
+        return Err(Error::ProxyNotNamed);
     }
     let portal_tls = tls::PortalTls::load(&config.tls, &addr.ip().to_string())?.map(Arc::new);
     let storage = Storage::open_sqlite(&config.db_path).await?;
@@ -498,6 +519,7 @@ pub async fn run(
             logins: RateLimiter::new(LOGIN_FAILURES_ALLOWED, FAILURE_WINDOW),
             login_spray: RateLimiter::new(LOGIN_SPRAY_ALLOWED, FAILURE_WINDOW),
             resumes: RateLimiter::new(RESUME_FAILURES_ALLOWED, FAILURE_WINDOW),
+            key_joins: RateLimiter::new(KEY_JOINS_ALLOWED, FAILURE_WINDOW),
         }),
         password_checks: auth::PasswordChecks::default(),
         next_conn: AtomicU64::new(1),

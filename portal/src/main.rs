@@ -65,7 +65,8 @@ struct Cli {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<IpAddr>,
-    /// Connections in all (default: from the open-file limit, raised to its maximum).
+    /// Connections in all (default 10,000; never more than the open-file limit, which the
+    /// portal raises to its maximum, allows).
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
     /// Seconds a new connection may stay anonymous (before it logs in or presents a code,

@@ -51,7 +51,8 @@ struct Waiting {
     session: u64,
     expires: Instant,
     /// The first end to arrive, waiting for the second.
-    parked: Option<WebSocket>,
+    /// Its admission ticket travels with it, so the slot stays taken while it waits.
+    parked: Option<(WebSocket, Option<ConnHandle>)>,
 }
 
 /// Why no relay was made.
@@ -127,8 +128,8 @@ impl Relays {
     }
 
     /// One end arrived: park it, or, if the other end waits, pipe the two.
-    async fn arrive(&self, id: u64, socket: WebSocket) {
-        let (session, other) = {
+    async fn arrive(&self, id: u64, socket: WebSocket, handle: Option<ConnHandle>) {
+        let (session, (other, _other_handle)) = {
             let mut state = self.lock();
             let Some(waiting) = state.waiting.get_mut(&id) else {
                 // Expired between the claim and the upgrade.
@@ -141,7 +142,7 @@ impl Relays {
                     (session, other)
                 }
                 None => {
-                    waiting.parked = Some(socket);
+                    waiting.parked = Some((socket, handle));
                     return;
                 }
             }
@@ -176,9 +177,10 @@ pub(crate) async fn upgrade(
         .max_frame_size(MAX_MESSAGE)
         .max_write_buffer_size(2 * MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
-            // Held for as long as the relay runs: its slot stays taken, and identified.
-            let _handle = handle;
-            app.relays.arrive(id, socket).await;
+            // Held (parked with the socket, then by the pipe) for as long as the relay runs:
+            // its slot stays taken, and identified.
+            let handle = handle.map(|Extension(h)| h);
+            app.relays.arrive(id, socket, handle).await;
         })
 }
 

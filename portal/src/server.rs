@@ -125,7 +125,9 @@ pub(crate) struct Forwarding {
 
 impl Forwarding {
     fn is_trusted(&self, ip: IpAddr) -> bool {
-        self.trusted.contains(&ip)
+        // A dual-stack listener sees an IPv4 proxy as ::ffff:a.b.c.d.
+        let ip = ip.to_canonical();
+        self.trusted.iter().any(|t| t.to_canonical() == ip)
     }
 }
 
@@ -148,7 +150,7 @@ pub(crate) fn client_address(
     for hop in hops {
         match hop.parse::<IpAddr>() {
             Ok(ip) if forwarding.is_trusted(ip) => continue,
-            Ok(ip) => return ip,
+            Ok(ip) => return ip.to_canonical(),
             // Garbage where an address should be: stop believing the chain.
             Err(_) => return peer,
         }
@@ -209,13 +211,21 @@ pub(crate) async fn serve(
                 Some(acceptor) => {
                     let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(tcp));
                     let evicted = conn.handle.clone();
-                    tokio::select! {
-                        done = handshake => match done {
-                            Ok(Ok(tls)) => conn.serve(tls).await,
-                            Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
-                            Err(_) => tracing::debug!("TLS handshake timed out"),
-                        },
-                        () = evicted.evicted() => {}
+                    let mut closing = conn.closing.clone();
+                    let shutting_down = async move {
+                        let _ = closing.wait_for(|c| *c).await;
+                    };
+                    let done = tokio::select! {
+                        done = handshake => Some(done),
+                        () = evicted.evicted() => None,
+                        // Shutting down: a half-done handshake is not waited for.
+                        () = shutting_down => None,
+                    };
+                    match done {
+                        Some(Ok(Ok(tls))) => conn.serve(tls).await,
+                        Some(Ok(Err(e))) => tracing::debug!("TLS handshake failed: {e}"),
+                        Some(Err(_)) => tracing::debug!("TLS handshake timed out"),
+                        None => {}
                     }
                 }
             }
@@ -268,6 +278,7 @@ impl Connection {
             .serve_connection(TokioIo::new(io), service)
             .with_upgrades();
         tokio::pin!(connection);
+        let mut asked_to_finish = false;
         loop {
             tokio::select! {
                 done = connection.as_mut() => {
@@ -277,7 +288,11 @@ impl Connection {
                     return;
                 }
                 () = evicted.evicted() => return,
-                _ = closing.wait_for(|c| *c) => connection.as_mut().graceful_shutdown(),
+                // Once: the signal stays set, and asking again would spin.
+                _ = closing.wait_for(|c| *c), if !asked_to_finish => {
+                    asked_to_finish = true;
+                    connection.as_mut().graceful_shutdown();
+                }
             }
         }
     }
@@ -316,6 +331,11 @@ mod tests {
         assert_eq!(
             client_address(ip("10.0.0.1"), &["not-an-ip"], &proxy),
             ip("10.0.0.1")
+        );
+        // An IPv4 proxy seen through a dual-stack socket is the same proxy.
+        assert_eq!(
+            client_address(ip("::ffff:10.0.0.1"), &["203.0.113.7"], &proxy),
+            ip("203.0.113.7")
         );
         // Nobody trusted: never believed.
         assert_eq!(

@@ -46,6 +46,10 @@ mod team;
 
 /// Largest accepted message: an SDP with candidates is a few KiB.
 const MAX_MESSAGE: usize = 256 * 1024;
+/// Largest session description passed on. A data-channel SDP with its candidates is 1–3 KiB;
+/// the cap keeps what a member can make the portal queue for another small (the outbox
+/// bounds messages, this bounds each one).
+const MAX_SDP_BYTES: usize = 16 * 1024;
 /// How often the portal pings an idle peer.
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A peer silent for this long (no message, no pong) is considered gone.
@@ -137,7 +141,9 @@ async fn serve(
         }
         tokio::select! {
             () = shutting_down(&mut shutdown) => break Closing::ShuttingDown,
-            () = evicted(conn.handle.as_ref()) => {
+            // Only anonymous connections are evicted; one that identified itself while the
+            // eviction was on its way stays.
+            () = evicted(conn.handle.as_ref()), if !conn.identified => {
                 tracing::info!("closed to make room for another connection");
                 break Closing::Lost;
             }
@@ -165,7 +171,7 @@ async fn serve(
                 }
                 Some(Ok(Message::Binary(_))) => {
                     last_heard = Instant::now();
-                    conn.error(ErrorKind::BadRequest, "send signalling as JSON text frames");
+                    conn.handle_text("").await;
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = Instant::now(),
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Closing::Lost,
@@ -281,6 +287,11 @@ impl Conn {
         let msg = match serde_json::from_str::<ClientMessage>(text) {
             Ok(msg) => msg,
             Err(_) => {
+                // Garbage costs the same budget as a request (and counts toward closing).
+                if !self.budgets.try_take(budget::Kind::Request, Instant::now()) {
+                    self.closing = self.budgets.refused >= budget::REFUSALS_BEFORE_CLOSING;
+                    return;
+                }
                 // The text may hold a password or SDP: neither it nor serde's echo is logged.
                 tracing::debug!("unparseable message");
                 return self.error(
@@ -457,6 +468,14 @@ impl Conn {
     }
 
     fn signal(&self, to: AttendeeId, payload: SignalPayload) {
+        if let SignalPayload::Offer { sdp } | SignalPayload::Answer { sdp } = &payload
+            && sdp.len() > MAX_SDP_BYTES
+        {
+            return self.error(
+                ErrorKind::BadRequest,
+                format!("a session description may have at most {MAX_SDP_BYTES} bytes"),
+            );
+        }
         if let Err(e) = self.app.hub.signal(self.id, to, payload) {
             self.hub_error(&e);
         }

@@ -38,7 +38,9 @@ pub enum PathError {
     TooLong,
 }
 
-/// One file name: no separators, no control characters, not "." or "..", at most 255 bytes.
+/// One file name: no separators, no control characters, no characters that change the
+/// direction of text ("invoice\u{202E}fdp.exe" shows as "invoiceexe.pdf"), not "." or "..", at
+/// most 255 bytes.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct FileName(String);
 
@@ -51,7 +53,13 @@ impl FileName {
         if s.is_empty() || s == "." || s == ".." {
             return Err(PathError::NotAName(s.to_owned()));
         }
-        if s.chars().any(|c| c == '/' || c == '\\' || c.is_control()) {
+        if s.chars().any(|c| {
+            c == '/'
+                || c == '\\'
+                || c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}')
+                || crate::chat::is_direction_control(c)
+        }) {
             return Err(PathError::BadCharacter(s.to_owned()));
         }
         if s.len() >= 2 && s.as_bytes()[1] == b':' {
@@ -145,6 +153,9 @@ mod tests {
             "x\0y",
             "line\nbreak",
             "C:evil",
+            "invoice\u{202E}fdp.exe",
+            "a\u{2067}b",
+            "a\u{2028}b",
         ] {
             assert!(FileName::parse(bad).is_err(), "{bad:?}");
         }

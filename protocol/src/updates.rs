@@ -126,6 +126,9 @@ pub struct UpdateStream {
     held: usize,
     /// Wire bytes of `pending`, reported with the applied update.
     wire_bytes: u64,
+    /// An update dropped part-way (too large, inconsistent): its later parts are ignored, so
+    /// no half of it is ever shown.
+    abandoned: Option<u32>,
 }
 
 impl UpdateStream {
@@ -178,18 +181,27 @@ impl UpdateStream {
             self.drop_pending();
         }
         let seq = update.seq;
+        if self.abandoned == Some(seq) {
+            if update.last {
+                self.abandoned = None;
+            }
+            return Ok(None);
+        }
+        self.abandoned = None;
         if self
             .pending
             .first()
             .is_some_and(|first| (first.width, first.height) != (update.width, update.height))
         {
             self.drop_pending();
+            self.abandoned = (!update.last).then_some(seq);
             return Err(UpdateError::SizeChanged { seq });
         }
         let limit = pending_limit(update.width, update.height);
         let held = self.held.saturating_add(held_bytes(&update));
         if held > limit {
             self.drop_pending();
+            self.abandoned = (!update.last).then_some(seq);
             return Err(UpdateError::TooLarge { seq, limit });
         }
         self.held = held;
@@ -250,20 +262,44 @@ mod tests {
     fn parts_of_one_update_must_announce_one_screen_size() {
         let mut stream = UpdateStream::new();
         assert_eq!(
-            stream.handle_chunk(chunk(5, (96, 5696), false, 4), 10),
+            stream.handle_chunk(chunk(5, (96, 5696), false, 3), 10),
             Ok(None)
         );
         assert_eq!(
-            stream.handle_chunk(chunk(5, (96, 64), true, 4), 10),
+            stream.handle_chunk(chunk(5, (96, 64), true, 3), 10),
             Err(UpdateError::SizeChanged { seq: 5 })
         );
         assert_eq!(stream.pending_bytes(), 0, "the parts were dropped");
         assert_eq!(stream.frame().width(), 0, "nothing was applied");
+
         // The next whole update applies normally.
+        let r = stream.handle_chunk(chunk(6, (96, 64), true, 3), 10);
+        assert!(matches!(r, Ok(Some(_))), "{r:?}");
+    }
+
+    #[test]
+    fn the_rest_of_an_update_dropped_part_way_is_never_shown() {
+        let mut stream = UpdateStream::new();
+        assert_eq!(
+            stream.handle_chunk(chunk(8, (96, 64), false, 3), 10),
+            Ok(None)
+        );
+        assert_eq!(
+            stream.handle_chunk(chunk(8, (64, 64), false, 3), 10),
+            Err(UpdateError::SizeChanged { seq: 8 })
+        );
+        // Its last part arrives: ignored, nothing applied.
+        assert_eq!(
+            stream.handle_chunk(chunk(8, (96, 64), true, 3), 10),
+            Ok(None)
+        );
+        assert_eq!(stream.frame().width(), 0);
+        // The next update is whole again.
         assert!(matches!(
-            stream.handle_chunk(chunk(6, (96, 64), true, 4), 10),
+            stream.handle_chunk(chunk(9, (96, 64), true, 3), 10),
             Ok(Some(_))
         ));
+        assert_eq!(stream.frame().width(), 96);
     }
 
     #[test]

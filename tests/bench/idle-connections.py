@@ -100,6 +100,7 @@ def main():
     cmd = [
         PORTAL, "--listen", "127.0.0.1:0", "--db", os.path.join(data, "p.sqlite3"),
         "--max-connections-per-address", "100000", "--identify-within-secs", "3600",
+        "--max-connections", str(max(counts) * 2),
     ]
     if not tls:
         cmd.append("--no-tls")

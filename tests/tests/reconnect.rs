@@ -158,7 +158,7 @@ fn a_portal_crash_and_restart_is_survived_by_agent_host_and_invited_rep() {
     viewer.wait_event("waiting", T);
     let mut agent = tandem_e2e::agent(
         &x.display,
-        &format!("{via_proxy}/join/{}", code.code.digits()),
+        &portal.join_link_at(proxy.addr, &code.code.digits()),
         "control",
     );
     viewer.wait_event("connected", T);

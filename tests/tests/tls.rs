@@ -141,6 +141,11 @@ fn plain_http_is_refused_on_a_public_address_unless_a_tls_proxy_is_in_front() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refusing to serve plain HTTP"), "{err}");
     // Loopback is fine, and so is any address behind a declared TLS proxy.
-    let portal = Portal::start_in(None, &dir, "0.0.0.0:0", &["--behind-tls-proxy"]);
+    let portal = Portal::start_in(
+        None,
+        &dir,
+        "0.0.0.0:0",
+        &["--behind-tls-proxy", "--trusted-proxy", "127.0.0.1"],
+    );
     assert!(portal.url.starts_with("http://0.0.0.0:"), "{}", portal.url);
 }

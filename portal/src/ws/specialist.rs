@@ -140,6 +140,14 @@ impl Conn {
             }
             Some(k) => k,
         };
+        if let Err(wait) = self.app.charge(Limit::KeyJoin(key), self.ip) {
+            tracing::warn!("specialist join refused: the key was used too often");
+            let msg = format!(
+                "this support key was used to join too often; try again in {}",
+                minutes_text(wait)
+            );
+            return self.error(ErrorKind::RateLimited, msg);
+        }
         let session = record.session_id;
         match self
             .app
