@@ -85,7 +85,8 @@ Tandem is running.
 
 What to do next:
   - In the viewer window, click into the customer's terminal and type: you control $customer_display.
-  - Be the customer yourself (you will be asked for consent):
+  - Be the customer yourself (you will be asked for consent), in another terminal:
+      export TANDEM_PORTAL='$portal_url' TANDEM_USER=admin
       $bin/tandem-viewer code new --customer You       # prints a code and its link
       $bin/tandem-viewer join <code>                    # opens a window, waits for the customer
       $bin/tandem-agent --join <link>                   # on the customer's machine

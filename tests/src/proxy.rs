@@ -35,6 +35,9 @@ impl Proxy {
                     continue;
                 };
                 for s in [&client, &server] {
+                    // Forward each piece as it comes: Nagle here would hold the second of two
+                    // small writes (a TLS Finished, then the request) for a delayed ACK, 40 ms.
+                    let _ = s.set_nodelay(true);
                     if let (Ok(c), Ok(mut l)) = (s.try_clone(), conns.lock()) {
                         l.push(c);
                     }

@@ -52,9 +52,10 @@ fn main() {
     let plain_dir = TempDir::new("bench-plain");
     let plain = Portal::start(&plain_dir, &["--max-active-codes", "100", "--no-tls"]);
     sessions(&plain, &x, runs, &[], " (portal plain HTTP)");
+    sessions(&plain, &x, runs, &relay, " (relay, portal plain HTTP)");
     drop(plain);
     file_transfer(&portal, &x, &dir, &[], "");
-    sessions(&portal, &x, runs, &relay, " (relay)");
+    sessions(&portal, &x, runs, &relay, " (relay, portal TLS)");
     file_transfer(&portal, &x, &dir, &relay, " (relay)");
     transfer_resume(&portal, &x, &dir);
     reconnects(&x, &dir, runs);
