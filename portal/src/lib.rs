@@ -82,6 +82,7 @@ pub mod codes;
 pub mod config;
 pub mod hub;
 pub mod invites;
+pub mod limits;
 pub mod linktoken;
 pub mod outbox;
 pub mod ratelimit;
@@ -97,8 +98,8 @@ pub use config::Config;
 
 use auth::PasswordError;
 use hub::Hub;
+use limits::{Limit, Limits};
 use linktoken::LinkKey;
-use ratelimit::RateLimiter;
 use storage::{Storage, StorageError, unix_now};
 use tandem_protocol::SessionCode;
 
@@ -262,29 +263,6 @@ pub async fn add_representative_to(
     add_representative(&storage, user, name, password, is_admin).await
 }
 
-/// Attempt limits, each with its own budget so that one purpose cannot use up another's.
-#[derive(Debug)]
-struct Limits {
-    codes: RateLimiter<IpAddr>,
-    logins: RateLimiter<(IpAddr, String)>,
-    login_spray: RateLimiter<IpAddr>,
-    resumes: RateLimiter<IpAddr>,
-    key_joins: RateLimiter<SessionCode>,
-}
-
-/// Which limit an attempt counts against.
-#[derive(Debug, Clone, Copy)]
-enum Limit<'a> {
-    /// A typed code or support key (no valid link token).
-    Codes,
-    /// A login as this user.
-    Login(&'a str),
-    /// A resume with a wrong secret (charged after the check).
-    Resume,
-    /// A join with this support key (charged whatever the outcome; never forgiven).
-    KeyJoin(SessionCode),
-}
-
 /// State shared by every request and connection.
 struct App {
     config: Config,
@@ -314,40 +292,12 @@ impl App {
 
     /// Charges one attempt from `ip`; `Err(wait)` when it is over the limit.
     fn charge(&self, which: Limit<'_>, ip: IpAddr) -> Result<(), Duration> {
-        let key = ratelimit::client_key(ip);
-        let now = Instant::now();
-        let mut limits = self.limits();
-        match which {
-            Limit::Codes => limits.codes.try_acquire(key, now),
-            Limit::Resume => limits.resumes.try_acquire(key, now),
-            Limit::KeyJoin(support_key) => limits.key_joins.try_acquire(support_key, now),
-            Limit::Login(user) => {
-                limits.login_spray.try_acquire(key, now)?;
-                let per_user = limits
-                    .logins
-                    .try_acquire((key, user.to_ascii_lowercase()), now);
-                if per_user.is_err() {
-                    limits.login_spray.forgive(&key);
-                }
-                per_user
-            }
-        }
+        self.limits().charge(which, ip, Instant::now())
     }
 
     /// The attempt from `ip` succeeded: it does not count.
     fn forgive(&self, which: Limit<'_>, ip: IpAddr) {
-        let key = ratelimit::client_key(ip);
-        let mut limits = self.limits();
-        match which {
-            Limit::Codes => limits.codes.forgive(&key),
-            Limit::Resume => limits.resumes.forgive(&key),
-            // Joins count whatever their outcome.
-            Limit::KeyJoin(_) => {}
-            Limit::Login(user) => {
-                limits.login_spray.forgive(&key);
-                limits.logins.forgive(&(key, user.to_ascii_lowercase()));
-            }
-        }
+        self.limits().forgive(which, ip);
     }
 
     /// Whether `token` is the link token of `code` (see [`linktoken`]).
@@ -514,13 +464,7 @@ pub async fn run(
         storage,
         hub,
         relays: relay::Relays::default(),
-        limits: Mutex::new(Limits {
-            codes: RateLimiter::new(CODE_FAILURES_ALLOWED, FAILURE_WINDOW),
-            logins: RateLimiter::new(LOGIN_FAILURES_ALLOWED, FAILURE_WINDOW),
-            login_spray: RateLimiter::new(LOGIN_SPRAY_ALLOWED, FAILURE_WINDOW),
-            resumes: RateLimiter::new(RESUME_FAILURES_ALLOWED, FAILURE_WINDOW),
-            key_joins: RateLimiter::new(KEY_JOINS_ALLOWED, FAILURE_WINDOW),
-        }),
+        limits: Mutex::new(Limits::default()),
         password_checks: auth::PasswordChecks::default(),
         next_conn: AtomicU64::new(1),
         shutdown: stop_rx,
