@@ -69,8 +69,11 @@ else
 fi
 DISPLAY=$viewer_display "$bin/tandem-viewer" join "$code" >"$data/viewer.log" 2>&1 &
 pids+=($!)
+# The customer app, with its window (session bar, attendees, chat, coloured frame) on the
+# customer desktop; agreed in advance here, so the demo needs no click on that desktop.
 "$bin/tandem-agent" --join "$join_url" --display "$customer_display" --pre-authorize control \
-  --name "demo-customer" <&- >"$data/agent.log" 2>&1 &
+  --name "demo-customer" --state-dir "$data/agent-state" --log-file "$data/agent.log" \
+  <&- >"$data/agent-window.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
@@ -85,11 +88,14 @@ Tandem is running.
 
 What to do next:
   - In the viewer window, click into the customer's terminal and type: you control $customer_display.
+    The customer app's window (top right of that desktop) shows who sees and controls, with
+    Stop control / End session, and the red frame marks the shared screen.
   - Be the customer yourself (you will be asked for consent), in another terminal:
       export TANDEM_PORTAL='$portal_url' TANDEM_USER=admin
       $bin/tandem-viewer code new --customer You       # prints a code and its link
       $bin/tandem-viewer join <code>                    # opens a window, waits for the customer
-      $bin/tandem-agent --join <link>                   # on the customer's machine
+      $bin/tandem-agent --join <link>                   # on the customer's machine: a window asks
+                                                        # (--no-window: questions on the terminal)
   - Logs: $data/*.log
 Press Ctrl-C to stop everything.
 MSG

@@ -10,7 +10,8 @@
 //! Platform code lives only in [`capture`] and [`inject`]; everything else is portable.
 
 pub mod capture;
-mod customer;
+pub mod clock;
+pub mod customer;
 pub mod inject;
 mod link_setup;
 mod pipeline;
@@ -18,6 +19,7 @@ mod recovery;
 mod resume;
 mod session;
 mod transfers;
+pub mod window;
 
 use tandem_protocol::SessionCode;
 use tandem_protocol::rights::{self, Consent};
@@ -26,6 +28,7 @@ use tandem_transport::TransportConfig;
 use tandem_transport::signalling::{PortalConnection, SignallingError};
 
 pub use customer::Customer;
+pub use resume::{SavedSettings, saved_settings};
 pub use tandem_transport::signalling::parse_join;
 pub use transfers::FileSettings;
 
@@ -63,8 +66,10 @@ pub struct AgentConfig {
     pub display: Option<String>,
     /// WebRTC settings.
     pub transport: TransportConfig,
-    /// Consent given on the command line instead of asking.
-    pub pre_authorized: Option<Consent>,
+    /// How the customer sees the session (kept for the resumed agent after a reboot).
+    pub front: FrontSettings,
+    /// A private CA the portal's certificate is checked against (kept for the resumed agent).
+    pub ca_file: Option<std::path::PathBuf>,
     /// Shown to the representative ("alice@laptop").
     pub customer_name: String,
     /// File transfer settings.
@@ -73,6 +78,15 @@ pub struct AgentConfig {
     pub state_dir: std::path::PathBuf,
     /// Reboot handling.
     pub reboot: RebootSettings,
+}
+
+/// The customer's front-end.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FrontSettings {
+    /// The customer app's window (false: the terminal front-end).
+    pub window: bool,
+    /// Colour of the frame around the shared screen; `None`: no frame.
+    pub frame: Option<[u8; 3]>,
 }
 
 /// Why the agent stopped with an error.
@@ -107,6 +121,20 @@ pub enum AgentError {
 /// Runs one support session from code (or resume record) to end. Returns why it ended.
 pub async fn run(
     config: AgentConfig,
+    mut customer: Customer,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<String, AgentError> {
+    let result = run_session(&config, &mut customer, shutdown).await;
+    customer.ended(&match &result {
+        Ok(reason) => reason.clone(),
+        Err(e) => e.to_string(),
+    });
+    result
+}
+
+async fn run_session(
+    config: &AgentConfig,
+    customer: &mut Customer,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<String, AgentError> {
     // Check the machine first: a code must not be used up by an agent that cannot work.
@@ -115,7 +143,6 @@ pub async fn run(
     let client = concat!("tandem-agent ", env!("CARGO_PKG_VERSION"));
     let Started {
         conn,
-        customer,
         consent,
         resume: resume_state,
     } = match &config.start {
@@ -123,14 +150,16 @@ pub async fn run(
             portal,
             code,
             link_token,
-        } => start_with_code(&config, portal, *code, link_token.clone(), client).await?,
-        Start::Resume => resume_session(&config, client).await?,
+        } => {
+            let link_token = link_token.clone();
+            start_with_code(config, customer, portal, *code, link_token, client).await?
+        }
+        Start::Resume => resume_session(config, customer, client).await?,
     };
     let (portal, portal_rx) = conn.split();
     let parts = session::SessionParts {
         portal,
         portal_rx,
-        customer,
         capture,
         injector,
         transport: config.transport.clone(),
@@ -141,7 +170,7 @@ pub async fn run(
         display: config.display.clone(),
         resume: resume_state,
     };
-    let end = session::run(parts, shutdown).await?;
+    let end = session::run(parts, customer, shutdown).await?;
     if !end.rebooting {
         resume::remove(&config.state_dir);
     }
@@ -151,7 +180,6 @@ pub async fn run(
 /// A session joined (by code or by resume), ready for the session loop.
 struct Started {
     conn: PortalConnection,
-    customer: Customer,
     consent: Consent,
     /// How to come back after a reboot or a lost portal connection.
     resume: Option<resume::ResumeState>,
@@ -159,11 +187,14 @@ struct Started {
 
 async fn start_with_code(
     config: &AgentConfig,
+    customer: &mut Customer,
     portal_url: &str,
     code: SessionCode,
     link_token: Option<String>,
     client: &str,
 ) -> Result<Started, AgentError> {
+    let portal_name = portal_host(portal_url);
+    customer.status(&format!("Connecting to the support portal {portal_name}…"));
     let mut conn = PortalConnection::connect(portal_url, client).await?;
     let redeem = ClientMessage::Redeem {
         code,
@@ -186,12 +217,11 @@ async fn start_with_code(
         // Its type only: the fields can hold secrets.
         other => return Err(SignallingError::Unexpected(other.kind().to_owned()).into()),
     };
-    let mut customer = Customer::from_stdin(config.pre_authorized);
-    customer.say(&format!(
-        "Connected to the support portal. {} asked for this session.",
+    customer.status(&format!(
+        "Connected to the support portal {portal_name}. {} asked for this session.",
         host.name
     ));
-    let consent = customer.ask_consent(&host).await;
+    let consent = customer.ask_consent(&host, &portal_name).await;
     let allowed = rights::effective(host.rights, consent);
     conn.send(ClientMessage::Consent {
         attendee: host.id,
@@ -213,27 +243,27 @@ async fn start_with_code(
             view: consent.view,
             control: consent.control,
             customer_name: config.customer_name.clone(),
+            settings: Some(SavedSettings::of(config)),
         };
         if let Err(e) = resume::save(&config.state_dir, &state) {
             tracing::warn!("cannot keep the resume record (a reboot will end the session): {e}");
         }
         kept = Some(state);
     }
-    customer.say(&format!(
-        "{} can now {}. Type 'revoke' to take control away, 'status' to see who is connected, 'end' to end the session.",
-        host.name,
-        if consent.control { "see your screen and use your mouse and keyboard" } else { "see your screen" }
-    ));
+    customer.status("You are in a support session. Type 'stop-control' to take control away, 'status' to see who is connected, 'end' to end the session.");
     Ok(Started {
         conn,
-        customer,
         consent,
         resume: kept,
     })
 }
 
 /// Comes back to the session of the resume record, with the consent given then.
-async fn resume_session(config: &AgentConfig, client: &str) -> Result<Started, AgentError> {
+async fn resume_session(
+    config: &AgentConfig,
+    customer: &mut Customer,
+    client: &str,
+) -> Result<Started, AgentError> {
     let state = resume::load(&config.state_dir)
         .map_err(|e| AgentError::Resume(format!("no resume record ({e})")))?;
     let mut conn = PortalConnection::connect(&state.portal, client).await?;
@@ -251,7 +281,6 @@ async fn resume_session(config: &AgentConfig, client: &str) -> Result<Started, A
         other => return Err(SignallingError::Unexpected(other.kind().to_owned()).into()),
     };
     tracing::info!("resumed {state}");
-    let customer = Customer::from_stdin(config.pre_authorized);
     customer.say(&format!(
         "Back in your support session with {} after the restart (as before: {}).",
         host.name,
@@ -267,8 +296,21 @@ async fn resume_session(config: &AgentConfig, client: &str) -> Result<Started, A
     };
     Ok(Started {
         conn,
-        customer,
         consent,
         resume: Some(state),
     })
+}
+
+/// The portal's host name, as the customer is shown it ("support.example.com").
+fn portal_host(portal_url: &str) -> String {
+    url::Url::parse(portal_url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "(unknown)".to_owned())
 }

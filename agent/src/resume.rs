@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The resume record. `Debug` and `Display` never show the secret.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResumeState {
     /// Portal base URL.
     pub portal: String,
@@ -25,6 +25,74 @@ pub struct ResumeState {
     pub control: bool,
     /// The customer's name as shown to the representative.
     pub customer_name: String,
+    /// Everything else the customer chose when starting, so the resumed agent shares the
+    /// same folder, saves to the same place and asks the same questions. Absent in records
+    /// written before it existed: those resume with the command line's settings.
+    #[serde(default)]
+    pub settings: Option<SavedSettings>,
+}
+
+/// The settings a resumed agent takes over from the one that rebooted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedSettings {
+    /// Where received files land.
+    pub inbox: PathBuf,
+    /// The folder representatives may browse (none: nothing shared).
+    pub shared: Option<PathBuf>,
+    /// Transfers accepted without asking.
+    pub auto_accept: bool,
+    /// Browsing allowed without asking.
+    pub allow_browse: bool,
+    /// Seconds a direct path may take before the relay is used.
+    pub direct_timeout_secs: f64,
+    /// Local address for peer-to-peer connections.
+    pub webrtc_bind: std::net::IpAddr,
+    /// The reboot command.
+    pub reboot_command: String,
+    /// Reboots agreed without asking.
+    pub accept_reboot: bool,
+    /// A private CA for the portal's certificate.
+    pub ca_file: Option<PathBuf>,
+    /// Window or terminal, and the frame's colour.
+    pub front: crate::FrontSettings,
+}
+
+impl SavedSettings {
+    /// What `config` chose.
+    pub fn of(config: &crate::AgentConfig) -> SavedSettings {
+        SavedSettings {
+            inbox: config.files.inbox.clone(),
+            shared: config.files.shared.clone(),
+            auto_accept: config.files.auto_accept,
+            allow_browse: config.files.allow_browse,
+            direct_timeout_secs: config.transport.direct_timeout.as_secs_f64(),
+            webrtc_bind: config.transport.bind_ip,
+            reboot_command: config.reboot.command.clone(),
+            accept_reboot: config.reboot.auto_accept,
+            ca_file: config.ca_file.clone(),
+            front: config.front.clone(),
+        }
+    }
+
+    /// Puts these settings back into `config` (the resumed agent's).
+    pub fn apply(self, config: &mut crate::AgentConfig) {
+        config.files.inbox = self.inbox;
+        config.files.shared = self.shared;
+        config.files.auto_accept = self.auto_accept;
+        config.files.allow_browse = self.allow_browse;
+        config.transport.direct_timeout =
+            std::time::Duration::try_from_secs_f64(self.direct_timeout_secs).unwrap_or_default();
+        config.transport.bind_ip = self.webrtc_bind;
+        config.reboot.command = self.reboot_command;
+        config.reboot.auto_accept = self.accept_reboot;
+        config.ca_file = self.ca_file;
+        config.front = self.front;
+    }
+}
+
+/// The settings kept in the resume record in `dir`, if there is one that has them.
+pub fn saved_settings(dir: &Path) -> Option<SavedSettings> {
+    load(dir).ok()?.settings
 }
 
 impl std::fmt::Display for ResumeState {
@@ -142,6 +210,7 @@ mod tests {
             view: true,
             control: false,
             customer_name: "alice".into(),
+            settings: None,
         };
         save(&dir, &state).expect("save");
         assert_eq!(load(&dir).expect("load"), state);
@@ -158,6 +227,58 @@ mod tests {
         }
         remove(&dir);
         assert!(load(&dir).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Regression: a resumed agent used the command line's defaults, so a customer who shared
+    /// one folder shared their whole home folder after the reboot.
+    #[test]
+    fn a_resumed_agent_keeps_what_the_customer_chose() {
+        let dir = std::env::temp_dir().join(format!("tandem-resume-s-{}", std::process::id()));
+        let mut chosen = crate::AgentConfig {
+            start: crate::Start::Resume,
+            display: None,
+            transport: tandem_transport::TransportConfig {
+                bind_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+                direct_timeout: std::time::Duration::from_secs(2),
+            },
+            front: crate::FrontSettings {
+                window: false,
+                frame: None,
+            },
+            ca_file: Some(PathBuf::from("/etc/company-ca.pem")),
+            customer_name: "alice".into(),
+            files: crate::FileSettings {
+                inbox: PathBuf::from("/tmp/in"),
+                shared: Some(PathBuf::from("/tmp/only-this")),
+                auto_accept: false,
+                allow_browse: false,
+            },
+            state_dir: dir.clone(),
+            reboot: crate::RebootSettings {
+                command: "true".into(),
+                auto_accept: false,
+            },
+        };
+        let state = ResumeState {
+            portal: "https://p".into(),
+            session: 1,
+            secret: "x".into(),
+            view: true,
+            control: true,
+            customer_name: "alice".into(),
+            settings: Some(SavedSettings::of(&chosen)),
+        };
+        save(&dir, &state).expect("save");
+        // The resumed agent starts with other defaults (the autostart passes no options).
+        let mut resumed = chosen.clone();
+        resumed.files.shared = Some(PathBuf::from("/home/alice"));
+        resumed.files.auto_accept = true;
+        resumed.transport.direct_timeout = std::time::Duration::from_secs(5);
+        resumed.ca_file = None;
+        saved_settings(&dir).expect("kept").apply(&mut resumed);
+        chosen.start = crate::Start::Resume;
+        assert_eq!(SavedSettings::of(&resumed), SavedSettings::of(&chosen));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -17,7 +17,7 @@ use tandem_transport::{Channel, Link, LinkEvent, LinkSender, TransportConfig};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::capture::ScreenCapture;
-use crate::customer::{Customer, CustomerCommand};
+use crate::customer::{Customer, CustomerCommand, Question, QuestionKey};
 use crate::inject::Injector;
 use crate::link_setup::offer_link;
 use crate::pipeline::{
@@ -33,8 +33,6 @@ pub struct SessionParts {
     pub portal: PortalSender,
     /// Receiving half.
     pub portal_rx: mpsc::UnboundedReceiver<PortalMessage>,
-    /// The customer's terminal.
-    pub customer: Customer,
     /// Screen capture backend.
     pub capture: Box<dyn ScreenCapture>,
     /// Input injection backend.
@@ -65,6 +63,8 @@ pub struct SessionEnd {
 }
 
 struct Peer {
+    /// The link attempt this peer is on (see `Internal`).
+    attempt: u64,
     name: String,
     control: Option<mpsc::UnboundedSender<(Channel, Vec<u8>)>>,
     frames: Arc<PendingFrames>,
@@ -77,9 +77,11 @@ struct Peer {
 }
 
 enum Internal {
-    LinkUp(AttendeeId, Link),
-    LinkFailed(AttendeeId, String),
-    Link(AttendeeId, LinkEvent),
+    // Link results and events carry the attempt they belong to: a late result of an attempt
+    // that was replaced (the attendee reconnected meanwhile) must not touch the new link.
+    LinkUp(AttendeeId, u64, Link),
+    LinkFailed(AttendeeId, u64, String),
+    Link(AttendeeId, u64, LinkEvent),
     Transfer(AttendeeId, TransferEvent),
     PortalBack(PortalConnection),
     Reoffer(AttendeeId),
@@ -90,16 +92,16 @@ enum Internal {
 /// Returns the reason the session ended.
 pub async fn run(
     parts: SessionParts,
+    customer: &mut Customer,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<SessionEnd, AgentError> {
     let SessionParts {
         portal,
         portal_rx,
-        mut customer,
         capture,
         injector,
         transport,
-        mut consent,
+        consent,
         files,
         reboot,
         state_dir,
@@ -121,6 +123,8 @@ pub async fn run(
     let mut rebooting = false;
     let (internal_tx, mut internal_rx) = mpsc::unbounded_channel();
     let mut agent = AgentSession::new();
+    // Everyone the host brings in starts with what the customer allowed for the host.
+    agent.set_session_consent(consent);
     if files.allow_browse {
         // The customer allowed it when starting (--allow-browse); the core still checks FILES.
         agent.allow_browse_for_all();
@@ -142,7 +146,7 @@ pub async fn run(
                     // The peer-to-peer links carry on; come back to the portal in the background.
                     let Some(state) = resume_state.clone() else { break "the connection to the portal was lost".to_owned() };
                     portal_up = false;
-                    customer.say("Lost the connection to the support portal; reconnecting (your session continues)…");
+                    customer.say("Lost the connection to the support portal; reconnecting (your session continues).");
                     let back = internal_tx.clone();
                     tokio::spawn(async move {
                         let _ = back.send(match crate::recovery::reconnect(state).await {
@@ -155,17 +159,10 @@ pub async fn run(
                 match msg {
                     PortalMessage::AttendeeJoined(info) => {
                         present.insert(info.id, info.clone());
-                        agent.handle_attendee_joined(info.id, info.role, info.rights, Instant::now());
-                        if peers.get(&info.id).is_some_and(|p| p.link.is_some()) {
-                            // Announced again after our portal connection came back: the link
-                            // is still up, only the grant was refreshed.
-                            continue;
-                        }
-                        agent.handle_consent(info.id, consent);
-                        if info.id != AttendeeId::HOST {
-                            customer.announce_join(&info, agent.effective_rights(info.id));
-                        }
-                        if consent.view {
+                        agent.handle_attendee_announced(&info, Instant::now());
+                        // Announced again after our portal connection came back: the link is
+                        // still up (or being set up), only the grant was refreshed.
+                        if !peers.contains_key(&info.id) && consent.view {
                             connect(&mut peers, &info, &portal, &transport, &internal_tx);
                         }
                     }
@@ -183,20 +180,29 @@ pub async fn run(
                     PortalMessage::AttendeeLeft { attendee } => {
                         present.remove(&attendee);
                         agent.handle_attendee_left(attendee);
-                        drop_peer(&mut peers, attendee, &customer, "left the session").await;
+                        drop_peer(&mut peers, attendee, customer).await;
                     }
                     PortalMessage::Grant { attendee, rights, seq } => {
                         if let Err(e) = agent.handle_grant(attendee, rights, seq) {
                             tracing::warn!(attendee = %attendee, "grant refused: {e}");
                         }
                     }
-                    PortalMessage::Roster { attendees } => {
-                        customer.show_roster(&attendees, |id| agent.effective_rights(id));
-                    }
-                    PortalMessage::Chat { from, name, text, .. } => {
-                        if let Err(e) = customer.show_chat(from, &name, &text) {
+                    // The customer's list comes from the enforced state, not from this.
+                    PortalMessage::Roster { .. } => {}
+                    PortalMessage::Chat { from, text, .. } => {
+                        let sender = if from == AttendeeId::CUSTOMER {
+                            Ok(None)
+                        } else if agent.chat_reaches_customer(from) {
+                            Ok(agent.name_for_customer(from))
+                        } else {
+                            Err("the sender may not chat with the customer")
+                        };
+                        let shown = sender.and_then(|name| {
+                            customer.show_chat(name, &text).map_err(|_| "it breaks the chat rule")
+                        });
+                        if let Err(why) = shown {
                             // To the log, not the customer: the message is not shown at all.
-                            tracing::warn!(attendee = %from, "chat message not shown to the customer: {e}");
+                            tracing::warn!(attendee = %from, "chat message not shown to the customer: {why}");
                         }
                     }
                     PortalMessage::SessionEnded { reason } => break reason,
@@ -208,10 +214,14 @@ pub async fn run(
                 // internal_tx lives in this function, so the channel never closes here.
                 let Some(ev) = ev else { continue };
                 match ev {
-                                        Internal::LinkUp(id, link) => {
+                    Internal::LinkUp(id, attempt, link) => {
+                        if !is_current(&peers, id, attempt) {
+                            tokio::spawn(async move { link.sender.close().await });
+                            continue;
+                        }
                         tracing::info!(attendee = %id, path = link.path.as_str(), "connected");
                         let allowed = agent.effective_rights(id).contains(Rights::FILES);
-                        attach(&mut peers, id, link, &internal_tx, &files, allowed)
+                        attach(&mut peers, id, attempt, link, &internal_tx, &files, allowed)
                     }
                     Internal::PortalBack(conn) => {
                         (portal, portal_rx) = conn.split();
@@ -223,29 +233,30 @@ pub async fn run(
                         if let Some(p) = peers.get_mut(&id)
                             && let Some(f) = p.files.as_mut()
                         {
-                            transfers::on_event(f, id, &p.name, ev, &customer, files.auto_accept);
+                            transfers::on_event(f, id, &p.name, ev, customer, &files);
                         }
                     }
-                    Internal::LinkFailed(id, why) => {
+                    Internal::LinkFailed(id, attempt, _) if !is_current(&peers, id, attempt) => {}
+                    Internal::LinkFailed(id, _, why) => {
                         tracing::warn!(attendee = %id, "peer connection failed: {why}");
                         agent.handle_attendee_left(id);
-                        drop_peer(&mut peers, id, &customer, "could not connect").await;
+                        drop_peer(&mut peers, id, customer).await;
                         offer_again_later(&present, id, &internal_tx);
                     }
                     Internal::Reoffer(id) => {
                         if let Some(info) = present.get(&id).filter(|_| !peers.contains_key(&id)) {
-                            agent.handle_attendee_joined(info.id, info.role, info.rights, Instant::now());
-                            agent.handle_consent(info.id, consent);
+                            agent.handle_attendee_announced(info, Instant::now());
                             if consent.view {
                                 connect(&mut peers, info, &portal, &transport, &internal_tx);
                             }
                         }
                     }
-                    Internal::Link(id, LinkEvent::Message(_, bytes)) => agent.handle_datagram(id, &bytes, Instant::now()),
-                    Internal::Link(id, LinkEvent::Closed(why)) => {
+                    Internal::Link(id, attempt, _) if !is_current(&peers, id, attempt) => {}
+                    Internal::Link(id, _, LinkEvent::Message(_, bytes)) => agent.handle_datagram(id, &bytes, Instant::now()),
+                    Internal::Link(id, _, LinkEvent::Closed(why)) => {
                         tracing::info!(attendee = %id, "link closed: {why}");
                         agent.handle_attendee_left(id);
-                        drop_peer(&mut peers, id, &customer, "disconnected").await;
+                        drop_peer(&mut peers, id, customer).await;
                         offer_again_later(&present, id, &internal_tx);
                     }
                 }
@@ -261,10 +272,9 @@ pub async fn run(
                     }
                 }
                 Some(CaptureOut::Keyframe { attendee, size, tiles }) => {
-                    agent.handle_keyframe_sent(attendee);
-                    // Rights may have changed since it was asked for.
-                    let may_view = tandem_protocol::rights::may_view(agent.effective_rights(attendee));
-                    if let Some(p) = peers.get(&attendee).filter(|_| may_view) {
+                    // Rights may have changed since it was asked for: the core decides.
+                    let deliver = agent.handle_keyframe_sent(attendee);
+                    if let Some(p) = peers.get(&attendee).filter(|_| deliver) {
                         p.frames.replace(size, &tiles);
                         if let Some(tx) = &p.control {
                             cursor.current().into_iter().for_each(|m| { let _ = tx.send(m); });
@@ -281,51 +291,25 @@ pub async fn run(
                 None => break "screen capture stopped".to_owned(),
             },
             cmd = customer.next_command(), if terminal_open => match cmd {
-                Some(CustomerCommand::End) => break "the customer ended the session".to_owned(),
                 None => {
                     // No terminal (started detached): the session runs until ended elsewhere.
                     tracing::debug!("terminal closed; the session stays up");
                     terminal_open = false;
                 }
-                Some(CustomerCommand::Accept(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Accept),
-                Some(CustomerCommand::Refuse(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Refuse),
-                Some(CustomerCommand::Cancel(tag)) => transfers::decide_transfer(files_for(&mut peers, &tag), &customer, &tag, transfers::Verdict::Cancel),
-                Some(CustomerCommand::AllowBrowse(id)) => match peers.get(&id) {
-                    Some(p) if agent.allow_browse(id) => customer.say(&format!("{} may now see the files in your shared folder, for this session.", p.name)),
-                    _ => customer.say(&format!("nobody is in your session as {}", id.to_wire())),
-                },
-                Some(CustomerCommand::RefuseBrowse(id)) => {
-                    if !agent.refuse_browse(id, "the customer did not allow browsing their files") {
-                        customer.say(&format!("nothing waits for an answer as {}", id.to_wire()));
-                    }
-                }
-                                Some(CustomerCommand::Reboot) => {
-                    if reboot_asked_by.is_some() {
+                Some(command) => match commands::handle(command, &mut commands::Context {
+                    agent: &mut agent,
+                    peers: &mut peers,
+                    customer,
+                    portal: &portal,
+                    reboot_asked_by: &mut reboot_asked_by,
+                }) {
+                    commands::Outcome::Continue => {}
+                    commands::Outcome::End(reason) => break reason,
+                    commands::Outcome::Reboot => {
                         rebooting = true;
                         break "the customer's machine is rebooting".to_owned();
                     }
-                    customer.say("Nobody asked to restart your computer.");
-                }
-                Some(CustomerCommand::Chat(text)) => {
-                    let _ = portal.send(ClientMessage::Chat { text, reps_only: false });
-                }
-                Some(CustomerCommand::RevokeControl) => {
-                    consent.control = false;
-                    agent.revoke_all_control();
-                    for id in peers.keys() {
-                        let granted = Rights::HOST_DEFAULT;
-                        report_consent(&portal, *id, granted, Consent { view: true, control: false });
-                    }
-                    customer.say("Control taken back: nobody can use your mouse and keyboard now.");
-                }
-                Some(CustomerCommand::Status) => {
-                    if customer.roster().is_empty() {
-                        customer.say("Nobody else is in your session now.");
-                    }
-                    for line in customer.roster() {
-                        customer.say(line);
-                    }
-                }
+                },
             },
             () = sleep => agent.handle_timeout(Instant::now()),
             () = &mut shutdown => break "the customer ended the session".to_owned(),
@@ -340,14 +324,16 @@ pub async fn run(
         drain_events(
             &mut agent,
             &mut peers,
-            &capture_cmd,
-            &inject_tx,
-            &customer,
+            (&capture_cmd, &inject_tx),
+            customer,
             &mut reboot_request,
             files.shared.as_deref(),
+            &mut present,
         )
         .await;
         flush(&mut agent, &peers);
+        // What the customer is told is derived here, once per turn, from the enforced state.
+        customer.show_view(agent.customer_view());
         if let Some(name) = reboot_request.take() {
             if reboot.auto_accept {
                 customer.say(&format!(
@@ -356,9 +342,7 @@ pub async fn run(
                 rebooting = true;
                 break "the customer's machine is rebooting".to_owned();
             }
-            customer.say(&format!(
-                "{name} asks to restart your computer. Type 'reboot' to agree; Tandem reconnects by itself afterwards."
-            ));
+            customer.ask(Question::Reboot { from: name.clone() });
             reboot_asked_by = Some(name);
         }
     };
@@ -401,7 +385,7 @@ pub async fn run(
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         while !open.is_empty() {
             match internal_rx.recv().await {
-                Some(Internal::Link(id, LinkEvent::Closed(_))) => {
+                Some(Internal::Link(id, _, LinkEvent::Closed(_))) => {
                     open.remove(&id);
                 }
                 Some(_) => {}
@@ -415,32 +399,34 @@ pub async fn run(
             link.close().await;
         }
     }
+    customer.show_view(tandem_protocol::customer_view::CustomerView::default());
     if rebooting {
-        crate::recovery::reboot_now(&reboot, &state_dir, display.as_deref(), &customer).await;
+        crate::recovery::reboot_now(&reboot, &state_dir, display.as_deref(), customer).await;
     }
     Ok(SessionEnd { reason, rebooting })
-}
-
-fn report_consent(portal: &PortalSender, id: AttendeeId, granted: Rights, consent: Consent) {
-    let allowed = tandem_protocol::rights::effective(granted, consent);
-    let _ = portal.send(ClientMessage::Consent {
-        attendee: id,
-        allowed,
-    });
 }
 
 async fn drain_events(
     agent: &mut AgentSession,
     peers: &mut HashMap<AttendeeId, Peer>,
-    capture: &std::sync::mpsc::Sender<CaptureCommand>,
-    inject: &std::sync::mpsc::Sender<InputEvent>,
-    customer: &Customer,
+    (capture, inject): (
+        &std::sync::mpsc::Sender<CaptureCommand>,
+        &std::sync::mpsc::Sender<InputEvent>,
+    ),
+    customer: &mut Customer,
     reboot_asked: &mut Option<String>,
     shared: Option<&std::path::Path>,
+    present: &mut HashMap<AttendeeId, AttendeeInfo>,
 ) {
     while let Some(ev) = agent.poll_event() {
         match ev {
             AgentEvent::Inject { event, .. } => {
+                // While the customer is asked something, nobody in control may answer for
+                // them: presses wait (moves and releases pass, so nothing stays held down).
+                if customer.is_asking() && is_press(&event) {
+                    tracing::info!("remote press held back while the customer answers a question");
+                    continue;
+                }
                 let _ = inject.send(event);
             }
             AgentEvent::InputRefused { from, count } => {
@@ -456,8 +442,17 @@ async fn drain_events(
                 *reboot_asked = Some(name);
             }
             AgentEvent::File { from, message } => {
-                if let Some(f) = peers.get_mut(&from).and_then(|p| p.files.as_mut()) {
-                    f.transfers.handle(message);
+                if let Some(p) = peers.get_mut(&from) {
+                    // Every listing is shown as it happens (allowed for the session or not).
+                    if let (tandem_protocol::wire::Message::ListDir { path, .. }, Some(root)) =
+                        (&message, shared)
+                    {
+                        let folder = transfers::folder_in(root, path);
+                        customer.say(&format!("{} looks at the files in '{folder}'.", p.name));
+                    }
+                    if let Some(f) = p.files.as_mut() {
+                        f.transfers.handle(message);
+                    }
                 }
             }
             AgentEvent::NeedsKeyframe { attendee } => {
@@ -467,7 +462,7 @@ async fn drain_events(
                 let name = peers.get(&from).map_or("Someone", |p| p.name.as_str());
                 match shared {
                     Some(root) => {
-                        customer.say(&transfers::browse_question(name, from, root, &path, fetch))
+                        customer.ask(transfers::browse_question(name, from, root, &path, fetch))
                     }
                     // Nothing to ask about: the transfers would refuse it anyway.
                     None => {
@@ -475,10 +470,15 @@ async fn drain_events(
                     }
                 }
             }
-            AgentEvent::AttendeeLost { attendee, reason }
-            | AgentEvent::AttendeeEnded { attendee, reason } => {
+            AgentEvent::AttendeeEnded { attendee, reason } => {
+                tracing::info!(attendee = %attendee, "attendee left: {reason}");
+                // They said goodbye: no new link until the portal announces them again.
+                present.remove(&attendee);
+                drop_peer(peers, attendee, customer).await;
+            }
+            AgentEvent::AttendeeLost { attendee, reason } => {
                 tracing::info!(attendee = %attendee, "attendee gone: {reason}");
-                drop_peer(peers, attendee, customer, "left the session").await;
+                drop_peer(peers, attendee, customer).await;
             }
             other => tracing::debug!("unhandled agent event {other:?}"),
         }
@@ -493,15 +493,17 @@ fn flush(agent: &mut AgentSession, peers: &HashMap<AttendeeId, Peer>) {
     }
 }
 
-/// The transfers of the attendee a customer's tag ("2-7") names, and the transfer id.
-fn files_for<'a>(
-    peers: &'a mut HashMap<AttendeeId, Peer>,
-    tag: &str,
-) -> Option<(&'a mut PeerFiles, u32)> {
-    let (who, id) = transfers::parse_tag(tag)?;
-    Some((peers.get_mut(&who)?.files.as_mut()?, id))
+/// A click, a key press, a wheel turn or typed text: what could answer a question.
+fn is_press(event: &InputEvent) -> bool {
+    match event {
+        InputEvent::PointerMove { .. } => false,
+        InputEvent::PointerButton { down, .. } | InputEvent::Key { down, .. } => *down,
+        _ => true,
+    }
 }
 
+#[path = "session_commands.rs"]
+mod commands;
 #[path = "session_links.rs"]
 mod links;
-use links::{attach, connect, drop_peer, offer_again_later};
+use links::{attach, connect, drop_peer, is_current, offer_again_later};

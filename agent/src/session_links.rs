@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// Numbers link attempts across the session, so results of replaced attempts are told apart.
+static ATTEMPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Is `attempt` the attempt the attendee's peer is on now?
+pub(super) fn is_current(peers: &HashMap<AttendeeId, Peer>, id: AttendeeId, attempt: u64) -> bool {
+    peers.get(&id).is_some_and(|p| p.attempt == attempt)
+}
+
 /// Starts WebRTC negotiation with a new attendee: we offer, the portal relays the answer.
 pub(super) fn connect(
     peers: &mut HashMap<AttendeeId, Peer>,
@@ -13,9 +21,11 @@ pub(super) fn connect(
 ) {
     let (answer_tx, answer_rx) = oneshot::channel();
     let (relay_tx, relay_rx) = oneshot::channel();
+    let attempt = ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     peers.insert(
         info.id,
         Peer {
+            attempt,
             name: info.name.clone(),
             control: None,
             frames: Arc::new(PendingFrames::default()),
@@ -33,8 +43,8 @@ pub(super) fn connect(
     tokio::spawn(async move {
         let result = offer_link(id, &cfg, &portal, answer_rx, relay_rx).await;
         let _ = internal.send(match result {
-            Ok(link) => Internal::LinkUp(id, link),
-            Err(e) => Internal::LinkFailed(id, e),
+            Ok(link) => Internal::LinkUp(id, attempt, link),
+            Err(e) => Internal::LinkFailed(id, attempt, e),
         });
     });
 }
@@ -43,6 +53,7 @@ pub(super) fn connect(
 pub(super) fn attach(
     peers: &mut HashMap<AttendeeId, Peer>,
     id: AttendeeId,
+    attempt: u64,
     link: Link,
     internal: &mpsc::UnboundedSender<Internal>,
     files: &FileSettings,
@@ -77,24 +88,28 @@ pub(super) fn attach(
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             let closed = matches!(ev, LinkEvent::Closed(_));
-            if internal.send(Internal::Link(id, ev)).is_err() || closed {
+            if internal.send(Internal::Link(id, attempt, ev)).is_err() || closed {
                 break;
             }
         }
     });
 }
 
+/// Closes the link to an attendee the core no longer has. The customer is not told here:
+/// the view derived from the core says who stopped seeing the screen. Their questions to
+/// the customer are withdrawn.
 pub(super) async fn drop_peer(
     peers: &mut HashMap<AttendeeId, Peer>,
     id: AttendeeId,
-    customer: &Customer,
-    what: &str,
+    customer: &mut Customer,
 ) {
-    if let Some(p) = peers.remove(&id) {
-        customer.say(&format!("{} {what}.", p.name));
-        if let Some(link) = p.link {
-            link.close().await;
-        }
+    customer.settle_where(|key| match key {
+        QuestionKey::Browse(who) => *who == id,
+        QuestionKey::Transfer(tag) => transfers::parse_tag(tag).is_some_and(|(who, _)| who == id),
+        QuestionKey::Consent | QuestionKey::Reboot => false,
+    });
+    if let Some(link) = peers.remove(&id).and_then(|p| p.link) {
+        link.close().await;
     }
 }
 

@@ -11,7 +11,7 @@ use tandem_transport::LinkSender;
 use tandem_transport::files::{TransferEvent, Transfers};
 use tokio::sync::{mpsc, watch};
 
-use crate::Customer;
+use crate::customer::{Customer, Progress, Question};
 
 /// Where files go and what is shared.
 #[derive(Debug, Clone)]
@@ -62,14 +62,15 @@ pub fn start(
     )
 }
 
-/// A transfer event from attendee `who` (`name`).
+/// Shows a transfer event to the customer: offers and copies are questions (unless the
+/// customer agreed to everything in advance), progress is shown, endings are said.
 pub fn on_event(
     files: &mut PeerFiles,
     who: AttendeeId,
     name: &str,
     ev: TransferEvent,
-    customer: &Customer,
-    auto_accept: bool,
+    customer: &mut Customer,
+    settings: &FileSettings,
 ) {
     let tag = format!("{}-{}", who.to_wire(), id_of(&ev));
     match ev {
@@ -78,57 +79,60 @@ pub fn on_event(
             name: file,
             size,
         } => {
-            if auto_accept {
+            if settings.auto_accept {
                 customer.say(&format!(
                     "{name} sends you '{file}' ({}); accepted.",
                     human(size)
                 ));
                 files.transfers.accept(id);
             } else {
-                customer.say(&format!(
-                    "{name} wants to send you '{file}' ({}). Type 'accept {tag}' or 'refuse {tag}'.",
-                    human(size)
-                ));
+                customer.ask(Question::FileOffer {
+                    tag,
+                    from: name.to_owned(),
+                    file,
+                    size: human(size),
+                    folder: settings.inbox.display().to_string(),
+                });
             }
         }
         TransferEvent::FetchRequested { id, path } => {
-            if auto_accept {
+            if settings.auto_accept {
                 customer.say(&format!(
                     "{name} copies '{path}' from your computer; allowed."
                 ));
                 files.transfers.allow_fetch(id);
             } else {
-                customer.say(&format!(
-                    "{name} wants to copy '{path}' from your computer. Type 'accept {tag}' or 'refuse {tag}'."
-                ));
+                customer.ask(Question::Fetch {
+                    tag,
+                    from: name.to_owned(),
+                    path,
+                });
             }
         }
         TransferEvent::Progress { id, done, total } => {
-            // A line per tenth: a progress bar that survives a plain terminal and logs.
-            let tenth = (done * 10).checked_div(total).unwrap_or(10);
+            let percent = (done * 100).checked_div(total).unwrap_or(100).min(100);
+            // Whole tenths only: a progress line per chunk would flood the terminal.
+            let tenth = percent / 10;
             if files.reported.get(&id) != Some(&tenth) {
                 files.reported.insert(id, tenth);
-                let bar = format!(
-                    "{}{}",
-                    "#".repeat(tenth as usize),
-                    ".".repeat(10 - tenth as usize)
-                );
-                customer.say(&format!(
-                    "transfer {tag} [{bar}] {}%  (type 'cancel {tag}' to stop it)",
-                    tenth * 10
-                ));
+                customer.progress(Progress {
+                    tag,
+                    label: format!("transfer with {name}"),
+                    percent: u8::try_from(percent).unwrap_or(100),
+                });
             }
         }
         TransferEvent::Completed { file, .. } => {
-            customer.say(&format!("transfer {tag} done: {file}"))
+            customer.transfer_over(&tag);
+            customer.say(&format!("Transfer {tag} with {name} done: {file}"));
         }
         TransferEvent::Failed { reason, .. } => {
-            // The reason may come from the other side: shown only if it is plain text.
             let reason = match tandem_protocol::chat::check_chat_text(&reason) {
                 Ok(()) => reason,
                 Err(_) => "the other side gave a reason that cannot be shown".to_owned(),
             };
-            customer.say(&format!("transfer {tag} stopped: {reason}"))
+            customer.transfer_over(&tag);
+            customer.say(&format!("Transfer {tag} with {name} stopped: {reason}"));
         }
         TransferEvent::Listing { .. } => {}
         other => tracing::debug!("{other:?}"),
@@ -147,27 +151,35 @@ fn id_of(ev: &TransferEvent) -> u32 {
     }
 }
 
-/// What the customer is asked when `name` (attendee `who`) wants to list a folder of the
-/// shared folder `shared`, or to copy a file from it.
+/// The folder a path inside the shared folder names, in full, for the customer.
+pub(crate) fn folder_in(shared: &Path, path: &str) -> String {
+    let mut folder = shared.to_path_buf();
+    folder.extend(path.split('/').filter(|p| !p.is_empty()));
+    folder.display().to_string()
+}
+
+/// The question a browse request puts to the customer: the whole folder, and the file if
+/// they want to copy one.
 pub(crate) fn browse_question(
     name: &str,
     who: AttendeeId,
     shared: &Path,
     path: &RelativePath,
     fetch: bool,
-) -> String {
+) -> Question {
     let parts = path.components();
-    let (folder_parts, copy) = match (fetch, parts.split_last()) {
-        (true, Some((file, folder))) => (folder, format!(" (to copy '{file}')")),
-        _ => (parts, String::new()),
+    let (folder_parts, file) = match (fetch, parts.split_last()) {
+        (true, Some((file, folder))) => (folder, Some(file.as_str())),
+        _ => (parts, None),
     };
     let mut folder = shared.to_path_buf();
     folder.extend(folder_parts.iter().map(|p| p.as_str()));
-    let n = who.to_wire();
-    format!(
-        "{name} wants to see the files in '{}'{copy}. Type 'allow-browse {n}' to allow browsing for this session, or 'refuse {n}'.",
-        folder.display()
-    )
+    Question::Browse {
+        attendee: who,
+        from: name.to_owned(),
+        folder: folder.display().to_string(),
+        file: file.map(str::to_owned),
+    }
 }
 
 /// Splits "2-7" (attendee 2, transfer 7) as the customer types it.
@@ -224,20 +236,25 @@ mod tests {
     #[test]
     fn the_browse_question_names_the_folder_and_the_answers() {
         let shared = Path::new("/home/alice");
-        let docs = RelativePath::parse("docs/2024").expect("path");
+        let ask = |path: &str, fetch| {
+            let q = browse_question(
+                "Bob",
+                AttendeeId::from_wire(3),
+                shared,
+                &RelativePath::parse(path).expect("path"),
+                fetch,
+            );
+            format!("{} {}", q.text(), q.terminal_hint())
+        };
         assert_eq!(
-            browse_question("Bob", AttendeeId::from_wire(3), shared, &docs, false),
+            ask("docs/2024", false),
             "Bob wants to see the files in '/home/alice/docs/2024'. Type 'allow-browse 3' to allow browsing for this session, or 'refuse 3'."
         );
-        let file = RelativePath::parse("docs/a.txt").expect("path");
         assert_eq!(
-            browse_question("Bob", AttendeeId::from_wire(3), shared, &file, true),
+            ask("docs/a.txt", true),
             "Bob wants to see the files in '/home/alice/docs' (to copy 'a.txt'). Type 'allow-browse 3' to allow browsing for this session, or 'refuse 3'."
         );
-        let root = RelativePath::parse("").expect("path");
-        assert!(
-            browse_question("Bob", AttendeeId::HOST, shared, &root, false)
-                .starts_with("Bob wants to see the files in '/home/alice'.")
-        );
+        assert!(ask("", false).starts_with("Bob wants to see the files in '/home/alice'."));
+        assert_eq!(folder_in(shared, "docs/2024"), "/home/alice/docs/2024");
     }
 }

@@ -12,7 +12,7 @@
 //! ```text
 //!  agent conn ──Signal{to: HOST}──► Hub::signal ──Signal{from: CUSTOMER}──► host's outbox
 //!  host conn  ──Signal{to: CUSTOMER}► Hub::signal ──Signal{from: HOST}────► agent's outbox
-//!  any member ──Chat──► Hub::chat ──roster::chat_reaches──► members' outboxes
+//!  any member ──Chat──► Hub::chat ──may_chat (CHAT right), roster::chat_reaches──► outboxes
 //!  every join/leave/grant/removal ──roster::roster_for(recipient's role)──► Roster to all
 //! ```
 //!
@@ -22,7 +22,8 @@
 //! (`roster::may_manage`). The rules about who sees whom live in `tandem_protocol::roster`.
 //!
 //! - `sessions`: opening, the host joining, signalling, consent.
-//! - `attendees`: specialists joining, rights, removal, chat.
+//! - `attendees`: specialists joining, rights (`ChangeRights` touches only the rights it
+//!   names), removal, chat (only with the CHAT right, the customer excepted).
 //! - `invitations`: representatives' presence and invitations between them.
 //! - `resume`: the customer's agent going away (its connection lost) and coming back.
 //!
@@ -45,7 +46,7 @@ mod invitations;
 mod resume;
 mod sessions;
 
-pub use attendees::HostContext;
+pub use attendees::{GRANT_AND_REVOKE, HostContext, NO_CHAT_RIGHT, changed_rights, may_chat};
 pub use invitations::{InviteSent, RepInvite, RepLogin};
 pub use resume::{AwayToken, CUSTOMER_AWAY, REPLACED, Resumed};
 
@@ -217,6 +218,11 @@ struct LiveSession {
     seats: BTreeMap<i64, AttendeeInfo>,
     /// The customer's last consent per attendee: a repeat is neither stored nor forwarded.
     consents: BTreeMap<AttendeeId, Rights>,
+    /// Whom the agent was last told is here (`AttendeeJoined`, no `AttendeeLeft` since).
+    /// Departures while it is away reach nobody, and a restarted portal brings no
+    /// specialist back: `Resume` tells the agent those gone for good, or it would offer them
+    /// links for ever.
+    announced: BTreeSet<AttendeeId>,
 }
 
 impl LiveSession {
@@ -239,6 +245,7 @@ impl LiveSession {
             grants: 0,
             seats: BTreeMap::new(),
             consents: BTreeMap::new(),
+            announced: BTreeSet::new(),
         };
         session.seat_agent(agent);
         session
@@ -262,16 +269,33 @@ impl LiveSession {
             .insert(AttendeeId::CUSTOMER, Attendee { peer: agent, info })
     }
 
-    fn tell_agent(&self, msg: PortalMessage) {
-        if let Some(agent) = self.attendees.get(&AttendeeId::CUSTOMER) {
-            agent.peer.send(msg);
+    /// Sends `msg` to the agent while it is connected, keeping `announced` to what it knows.
+    fn tell_agent(&mut self, msg: PortalMessage) {
+        let Some(agent) = self.attendees.get(&AttendeeId::CUSTOMER) else {
+            return;
+        };
+        match &msg {
+            PortalMessage::AttendeeJoined(info) => {
+                self.announced.insert(info.id);
+            }
+            PortalMessage::AttendeeLeft { attendee } => {
+                self.announced.remove(attendee);
+            }
+            _ => {}
         }
+        agent.peer.send(msg);
     }
 
     fn tell_host(&self, msg: PortalMessage) {
         if let Some(host) = self.attendees.get(&AttendeeId::HOST) {
             host.peer.send(msg);
         }
+    }
+
+    /// Can `id` come back into the session under the same id: the host (with its code) or an
+    /// invited representative with a seat. Specialists rejoin under new ids.
+    fn may_return(&self, id: AttendeeId) -> bool {
+        id == AttendeeId::HOST || self.seats.values().any(|seat| seat.id == id)
     }
 
     /// A fresh attendee id, never handed out before in this session.

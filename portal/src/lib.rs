@@ -27,7 +27,7 @@
 //!
 //! ```text
 //!  representative ──WS /ws: Login, CreateCode, JoinSession, ListReps, InviteReps,──┐
-//!                          InviteSpecialist, SetRights, RemoveAttendee, Chat, Signal│
+//!                      InviteSpecialist, ChangeRights, RemoveAttendee, Chat, Signal│
 //!  invited rep    ──WS /ws: Login, AcceptInvitation, Signal, Chat──────────────────┤
 //!  specialist     ──WS /ws: JoinAsSpecialist{key, name}, Signal, Chat──────────────┤
 //!                                                                                  ▼

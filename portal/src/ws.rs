@@ -195,6 +195,11 @@ impl Conn {
                     .await;
             }
             ClientMessage::SetRights { attendee, rights } => self.set_rights(attendee, rights),
+            ClientMessage::ChangeRights {
+                attendee,
+                grant,
+                revoke,
+            } => self.change_rights(attendee, grant, revoke),
             ClientMessage::RemoveAttendee { attendee } => self.remove_attendee(attendee),
             ClientMessage::Chat { text, reps_only } => self.chat(&text, reps_only),
             ClientMessage::CreateCode { customer, portal } => {

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::{
-    Client, Running, Server, TempDir, add_rep, config, error_kind, invite_and_accept,
-    invite_specialist, running_session, specialist_joins,
+    Client, Running, Server, TempDir, add_rep, config, error_kind, error_message,
+    invite_and_accept, invite_specialist, running_session, specialist_joins,
 };
 use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage};
 use tandem_protocol::{AttendeeId, Rights};
@@ -154,4 +154,75 @@ async fn chat_reaches_whom_the_rules_say_and_is_never_logged() {
         !logged.contains(&key.digits()),
         "a support key was logged in full"
     );
+}
+
+#[tokio::test]
+async fn chat_needs_the_chat_right_in_force_and_a_grant_keeps_it() {
+    let dir = TempDir::new("chat-right");
+    let server = Server::start(config(&dir)).await;
+    let mut r: Running = running_session(&server).await;
+    // A specialist key grants view and chat.
+    let key = invite_specialist(&mut r.host, Rights::VIEW).await.key;
+    let (mut sam, sam_info) = specialist_joins(&server, &mut r, key, "Sam").await;
+    let sam_id = sam_info.id;
+    let rosters = async |r: &mut Running, sam: &mut Client| {
+        r.agent.recv_roster().await;
+        r.host.recv_roster().await;
+        sam.recv_roster().await;
+    };
+
+    // Granting control keeps chat (issue 9): only the named right changes.
+    let with_control = Rights::VIEW.union(Rights::CONTROL).union(Rights::CHAT);
+    r.host
+        .send(&ClientMessage::ChangeRights {
+            attendee: sam_id,
+            grant: Rights::CONTROL,
+            revoke: Rights::NONE,
+        })
+        .await;
+    assert_eq!(
+        r.agent.recv().await,
+        PortalMessage::Grant {
+            attendee: sam_id,
+            rights: with_control,
+            seq: 1
+        }
+    );
+    rosters(&mut r, &mut sam).await;
+    sam.send(&say("hello from Sam", false)).await;
+    let from_sam = heard(sam_id, "Sam", "hello from Sam", false);
+    for c in [&mut r.agent, &mut r.host, &mut sam] {
+        assert_eq!(c.recv().await, from_sam);
+    }
+
+    // Without chat, Sam is told why and nobody gets the message.
+    r.host
+        .send(&ClientMessage::ChangeRights {
+            attendee: sam_id,
+            grant: Rights::NONE,
+            revoke: Rights::CHAT,
+        })
+        .await;
+    assert_eq!(
+        r.agent.recv().await,
+        PortalMessage::Grant {
+            attendee: sam_id,
+            rights: Rights::VIEW.union(Rights::CONTROL),
+            seq: 2
+        }
+    );
+    rosters(&mut r, &mut sam).await;
+    let refused = sam.request(&say("are you there?", false)).await;
+    assert_eq!(error_kind(&refused), ErrorKind::BadRequest);
+    assert!(
+        error_message(&refused).contains("chat right"),
+        "{refused:?}"
+    );
+    r.host.send(&say("marker", false)).await;
+    let marker = heard(AttendeeId::HOST, "Administrator", "marker", false);
+    // The next chat everyone sees is the host's: Sam's never came.
+    for c in [&mut r.agent, &mut r.host, &mut sam] {
+        assert_eq!(c.recv().await, marker);
+    }
+    server.stop().await;
 }

@@ -123,7 +123,8 @@ async fn a_session_survives_a_restart_within_its_window() {
     );
     host.expect_nothing(Duration::from_millis(300)).await;
 
-    // The agent resumes with its secret: it learns about the host, the host that it is back.
+    // The agent resumes with its secret: it learns that Sam (not brought back) is gone and
+    // that the host is here, with the id and rights it had; the host that it is back.
     let mut agent = Client::connect(b.addr).await;
     assert_eq!(
         agent.request(&resume(r.session, &r.secret)).await,
@@ -131,6 +132,12 @@ async fn a_session_survives_a_restart_within_its_window() {
             session: r.session,
             you: AttendeeId::CUSTOMER,
             host: host_info(),
+        }
+    );
+    assert_eq!(
+        agent.recv().await,
+        PortalMessage::AttendeeLeft {
+            attendee: sam_info.id
         }
     );
     assert_eq!(

@@ -17,6 +17,11 @@
 //! Folder listings and fetches from the customer's shared folder need, besides the FILES
 //! right, the customer's consent to browsing ([`AgentSession::allow_browse`]); until it is
 //! given they wait and [`AgentEvent::BrowseRequested`] asks the customer.
+//!
+//! One source of truth: the same state answers "who receives frames and the cursor?"
+//! ([`AgentSession::frame_recipients`]), "whose input is injected?" (the one place that emits
+//! [`AgentEvent::Inject`]) and "what is the customer told?" ([`AgentSession::customer_view`]).
+//! The customer is never shown a portal announcement replayed as text.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -24,6 +29,7 @@ use std::time::{Duration, Instant};
 use crate::ids::{AttendeeId, Rights, Role};
 use crate::input::InputEvent;
 use crate::rights::{self, Consent};
+use crate::signal::AttendeeInfo;
 use crate::wire::{self, ErrorCode, Message};
 
 /// How long an attendee has to say hello after the portal announced it.
@@ -37,120 +43,18 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 /// this, 20,000 requests cost the agent 21 s of CPU.
 pub const REFRESH_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Which data channel a message travels on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// Session control: hello, rights, pings, errors, end.
-    Control,
-    /// Keyboard and mouse: small, never queued behind frames.
-    Input,
-    /// Screen updates: bulk, flow-controlled.
-    Frames,
-    /// File transfer: bulk, flow-controlled, never ahead of input.
-    Files,
-}
-
-/// Bytes to send to one attendee.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// Recipient.
-    pub to: AttendeeId,
-    /// Channel to send on.
-    pub channel: Channel,
-    /// One encoded [`Message`].
-    pub payload: Vec<u8>,
-}
-
-/// What the shell must act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AgentEvent {
-    /// Inject this input into the customer's desktop.
-    Inject {
-        /// Who sent it.
-        from: AttendeeId,
-        /// The event.
-        event: InputEvent,
-    },
-    /// Input arrived from an attendee whose rights do not include control; it was dropped.
-    InputRefused {
-        /// Who sent it.
-        from: AttendeeId,
-        /// Refusals from this attendee so far.
-        count: u64,
-    },
-    /// This attendee can now be sent the screen: send it a whole frame, then call
-    /// [`AgentSession::handle_keyframe_sent`].
-    NeedsKeyframe {
-        /// Who.
-        attendee: AttendeeId,
-    },
-    /// An attendee asks to list a folder of the customer's shared folder (or to fetch a file
-    /// from it) and the customer has not allowed browsing for them: ask the customer, then
-    /// call [`AgentSession::allow_browse`] or [`AgentSession::refuse_browse`]. Their requests
-    /// wait meanwhile. Raised once per wait, not per request.
-    BrowseRequested {
-        /// Who asks.
-        from: AttendeeId,
-        /// The folder to list, or the file to fetch, inside the shared folder ("" is the
-        /// shared folder itself). Parsed: no traversal, control or direction characters.
-        path: crate::files::RelativePath,
-        /// A fetch of a file (true) or a folder listing.
-        fetch: bool,
-    },
-    /// The attendee's connection is gone (timeout or protocol failure); close its transport.
-    AttendeeLost {
-        /// Who.
-        attendee: AttendeeId,
-        /// Why, in words.
-        reason: String,
-    },
-    /// An attendee with the reboot right asks to reboot; ask the customer.
-    RebootRequested {
-        /// Who asks.
-        from: AttendeeId,
-    },
-    /// A file-transfer message from an attendee allowed to transfer files.
-    File {
-        /// Who sent it.
-        from: AttendeeId,
-        /// A `File*`, `ListDir` message.
-        message: Message,
-    },
-    /// The attendee asked to leave or end.
-    AttendeeEnded {
-        /// Who.
-        attendee: AttendeeId,
-        /// Their words.
-        reason: String,
-    },
-}
-
 #[derive(Debug)]
 enum Phase {
     AwaitingHello { deadline: Instant },
     Ready,
 }
 
-/// Why a grant from the portal was not applied.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum GrantError {
-    /// Its sequence number is not above the last applied one: a replay or reordering.
-    #[error("grant #{seq} is not newer than #{last}: ignored")]
-    Replayed {
-        /// The grant's number.
-        seq: u64,
-        /// The last applied number.
-        last: u64,
-    },
-    /// The attendee is not in the session.
-    #[error("no attendee {0}")]
-    UnknownAttendee(AttendeeId),
-}
-
 #[derive(Debug)]
 struct Attendee {
+    name: String,
+    /// Hidden from the customer: never named to them, and limited to what needs no question
+    /// to the customer (see [`rights::masked_limit`]).
+    masked: bool,
     role: Role,
     granted: Rights,
     consent: Consent,
@@ -171,7 +75,26 @@ struct Attendee {
 
 impl Attendee {
     fn effective(&self) -> Rights {
-        rights::effective(self.granted, self.consent)
+        let rights = rights::effective(self.granted, self.consent);
+        if self.masked {
+            rights.intersect(rights::masked_limit())
+        } else {
+            rights
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        matches!(self.phase, Phase::Ready)
+    }
+
+    /// Receives frames and the cursor.
+    fn sees(&self) -> bool {
+        self.is_ready() && rights::may_view(self.effective())
+    }
+
+    /// Its input is injected.
+    fn controls(&self) -> bool {
+        self.is_ready() && rights::may_inject_as(self.role, self.effective())
     }
 }
 
@@ -187,6 +110,8 @@ pub struct AgentSession {
     browse_allowed: std::collections::BTreeSet<AttendeeId>,
     /// Browsing allowed for everyone in advance (the customer chose so when starting).
     browse_allowed_for_all: bool,
+    /// What the customer allowed for everyone the host brings in; a newcomer starts with it.
+    session_consent: Consent,
 }
 
 impl AgentSession {
@@ -195,10 +120,7 @@ impl AgentSession {
         Self::default()
     }
 
-    /// The portal announced an attendee with the rights it granted. Nothing is shown or
-    /// accepted until the customer's consent arrives through [`Self::handle_consent`]. An
-    /// attendee announced again (after the agent's portal connection came back) keeps its
-    /// connection and consent; only the grant is refreshed.
+    /// An attendee without a name (tests and benchmarks); see [`Self::handle_attendee_announced`].
     pub fn handle_attendee_joined(
         &mut self,
         id: AttendeeId,
@@ -206,19 +128,39 @@ impl AgentSession {
         granted: Rights,
         now: Instant,
     ) {
+        let info = AttendeeInfo {
+            id,
+            name: String::new(),
+            role,
+            rights: granted,
+            masked: false,
+        };
+        self.handle_attendee_announced(&info, now);
+    }
+
+    /// The portal announced an attendee with the rights it granted. It starts with the
+    /// session's consent ([`Self::set_session_consent`]; none before the customer answered).
+    /// An attendee announced again (after the agent's portal connection came back) keeps its
+    /// connection and consent; only the grant, name and mask are refreshed.
+    pub fn handle_attendee_announced(&mut self, info: &AttendeeInfo, now: Instant) {
+        let (id, role, granted) = (info.id, info.role, info.rights);
         if self.attendees.contains_key(&id) {
             self.update(id, |a| {
                 a.role = role;
                 a.granted = granted;
+                a.name.clone_from(&info.name);
+                a.masked = info.masked;
             });
             return;
         }
         self.attendees.insert(
             id,
             Attendee {
+                name: info.name.clone(),
+                masked: info.masked,
                 role,
                 granted,
-                consent: Consent::default(),
+                consent: self.session_consent,
                 phase: Phase::AwaitingHello {
                     deadline: now + HELLO_TIMEOUT,
                 },
@@ -267,11 +209,39 @@ impl AgentSession {
         self.update(id, |a| a.consent = consent);
     }
 
-    /// The customer takes all control away from everyone at once.
-    pub fn revoke_all_control(&mut self) {
+    /// The customer decided what everyone the host brings in may do: applied to everyone
+    /// present, and the starting consent of everyone who joins later.
+    pub fn set_session_consent(&mut self, consent: Consent) {
+        self.session_consent = consent;
         let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
         for id in ids {
-            self.update(id, |a| a.consent.control = false);
+            self.update(id, |a| a.consent = consent);
+        }
+    }
+
+    /// The customer takes all control away from everyone at once (and from whoever joins
+    /// later, until [`Self::give_control_back`]). Nothing else they allowed changes.
+    pub fn revoke_all_control(&mut self) {
+        self.set_control(false);
+    }
+
+    /// The customer lets control go back to everyone whose grant includes it. Only takes
+    /// effect where the customer allowed viewing: nobody steers a screen they cannot see.
+    pub fn give_control_back(&mut self) {
+        self.set_control(true);
+    }
+
+    /// Whether the customer currently lets the host's people control (the session bar shows
+    /// "Stop control" or "Give control back" from it).
+    pub fn control_allowed(&self) -> bool {
+        self.session_consent.control
+    }
+
+    fn set_control(&mut self, control: bool) {
+        self.session_consent.control = control;
+        let ids: Vec<AttendeeId> = self.attendees.keys().copied().collect();
+        for id in ids {
+            self.update(id, |a| a.consent.control = control);
         }
     }
 
@@ -292,13 +262,30 @@ impl AgentSession {
             .map_or(Rights::NONE, Attendee::effective)
     }
 
-    /// Attendees that completed the hello and may see the screen.
+    /// Attendees that completed the hello and may see the screen: they get frames and the
+    /// cursor, and they are who the customer is told sees the screen.
     pub fn frame_recipients(&self) -> Vec<AttendeeId> {
         self.attendees
             .iter()
-            .filter(|(_, a)| matches!(a.phase, Phase::Ready) && rights::may_view(a.effective()))
+            .filter(|(_, a)| a.sees())
             .map(|(id, _)| *id)
             .collect()
+    }
+
+    /// May a chat message from `from` be shown to the customer? Only from someone the
+    /// customer can see (not masked) whose rights in force include CHAT.
+    pub fn chat_reaches_customer(&self, from: AttendeeId) -> bool {
+        self.attendees
+            .get(&from)
+            .is_some_and(|a| !a.masked && a.effective().contains(Rights::CHAT))
+    }
+
+    /// The name the customer knows an attendee by, if the customer may know it.
+    pub fn name_for_customer(&self, id: AttendeeId) -> Option<&str> {
+        self.attendees
+            .get(&id)
+            .filter(|a| !a.masked)
+            .map(|a| a.name.as_str())
     }
 
     /// Tell everyone the machine reboots now (the customer agreed).
@@ -518,7 +505,7 @@ impl AgentSession {
         let Some(a) = self.attendees.get_mut(&from) else {
             return;
         };
-        if matches!(a.phase, Phase::Ready) && rights::may_inject_as(a.role, a.effective()) {
+        if a.controls() {
             self.events.push_back(AgentEvent::Inject { from, event });
             return;
         }
@@ -545,6 +532,8 @@ impl AgentSession {
         if before == after || !ready {
             return;
         }
+        // A new refusal after a rights change is reported again (once).
+        a.refused = 0;
         self.send(
             id,
             Channel::Control,
@@ -568,6 +557,11 @@ fn error(code: ErrorCode, text: String) -> Message {
     Message::Error { code, text }
 }
 
+#[path = "agent_events.rs"]
+mod events;
+pub use events::{AgentEvent, Channel, GrantError, Transmit};
 #[path = "agent_requests.rs"]
 mod requests;
 pub use requests::MAX_HELD_BROWSE;
+#[path = "agent_view.rs"]
+mod view;

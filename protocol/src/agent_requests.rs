@@ -33,12 +33,15 @@ fn path_to_show(path: &str) -> Result<RelativePath, String> {
 }
 
 impl AgentSession {
-    /// The shell queued the keyframe an [`AgentEvent::NeedsKeyframe`] asked for (or any
-    /// keyframe) for `attendee`: refresh requests count again.
-    pub fn handle_keyframe_sent(&mut self, attendee: AttendeeId) {
-        if let Some(a) = self.attendees.get_mut(&attendee) {
+    /// A keyframe the shell captured for `attendee` (after an [`AgentEvent::NeedsKeyframe`])
+    /// is ready: refresh requests count again. Returns whether it may be delivered: rights
+    /// can change between the request and the capture, and only someone who sees the screen
+    /// now gets it.
+    pub fn handle_keyframe_sent(&mut self, attendee: AttendeeId) -> bool {
+        self.attendees.get_mut(&attendee).is_some_and(|a| {
             a.keyframe_pending = false;
-        }
+            a.sees()
+        })
     }
 
     /// The customer allows `id` to list and fetch from the shared folder for the rest of the

@@ -30,6 +30,7 @@
 pub mod agent;
 mod bytes;
 pub mod chat;
+pub mod customer_view;
 pub mod files;
 pub mod ids;
 pub mod input;

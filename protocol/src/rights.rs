@@ -42,6 +42,14 @@ impl Consent {
     }
 }
 
+/// The most a masked attendee may have. The customer cannot be asked about someone they
+/// are not shown, so nothing that needs the customer's answer (files, reboot) or reaches
+/// them (chat) is open to a masked attendee: only seeing and, with consent, controlling —
+/// and the customer app still says that someone unnamed from the support team does so.
+pub const fn masked_limit() -> Rights {
+    Rights::VIEW.union(Rights::CONTROL)
+}
+
 /// Rights in force: the grant narrowed by consent.
 pub fn effective(granted: Rights, consent: Consent) -> Rights {
     granted.intersect(consent.allowed())

@@ -84,12 +84,26 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         link_token: Option<String>,
     },
-    /// The host changes an attendee's rights.
+    /// The host replaces an attendee's whole grant. Kept for older viewers: it drops every
+    /// right it does not name, so viewers send [`ClientMessage::ChangeRights`] instead.
     SetRights {
         /// Whose.
         attendee: AttendeeId,
         /// The new grant.
         rights: Rights,
+    },
+    /// The host adds and takes away rights of an attendee; rights named in neither set stay
+    /// as they are. The portal applies it to the grant in force when it arrives, so two
+    /// changes in a row never undo each other's rights.
+    ChangeRights {
+        /// Whose.
+        attendee: AttendeeId,
+        /// Rights added.
+        #[serde(default)]
+        grant: Rights,
+        /// Rights taken away.
+        #[serde(default)]
+        revoke: Rights,
     },
     /// The host removes an attendee from the session.
     RemoveAttendee {
@@ -542,6 +556,15 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&relay).expect("serialises"),
             r#"{"type":"signal","to":2,"payload":{"kind":"relay_request"}}"#
+        );
+        let change = ClientMessage::ChangeRights {
+            attendee: AttendeeId::from_wire(3),
+            grant: Rights::CONTROL,
+            revoke: Rights::FILES,
+        };
+        assert_eq!(
+            serde_json::to_string(&change).expect("serialises"),
+            r#"{"type":"change_rights","attendee":3,"grant":2,"revoke":8}"#
         );
         let token = PortalMessage::Signal {
             from: AttendeeId::CUSTOMER,

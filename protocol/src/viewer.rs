@@ -188,7 +188,9 @@ impl ViewerSession {
             .push_back((Channel::Control, Message::RefreshRequest.encode()));
     }
 
-    /// Leave the session.
+    /// Leave the session: the agent is told why, and [`ViewerEvent::Ended`] follows, as for
+    /// every other end, so the shell stops (closes the link, tells the portal it left)
+    /// rather than sit on a link the agent has already given up. Nothing after it.
     pub fn leave(&mut self, reason: &str) {
         if self.phase != Phase::Ended {
             self.transmits.push_back((
@@ -198,7 +200,7 @@ impl ViewerSession {
                 }
                 .encode(),
             ));
-            self.phase = Phase::Ended;
+            self.end(reason.to_owned());
         }
     }
 
@@ -330,9 +332,7 @@ impl ViewerSession {
         if let UpdateError::ScreenTooLarge { .. } = error {
             // Every update of that screen would be refused: nothing to show, so leave
             // (telling the agent why) rather than sit there blank.
-            let reason = error.to_string();
-            self.leave(&reason);
-            self.events.push_back(ViewerEvent::Ended { reason });
+            self.leave(&error.to_string());
             return;
         }
         // Too large before its end, or corrupt: the update is dropped; the picture needs a

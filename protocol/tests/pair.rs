@@ -374,3 +374,34 @@ fn tampered_bytes_are_answered_with_errors_not_panics() {
     p.drive();
     assert_eq!(p.injected.last(), Some(&click()));
 }
+
+#[test]
+fn leaving_ends_the_viewer_side_too() {
+    // Issue 9: `quit` told the agent "left" but the viewer's side never ended, so its shell
+    // kept the link and the portal membership, and the agent offered a new link.
+    let mut p = Pair::new(Rights::HOST_DEFAULT, Consent::ALL);
+    assert!(!p.agent.frame_recipients().is_empty());
+    p.viewer.leave("the representative left");
+    p.drive();
+    assert!(!p.viewer.is_open());
+    let ended: Vec<&ViewerEvent> = p
+        .viewer_events
+        .iter()
+        .filter(|e| matches!(e, ViewerEvent::Ended { .. }))
+        .collect();
+    assert_eq!(
+        ended,
+        [&ViewerEvent::Ended {
+            reason: "the representative left".into()
+        }],
+        "exactly one end, for the shell to act on"
+    );
+    assert!(
+        p.agent.frame_recipients().is_empty(),
+        "the agent was told and stopped sending the screen"
+    );
+    // Leaving twice says nothing more.
+    p.viewer.leave("again");
+    p.drive();
+    assert_eq!(p.viewer.poll_event(), None);
+}

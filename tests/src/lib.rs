@@ -34,6 +34,25 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
     }
 }
 
+/// The names in a rights value of a viewer event: every event shows rights as a list of
+/// names (`["view","chat"]`). Panics on any other shape, so a test sees a regression to bits.
+pub fn right_names(rights: &Value) -> Vec<&str> {
+    rights
+        .as_array()
+        .unwrap_or_else(|| panic!("rights are not a list of names: {rights}"))
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .unwrap_or_else(|| panic!("a right that is not a name: {rights}"))
+        })
+        .collect()
+}
+
+/// True when the rights value of a viewer event names `right`.
+pub fn has_right(rights: &Value, right: &str) -> bool {
+    right_names(rights).contains(&right)
+}
+
 /// Path of one of the workspace's binaries (built by `cargo build --workspace --bins`).
 pub fn binary(name: &str) -> PathBuf {
     // Test executables live in target/<profile>/deps, bench binaries in target/<profile>.
@@ -436,6 +455,17 @@ pub fn agent_command(
     pre_authorize: &str,
     extra: &[&std::ffi::OsStr],
 ) -> Command {
+    let mut cmd = customer_app_command(display, join_url, extra);
+    // The terminal front-end (the window would cover the shared screen), log on stderr.
+    cmd.args(["--no-window", "--log-file", "-"]);
+    if !pre_authorize.is_empty() {
+        cmd.args(["--pre-authorize", pre_authorize]);
+    }
+    cmd
+}
+
+/// The customer app as a customer starts it (with its window when `display` has one).
+pub fn customer_app_command(display: &str, join_url: &str, extra: &[&std::ffi::OsStr]) -> Command {
     let mut cmd = Command::new(binary("tandem-agent"));
     cmd.args(extra);
     cmd.args([
@@ -448,9 +478,6 @@ pub fn agent_command(
         "--name",
         "alice@e2e",
     ]);
-    if !pre_authorize.is_empty() {
-        cmd.args(["--pre-authorize", pre_authorize]);
-    }
     cmd
 }
 

@@ -46,7 +46,7 @@ impl Xvfb {
         }
     }
 
-    fn command(&self, program: &str) -> Command {
+    pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.env("DISPLAY", &self.display);
         cmd

@@ -1,12 +1,13 @@
 //! More people in one session: a host with control and a view-only specialist at once, the
-//! host granting control, refused keys and a sixth specialist, and "first to accept" among
-//! representatives invited on a portal. Real processes, real WebRTC, input checked by X.
+//! host granting control (and only control), refused keys and a sixth specialist, "first to
+//! accept" among representatives invited on a portal, and attendees who quit. Real
+//! processes, real WebRTC, input checked by X.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tandem_e2e::x::Xvfb;
-use tandem_e2e::{Portal, Proc, TempDir, Viewer, agent, wait_for};
+use tandem_e2e::{Portal, Proc, TempDir, Viewer, agent, has_right, right_names, wait_for};
 
 const T: Duration = Duration::from_secs(30);
 
@@ -59,6 +60,7 @@ fn attendee_id(roster: &Value, name: &str) -> Option<u64> {
 #[test]
 fn a_view_only_specialist_controls_nothing_until_the_host_grants_it() {
     let mut s = session("specialist");
+    // a specialist key always grants chat besides what the host asks for
     let inv = s.invite_specialist("view");
     assert!(
         inv["email"]
@@ -70,19 +72,13 @@ fn a_view_only_specialist_controls_nothing_until_the_host_grants_it() {
         .portal
         .specialist(inv["join_url"].as_str().expect("link"), "Sam Specialist");
     let connected = sam.wait_event("connected", T);
-    assert!(
-        !connected["rights"]
-            .as_str()
-            .unwrap_or("")
-            .contains("control"),
-        "{connected}"
-    );
+    assert!(!has_right(&connected["rights"], "control"), "{connected}");
     let roster = s
         .host
         .wait_portal_where("roster", T, |r| attendee_id(r, "Sam Specialist").is_some());
     let sam_id = attendee_id(&roster, "Sam Specialist").expect("Sam in the roster");
     s.agent.wait_line("the customer told Sam joined", T, |l| {
-        l.contains("Sam Specialist has joined the session")
+        l.contains("Sam Specialist now sees your screen")
     });
 
     // the host controls
@@ -105,15 +101,30 @@ fn a_view_only_specialist_controls_nothing_until_the_host_grants_it() {
     );
     assert_eq!(s.x.pointer(), (101, 102));
 
-    // the host grants control; the specialist's input now reaches X
+    // the host grants control, and only control: Sam keeps chat (issue 9); the specialist's
+    // input now reaches X
     s.host
-        .send(json!({"cmd": "set_rights", "attendee": sam_id, "rights": "view+control+chat"}));
+        .send(json!({"cmd": "grant", "attendee": sam_id, "rights": "control"}));
     let rights = sam.wait_event("rights", T);
-    assert!(
-        rights["rights"]
-            .as_str()
-            .is_some_and(|r| r.contains("control")),
+    assert_eq!(
+        right_names(&rights["rights"]),
+        ["view", "control", "chat"],
         "{rights}"
+    );
+    let roster = s.host.wait_portal_where("roster", T, |r| {
+        r["attendees"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|a| a["id"] == sam_id && has_right(&a["rights"], "control"))
+        })
+    });
+    let sam_entry = roster["attendees"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["id"] == sam_id))
+        .expect("Sam in the roster");
+    assert_eq!(
+        right_names(&sam_entry["rights"]),
+        ["view", "control", "chat"],
+        "names, not bits, in the portal's roster event too: {roster}"
     );
     sam.send(json!({"cmd": "move", "x": 210, "y": 160}));
     wait_for("the specialist's pointer move", T, || {
@@ -193,7 +204,7 @@ fn the_first_representative_to_accept_joins_and_the_others_invitations_disappear
             .collect();
         (names.contains(&"bob") && names.contains(&"carol")).then_some(())
     });
-    s.host.send(json!({"cmd": "invite_portal", "portal": "default", "rights": "view", "masked": true, "comment": "printer issue, please look"}));
+    s.host.send(json!({"cmd": "invite_portal", "portal": "default", "rights": "view+chat", "masked": true, "comment": "printer issue, please look"}));
     let for_bob = bob.wait_portal("invitation", T);
     let for_carol = carol.wait_portal("invitation", T);
     assert_eq!(for_bob["comment"], "printer issue, please look");
@@ -223,4 +234,36 @@ fn the_first_representative_to_accept_joins_and_the_others_invitations_disappear
             .all(|l| !l.contains("Bob") && !l.contains("masked bob")),
         "{seen:?}"
     );
+}
+
+#[test]
+fn a_specialist_who_quits_is_gone_and_a_host_who_quits_ends_the_session() {
+    // Issue 9: `quit` told the customer "left" while the viewer kept its portal membership,
+    // so the agent offered a new link and the screen kept streaming.
+    let mut s = session("quit");
+    let inv = s.invite_specialist("view");
+    let mut sam = s
+        .portal
+        .specialist(inv["join_url"].as_str().expect("link"), "Sam Specialist");
+    sam.wait_event("connected", T);
+    s.host
+        .wait_portal_where("roster", T, |r| attendee_id(r, "Sam Specialist").is_some());
+
+    sam.send(json!({"cmd": "quit"}));
+    sam.wait_event("ended", T);
+    assert_eq!(sam.proc.wait_exit(T), Some(0), "{}", sam.proc.stderr());
+    // the portal counts Sam out, so the agent offers Sam no new link
+    s.host
+        .wait_portal_where("roster", T, |r| attendee_id(r, "Sam Specialist").is_none());
+
+    s.host.send(json!({"cmd": "quit"}));
+    s.host.wait_event("ended", T);
+    assert_eq!(
+        s.host.proc.wait_exit(T),
+        Some(0),
+        "{}",
+        s.host.proc.stderr()
+    );
+    s.agent
+        .wait_line("the session's end", T, |l| l.contains("Session ended"));
 }

@@ -34,7 +34,7 @@ fn cancelled_redeemed_and_ninth_codes_are_refused() {
     let used = portal.create_code("Dave");
     let mut first = agent(&x.display, &used.join_url, "view");
     first.wait_line("the session to start", T, |l| {
-        l.contains("can now see your screen")
+        l.contains("You are in a support session")
     });
     let err = refused(agent(&x.display, &used.join_url, "view"));
     assert!(err.contains("already used"), "{err}");

@@ -169,7 +169,7 @@ fn the_customer_can_decline_and_the_representative_learns_it() {
     viewer.wait_event("waiting", T);
     let mut agent = agent(&x.display, &code.join_url, "");
     agent.wait_line("the consent question", T, |l| {
-        l.contains("wants to see your screen")
+        l.contains("asks to see your screen")
     });
     agent.send_line("n");
     assert_eq!(agent.wait_exit(T), Some(4), "stderr: {}", agent.stderr());

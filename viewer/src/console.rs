@@ -11,8 +11,10 @@ use tandem_transport::files::TransferEvent;
 
 const HELP: &str = "commands: chat <text> | note <text> (representatives only) | reps | \
 invite specialist view|control | cancel <key> | invite rep <user> view|control [masked] | \
-invite portal <name> view|control [masked] | rights <attendee> <view|control|view+control> | \
-remove <attendee> | send <local file> | fetch <path> | ls [path] | cancel-transfer <id> | reboot | quit";
+invite portal <name> view|control [masked] | grant <attendee> <rights> | \
+revoke <attendee> <rights> (rights: view, control, chat, files, reboot, joined by '+'; \
+the others stay as they are) | remove <attendee> | send <local file> | fetch <path> | \
+ls [path] | cancel-transfer <id> | reboot | quit";
 
 /// Parses one console line.
 pub fn parse(line: &str) -> Result<UiCommand, String> {
@@ -63,10 +65,7 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
                 .collect::<Vec<_>>()
                 .join(" "),
         },
-        ["rights", a, r] => ClientMessage::SetRights {
-            attendee: attendee(Some(a))?,
-            rights: rights(Some(r))?,
-        },
+        [verb @ ("grant" | "revoke"), a, r] => change_rights(verb, attendee(Some(a))?, r)?,
         ["remove", a] => ClientMessage::RemoveAttendee {
             attendee: attendee(Some(a))?,
         },
@@ -84,6 +83,39 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         _ => return Err(HELP.into()),
     };
     Ok(UiCommand::Portal(msg))
+}
+
+/// The rights a `grant` or `revoke` names, each word meaning only itself. (Parsed as
+/// [`Rights`], "control" means view and control, as an invitation should; but `revoke 3
+/// control` must leave the view. The portal adds view to a granted control itself.)
+pub fn named_rights(words: &str) -> Result<Rights, String> {
+    words.split('+').try_fold(Rights::NONE, |named, word| {
+        let right = match word.trim() {
+            "control" => Rights::CONTROL,
+            other => other.parse::<Rights>().map_err(|e| e.to_string())?,
+        };
+        Ok(named.union(right))
+    })
+}
+
+/// `grant` or `revoke` (`verb`) the rights `words` names to `attendee`: only those change,
+/// so a view and chat specialist granted control keeps its chat.
+pub fn change_rights(
+    verb: &str,
+    attendee: AttendeeId,
+    words: &str,
+) -> Result<ClientMessage, String> {
+    let named = named_rights(words)?;
+    let (grant, revoke) = match verb {
+        "grant" => (named, Rights::NONE),
+        "revoke" => (Rights::NONE, named),
+        other => return Err(format!("'{other}' is neither grant nor revoke")),
+    };
+    Ok(ClientMessage::ChangeRights {
+        attendee,
+        grant,
+        revoke,
+    })
 }
 
 /// Reads console lines from stdin; mistakes print the help.
@@ -200,11 +232,44 @@ mod tests {
             parse("invite rep bob control masked please look at the printer"),
             Ok(UiCommand::Portal(ClientMessage::InviteReps { masked: true, ref comment, .. })) if comment == "please look at the printer"
         ));
-        assert!(matches!(
-            parse("rights #3 view"),
-            Ok(UiCommand::Portal(ClientMessage::SetRights { .. }))
-        ));
-        assert!(parse("rights x view").is_err());
+        assert!(parse("grant x view").is_err());
+        assert!(parse("grant 3 root").is_err());
         assert!(parse("frobnicate").is_err());
+    }
+
+    fn change(line: &str) -> (AttendeeId, Rights, Rights) {
+        match parse(line) {
+            Ok(UiCommand::Portal(ClientMessage::ChangeRights {
+                attendee,
+                grant,
+                revoke,
+            })) => (attendee, grant, revoke),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn grant_and_revoke_name_only_the_rights_they_change() {
+        let three = AttendeeId::from_wire(3);
+        // Granting control sends no rights to replace the grant with, so the portal keeps
+        // the specialist's chat (issue 9: `rights 3 control` set view+control and lost it).
+        assert_eq!(
+            change("grant #3 control"),
+            (three, Rights::CONTROL, Rights::NONE)
+        );
+        // Taking control away leaves the view.
+        assert_eq!(
+            change("revoke 3 control"),
+            (three, Rights::NONE, Rights::CONTROL)
+        );
+        assert_eq!(
+            change("grant 3 chat+files"),
+            (three, Rights::CHAT.union(Rights::FILES), Rights::NONE)
+        );
+        assert_eq!(change("revoke 3 view"), (three, Rights::NONE, Rights::VIEW));
+        assert!(
+            parse("rights 3 control").is_err(),
+            "replaced by grant/revoke"
+        );
     }
 }

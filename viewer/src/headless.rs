@@ -8,13 +8,15 @@
 //! `{"cmd":"refresh"}`, `{"cmd":"quit"}`.
 //! Session management (host): `{"cmd":"invite_specialist","rights":"view"}`,
 //! `{"cmd":"cancel_specialist","key":"123456789"}`, `{"cmd":"invite_rep","user":"bob","rights":"control","masked":true,"comment":"…"}`,
-//! `{"cmd":"invite_portal","portal":"default","rights":"view"}`, `{"cmd":"set_rights","attendee":3,"rights":"view+control"}`,
-//! `{"cmd":"remove","attendee":3}`, `{"cmd":"list_reps"}`; everyone: `{"cmd":"chat","text":"hi","reps_only":false}`;
+//! `{"cmd":"invite_portal","portal":"default","rights":"view"}`,
+//! `{"cmd":"grant","attendee":3,"rights":"control"}`, `{"cmd":"revoke","attendee":3,"rights":"control"}`
+//! (only the named rights change), `{"cmd":"remove","attendee":3}`, `{"cmd":"list_reps"}`; everyone: `{"cmd":"chat","text":"hi","reps_only":false}`;
 //! invited representatives: `{"cmd":"accept","invitation":1}`, `{"cmd":"decline","invitation":1}`.
 //!
 //! Events: `{"event":"waiting"}`, `joined`, `consent`, `connected`, `rights`, `frame`,
 //! `screenshot`, `refused`, `error`, `ended`, and `{"event":"portal","type":…}` carrying the
-//! portal's own message (roster, chat, invitation, specialist_invited, error…).
+//! portal's own message (roster, chat, invitation, specialist_invited, error…). Rights are
+//! always a list of names, in every event: `"rights":["view","chat"]`, `"allowed":[]`.
 //!
 //! Input is always sent: the agent on the customer's machine decides, and a refusal comes
 //! back as a `refused` event.
@@ -26,6 +28,7 @@ use tandem_protocol::signal::{ClientMessage, InviteTarget};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 use tokio::sync::mpsc;
 
+use crate::console;
 use crate::session::{UiCommand, UiEvent};
 use crate::stdin::{self, OnClose};
 use tandem_transport::files::TransferEvent;
@@ -91,7 +94,11 @@ enum Command {
         #[serde(default)]
         comment: String,
     },
-    SetRights {
+    Grant {
+        attendee: u32,
+        rights: String,
+    },
+    Revoke {
         attendee: u32,
         rights: String,
     },
@@ -200,13 +207,22 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
             masked,
             comment,
         })],
-        Command::SetRights {
+        Command::Grant {
             attendee,
             rights: r,
-        } => vec![portal(ClientMessage::SetRights {
-            attendee: AttendeeId::from_wire(attendee),
-            rights: rights(&r)?,
-        })],
+        } => vec![portal(console::change_rights(
+            "grant",
+            AttendeeId::from_wire(attendee),
+            &r,
+        )?)],
+        Command::Revoke {
+            attendee,
+            rights: r,
+        } => vec![portal(console::change_rights(
+            "revoke",
+            AttendeeId::from_wire(attendee),
+            &r,
+        )?)],
         Command::Remove { attendee } => {
             vec![portal(ClientMessage::RemoveAttendee {
                 attendee: AttendeeId::from_wire(attendee),
@@ -270,6 +286,39 @@ fn transfer_json(t: &TransferEvent) -> serde_json::Value {
     }
 }
 
+/// Rights as the list of their names (`[]` for none): the one shape every event uses.
+fn rights_json(r: Rights) -> serde_json::Value {
+    let described = r.describe();
+    let names: Vec<&str> = if r == Rights::NONE {
+        Vec::new()
+    } else {
+        described.split('+').collect()
+    };
+    json!(names)
+}
+
+/// Fields of portal messages that hold [`Rights`] (serialised as wire bits there).
+const RIGHTS_FIELDS: [&str; 2] = ["rights", "allowed"];
+
+/// Rewrites every rights field of a portal message's JSON, at any depth (roster entries,
+/// invitations, grants), from wire bits to names.
+fn name_rights(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(obj) => {
+            for (key, field) in obj.iter_mut() {
+                match field.as_u64().and_then(|b| u32::try_from(b).ok()) {
+                    Some(bits) if RIGHTS_FIELDS.contains(&key.as_str()) => {
+                        *field = rights_json(Rights::from_wire(bits));
+                    }
+                    _ => name_rights(field),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(name_rights),
+        _ => {}
+    }
+}
+
 /// The JSON line for an event.
 pub fn event_json(ev: &UiEvent) -> serde_json::Value {
     match ev {
@@ -277,12 +326,12 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         UiEvent::Joined { session, customer } => {
             json!({"event": "joined", "session": session, "customer": customer})
         }
-        UiEvent::Consent(r) => json!({"event": "consent", "allowed": r.describe()}),
-        UiEvent::Connected(r) => json!({"event": "connected", "rights": r.describe()}),
+        UiEvent::Consent(r) => json!({"event": "consent", "allowed": rights_json(*r)}),
+        UiEvent::Connected(r) => json!({"event": "connected", "rights": rights_json(*r)}),
         UiEvent::Path(p) => {
             json!({"event": "path", "path": p.as_str(), "description": p.describe()})
         }
-        UiEvent::Rights(r) => json!({"event": "rights", "rights": r.describe()}),
+        UiEvent::Rights(r) => json!({"event": "rights", "rights": rights_json(*r)}),
         UiEvent::Cursor { x, y } => json!({"event": "cursor", "x": x, "y": y}),
         UiEvent::CursorShape(c) => {
             json!({"event": "cursor_shape", "width": c.width, "height": c.height, "hot_x": c.hot_x, "hot_y": c.hot_y})
@@ -303,6 +352,7 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         UiEvent::Portal(msg) => {
             // The portal's own JSON ({"type": "roster", …}) tagged as a portal event.
             let mut v = serde_json::to_value(msg).unwrap_or_else(|_| json!({}));
+            name_rights(&mut v);
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("event".into(), json!("portal"));
             }
@@ -336,12 +386,129 @@ mod tests {
         ));
         assert!(parse(r#"{"cmd":"key","key":"NoSuchKey"}"#).is_err());
         assert!(parse(r#"{"cmd":"format"}"#).is_err());
-        let r =
-            parse(r#"{"cmd":"set_rights","attendee":3,"rights":"view+control"}"#).expect("parses");
-        assert!(
-            matches!(&r[0], UiCommand::Portal(ClientMessage::SetRights { rights, .. }) if rights.contains(Rights::CONTROL))
-        );
         assert!(parse(r#"{"cmd":"invite_specialist","rights":"root"}"#).is_err());
         assert!(parse("not json").is_err());
+    }
+
+    #[test]
+    fn grant_and_revoke_change_only_the_named_rights() {
+        let r = parse(r#"{"cmd":"grant","attendee":3,"rights":"control"}"#).expect("parses");
+        assert!(
+            matches!(&r[..], [UiCommand::Portal(ClientMessage::ChangeRights { attendee, grant, revoke })]
+                if attendee.to_wire() == 3 && *grant == Rights::CONTROL && *revoke == Rights::NONE),
+            "{r:?}"
+        );
+        let r = parse(r#"{"cmd":"revoke","attendee":3,"rights":"control+files"}"#).expect("parses");
+        assert!(
+            matches!(&r[..], [UiCommand::Portal(ClientMessage::ChangeRights { grant, revoke, .. })]
+                if *grant == Rights::NONE && *revoke == Rights::CONTROL.union(Rights::FILES)),
+            "{r:?}"
+        );
+        // The old whole-set command is gone: it dropped every right it did not name.
+        assert!(parse(r#"{"cmd":"set_rights","attendee":3,"rights":"view"}"#).is_err());
+    }
+
+    /// Every rights value anywhere in the JSON: each must be a list of names.
+    fn rights_values(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        match v {
+            serde_json::Value::Object(obj) => {
+                for (k, f) in obj {
+                    if RIGHTS_FIELDS.contains(&k.as_str()) {
+                        out.push(f.clone());
+                    } else {
+                        rights_values(f, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| rights_values(i, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_event_shows_rights_as_names() {
+        use tandem_protocol::signal::{
+            AttendeeInfo, PortalMessage, RepInvitation, SpecialistInvitation,
+        };
+        use tandem_protocol::{Role, SessionCode};
+        let view_chat = Rights::VIEW.union(Rights::CHAT);
+        let sam = AttendeeInfo {
+            id: AttendeeId::from_wire(3),
+            name: "Sam".into(),
+            role: Role::Specialist,
+            rights: view_chat,
+            masked: false,
+        };
+        let key: SessionCode = "123456789".parse().expect("a key");
+        let portal = |m| UiEvent::Portal(m);
+        let events = [
+            UiEvent::Connected(Rights::HOST_DEFAULT),
+            UiEvent::Rights(view_chat),
+            UiEvent::Consent(Rights::NONE),
+            portal(PortalMessage::Joined {
+                session: 1,
+                you: sam.id,
+                customer: "Alice".into(),
+                rights: view_chat,
+            }),
+            portal(PortalMessage::AttendeeJoined(sam.clone())),
+            portal(PortalMessage::Roster {
+                attendees: vec![sam.clone()],
+            }),
+            portal(PortalMessage::Consent {
+                attendee: sam.id,
+                allowed: Rights::VIEW,
+            }),
+            portal(PortalMessage::Grant {
+                attendee: sam.id,
+                rights: view_chat,
+                seq: 1,
+            }),
+            portal(PortalMessage::Invitation(RepInvitation {
+                id: 1,
+                session: 1,
+                host: "Bob".into(),
+                customer: "Alice".into(),
+                rights: view_chat,
+                masked: false,
+                comment: String::new(),
+            })),
+            portal(PortalMessage::SpecialistInvited(SpecialistInvitation {
+                key,
+                join_url: "https://portal/join/123456789".into(),
+                email: "Dear Sam".into(),
+                rights: view_chat,
+            })),
+        ];
+        for ev in &events {
+            let v = event_json(ev);
+            let mut found = Vec::new();
+            rights_values(&v, &mut found);
+            assert!(!found.is_empty(), "no rights in {v}");
+            for r in found {
+                let names = r.as_array().unwrap_or_else(|| panic!("not a list: {v}"));
+                assert!(
+                    names
+                        .iter()
+                        .all(|n| n.as_str().is_some_and(|n| n.parse::<Rights>().is_ok())),
+                    "{v}"
+                );
+            }
+        }
+        assert_eq!(
+            event_json(&events[4])["rights"],
+            json!(["view", "chat"]),
+            "the roster entry keeps its other fields"
+        );
+        assert_eq!(
+            event_json(&events[5])["attendees"][0]["rights"],
+            json!(["view", "chat"])
+        );
+        assert_eq!(event_json(&events[5])["attendees"][0]["id"], json!(3));
+        assert_eq!(event_json(&events[2])["allowed"], json!([]));
+        assert_eq!(
+            event_json(&events[0])["rights"],
+            json!(["view", "control", "chat", "files", "reboot"])
+        );
     }
 }

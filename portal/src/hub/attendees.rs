@@ -77,14 +77,42 @@ impl Hub {
         Ok(id)
     }
 
-    /// The host on `conn` gives `attendee` new rights: the agent gets a `Grant` with the
-    /// session's next sequence number, everyone a roster. Returns (session, seq).
+    /// The host on `conn` replaces `attendee`'s whole grant (the older `SetRights`): the
+    /// agent gets a `Grant` with the session's next sequence number, everyone a roster.
+    /// Returns (session, seq).
     pub fn set_rights(
         &self,
         conn: ConnId,
         attendee: AttendeeId,
         rights: Rights,
     ) -> Result<(u64, u64), HubError> {
+        self.regrant(conn, attendee, |_| Ok(rights))
+            .map(|(session, seq, _)| (session, seq))
+    }
+
+    /// The host on `conn` adds `grant` to and takes `revoke` from `attendee`'s rights
+    /// ([`changed_rights`]), applied under the lock to the grant in force, so rights it does
+    /// not name are kept. Told like [`Hub::set_rights`]. Returns (session, seq, new rights).
+    pub fn change_rights(
+        &self,
+        conn: ConnId,
+        attendee: AttendeeId,
+        grant: Rights,
+        revoke: Rights,
+    ) -> Result<(u64, u64, Rights), HubError> {
+        self.regrant(conn, attendee, |current| {
+            changed_rights(current, grant, revoke)
+        })
+    }
+
+    /// Gives `attendee` the rights `new` makes of its current ones: the agent gets a
+    /// `Grant` with the session's next sequence number, everyone a roster.
+    fn regrant(
+        &self,
+        conn: ConnId,
+        attendee: AttendeeId,
+        new: impl FnOnce(Rights) -> Result<Rights, HubError>,
+    ) -> Result<(u64, u64, Rights), HubError> {
         let mut state = self.lock();
         let session_id = state.hosted_by(conn)?;
         if attendee == AttendeeId::CUSTOMER || attendee == AttendeeId::HOST {
@@ -100,6 +128,7 @@ impl Hub {
             .attendees
             .get_mut(&attendee)
             .ok_or(HubError::NoSuchAttendee(attendee))?;
+        let rights = new(target.info.rights)?;
         target.info.rights = rights;
         for seat in session.seats.values_mut().filter(|s| s.id == attendee) {
             seat.rights = rights;
@@ -112,7 +141,7 @@ impl Hub {
             seq,
         });
         session.send_rosters();
-        Ok((session_id, seq))
+        Ok((session_id, seq, rights))
     }
 
     /// The host on `conn` removes `attendee`: it gets `SessionEnded` and is no longer a
@@ -145,8 +174,10 @@ impl Hub {
     }
 
     /// A chat message from the member on `conn` (the agent included) goes to every member
-    /// it reaches under `roster::chat_reaches`, the sender included. A customer's message is
-    /// never representatives-only; a specialist may not send representatives-only comments.
+    /// it reaches under `roster::chat_reaches`, the sender included. Anyone but the customer
+    /// needs the CHAT right in force ([`may_chat`]); refused, it reaches nobody. A customer's
+    /// message is never representatives-only; a specialist may not send
+    /// representatives-only comments.
     /// Returns (session, sender, whether it was representatives-only).
     pub fn chat(
         &self,
@@ -166,6 +197,7 @@ impl Hub {
             .get(&id)
             .map(|a| a.info.clone())
             .ok_or(HubError::NotInSession)?;
+        may_chat(&sender)?;
         let reps_only = match sender.role {
             Role::Customer => false,
             role if is_representative(role) => reps_only,
@@ -187,5 +219,147 @@ impl Hub {
             }
         }
         Ok((session_id, id, reps_only))
+    }
+}
+
+/// Refused chat from an attendee whose grant lacks CHAT.
+pub const NO_CHAT_RIGHT: &str =
+    "you may not chat in this session: the host has not given you the chat right";
+
+/// Refused `ChangeRights` naming a right on both sides.
+pub const GRANT_AND_REVOKE: &str = "a right cannot be granted and taken away at once";
+
+/// May `sender` chat in its session? The customer always may (it is their session); anyone
+/// else only while the grant in force includes CHAT, whatever it was when they joined.
+pub fn may_chat(sender: &AttendeeInfo) -> Result<(), HubError> {
+    if sender.role == Role::Customer || sender.rights.contains(Rights::CHAT) {
+        Ok(())
+    } else {
+        Err(HubError::NotAllowed(NO_CHAT_RIGHT))
+    }
+}
+
+/// `current` with `grant` added and `revoke` taken away; every right named in neither stays.
+/// Nobody controls a screen they cannot see: granting control brings view with it, and
+/// taking view away takes control with it.
+pub fn changed_rights(current: Rights, grant: Rights, revoke: Rights) -> Result<Rights, HubError> {
+    if grant.intersect(revoke) != Rights::NONE {
+        return Err(HubError::NotAllowed(GRANT_AND_REVOKE));
+    }
+    let mut rights = current.union(grant);
+    if grant.contains(Rights::CONTROL) {
+        rights = rights.union(Rights::VIEW);
+    }
+    rights = rights.without(revoke);
+    if !rights.contains(Rights::VIEW) {
+        rights = rights.without(Rights::CONTROL);
+    }
+    Ok(rights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Rights; 5] = [
+        Rights::VIEW,
+        Rights::CONTROL,
+        Rights::CHAT,
+        Rights::FILES,
+        Rights::REBOOT,
+    ];
+
+    fn change(current: Rights, grant: Rights, revoke: Rights) -> Rights {
+        changed_rights(current, grant, revoke).expect("no right on both sides")
+    }
+
+    #[test]
+    fn granting_control_to_a_view_and_chat_specialist_keeps_its_chat() {
+        let view_chat = Rights::VIEW.union(Rights::CHAT);
+        let granted = change(view_chat, Rights::CONTROL, Rights::NONE);
+        assert_eq!(granted, view_chat.union(Rights::CONTROL));
+        // and taking control away again leaves view and chat
+        assert_eq!(change(granted, Rights::NONE, Rights::CONTROL), view_chat);
+    }
+
+    #[test]
+    fn a_change_touches_only_the_rights_it_names() {
+        // every subset of the five rights as the current grant, every single right added or
+        // taken away
+        for bits in 0..32u32 {
+            let current = Rights::from_wire(bits);
+            if current.contains(Rights::CONTROL) && !current.contains(Rights::VIEW) {
+                // not a grant a change leaves behind (see `view_and_control_go_together`)
+                continue;
+            }
+            for named in ALL {
+                for (grant, revoke) in [(named, Rights::NONE), (Rights::NONE, named)] {
+                    let after = change(current, grant, revoke);
+                    for other in ALL {
+                        // view and control are tied: control needs view
+                        let tied = [Rights::VIEW, Rights::CONTROL];
+                        if other == named || (tied.contains(&named) && tied.contains(&other)) {
+                            continue;
+                        }
+                        assert_eq!(
+                            after.contains(other),
+                            current.contains(other),
+                            "{current:?} +{grant:?} -{revoke:?}: {other:?} changed"
+                        );
+                    }
+                    assert_eq!(after.contains(named), grant == named, "{current:?}");
+                    assert!(
+                        !after.contains(Rights::CONTROL) || after.contains(Rights::VIEW),
+                        "control without view from {current:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn view_and_control_go_together() {
+        // control without view (an old `SetRights`) is dropped by the next change
+        assert_eq!(
+            change(
+                Rights::CONTROL.union(Rights::CHAT),
+                Rights::FILES,
+                Rights::NONE
+            ),
+            Rights::CHAT.union(Rights::FILES)
+        );
+        assert_eq!(
+            change(Rights::CHAT, Rights::CONTROL, Rights::NONE),
+            Rights::CHAT.union(Rights::VIEW).union(Rights::CONTROL)
+        );
+        let all = Rights::HOST_DEFAULT;
+        assert_eq!(
+            change(all, Rights::NONE, Rights::VIEW),
+            all.without(Rights::VIEW).without(Rights::CONTROL)
+        );
+        assert_eq!(
+            changed_rights(all, Rights::CHAT, Rights::CHAT),
+            Err(HubError::NotAllowed(GRANT_AND_REVOKE))
+        );
+    }
+
+    #[test]
+    fn chat_needs_the_chat_right_except_for_the_customer() {
+        let who = |role, rights| AttendeeInfo {
+            id: AttendeeId::from_wire(3),
+            name: "Sam".into(),
+            role,
+            rights,
+            masked: false,
+        };
+        for role in [Role::Host, Role::Representative, Role::Specialist] {
+            assert_eq!(
+                may_chat(&who(role, Rights::VIEW.union(Rights::CONTROL))),
+                Err(HubError::NotAllowed(NO_CHAT_RIGHT)),
+                "{role:?}"
+            );
+            assert_eq!(may_chat(&who(role, Rights::CHAT)), Ok(()), "{role:?}");
+        }
+        assert_eq!(may_chat(&who(Role::Customer, Rights::NONE)), Ok(()));
     }
 }

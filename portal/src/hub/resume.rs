@@ -3,7 +3,8 @@
 //! ```text
 //!  agent conn lost ─► State::suspend ─► CustomerAway{reason, wait_secs} ─► every attendee
 //!                                   └─► Leave::Suspended{token, until} ─► caller's timer
-//!  Resume{session, secret} ─► Hub::resume ─► Resumed, AttendeeJoined.., Roster ─► new agent
+//!  Resume{session, secret} ─► Hub::resume ─► Resumed, AttendeeLeft.. (gone for good),
+//!                                          AttendeeJoined.. (present), Roster ─► new agent
 //!                                        └─► CustomerBack ─► every attendee
 //!  timer at `until` ─► Hub::give_up(token) ─► session ends unless the agent came back
 //! ```
@@ -94,8 +95,10 @@ impl Hub {
     /// `Resume` on `agent`'s connection: with the digest of the session's resume secret, the
     /// connection becomes the session's agent, whether the session waits for it or still has
     /// an agent connection (which is told [`REPLACED`] and dropped from the session). The
-    /// agent gets `Resumed`, `AttendeeJoined` for every attendee (current rights and masked
-    /// flag) and its roster; every attendee gets `CustomerBack`. The grant sequence goes on.
+    /// agent gets `Resumed`, `AttendeeLeft` for everyone it knew who cannot come back (a
+    /// specialist gone while it was away, or not restored after a portal restart),
+    /// `AttendeeJoined` for every attendee (current rights and masked flag) and its roster;
+    /// every attendee gets `CustomerBack`. The grant sequence goes on.
     ///
     /// `SessionGone` when the session is not running (or its wait ran out), `WrongSecret`
     /// when the digest does not match; neither changes anything.
@@ -135,8 +138,24 @@ impl Hub {
             you: AttendeeId::CUSTOMER,
             host: session.host.clone(),
         });
+        // Who the agent knew and who can never come back under that id: a specialist that
+        // left while the agent was away (that news reached nobody), or any specialist after
+        // a portal restart (they rejoin under new ids). Unless told, the agent would offer
+        // them links for ever. The host and seated representatives return with their ids,
+        // so the agent keeps expecting them (and any link to them that is still up).
+        let gone: Vec<AttendeeId> = session
+            .announced
+            .iter()
+            .copied()
+            .filter(|id| !session.attendees.contains_key(id) && !session.may_return(*id))
+            .collect();
+        for attendee in gone {
+            session.announced.remove(&attendee);
+            agent.send(PortalMessage::AttendeeLeft { attendee });
+        }
         for attendee in session.attendees.values() {
             if attendee.info.id != AttendeeId::CUSTOMER {
+                session.announced.insert(attendee.info.id);
                 agent.send(PortalMessage::AttendeeJoined(attendee.info.clone()));
             }
         }
@@ -225,6 +244,8 @@ impl Hub {
                 .map(|s| (s.rep_id, s.info.clone()))
                 .collect(),
             consents: std::collections::BTreeMap::new(),
+            // What the agent knew when the session was last stored: nobody is back yet.
+            announced: stored.attendees.iter().map(|a| a.id).collect(),
         };
         state.sessions.insert(stored.session_id, session);
         state.by_code.insert(stored.code_id, stored.session_id);

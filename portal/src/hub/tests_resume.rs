@@ -289,3 +289,85 @@ fn a_host_that_leaves_while_the_customer_is_away_comes_back_to_wait() {
     );
     assert_eq!(drain(&mut host_rx), [PortalMessage::CustomerBack]);
 }
+
+#[test]
+fn who_left_while_the_agent_was_away_is_told_as_gone_on_resume() {
+    let (hub, secret, mut old_rx, _host_rx) = running(WINDOW);
+    let (sam, _sam_rx) = peer(3);
+    let sam_id = hub
+        .join_specialist(40, sam, "Sam", Rights::VIEW)
+        .expect("joins");
+    drain(&mut old_rx);
+    suspended(hub.connection_lost(1, "gone"));
+    // Sam's departure reaches nobody: the agent is away.
+    assert_eq!(hub.connection_lost(3, "x"), Leave::Left { session: 40 });
+    let (agent, mut agent_rx) = peer(4);
+    hub.resume(40, &secret.digest(40), agent).expect("resumes");
+    let told = drain(&mut agent_rx);
+    assert_eq!(
+        told[1..3],
+        [
+            PortalMessage::AttendeeLeft { attendee: sam_id },
+            PortalMessage::AttendeeJoined(host_info("Bob")),
+        ],
+        "{told:?}"
+    );
+    // Told once: a second resume has nothing more to say about Sam.
+    let (again, mut again_rx) = peer(5);
+    assert_eq!(
+        hub.resume(40, &secret.digest(40), again),
+        Ok(Resumed::Replaced)
+    );
+    assert!(
+        !drain(&mut again_rx)
+            .iter()
+            .any(|m| matches!(m, PortalMessage::AttendeeLeft { .. }))
+    );
+}
+
+#[test]
+fn after_a_restart_the_agent_is_told_which_specialists_are_gone() {
+    // Issue 9: after a portal restart a specialist from before was never announced as gone;
+    // the agent kept offering it links and told the customer "Sam left" over and over.
+    let (hub, secret, _agent_rx, _host_rx) = running(WINDOW);
+    let (sam, _sam_rx) = peer(3);
+    let sam_id = hub
+        .join_specialist(40, sam, "Sam", Rights::VIEW)
+        .expect("joins");
+    let stored = hub.snapshot(40).expect("running");
+
+    let restarted = Hub::with_resume_window(WINDOW);
+    restarted.restore(&stored, WINDOW).expect("restored");
+    let (agent, mut agent_rx) = peer(11);
+    restarted
+        .resume(40, &secret.digest(40), agent)
+        .expect("resumes");
+    // The host is not back yet but will be, under the same id: it is not called gone.
+    assert_eq!(
+        drain(&mut agent_rx),
+        [
+            PortalMessage::Resumed {
+                session: 40,
+                you: AttendeeId::CUSTOMER,
+                host: host_info("Bob"),
+            },
+            PortalMessage::AttendeeLeft { attendee: sam_id },
+            PortalMessage::Roster { attendees: vec![] },
+        ]
+    );
+    let (host, _host_rx) = peer(12);
+    assert_eq!(
+        restarted.join_or_wait(7, host, host_info("Bob"), true),
+        Ok(JoinOutcome::Joined { session: 40 })
+    );
+    assert_eq!(
+        drain(&mut agent_rx),
+        [
+            PortalMessage::AttendeeJoined(host_info("Bob")),
+            PortalMessage::Roster {
+                attendees: vec![host_info("Bob")]
+            },
+        ],
+        "the same id and rights as before the restart"
+    );
+}

@@ -302,6 +302,54 @@ fn grants_count_up_and_removal_detaches() {
 }
 
 #[test]
+fn a_rights_change_keeps_the_rights_it_does_not_name() {
+    let (hub, mut agent_rx, mut host_rx) = running();
+    let (sam, _sam_rx) = peer(11);
+    let three = AttendeeId::from_wire(3);
+    let view_chat = Rights::VIEW.union(Rights::CHAT);
+    hub.join_specialist(40, sam, "Sam", view_chat)
+        .expect("joins");
+    drain(&mut agent_rx);
+    drain(&mut host_rx);
+    // Issue 9: granting a view and chat specialist control dropped its chat.
+    let all_three = view_chat.union(Rights::CONTROL);
+    assert_eq!(
+        hub.change_rights(2, three, Rights::CONTROL, Rights::NONE),
+        Ok((40, 1, all_three))
+    );
+    let told = drain(&mut agent_rx);
+    assert_eq!(
+        told[0],
+        PortalMessage::Grant {
+            attendee: three,
+            rights: all_three,
+            seq: 1
+        }
+    );
+    assert!(
+        matches!(&drain(&mut host_rx)[..], [PortalMessage::Roster { attendees }]
+            if attendees.iter().any(|a| a.id == three && a.rights == all_three))
+    );
+    assert_eq!(
+        hub.change_rights(2, three, Rights::NONE, Rights::CONTROL),
+        Ok((40, 2, view_chat))
+    );
+    assert_eq!(
+        hub.change_rights(11, three, Rights::CONTROL, Rights::NONE),
+        Err(HubError::NotHost)
+    );
+    assert_eq!(
+        hub.change_rights(2, three, Rights::CHAT, Rights::CHAT),
+        Err(HubError::NotAllowed(attendees::GRANT_AND_REVOKE))
+    );
+    assert_eq!(
+        hub.snapshot(40).expect("running").attendees[1].rights,
+        view_chat,
+        "a refused change changes nothing"
+    );
+}
+
+#[test]
 fn specialists_are_capped_while_present() {
     let (hub, _agent_rx, _host_rx) = running();
     let mut keep = Vec::new();
@@ -324,9 +372,12 @@ fn specialists_are_capped_while_present() {
 fn chat_follows_the_roster_rules() {
     let (hub, mut agent_rx, mut host_rx) = running();
     let _carol = rep_on(&hub, 20, 200, "carol", "default");
-    carol_joins_masked(&hub);
+    let (_, carol) = carol_joins_masked(&hub);
+    hub.change_rights(2, carol, Rights::CHAT, Rights::NONE)
+        .expect("the host lets Carol chat");
     let (sam, mut sam_rx) = peer(11);
-    hub.join_specialist(40, sam, "Sam", Rights::VIEW)
+    let sam_id = hub
+        .join_specialist(40, sam, "Sam", Rights::VIEW.union(Rights::CHAT))
         .expect("joins");
     drain(&mut agent_rx);
     drain(&mut host_rx);
@@ -356,6 +407,20 @@ fn chat_follows_the_roster_rules() {
         Err(HubError::Refused(_))
     ));
     assert_eq!(hub.chat(99, "x", false), Err(HubError::NotInSession));
+
+    // Without the chat right (taken away now), nothing Sam says is relayed.
+    hub.change_rights(2, sam_id, Rights::NONE, Rights::CHAT)
+        .expect("the host takes chat away");
+    drain(&mut agent_rx);
+    drain(&mut host_rx);
+    drain(&mut sam_rx);
+    assert_eq!(
+        hub.chat(11, "still here", false),
+        Err(HubError::NotAllowed(attendees::NO_CHAT_RIGHT))
+    );
+    assert!(chats(&mut agent_rx).is_empty());
+    assert!(chats(&mut host_rx).is_empty());
+    assert!(chats(&mut sam_rx).is_empty());
 }
 
 #[test]

@@ -94,6 +94,16 @@ impl Conn {
         }
     }
 
+    pub(super) fn change_rights(&self, attendee: AttendeeId, grant: Rights, revoke: Rights) {
+        match self.app.hub.change_rights(self.id, attendee, grant, revoke) {
+            Ok((session, seq, rights)) => {
+                tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
+                super::persist(&self.app, session);
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+
     pub(super) fn remove_attendee(&self, attendee: AttendeeId) {
         match self.app.hub.remove_attendee(self.id, attendee) {
             Ok(session) => {
