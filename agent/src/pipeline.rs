@@ -284,13 +284,55 @@ pub async fn run_writer(
     }
 }
 
+/// Presses, clicks, wheel turns and text waiting for the input thread at most; more are
+/// dropped (a remote sending faster than X can take them loses input, not memory).
+const INJECT_QUEUE: usize = 1024;
+
+/// The input thread's queue. Each event carries the control epoch it was sent in
+/// ([`tandem_protocol::agent::AgentSession::control_epoch`]); once the epoch moves on (someone
+/// lost control, the customer was asked a question), queued presses of the old epoch are
+/// dropped instead of injected. Releases always pass, so nothing stays held down.
+pub struct InjectQueue {
+    tx: std::sync::mpsc::SyncSender<(u64, InputEvent)>,
+    epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl InjectQueue {
+    /// Queues `event`, sent while `epoch` was current.
+    pub fn send(&self, epoch: u64, event: InputEvent) {
+        if self.tx.try_send((epoch, event)).is_err() {
+            tracing::warn!("input dropped: the input queue is full");
+        }
+    }
+
+    /// From now on, presses sent before `epoch` are not injected.
+    pub fn advance(&self, epoch: u64) {
+        self.epoch
+            .fetch_max(epoch, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A release: always injected, whatever happened since it was sent.
+fn is_release(event: &InputEvent) -> bool {
+    matches!(
+        event,
+        InputEvent::Key { down: false, .. } | InputEvent::PointerButton { down: false, .. }
+    )
+}
+
 /// Injection runs on its own thread: X round trips must not stall the session loop.
-pub fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sender<InputEvent> {
-    let (tx, rx) = std::sync::mpsc::channel::<InputEvent>();
+pub fn spawn_injector(mut injector: Box<dyn Injector>) -> InjectQueue {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, InputEvent)>(INJECT_QUEUE);
+    let epoch = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let current = epoch.clone();
     let spawned = std::thread::Builder::new()
         .name("tandem-inject".into())
         .spawn(move || {
-            for ev in rx {
+            for (sent_in, ev) in rx {
+                let now = current.load(std::sync::atomic::Ordering::SeqCst);
+                if sent_in < now && !is_release(&ev) {
+                    continue; // sent before control was taken away or a question opened
+                }
                 if let Err(e) = injector.inject(&ev) {
                     tracing::warn!("input injection failed: {e}");
                 }
@@ -299,5 +341,62 @@ pub fn spawn_injector(mut injector: Box<dyn Injector>) -> std::sync::mpsc::Sende
     if let Err(e) = spawned {
         tracing::error!("cannot start the input thread: {e}");
     }
-    tx
+    InjectQueue { tx, epoch }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc as sync_mpsc;
+
+    /// Records what is injected; the first event waits for `go`, so the test can queue
+    /// more behind it and move the epoch on before the thread looks at them.
+    struct Recorder {
+        seen: sync_mpsc::Sender<InputEvent>,
+        go: Option<sync_mpsc::Receiver<()>>,
+    }
+
+    impl Injector for Recorder {
+        fn inject(&mut self, event: &InputEvent) -> Result<(), crate::inject::InjectError> {
+            let _ = self.seen.send(event.clone());
+            if let Some(go) = self.go.take() {
+                let _ = go.recv();
+            }
+            Ok(())
+        }
+    }
+
+    /// Regression (issue 9 review): presses queued before Stop control were still typed for
+    /// seconds after it; releases must still arrive so nothing stays held down.
+    #[test]
+    fn presses_queued_before_control_was_taken_are_dropped_but_releases_pass() {
+        let (seen_tx, seen) = sync_mpsc::channel();
+        let (go_tx, go) = sync_mpsc::channel();
+        let queue = spawn_injector(Box::new(Recorder {
+            seen: seen_tx,
+            go: Some(go),
+        }));
+        let key = |down| InputEvent::Key { keysym: 0x61, down };
+        queue.send(0, key(true));
+        let first = seen.recv_timeout(Duration::from_secs(5)).expect("first");
+        assert_eq!(first, key(true));
+        // Queued behind it while the thread is busy, then control is taken away.
+        queue.send(0, InputEvent::Text("rm -rf ~".into()));
+        queue.send(0, key(false));
+        queue.send(
+            0,
+            InputEvent::PointerButton {
+                button: tandem_protocol::input::Button::LEFT,
+                down: true,
+            },
+        );
+        queue.advance(1);
+        queue.send(1, key(true));
+        go_tx.send(()).expect("go");
+        let rest: Vec<InputEvent> = (0..2)
+            .map(|_| seen.recv_timeout(Duration::from_secs(5)).expect("event"))
+            .collect();
+        assert_eq!(rest, vec![key(false), key(true)]);
+        assert!(seen.recv_timeout(Duration::from_millis(200)).is_err());
+    }
 }

@@ -65,7 +65,8 @@ pub struct SessionEnd {
 struct Peer {
     /// The link attempt this peer is on (see `Internal`).
     attempt: u64,
-    name: String,
+    /// The folder last shown as looked at (the same one again is not said again).
+    last_listing: Option<String>,
     control: Option<mpsc::UnboundedSender<(Channel, Vec<u8>)>>,
     frames: Arc<PendingFrames>,
     link: Option<LinkSender>,
@@ -106,17 +107,20 @@ pub async fn run(
         reboot,
         state_dir,
         display,
-        resume: resume_state,
+        resume: mut resume_state,
     } = parts;
     let (capture_tx, mut capture_rx) = mpsc::unbounded_channel();
     let capture_cmd = spawn_capture(capture, capture_tx);
     let mut cursor = CursorState::default();
     let inject_tx = crate::pipeline::spawn_injector(injector);
+    // Moves the input thread's epoch on when a question opens (see `InjectQueue`).
+    let (mut asked_epochs, mut was_asking) = (0u64, false);
     let mut terminal_open = true;
     let mut portal_up = true;
     let (mut portal, mut portal_rx) = (portal, portal_rx);
-    let mut reboot_asked_by: Option<String> = None;
-    let mut reboot_request: Option<String> = None;
+    // Who asked to restart (the question is open), and a request just made.
+    let mut reboot_asked_by: Option<AttendeeId> = None;
+    let mut reboot_request: Option<AttendeeId> = None;
     // Attendees the portal says are in the session: a link to one of them that drops is
     // offered again until the portal says they left.
     let mut present: HashMap<AttendeeId, AttendeeInfo> = HashMap::new();
@@ -183,8 +187,21 @@ pub async fn run(
                         drop_peer(&mut peers, attendee, customer).await;
                     }
                     PortalMessage::Grant { attendee, rights, seq } => {
-                        if let Err(e) = agent.handle_grant(attendee, rights, seq) {
-                            tracing::warn!(attendee = %attendee, "grant refused: {e}");
+                        match agent.handle_grant(attendee, rights, seq) {
+                            // Kept for the next announcement after a dropped link, which must
+                            // not bring back rights taken away meanwhile.
+                            Ok(()) => {
+                                if let Some(p) = present.get_mut(&attendee) {
+                                    p.rights = rights;
+                                }
+                            }
+                            // Not connected right now: kept for when the link is back.
+                            Err(tandem_protocol::agent::GrantError::UnknownAttendee(_)) => {
+                                if let Some(p) = present.get_mut(&attendee) {
+                                    p.rights = rights;
+                                }
+                            }
+                            Err(e) => tracing::warn!(attendee = %attendee, "grant refused: {e}"),
                         }
                     }
                     // The customer's list comes from the enforced state, not from this.
@@ -233,7 +250,8 @@ pub async fn run(
                         if let Some(p) = peers.get_mut(&id)
                             && let Some(f) = p.files.as_mut()
                         {
-                            transfers::on_event(f, id, &p.name, ev, customer, &files);
+                            let name = agent.name_for_customer(id).unwrap_or("Someone");
+                            transfers::on_event(f, id, name, ev, customer, &files);
                         }
                     }
                     Internal::LinkFailed(id, attempt, _) if !is_current(&peers, id, attempt) => {}
@@ -302,6 +320,7 @@ pub async fn run(
                     customer,
                     portal: &portal,
                     reboot_asked_by: &mut reboot_asked_by,
+                    resume: (&mut resume_state, &state_dir),
                 }) {
                     commands::Outcome::Continue => {}
                     commands::Outcome::End(reason) => break reason,
@@ -324,7 +343,7 @@ pub async fn run(
         drain_events(
             &mut agent,
             &mut peers,
-            (&capture_cmd, &inject_tx),
+            (&capture_cmd, &inject_tx, asked_epochs),
             customer,
             &mut reboot_request,
             files.shared.as_deref(),
@@ -334,7 +353,18 @@ pub async fn run(
         flush(&mut agent, &peers);
         // What the customer is told is derived here, once per turn, from the enforced state.
         customer.show_view(agent.customer_view());
-        if let Some(name) = reboot_request.take() {
+        // A restart asked by someone who left or lost the right meanwhile is withdrawn.
+        if let Some(id) = reboot_asked_by
+            && !agent.effective_rights(id).contains(Rights::REBOOT)
+        {
+            reboot_asked_by = None;
+            customer.settle(QuestionKey::Reboot);
+            customer.say("The request to restart your computer was withdrawn.");
+        }
+        if let Some(from) = reboot_request.take().filter(|_| reboot_asked_by.is_none()) {
+            let name = agent
+                .name_for_customer(from)
+                .unwrap_or("Your representative");
             if reboot.auto_accept {
                 customer.say(&format!(
                     "{name} restarts your computer (agreed in advance)."
@@ -342,9 +372,17 @@ pub async fn run(
                 rebooting = true;
                 break "the customer's machine is rebooting".to_owned();
             }
-            customer.ask(Question::Reboot { from: name.clone() });
-            reboot_asked_by = Some(name);
+            customer.ask(Question::Reboot {
+                from: name.to_owned(),
+            });
+            reboot_asked_by = Some(from);
         }
+        // A question just opened: presses already queued must not land on it.
+        if customer.is_asking() && !was_asking {
+            asked_epochs += 1;
+        }
+        was_asking = customer.is_asking();
+        inject_tx.advance(agent.control_epoch() + asked_epochs);
     };
 
     if rebooting {
@@ -409,12 +447,13 @@ pub async fn run(
 async fn drain_events(
     agent: &mut AgentSession,
     peers: &mut HashMap<AttendeeId, Peer>,
-    (capture, inject): (
+    (capture, inject, asked): (
         &std::sync::mpsc::Sender<CaptureCommand>,
-        &std::sync::mpsc::Sender<InputEvent>,
+        &crate::pipeline::InjectQueue,
+        u64,
     ),
     customer: &mut Customer,
-    reboot_asked: &mut Option<String>,
+    reboot_asked: &mut Option<AttendeeId>,
     shared: Option<&std::path::Path>,
     present: &mut HashMap<AttendeeId, AttendeeInfo>,
 ) {
@@ -427,7 +466,7 @@ async fn drain_events(
                     tracing::info!("remote press held back while the customer answers a question");
                     continue;
                 }
-                let _ = inject.send(event);
+                inject.send(agent.control_epoch() + asked, event);
             }
             AgentEvent::InputRefused { from, count } => {
                 // Counted, never the content: keystrokes do not belong in logs.
@@ -435,20 +474,20 @@ async fn drain_events(
                     tracing::warn!(attendee = %from, refused = count, "dropped input from an attendee without control");
                 }
             }
-            AgentEvent::RebootRequested { from } => {
-                let name = peers
-                    .get(&from)
-                    .map_or_else(|| "Your representative".to_owned(), |p| p.name.clone());
-                *reboot_asked = Some(name);
-            }
+            AgentEvent::RebootRequested { from } => *reboot_asked = Some(from),
             AgentEvent::File { from, message } => {
                 if let Some(p) = peers.get_mut(&from) {
-                    // Every listing is shown as it happens (allowed for the session or not).
+                    // Every listing is shown as it happens (the core checked the path). The
+                    // same folder twice in a row is said once.
                     if let (tandem_protocol::wire::Message::ListDir { path, .. }, Some(root)) =
                         (&message, shared)
                     {
                         let folder = transfers::folder_in(root, path);
-                        customer.say(&format!("{} looks at the files in '{folder}'.", p.name));
+                        let name = agent.name_for_customer(from).unwrap_or("Someone");
+                        if p.last_listing.as_deref() != Some(folder.as_str()) {
+                            customer.say(&format!("{name} looks at the files in '{folder}'."));
+                            p.last_listing = Some(folder);
+                        }
                     }
                     if let Some(f) = p.files.as_mut() {
                         f.transfers.handle(message);
@@ -459,7 +498,7 @@ async fn drain_events(
                 let _ = capture.send(CaptureCommand::Keyframe(attendee));
             }
             AgentEvent::BrowseRequested { from, path, fetch } => {
-                let name = peers.get(&from).map_or("Someone", |p| p.name.as_str());
+                let name = agent.name_for_customer(from).unwrap_or("Someone");
                 match shared {
                     Some(root) => {
                         customer.ask(transfers::browse_question(name, from, root, &path, fetch))

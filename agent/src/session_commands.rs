@@ -9,7 +9,9 @@ pub(super) struct Context<'a> {
     pub peers: &'a mut HashMap<AttendeeId, Peer>,
     pub customer: &'a mut Customer,
     pub portal: &'a PortalSender,
-    pub reboot_asked_by: &'a mut Option<String>,
+    pub reboot_asked_by: &'a mut Option<AttendeeId>,
+    /// The resume record and where it lives: it keeps "Stop control" across a reboot.
+    pub resume: (&'a mut Option<resume::ResumeState>, &'a std::path::Path),
 }
 
 /// What the loop does next.
@@ -26,6 +28,7 @@ pub(super) fn handle(command: CustomerCommand, cx: &mut Context<'_>) -> Outcome 
         customer,
         portal,
         reboot_asked_by,
+        resume: (record, state_dir),
     } = cx;
     match command {
         CustomerCommand::End => return Outcome::End("the customer ended the session".into()),
@@ -59,10 +62,10 @@ pub(super) fn handle(command: CustomerCommand, cx: &mut Context<'_>) -> Outcome 
         }
         CustomerCommand::AllowBrowse(id) => {
             customer.settle(QuestionKey::Browse(id));
-            match peers.get(&id) {
-                Some(p) if agent.allow_browse(id) => customer.say(&format!(
-                    "{} may now see the files in your shared folder, for this session.",
-                    p.name
+            // Only someone the customer may see: a masked attendee is "nobody" here.
+            match agent.name_for_customer(id).map(str::to_owned) {
+                Some(name) if agent.allow_browse(id) => customer.say(&format!(
+                    "{name} may now see the files in your shared folder, for this session."
                 )),
                 _ => customer.say(&format!("Nobody is in your session as {}.", id.to_wire())),
             }
@@ -101,6 +104,12 @@ pub(super) fn handle(command: CustomerCommand, cx: &mut Context<'_>) -> Outcome 
                 agent.revoke_all_control();
             } else {
                 agent.give_control_back();
+            }
+            if let Some(r) = record.as_mut() {
+                r.control = agent.control_allowed();
+                if let Err(e) = resume::save(state_dir, r) {
+                    tracing::warn!("cannot update the resume record: {e}");
+                }
             }
             // The portal shows the host what the customer allows now.
             for id in peers.keys() {

@@ -26,7 +26,7 @@ pub(super) fn connect(
         info.id,
         Peer {
             attempt,
-            name: info.name.clone(),
+            last_listing: None,
             control: None,
             frames: Arc::new(PendingFrames::default()),
             link: None,
@@ -109,7 +109,8 @@ pub(super) async fn drop_peer(
         QuestionKey::Consent | QuestionKey::Reboot => false,
     });
     if let Some(link) = peers.remove(&id).and_then(|p| p.link) {
-        link.close().await;
+        // In the background: a slow close must not hold up the session loop.
+        tokio::spawn(async move { link.close().await });
     }
 }
 

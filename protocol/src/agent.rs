@@ -71,6 +71,16 @@ struct Attendee {
     refresh_due: Option<Instant>,
     /// Listings and fetches waiting for the customer's browse consent.
     held: Vec<Message>,
+    /// Keys and buttons this attendee pressed and has not released: released for them when
+    /// they lose control or leave, so nothing stays held down on the customer's machine.
+    pressed: std::collections::BTreeSet<Pressed>,
+}
+
+/// A key (keysym) or pointer button held down by a remote attendee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pressed {
+    Key(u32),
+    Button(u8),
 }
 
 impl Attendee {
@@ -112,6 +122,8 @@ pub struct AgentSession {
     browse_allowed_for_all: bool,
     /// What the customer allowed for everyone the host brings in; a newcomer starts with it.
     session_consent: Consent,
+    /// Moves on whenever someone loses control (see [`Self::control_epoch`]).
+    control_epoch: u64,
 }
 
 impl AgentSession {
@@ -172,13 +184,14 @@ impl AgentSession {
                 last_refresh: None,
                 refresh_due: None,
                 held: Vec::new(),
+                pressed: std::collections::BTreeSet::new(),
             },
         );
     }
 
     /// The portal says the attendee left; forget it.
     pub fn handle_attendee_left(&mut self, id: AttendeeId) {
-        self.attendees.remove(&id);
+        self.forget(id);
     }
 
     /// The portal changed an attendee's grant. Grants carry a per-session sequence number
@@ -349,7 +362,7 @@ impl AgentSession {
             }
             Message::RefreshRequest => self.handle_refresh(from, now),
             Message::End { reason } => {
-                self.attendees.remove(&from);
+                self.forget(from);
                 self.events.push_back(AgentEvent::AttendeeEnded {
                     attendee: from,
                     reason,
@@ -420,7 +433,7 @@ impl AgentSession {
             self.handle_refresh(id, now);
         }
         for (id, reason) in lost {
-            self.attendees.remove(&id);
+            self.forget(id);
             self.events.push_back(AgentEvent::AttendeeLost {
                 attendee: id,
                 reason,
@@ -479,7 +492,7 @@ impl AgentSession {
                 Channel::Control,
                 &error(ErrorCode::VersionMismatch, text),
             );
-            self.attendees.remove(&from);
+            self.forget(from);
             self.events.push_back(AgentEvent::AttendeeLost {
                 attendee: from,
                 reason: "version mismatch".into(),
@@ -505,7 +518,23 @@ impl AgentSession {
         let Some(a) = self.attendees.get_mut(&from) else {
             return;
         };
+        if let InputEvent::Text(text) = &event
+            && text.chars().count() > MAX_TEXT_CHARS
+        {
+            let text = format!("text input refused: more than {MAX_TEXT_CHARS} characters at once");
+            self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
+            return;
+        }
         if a.controls() {
+            match event {
+                InputEvent::Key { keysym, down } => {
+                    track(&mut a.pressed, Pressed::Key(keysym), down)
+                }
+                InputEvent::PointerButton { button, down } => {
+                    track(&mut a.pressed, Pressed::Button(button.0), down);
+                }
+                _ => {}
+            }
             self.events.push_back(AgentEvent::Inject { from, event });
             return;
         }
@@ -520,13 +549,57 @@ impl AgentSession {
         }
     }
 
+    /// Input in the shell's queue that was sent before this number changed must not be
+    /// injected any more: it moves on whenever someone loses control (or leaves), so
+    /// "Stop control" also stops what was already on its way.
+    pub fn control_epoch(&self) -> u64 {
+        self.control_epoch
+    }
+
+    /// Removes an attendee, releasing what they held down.
+    fn forget(&mut self, id: AttendeeId) {
+        self.release_pressed(id);
+        if self.attendees.remove(&id).is_some_and(|a| a.controls()) {
+            self.control_epoch += 1;
+        }
+    }
+
+    /// Injects a release for every key and button `id` holds down (it lost control).
+    fn release_pressed(&mut self, id: AttendeeId) {
+        let Some(a) = self.attendees.get_mut(&id) else {
+            return;
+        };
+        for p in std::mem::take(&mut a.pressed) {
+            let event = match p {
+                Pressed::Key(keysym) => InputEvent::Key {
+                    keysym,
+                    down: false,
+                },
+                Pressed::Button(b) => InputEvent::PointerButton {
+                    button: crate::input::Button(b),
+                    down: false,
+                },
+            };
+            self.events
+                .push_back(AgentEvent::Inject { from: id, event });
+        }
+    }
+
     /// Applies `change` and tells the attendee if its effective rights moved.
     fn update(&mut self, id: AttendeeId, change: impl FnOnce(&mut Attendee)) {
         let Some(a) = self.attendees.get_mut(&id) else {
             return;
         };
         let before = a.effective();
+        let controlled = a.controls();
         change(a);
+        if controlled && !a.controls() {
+            self.control_epoch += 1;
+            self.release_pressed(id);
+        }
+        let Some(a) = self.attendees.get_mut(&id) else {
+            return;
+        };
         let after = a.effective();
         let ready = matches!(a.phase, Phase::Ready);
         if before == after || !ready {
@@ -550,6 +623,22 @@ impl AgentSession {
             channel,
             payload: msg.encode(),
         });
+    }
+}
+
+/// Longest text one input message may type: typing goes at a few dozen characters a second,
+/// so a longer one would keep typing long after control was taken away.
+pub const MAX_TEXT_CHARS: usize = 256;
+
+fn track(pressed: &mut std::collections::BTreeSet<Pressed>, p: Pressed, down: bool) {
+    if down {
+        // Bounded by the keys and buttons there are; a flood of distinct fake keysyms is
+        // capped too.
+        if pressed.len() < 64 {
+            pressed.insert(p);
+        }
+    } else {
+        pressed.remove(&p);
     }
 }
 

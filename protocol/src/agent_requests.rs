@@ -122,6 +122,12 @@ impl AgentSession {
                 return;
             }
         };
+        // Checked before anything else: the path is shown to the customer either way (as a
+        // question, or as "… looks at the files in …").
+        let path = match path_to_show(path) {
+            Ok(p) => p,
+            Err(reason) => return self.fail_file(from, id, &reason),
+        };
         if self.may_browse(from) {
             self.events.push_back(AgentEvent::File { from, message });
             return;
@@ -129,10 +135,6 @@ impl AgentSession {
         // Held, not refused: the representative's listing is answered as soon as the
         // customer agrees (as a file offer waits for 'accept'), instead of failing and having
         // to be asked again. Bounded by MAX_HELD_BROWSE, and dropped with the attendee.
-        let path = match path_to_show(path) {
-            Ok(p) => p,
-            Err(reason) => return self.fail_file(from, id, &reason),
-        };
         let Some(a) = self.attendees.get_mut(&from) else {
             return;
         };

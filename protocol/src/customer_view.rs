@@ -103,15 +103,19 @@ impl CustomerView {
             .filter(|a| a.controls())
             .map(|a| a.name.as_str())
             .collect();
-        let control = if controllers.is_empty() && self.unnamed.controlling == 0 {
+        let unnamed = match self.unnamed.controlling {
+            0 => String::new(),
+            1 => "1 more person from the support team".to_owned(),
+            n => format!("{n} more people from the support team"),
+        };
+        let mut who = controllers;
+        if !unnamed.is_empty() {
+            who.push(&unnamed);
+        }
+        let control = if who.is_empty() {
             "Nobody can use your mouse and keyboard.".to_owned()
-        } else if controllers.is_empty() {
-            "Someone from the support team can use your mouse and keyboard.".to_owned()
         } else {
-            format!(
-                "{} can use your mouse and keyboard.",
-                controllers.join(", ")
-            )
+            format!("{} can use your mouse and keyboard.", who.join(", "))
         };
         format!("Your screen is shared with {}. {control}", names.join(", "))
     }

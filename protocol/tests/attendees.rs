@@ -86,8 +86,20 @@ impl Room {
         self.drive();
     }
 
+    /// Presses injected for `id` (releases the agent injects for them when they lose
+    /// control are not their input).
     fn injected_from(&self, id: AttendeeId) -> usize {
-        self.injected.iter().filter(|(from, _)| *from == id).count()
+        self.injected
+            .iter()
+            .filter(|(from, e)| *from == id && *e != release())
+            .count()
+    }
+}
+
+fn release() -> InputEvent {
+    InputEvent::PointerButton {
+        button: Button::LEFT,
+        down: false,
     }
 }
 
@@ -174,6 +186,8 @@ fn host_controls_while_a_view_only_specialist_cannot_until_granted() {
         1,
         "control taken away before the next input"
     );
+    // The button it held down was released for it, so nothing stays pressed.
+    assert_eq!(room.injected.last(), Some(&(SPECIALIST, release())));
 }
 
 #[test]

@@ -279,6 +279,17 @@ impl World {
             }
         }
         let text = view.sentences().join(" ") + &view.headline();
+        // The headline names or counts everyone who controls.
+        assert_eq!(
+            view.headline()
+                .contains("more people from the support team can use")
+                || view
+                    .headline()
+                    .contains("more person from the support team can use"),
+            view.unnamed.controlling > 0,
+            "{}",
+            view.headline()
+        );
         for (w, p) in &self.present {
             if p.masked {
                 assert!(!text.contains(&p.name), "masked {w} named in {text:?}");

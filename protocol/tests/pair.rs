@@ -185,7 +185,12 @@ fn revoking_control_applies_before_the_next_input() {
     let bytes = Message::Input(click()).encode();
     p.agent.handle_datagram(p.me, &bytes, p.now);
     p.drive();
-    assert_eq!(p.injected.len(), 1);
+    // Only the release of the button held down, injected for the viewer as control went.
+    assert_eq!(p.injected.len(), 2);
+    assert!(matches!(
+        p.injected[1],
+        InputEvent::PointerButton { down: false, .. }
+    ));
     assert!(
         p.viewer_events
             .iter()

@@ -47,7 +47,7 @@ run() { # $1 = label, rest = extra agent arguments
   local agent=$!
   pids+=("$agent")
   if [ "$label" = window ]; then
-    DISPLAY=$display xdotool search --sync --onlyvisible --name '^Tandem remote support$' >/dev/null
+    DISPLAY=$display timeout 30 xdotool search --sync --onlyvisible --name '^Tandem remote support$' >/dev/null
     end=$(date +%s.%N)
     echo "window on screen after $(echo "($end - $start) * 1000" | bc -l | cut -d. -f1) ms"
   fi

@@ -87,10 +87,22 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Waits for a button, then clicks its centre with xdotool, as the customer would.
+    /// Waits for a button to be on screen and stay where it is (two traces in a row agree:
+    /// a question arriving moves the buttons below it), then clicks its centre with xdotool,
+    /// as the customer would.
     fn click(&self, button: &str) {
-        let trace = self.wait_window(&format!("the '{button}' button"), |t| {
-            t["buttons"][button].is_array()
+        let last = std::cell::RefCell::new(Value::Null);
+        let trace = wait_for(&format!("the '{button}' button, settled"), T, || {
+            let text = std::fs::read_to_string(&self.trace).ok()?;
+            let t: Value = serde_json::from_str(&text).ok()?;
+            let rect = t["buttons"][button].clone();
+            let settled = rect.is_array() && *last.borrow() == rect;
+            *last.borrow_mut() = rect;
+            if !settled {
+                // The trace is rewritten every 200 ms: look again after the next one.
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            settled.then_some(t)
         });
         let r = &trace["buttons"][button];
         let f = |i: usize| r[i].as_f64().unwrap_or(0.0);
@@ -284,16 +296,22 @@ fn files_and_folders_are_asked_before_any_byte_leaves_and_masked_colleagues_are_
     // The host asks for a file of the shared folder: the window asks first.
     app.viewer
         .send(json!({"cmd": "fetch_file", "path": "docs/notes.txt"}));
-    app.wait_window("the folder question", |t| {
+    let asked = app.wait_window("the folder question", |t| {
         App::texts(t).contains("wants to see the files in")
-            && t["buttons"]["yes-browse-2"].is_array()
+            && t["buttons"]
+                .as_object()
+                .is_some_and(|b| b.keys().any(|k| k.starts_with("yes-browse-")))
     });
+    let allow = asked["buttons"]
+        .as_object()
+        .and_then(|b| b.keys().find(|k| k.starts_with("yes-browse-")).cloned())
+        .expect("allow button");
     assert!(
         !app.dir.path("downloads/notes.txt").exists(),
         "fetched before the answer"
     );
     app.keep_png("folder-question");
-    app.click("yes-browse-2");
+    app.click(&allow);
     let fetch = app.wait_window("the copy question", |t| {
         t["buttons"]
             .as_object()

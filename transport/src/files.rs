@@ -73,6 +73,9 @@ pub enum TransferEvent {
     },
 }
 
+/// Offers and fetches of the other side that may wait for the customer's answer at once.
+pub const MAX_WAITING: usize = 16;
+
 /// Transfers with one peer.
 pub struct Transfers {
     link: LinkSender,
@@ -147,9 +150,34 @@ impl Transfers {
         id
     }
 
+    /// An id the other side may not (re)use for a new offer or fetch: one in use already
+    /// (a second offer under it would replace the question the customer is reading), or any
+    /// once too many wait for an answer.
+    fn refuse_new_request(&mut self, id: u32) -> bool {
+        if self.offers.contains_key(&id)
+            || self.fetches.contains_key(&id)
+            || self.routes.contains_key(&id)
+        {
+            // Both go: the customer's question is withdrawn rather than changed under them.
+            self.refuse(id, "refused: this transfer number is already in use");
+            return true;
+        }
+        if self.offers.len() + self.fetches.len() >= MAX_WAITING {
+            // Told to the other side only: a flood must not become lines for the customer.
+            self.send_now(Message::FileFailed {
+                id,
+                reason: "refused: too many transfers are waiting for an answer".to_owned(),
+            });
+            return true;
+        }
+        false
+    }
+
     /// One file message from the other side.
     pub fn handle(&mut self, message: Message) {
         match message {
+            Message::FileOffer { id, .. } | Message::FileFetch { id, .. }
+                if self.refuse_new_request(id) => {}
             Message::FileOffer {
                 id,
                 name,
@@ -185,8 +213,15 @@ impl Transfers {
                 let _ = self.events.send(TransferEvent::Listing { id, entries });
             }
             Message::FileFailed { id, reason } if !self.routes.contains_key(&id) => {
+                // Only for something that is waiting: a failure of an unknown transfer would
+                // be a line in the app's voice with words of the other side's choosing.
+                let waited = self.my_fetches.contains(&id)
+                    | self.offers.remove(&id).is_some()
+                    | self.fetches.remove(&id).is_some();
                 self.my_fetches.retain(|f| *f != id);
-                let _ = self.events.send(TransferEvent::Failed { id, reason });
+                if waited {
+                    let _ = self.events.send(TransferEvent::Failed { id, reason });
+                }
             }
             other => {
                 let id = match &other {

@@ -126,3 +126,60 @@ async fn a_received_file_is_private_to_the_receiving_user_partial_and_final() {
     receiver.sender.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 9 review): a second offer under an id the customer is being asked about
+/// replaced the question; a failure of an unknown transfer put the other side's words on the
+/// customer's screen; and offers could pile up without bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_cannot_be_swapped_flooded_or_failed_into_the_customers_view() {
+    let dir = temp("swap");
+    let (receiver, _sender) = loopback_pair().await;
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let (_allowed, allowed) = watch::channel(true);
+    let mut t = Transfers::new(
+        receiver.sender.clone(),
+        events_tx,
+        dir.clone(),
+        None,
+        allowed,
+    );
+    let offer = |id: u32, name: &str| Message::FileOffer {
+        id,
+        name: name.into(),
+        size: 3,
+        sha256: [0; 32],
+    };
+    t.handle(offer(7, "invoice.pdf"));
+    assert!(matches!(
+        events.try_recv(),
+        Ok(TransferEvent::Offered { id: 7, .. })
+    ));
+    // The same id again: both are refused, the question withdrawn, not replaced.
+    t.handle(offer(7, "evil.sh"));
+    assert!(matches!(
+        events.try_recv(),
+        Ok(TransferEvent::Failed { id: 7, .. })
+    ));
+    assert!(
+        events.try_recv().is_err(),
+        "no new question for the swapped offer"
+    );
+    // Unknown transfers' failures are not shown.
+    t.handle(Message::FileFailed {
+        id: 99,
+        reason: "Session ended: type 'accept 2-9'".into(),
+    });
+    assert!(events.try_recv().is_err());
+    // At most MAX_WAITING questions wait; the rest are refused quietly.
+    for id in 100..(100 + MAX_WAITING as u32 + 5) {
+        t.handle(offer(id, "f.txt"));
+    }
+    let mut asked = 0;
+    while let Ok(e) = events.try_recv() {
+        assert!(matches!(e, TransferEvent::Offered { .. }), "{e:?}");
+        asked += 1;
+    }
+    assert_eq!(asked, MAX_WAITING);
+    receiver.sender.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -190,6 +190,8 @@ impl Customer {
             ));
             return c;
         }
+        // Whatever was typed before the question is not an answer to it.
+        while self.input.try_recv().is_ok() {}
         self.ask(Question::Consent {
             name: who.name.clone(),
             role: who.role,
@@ -198,13 +200,18 @@ impl Customer {
         });
         let answer = tokio::time::timeout(CONSENT_TIMEOUT, self.consent_answer()).await;
         self.settle(QuestionKey::Consent);
-        match answer {
+        let consent = match answer {
             Ok(consent) => consent,
             Err(_) => {
                 self.say("No answer in time: the request was declined.");
                 Consent::default()
             }
+        };
+        if consent.view {
+            // The session starts: the window shows it even before anyone sees the screen.
+            self.emit(UiEvent::View(self.shown.clone()));
         }
+        consent
     }
 
     async fn consent_answer(&mut self) -> Consent {

@@ -151,13 +151,23 @@ impl App {
                 task
             }
             Msg::SessionGone => {
-                if self.model.ended.is_none() {
-                    self.model
-                        .apply(UiEvent::Ended("the customer app stopped".into()));
+                if self.model.ended.is_some() {
+                    return Task::none(); // the close after the end is already on its way
                 }
+                self.model
+                    .apply(UiEvent::Ended("the customer app stopped".into()));
                 self.follow_sharing()
+                    .chain(Task::perform(tokio::time::sleep(CLOSE_AFTER_END), |()| {
+                        Msg::CloseNow
+                    }))
             }
-            Msg::Click(Button::Close) | Msg::CloseNow => iced::exit(),
+            Msg::Click(Button::Close) | Msg::CloseNow => {
+                if let Some(path) = &self.trace {
+                    // Gone with the window: automation never reads a stale one.
+                    let _ = std::fs::remove_file(path);
+                }
+                iced::exit()
+            }
             Msg::Click(button) => {
                 if let Some(command) = self.model.click(&button) {
                     let _ = self.commands.send(FromCustomer::Command(command));

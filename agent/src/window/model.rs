@@ -169,10 +169,8 @@ impl Model {
                 self.questions.push(q);
             }
             UiEvent::Settled(key) => {
-                if key == QuestionKey::Consent {
-                    // Answered (or timed out): what follows is the session or its end.
-                    self.in_session = true;
-                }
+                // After the consent question the session shows once its first view arrives
+                // (or its end, if the customer declined).
                 self.questions.retain(|q| q.key() != key);
             }
             UiEvent::View(v) => {

@@ -43,6 +43,12 @@ fn the_consent_dialog_offers_viewing_and_control_separately_and_defaults_to_no()
     assert_eq!(answer(Button::AllowControl), (true, true));
     assert_eq!(answer(Button::Decline), (false, false));
     m.apply(UiEvent::Settled(QuestionKey::Consent));
+    assert_eq!(
+        m.screen(),
+        Screen::Starting,
+        "not the session bar before the session"
+    );
+    m.apply(UiEvent::View(CustomerView::default()));
     assert_eq!(m.screen(), Screen::Session);
     assert!(!m.screen_is_shared(), "nobody sees until the view says so");
 }

@@ -127,7 +127,8 @@ fn session(model: &Model) -> Element<'_, Msg> {
             container(
                 column![
                     text(q.text()).size(BODY),
-                    text("Remote mouse clicks and keys are paused until you answer.").size(SMALL),
+                    text("Remote clicks and key presses are held back until you answer.")
+                        .size(SMALL),
                     row![
                         btn(yes, Button::Yes(q.key()), button::primary),
                         btn(no, Button::No(q.key()), button::secondary),
@@ -184,7 +185,7 @@ fn session(model: &Model) -> Element<'_, Msg> {
     column![
         headline,
         bar,
-        questions,
+        container(scrollable(questions)).max_height(280),
         transfers,
         attendees,
         rule::horizontal(1),
