@@ -22,8 +22,11 @@
 //! (`roster::may_manage`). The rules about who sees whom live in `tandem_protocol::roster`.
 //!
 //! - `sessions`: opening, the host joining, signalling, consent.
-//! - `attendees`: specialists joining, rights (`ChangeRights` touches only the rights it
-//!   names), removal, chat (only with the CHAT right, the customer excepted).
+//! - `attendees`: rights (`ChangeRights` touches only the rights it names), removal (of a
+//!   specialist: its key is cancelled too), chat (only with the CHAT right, the customer
+//!   excepted).
+//! - `seats`: specialists joining with a key, and coming back to their own seat (same id,
+//!   the rights in force when their connection dropped) with a seat token.
 //! - `invitations`: representatives' presence and invitations between them.
 //! - `resume`: the customer's agent going away (its connection lost) and coming back.
 //!
@@ -35,20 +38,26 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use tandem_protocol::roster::{MAX_SPECIALISTS, may_manage, roster_for};
-use tandem_protocol::signal::{AttendeeInfo, ErrorKind, PortalMessage};
-use tandem_protocol::{AttendeeId, Rights, Role};
+use tandem_protocol::roster::{may_manage, roster_for};
+use tandem_protocol::signal::{AttendeeInfo, PortalMessage};
+use tandem_protocol::{AttendeeId, Rights, Role, SessionCode};
 
 use crate::resume::ResumeDigest;
 
 mod attendees;
+mod error;
 mod invitations;
 mod resume;
+mod seats;
 mod sessions;
 
-pub use attendees::{GRANT_AND_REVOKE, HostContext, NO_CHAT_RIGHT, changed_rights, may_chat};
+pub use attendees::{
+    GRANT_AND_REVOKE, HostContext, NO_CHAT_RIGHT, Removed, changed_rights, may_chat,
+};
+pub use error::HubError;
 pub use invitations::{InviteSent, RepInvite, RepLogin};
 pub use resume::{AwayToken, CUSTOMER_AWAY, REPLACED, Resumed};
+pub use seats::{KeyJoin, SEAT_GONE, SeatPass, SpecialistJoined, TAKEN_OVER};
 
 /// Identifies one WebSocket connection for the portal's lifetime.
 pub type ConnId = u64;
@@ -76,63 +85,6 @@ impl Peer {
     fn send(&self, msg: PortalMessage) {
         // A closed outbox means the connection is going away; its own task cleans up.
         let _ = self.tx.send(msg);
-    }
-}
-
-/// Why a hub operation was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum HubError {
-    /// Signal, Consent, Chat or EndSession from a connection outside any session.
-    #[error("you are not in a session")]
-    NotInSession,
-    /// Redeem, JoinSession or joining by invitation from a connection that already is in
-    /// (or waits for) a session.
-    #[error("this connection is already in a session; open a new one to join another")]
-    AlreadyInSession,
-    /// Another connection already is (or waits to be) this session's host.
-    #[error("this session's host is already connected from another window")]
-    HostTaken,
-    /// The session is over.
-    #[error("that session has ended")]
-    SessionGone,
-    /// Signal (or a host action) naming an attendee that is not in the session.
-    #[error("attendee {0} is not in this session")]
-    NoSuchAttendee(AttendeeId),
-    /// A message this attendee may not send.
-    #[error("{0}")]
-    NotAllowed(&'static str),
-    /// A request that cannot be served as asked (words for the person who sent it).
-    #[error("{0}")]
-    Refused(String),
-    /// A host-only action from someone who is not the host of a running session.
-    #[error("only the host of the session may do that")]
-    NotHost,
-    /// The session already has [`MAX_SPECIALISTS`] specialists.
-    #[error("this session already has {MAX_SPECIALISTS} specialists, the most it allows")]
-    TooManySpecialists,
-    /// The invitation cannot be accepted or declined (any more).
-    #[error("{0}")]
-    InvitationGone(&'static str),
-    /// `Resume` with a secret that is not the session's.
-    #[error("that is not this session's resume secret")]
-    WrongSecret,
-    /// Signal for the customer while its agent is away.
-    #[error("the customer's machine is not connected right now; wait for it to come back")]
-    CustomerAway,
-}
-
-impl HubError {
-    /// The signalling error category.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            HubError::SessionGone => ErrorKind::SessionGone,
-            HubError::NotHost => ErrorKind::NotHost,
-            HubError::TooManySpecialists => ErrorKind::TooManySpecialists,
-            HubError::InvitationGone(_) => ErrorKind::InvitationGone,
-            HubError::WrongSecret => ErrorKind::Unauthorized,
-            _ => ErrorKind::BadRequest,
-        }
     }
 }
 
@@ -216,6 +168,11 @@ struct LiveSession {
     /// (a network drop, a portal restart) so they come back with the same id and rights;
     /// gone when they leave or are removed.
     seats: BTreeMap<i64, AttendeeInfo>,
+    /// External specialists' places by attendee id, kept while their connection is lost
+    /// (see `seats`): they come back with a seat token, never with a key's rights.
+    specialist_seats: BTreeMap<AttendeeId, seats::SpecialistSeat>,
+    /// Support keys cancelled while the portal runs (the database has them too).
+    cancelled_keys: BTreeSet<SessionCode>,
     /// The customer's last consent per attendee: a repeat is neither stored nor forwarded.
     consents: BTreeMap<AttendeeId, Rights>,
     /// Whom the agent was last told is here (`AttendeeJoined`, no `AttendeeLeft` since).
@@ -244,6 +201,8 @@ impl LiveSession {
             next_id: FIRST_INVITED_ID,
             grants: 0,
             seats: BTreeMap::new(),
+            specialist_seats: BTreeMap::new(),
+            cancelled_keys: BTreeSet::new(),
             consents: BTreeMap::new(),
             announced: BTreeSet::new(),
         };
@@ -292,8 +251,9 @@ impl LiveSession {
         }
     }
 
-    /// Can `id` come back into the session under the same id: the host (with its code) or an
-    /// invited representative with a seat. Specialists rejoin under new ids.
+    /// Is `id` expected back under the same id while away: the host (with its code) or an
+    /// invited representative with a seat. A specialist may return to its seat too, but
+    /// the agent is told it left until it does (`seats`).
     fn may_return(&self, id: AttendeeId) -> bool {
         id == AttendeeId::HOST || self.seats.values().any(|seat| seat.id == id)
     }
@@ -303,13 +263,6 @@ impl LiveSession {
         let id = AttendeeId::from_wire(self.next_id);
         self.next_id = self.next_id.saturating_add(1);
         id
-    }
-
-    fn count(&self, role: Role) -> usize {
-        self.attendees
-            .values()
-            .filter(|a| a.info.role == role)
-            .count()
     }
 
     /// Everyone but the customer, before [`roster_for`] filters them by role.
@@ -378,6 +331,11 @@ impl State {
     /// Adds `attendee` to `session` and tells both it (`Joined`) and the agent
     /// (`AttendeeJoined`). Callers send the rosters once everything else is said.
     fn attach(&mut self, session_id: u64, attendee: Attendee) {
+        self.attach_seated(session_id, attendee, None);
+    }
+
+    /// [`State::attach`], telling a specialist that took a new seat its seat token.
+    fn attach_seated(&mut self, session_id: u64, attendee: Attendee, seat_token: Option<String>) {
         let Some(session) = self.sessions.get_mut(&session_id) else {
             return;
         };
@@ -387,6 +345,7 @@ impl State {
             you: info.id,
             customer: session.customer.clone(),
             rights: info.rights,
+            seat_token,
         });
         // While the agent is away this goes nowhere; `Resume` tells it about everyone.
         session.tell_agent(PortalMessage::AttendeeJoined(info.clone()));
@@ -486,6 +445,7 @@ impl State {
                 if let Some(session) = self.sessions.get_mut(&session_id) {
                     if departure == Departure::Request {
                         session.seats.retain(|_, seat| seat.id != id);
+                        session.specialist_seats.remove(&id);
                     }
                     session.attendees.remove(&id);
                     session.tell_agent(PortalMessage::AttendeeLeft { attendee: id });
@@ -578,5 +538,7 @@ fn accounts_in(state: &State, session: &LiveSession) -> BTreeSet<i64> {
 mod tests;
 #[cfg(test)]
 mod tests_resume;
+#[cfg(test)]
+mod tests_seats;
 #[cfg(test)]
 mod tests_team;

@@ -21,15 +21,16 @@
 //! shutdown stores running sessions suspended instead of ending them; the next portal on
 //! the same database brings back those still within their window, suspended: the agent
 //! resumes with its secret, the host joins again with its code, invited representatives
-//! return to their seats (`ReturnToSession`; also after a plain network drop), and
-//! specialists may rejoin with a live key. Sessions past
-//! their window end with "the portal restarted".
+//! return to their seats (`ReturnToSession`; also after a plain network drop), and so do
+//! specialists, with their key and the seat token they got in `Joined` (`hub::seats`: the
+//! rights they come back with are those they held, not the key's). Sessions past their
+//! window end with "the portal restarted".
 //!
 //! ```text
 //!  representative ──WS /ws: Login, CreateCode, JoinSession, ListReps, InviteReps,──┐
 //!                      InviteSpecialist, ChangeRights, RemoveAttendee, Chat, Signal│
 //!  invited rep    ──WS /ws: Login, AcceptInvitation, Signal, Chat──────────────────┤
-//!  specialist     ──WS /ws: JoinAsSpecialist{key, name}, Signal, Chat──────────────┤
+//!  specialist     ──WS /ws: JoinAsSpecialist{key, name, seat_token}, Signal, Chat──┤
 //!                                                                                  ▼
 //!              ws.rs ──► storage.rs (SQLite: reps, codes, sessions, consent, specialist keys)
 //!                │  └──► ratelimit.rs (per-address attempt limits, pure)

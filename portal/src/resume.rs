@@ -15,6 +15,10 @@
 //! gives nobody a way back in. The salt is the session number under a fixed label, so the
 //! same secret gives unrelated digests in different sessions. Digests are compared in
 //! constant time (`password_hash::Output`), and nothing here is ever logged.
+//!
+//! An external specialist's seat token (what puts it back in its own seat, with the rights
+//! it had, after a lost connection) is the same kind of secret, hashed under another label
+//! ([`ResumeSecret::seat_digest`]).
 
 use argon2::password_hash::Output;
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -29,6 +33,8 @@ pub const SECRET_CHARS: usize = SECRET_BYTES * 2;
 const DIGEST_BYTES: usize = 32;
 /// Domain-separation label in front of the session number in the salt.
 const SALT_LABEL: &[u8] = b"tandem-resume-v1:";
+/// The same for specialists' seat tokens, so a seat token is no resume secret.
+const SEAT_LABEL: &[u8] = b"tandem-seat-v1:";
 
 /// A resume secret: [`SECRET_CHARS`] lowercase hex digits. Built only by
 /// [`ResumeSecret::generate`] or [`ResumeSecret::parse`]; `Debug` never shows it.
@@ -63,7 +69,18 @@ impl ResumeSecret {
 
     /// The digest the portal keeps for `session`.
     pub fn digest(&self, session: u64) -> ResumeDigest {
-        let mut salt = SALT_LABEL.to_vec();
+        self.labelled_digest(SALT_LABEL, session)
+    }
+
+    /// The digest the portal keeps when this secret is a specialist's seat token in
+    /// `session` (see `hub::seats`): another label, so neither kind of secret passes for
+    /// the other.
+    pub fn seat_digest(&self, session: u64) -> ResumeDigest {
+        self.labelled_digest(SEAT_LABEL, session)
+    }
+
+    fn labelled_digest(&self, label: &[u8], session: u64) -> ResumeDigest {
+        let mut salt = label.to_vec();
         salt.extend_from_slice(&session.to_be_bytes());
         let mut out = [0u8; DIGEST_BYTES];
         // Every input is a constant or checked above, so none of these fail; if one ever
@@ -130,6 +147,14 @@ impl Issued {
         let digest = secret.digest(session);
         Issued { secret, digest }
     }
+
+    /// A fresh seat token for a specialist in `session` and its digest
+    /// ([`ResumeSecret::seat_digest`]).
+    pub fn seat<R: rand::CryptoRng + ?Sized>(session: u64, rng: &mut R) -> Self {
+        let secret = ResumeSecret::generate(rng);
+        let digest = secret.seat_digest(session);
+        Issued { secret, digest }
+    }
 }
 
 #[cfg(test)]
@@ -180,6 +205,10 @@ mod tests {
         let stored = ResumeDigest::from_bytes(&issued.digest.to_bytes());
         assert!(stored.matches(&again.digest(40)));
         assert!(!ResumeDigest::from_bytes(&[]).matches(&again.digest(40)));
+        // the same secret as a seat token is something else
+        assert!(!issued.digest.matches(&again.seat_digest(40)));
+        assert!(again.seat_digest(40).matches(&again.seat_digest(40)));
+        assert!(!again.seat_digest(40).matches(&again.seat_digest(41)));
     }
 
     #[test]

@@ -246,6 +246,8 @@ pub struct LiveState {
     pub attendees: Vec<AttendeeInfo>,
     /// Invited representatives' places (present or not), to return to after a restart.
     pub seats: Vec<Seat>,
+    /// External specialists' places (present or not), to return to after a restart.
+    pub specialist_seats: Vec<SpecialistSeat>,
 }
 
 /// An invited representative's place in a session: its account and attendee entry.
@@ -255,6 +257,28 @@ pub struct Seat {
     pub rep_id: i64,
     /// Attendee id, name, rights and masking as granted.
     pub info: AttendeeInfo,
+}
+
+/// An external specialist's place in a session: the key it joined with, what the portal
+/// keeps of its seat token, and its attendee entry with the rights in force.
+#[derive(Clone, PartialEq)]
+pub struct SpecialistSeat {
+    /// The support key it joined with.
+    pub key: SessionCode,
+    /// The digest of its seat token (never the token).
+    pub token_digest: Vec<u8>,
+    /// Attendee id, name and rights as last granted.
+    pub info: AttendeeInfo,
+}
+
+impl std::fmt::Debug for SpecialistSeat {
+    /// Like a derived `Debug` (the key's own `Debug` is redacted), without the digest.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpecialistSeat")
+            .field("key", &self.key)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for LiveState {

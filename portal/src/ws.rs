@@ -190,9 +190,10 @@ impl Conn {
                 key,
                 name,
                 link_token,
+                seat_token,
             } => {
-                self.join_as_specialist(key, &name, link_token.as_deref())
-                    .await;
+                let tokens = (link_token.as_deref(), seat_token.as_deref());
+                self.join_as_specialist(key, &name, tokens).await;
             }
             ClientMessage::SetRights { attendee, rights } => self.set_rights(attendee, rights),
             ClientMessage::ChangeRights {
@@ -200,7 +201,7 @@ impl Conn {
                 grant,
                 revoke,
             } => self.change_rights(attendee, grant, revoke),
-            ClientMessage::RemoveAttendee { attendee } => self.remove_attendee(attendee),
+            ClientMessage::RemoveAttendee { attendee } => self.remove_attendee(attendee).await,
             ClientMessage::Chat { text, reps_only } => self.chat(&text, reps_only),
             ClientMessage::CreateCode { customer, portal } => {
                 self.create_code(&customer, portal.as_deref()).await;

@@ -56,15 +56,29 @@ async fn a_specialist_joins_by_name_and_everyone_sees_it() {
     assert!(body.contains("alice@laptop"));
 
     let mut sam = Client::connect(server.addr).await;
-    assert_eq!(
-        sam.request(&join(inv.key, "Sam Expert")).await,
+    match sam.request(&join(inv.key, "Sam Expert")).await {
         PortalMessage::Joined {
-            session: r.session,
-            you: AttendeeId::from_wire(3),
-            customer: "alice@laptop".into(),
-            rights: view_chat
+            session,
+            you,
+            customer,
+            rights,
+            seat_token: Some(token),
+        } => {
+            assert_eq!(
+                (session, you, customer.as_str(), rights),
+                (
+                    r.session,
+                    AttendeeId::from_wire(3),
+                    "alice@laptop",
+                    view_chat
+                )
+            );
+            // 128 random bits in hex, to come back to this seat
+            assert_eq!(token.len(), 32, "{token:?}");
+            assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token:?}");
         }
-    );
+        other => panic!("expected Joined with a seat token, got {other:?}"),
+    }
     let sam_info = AttendeeInfo {
         id: AttendeeId::from_wire(3),
         name: "Sam Expert".into(),

@@ -99,7 +99,8 @@ async fn an_invited_masked_rep_joins_and_is_hidden_from_the_customer() {
             session: r.session,
             you: three,
             customer: "alice@laptop".into(),
-            rights: view_chat()
+            rights: view_chat(),
+            seat_token: None,
         }
     );
     let carol_info = AttendeeInfo {

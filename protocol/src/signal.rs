@@ -68,7 +68,8 @@ pub enum ClientMessage {
         /// View only, or view and control.
         rights: Rights,
     },
-    /// The host cancels a specialist invitation; its key admits nobody new.
+    /// The host cancels a specialist invitation; its key admits nobody new and lets nobody
+    /// back after a lost connection (those present stay).
     CancelSpecialistInvitation {
         /// The invitation's support key.
         key: SessionCode,
@@ -83,6 +84,12 @@ pub enum ClientMessage {
         /// typed): checked before the per-address limit on wrong keys.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         link_token: Option<String>,
+        /// The `seat_token` of an earlier [`PortalMessage::Joined`] with this key, when coming
+        /// back after a lost connection: the portal puts the specialist back in that seat
+        /// (same attendee id, the rights it held when its connection dropped), never in one
+        /// with the key's rights. A token that names no seat of this key is refused.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seat_token: Option<String>,
     },
     /// The host replaces an attendee's whole grant. Kept for older viewers: it drops every
     /// right it does not name, so viewers send [`ClientMessage::ChangeRights`] instead.
@@ -245,6 +252,11 @@ pub enum PortalMessage {
         customer: String,
         /// Rights the portal granted this attendee (the customer may narrow them).
         rights: Rights,
+        /// To a specialist that took a new seat: what gets it back into this seat after a
+        /// lost connection (`seat_token` in [`ClientMessage::JoinAsSpecialist`]). A secret of
+        /// this connection: never shown or logged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seat_token: Option<String>,
     },
     /// To the agent: someone joined and wants a peer connection.
     AttendeeJoined(AttendeeInfo),
@@ -296,7 +308,8 @@ pub enum PortalMessage {
     },
     /// To the host: a specialist invitation was created.
     SpecialistInvited(SpecialistInvitation),
-    /// To the host: a specialist invitation was cancelled.
+    /// To the host: a specialist invitation was cancelled (by the host, or because the host
+    /// removed a specialist who joined with it).
     SpecialistInvitationCancelled {
         /// Its support key.
         key: SessionCode,
@@ -339,7 +352,7 @@ pub enum PortalMessage {
 impl PortalMessage {
     /// The message's type as on the wire ("redeemed", "signal"…), for logs and errors: the
     /// derived `Debug` shows every field, and fields hold codes, keys in links and
-    /// invitation texts, resume secrets and SDP, none of which may reach a log.
+    /// invitation texts, resume secrets, seat tokens and SDP, none of which may reach a log.
     pub fn kind(&self) -> &'static str {
         match self {
             PortalMessage::Welcome { .. } => "welcome",
@@ -526,85 +539,5 @@ pub enum ErrorKind {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages_have_a_stable_json_shape() {
-        let code: SessionCode = "012345678".parse().expect("valid");
-        let m = ClientMessage::Redeem {
-            code,
-            customer: "alice@pc".into(),
-            link_token: None,
-        };
-        assert_eq!(
-            serde_json::to_string(&m).expect("serialises"),
-            r#"{"type":"redeem","code":"012345678","customer":"alice@pc"}"#
-        );
-        let e = PortalMessage::Error {
-            kind: ErrorKind::CodeExpired,
-            message: "x".into(),
-        };
-        assert_eq!(
-            serde_json::to_string(&e).expect("serialises"),
-            r#"{"type":"error","kind":"code_expired","message":"x"}"#
-        );
-        let relay = ClientMessage::Signal {
-            to: AttendeeId::HOST,
-            payload: SignalPayload::RelayRequest,
-        };
-        assert_eq!(
-            serde_json::to_string(&relay).expect("serialises"),
-            r#"{"type":"signal","to":2,"payload":{"kind":"relay_request"}}"#
-        );
-        let change = ClientMessage::ChangeRights {
-            attendee: AttendeeId::from_wire(3),
-            grant: Rights::CONTROL,
-            revoke: Rights::FILES,
-        };
-        assert_eq!(
-            serde_json::to_string(&change).expect("serialises"),
-            r#"{"type":"change_rights","attendee":3,"grant":2,"revoke":8}"#
-        );
-        let token = PortalMessage::Signal {
-            from: AttendeeId::CUSTOMER,
-            payload: SignalPayload::Relay { token: "t".into() },
-        };
-        assert_eq!(
-            serde_json::to_string(&token).expect("serialises"),
-            r#"{"type":"signal","from":1,"payload":{"kind":"relay","token":"t"}}"#
-        );
-    }
-
-    #[test]
-    fn malformed_codes_do_not_parse() {
-        let bad = r#"{"type":"redeem","code":"12345","customer":"a"}"#;
-        assert!(serde_json::from_str::<ClientMessage>(bad).is_err());
-        let unknown = r#"{"type":"format_disk"}"#;
-        assert!(serde_json::from_str::<ClientMessage>(unknown).is_err());
-    }
-
-    #[test]
-    fn a_message_kind_is_its_wire_type_and_shows_no_secret() {
-        let redeemed = PortalMessage::Redeemed {
-            session: 4,
-            you: AttendeeId::CUSTOMER,
-            host: AttendeeInfo {
-                id: AttendeeId::HOST,
-                name: "Bob".into(),
-                role: Role::Host,
-                rights: Rights::VIEW,
-                masked: false,
-            },
-            resume_secret: "s3cr3t".into(),
-        };
-        let signal = PortalMessage::Signal {
-            from: AttendeeId::HOST,
-            payload: SignalPayload::Answer { sdp: "v=0".into() },
-        };
-        for m in [redeemed, signal, PortalMessage::CustomerBack] {
-            let json = serde_json::to_value(&m).expect("serialises");
-            assert_eq!(json["type"], m.kind());
-        }
-    }
-}
+#[path = "signal_tests.rs"]
+mod tests;

@@ -12,7 +12,7 @@ if [ "$profile" = release ]; then cargo build --release --workspace --bins -q; f
 bin=target/$profile
 work=$(mktemp -d)
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"; }
 trap cleanup EXIT
 
 display=:$((200 + RANDOM % 300))
@@ -36,7 +36,8 @@ run() { # $1 = label, rest = extra agent arguments
   json=$("$bin/tandem-viewer" code new --customer Bench --json)
   code=$(echo "$json" | sed -E 's/.*"code":"([0-9]{9})".*/\1/')
   link=$(echo "$json" | sed -E 's/.*"join_url":"([^"]*)".*/\1/')
-  "$bin/tandem-viewer" join --headless "$code" >"$work/viewer-$label.log" 2>&1 </dev/null &
+  # The headless viewer leaves (and, as host, ends the session) when its input closes.
+  sleep 600 | "$bin/tandem-viewer" join --headless "$code" >"$work/viewer-$label.log" 2>&1 &
   local viewer=$!
   pids+=("$viewer")
   local start end
@@ -61,8 +62,9 @@ run() { # $1 = label, rest = extra agent arguments
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent/status")
   echo "$label: idle CPU $(echo "100 * ($c1 - $c0) / $ticks / ($t1 - $t0)" | bc -l | cut -c1-5) %, RSS $((rss / 1024)) MiB"
   kill "$agent" "$viewer" 2>/dev/null || true
-  wait "$agent" "$viewer" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$agent" 2>/dev/null || break; sleep 0.1; done
+  return 0
 }
 
-run window
 run terminal --no-window
+run window

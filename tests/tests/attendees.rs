@@ -1,6 +1,7 @@
 //! More people in one session: a host with control and a view-only specialist at once, the
-//! host granting control (and only control), refused keys and a sixth specialist, "first to
-//! accept" among representatives invited on a portal, and attendees who quit. Real
+//! host granting control (and only control), a revoke that outlives the specialist's lost
+//! connection, refused keys and a sixth specialist, "first to accept" among representatives
+//! invited on a portal, and attendees who quit. Real
 //! processes, real WebRTC, input checked by X.
 
 use std::time::Duration;
@@ -145,6 +146,55 @@ fn a_view_only_specialist_controls_nothing_until_the_host_grants_it() {
     });
     assert_eq!(content, "granted\n");
     assert!(!leaked.exists());
+}
+
+#[test]
+fn a_specialist_whose_control_was_revoked_comes_back_without_it() {
+    // A revoke used to be undone by any reconnect: the viewer rejoined with its key and got
+    // the key's rights back. Now it returns to its seat, with the rights it held.
+    let mut s = session("seat");
+    let inv = s.invite_specialist("control");
+    let key = inv["key"].as_str().expect("key").to_owned();
+    // Through a proxy whose connections the test can cut (the peer-to-peer link is not).
+    let proxy = tandem_e2e::proxy::Proxy::start(s.portal.addr());
+    let link = s.portal.join_link_at(proxy.addr, &key);
+    let mut sam = s.portal.specialist(&link, "Sam Specialist");
+    let connected = sam.wait_event("connected", T);
+    assert!(has_right(&connected["rights"], "control"), "{connected}");
+    let roster = s
+        .host
+        .wait_portal_where("roster", T, |r| attendee_id(r, "Sam Specialist").is_some());
+    let sam_id = attendee_id(&roster, "Sam Specialist").expect("Sam in the roster");
+
+    s.host
+        .send(json!({"cmd": "revoke", "attendee": sam_id, "rights": "control"}));
+    let rights = sam.wait_event("rights", T);
+    assert_eq!(right_names(&rights["rights"]), ["view", "chat"], "{rights}");
+
+    proxy.cut();
+    sam.wait_event("reconnecting", T);
+    let back = sam.wait_event("connected", T);
+    assert_eq!(
+        right_names(&back["rights"]),
+        ["view", "chat"],
+        "the revoke sticks: {back}"
+    );
+    // Same seat: the host sees Sam under the same id, without control.
+    s.host.wait_portal_where("roster", T, |r| {
+        r["attendees"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|a| a["id"] == sam_id && right_names(&a["rights"]) == ["view", "chat"])
+        })
+    });
+    // And the agent refuses Sam's input.
+    sam.send(json!({"cmd": "click", "x": 200, "y": 150}));
+    let refused = sam.wait_event("refused", T);
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("do not have control")),
+        "{refused}"
+    );
 }
 
 #[test]

@@ -450,6 +450,7 @@ mod tests {
                 you: sam.id,
                 customer: "Alice".into(),
                 rights: view_chat,
+                seat_token: None,
             }),
             portal(PortalMessage::AttendeeJoined(sam.clone())),
             portal(PortalMessage::Roster {

@@ -196,6 +196,8 @@ fn run(args: Args) -> Result<()> {
             key,
             name: name.clone(),
             link_token: tandem_transport::signalling::link_token(link_or_key),
+            // Filled in from `Joined`, so a rejoin returns to the same seat and rights.
+            seat_token: None,
         };
         let base = SessionOptions {
             downloads: args.download_dir.clone(),

@@ -18,6 +18,8 @@ use tandem_transport::{LinkEvent, PendingLink, TransportConfig};
 use tokio::sync::mpsc;
 
 use crate::link_setup::{Opened, Waited, open_link, wait_for_offer};
+pub use crate::rejoin::Rejoin;
+use crate::rejoin::rejoin;
 use crate::rep::RepError;
 use crate::window::Picture;
 
@@ -148,71 +150,6 @@ pub struct SessionOptions {
     pub rejoin: Option<Rejoin>,
 }
 
-/// What it takes to join the session again on a new portal connection.
-#[derive(Debug, Clone)]
-pub struct Rejoin {
-    /// Portal base URL.
-    pub portal: String,
-    /// Representative credentials and portal name (None for a specialist).
-    pub login: Option<(String, String, Option<String>)>,
-    /// The join message to send again (`ReturnToSession` is given the session's number
-    /// once it is known).
-    pub join: ClientMessage,
-}
-
-impl Rejoin {
-    /// Connects, logs in if needed and joins; returns the connection and our attendee id.
-    async fn attempt(&self) -> Result<(PortalConnection, AttendeeId), String> {
-        let mut conn = match &self.login {
-            Some((user, password, portal_name)) => {
-                crate::rep::login(&self.portal, user, password, portal_name.clone())
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .0
-            }
-            None => {
-                let client = concat!("tandem-viewer ", env!("CARGO_PKG_VERSION"));
-                PortalConnection::connect(&self.portal, client)
-                    .await
-                    .map_err(|e| e.to_string())?
-            }
-        };
-        conn.send(self.join.clone()).map_err(|e| e.to_string())?;
-        loop {
-            match conn.recv().await.map_err(|e| e.to_string())? {
-                PortalMessage::Joined { you, .. } => return Ok((conn, you)),
-                PortalMessage::Error { message, .. } => return Err(message),
-                PortalMessage::SessionEnded { reason } => return Err(reason),
-                _ => {}
-            }
-        }
-    }
-}
-
-/// Retries [`Rejoin::attempt`] with growing pauses for up to five minutes.
-async fn rejoin(
-    how: &Rejoin,
-    ui: &mpsc::UnboundedSender<UiEvent>,
-) -> Option<(PortalConnection, AttendeeId)> {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut pause = Duration::from_millis(250);
-    loop {
-        match how.attempt().await {
-            Ok(joined) => return Some(joined),
-            Err(e) => tracing::info!("rejoining: {e}"),
-        }
-        if Instant::now() + pause > deadline {
-            let _ = ui.send(UiEvent::Error(
-                "the portal did not come back within five minutes".into(),
-            ));
-            return None;
-        }
-        // Backoff between attempts, not a wait for a condition.
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(5));
-    }
-}
-
 /// Sends `join` (a host's [`ClientMessage::JoinSession`], an accepted invitation or a
 /// specialist's key) and runs the session until it ends. Returns the reason it ended.
 ///
@@ -235,12 +172,11 @@ pub async fn run(
                 session,
                 you,
                 customer,
+                seat_token,
                 ..
             } => {
-                if let Some(r) = options.rejoin.as_mut()
-                    && let ClientMessage::ReturnToSession { session: s } = &mut r.join
-                {
-                    *s = session;
+                if let Some(r) = options.rejoin.as_mut() {
+                    r.remember(session, seat_token);
                 }
                 let _ = ui.send(UiEvent::Joined { session, customer });
                 break you;
@@ -275,7 +211,10 @@ pub async fn run(
                     "lost the connection to the portal".into(),
                 ));
                 match rejoin(how, &ui).await {
-                    Some((conn, you)) => {
+                    Some((conn, (session, you, seat_token))) => {
+                        if let Some(r) = options.rejoin.as_mut() {
+                            r.remember(session, seat_token);
+                        }
                         (portal, portal_rx) = conn.split();
                         me = you;
                         continue;

@@ -1,11 +1,11 @@
-//! What happens to attendees once a session runs: specialists joining with a key, the host
-//! changing rights or removing someone, and chat.
+//! What happens to attendees once a session runs: the host changing rights or removing
+//! someone, and chat. Specialists joining with a key: `seats`.
 
-use tandem_protocol::roster::{MAX_SPECIALISTS, chat_reaches, is_representative};
+use tandem_protocol::roster::{chat_reaches, is_representative};
 use tandem_protocol::signal::{AttendeeInfo, PortalMessage};
-use tandem_protocol::{AttendeeId, Rights, Role};
+use tandem_protocol::{AttendeeId, Rights, Role, SessionCode};
 
-use super::{Attendee, ConnId, Hub, HubError, Peer};
+use super::{ConnId, Hub, HubError};
 use crate::invites::clean_chat;
 
 /// What a host needs to know to invite a specialist.
@@ -17,6 +17,15 @@ pub struct HostContext {
     pub host: String,
     /// The customer's name.
     pub customer: String,
+}
+
+/// What [`Hub::remove_attendee`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    /// The session.
+    pub session: u64,
+    /// The key the removed specialist joined with, now cancelled in the hub: record it.
+    pub cancelled_key: Option<SessionCode>,
 }
 
 /// Told to an attendee the host removed.
@@ -41,40 +50,6 @@ impl Hub {
             host,
             customer: session.customer.clone(),
         })
-    }
-
-    /// An external specialist joins `session` (its key was checked by the caller): it gets
-    /// `Joined`, the agent `AttendeeJoined`, everyone a roster. At most
-    /// [`MAX_SPECIALISTS`] specialists are in a session at once.
-    pub fn join_specialist(
-        &self,
-        session_id: u64,
-        peer: Peer,
-        name: &str,
-        rights: Rights,
-    ) -> Result<AttendeeId, HubError> {
-        let mut state = self.lock();
-        if state.members.contains_key(&peer.conn) {
-            return Err(HubError::AlreadyInSession);
-        }
-        let session = state
-            .sessions
-            .get_mut(&session_id)
-            .ok_or(HubError::SessionGone)?;
-        if session.count(Role::Specialist) >= MAX_SPECIALISTS {
-            return Err(HubError::TooManySpecialists);
-        }
-        let info = AttendeeInfo {
-            id: session.allocate_id(),
-            name: name.to_owned(),
-            role: Role::Specialist,
-            rights,
-            masked: false,
-        };
-        let id = info.id;
-        state.attach(session_id, Attendee { peer, info });
-        state.send_rosters(session_id);
-        Ok(id)
     }
 
     /// The host on `conn` replaces `attendee`'s whole grant (the older `SetRights`): the
@@ -133,6 +108,9 @@ impl Hub {
         for seat in session.seats.values_mut().filter(|s| s.id == attendee) {
             seat.rights = rights;
         }
+        if let Some(seat) = session.specialist_seats.get_mut(&attendee) {
+            seat.info.rights = rights;
+        }
         session.grants += 1;
         let seq = session.grants;
         session.tell_agent(PortalMessage::Grant {
@@ -146,8 +124,11 @@ impl Hub {
 
     /// The host on `conn` removes `attendee`: it gets `SessionEnded` and is no longer a
     /// member (its connection stays open), the agent gets `AttendeeLeft`, everyone left a
-    /// roster. Returns the session.
-    pub fn remove_attendee(&self, conn: ConnId, attendee: AttendeeId) -> Result<u64, HubError> {
+    /// roster. Its seat is gone; a specialist's key is cancelled in the hub at once (the
+    /// caller records that, see [`Removed`]), so it cannot come back with it, nor can anyone
+    /// else (the key may be shared, and nothing tells them apart). A specialist away (its
+    /// connection lost) can be removed too: its seat and key go the same way.
+    pub fn remove_attendee(&self, conn: ConnId, attendee: AttendeeId) -> Result<Removed, HubError> {
         let mut state = self.lock();
         let session_id = state.hosted_by(conn)?;
         if attendee == AttendeeId::CUSTOMER || attendee == AttendeeId::HOST {
@@ -160,17 +141,30 @@ impl Hub {
             .get_mut(&session_id)
             .ok_or(HubError::SessionGone)?;
         session.seats.retain(|_, seat| seat.id != attendee);
-        let removed = session
-            .attendees
-            .remove(&attendee)
-            .ok_or(HubError::NoSuchAttendee(attendee))?;
+        let cancelled_key = session.specialist_seats.remove(&attendee).map(|s| s.key);
+        if let Some(key) = cancelled_key {
+            session.cancelled_keys.insert(key);
+        }
+        let removed = match session.attendees.remove(&attendee) {
+            Some(removed) => removed,
+            None if cancelled_key.is_some() => {
+                return Ok(Removed {
+                    session: session_id,
+                    cancelled_key,
+                });
+            }
+            None => return Err(HubError::NoSuchAttendee(attendee)),
+        };
         removed.peer.send(PortalMessage::SessionEnded {
             reason: REMOVED.to_owned(),
         });
         session.tell_agent(PortalMessage::AttendeeLeft { attendee });
         session.send_rosters();
         state.members.remove(&removed.peer.conn);
-        Ok(session_id)
+        Ok(Removed {
+            session: session_id,
+            cancelled_key,
+        })
     }
 
     /// A chat message from the member on `conn` (the agent included) goes to every member

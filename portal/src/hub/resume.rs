@@ -18,7 +18,7 @@ use tandem_protocol::signal::PortalMessage;
 
 use super::{ConnId, Hub, HubError, Leave, LiveSession, Membership, Peer, State};
 use crate::resume::ResumeDigest;
-use crate::storage::{LiveState, Seat};
+use crate::storage::{LiveState, Seat, SpecialistSeat};
 
 /// Told to attendees when the customer's agent is gone for now.
 pub const CUSTOMER_AWAY: &str = "the customer's machine disconnected; waiting for it to come back";
@@ -95,8 +95,9 @@ impl Hub {
     /// `Resume` on `agent`'s connection: with the digest of the session's resume secret, the
     /// connection becomes the session's agent, whether the session waits for it or still has
     /// an agent connection (which is told [`REPLACED`] and dropped from the session). The
-    /// agent gets `Resumed`, `AttendeeLeft` for everyone it knew who cannot come back (a
-    /// specialist gone while it was away, or not restored after a portal restart),
+    /// agent gets `Resumed`, `AttendeeLeft` for everyone it knew who is not expected back
+    /// under that id (a specialist not present: gone while it was away, or not back yet
+    /// after a portal restart),
     /// `AttendeeJoined` for every attendee (current rights and masked flag) and its roster;
     /// every attendee gets `CustomerBack`. The grant sequence goes on.
     ///
@@ -138,11 +139,12 @@ impl Hub {
             you: AttendeeId::CUSTOMER,
             host: session.host.clone(),
         });
-        // Who the agent knew and who can never come back under that id: a specialist that
-        // left while the agent was away (that news reached nobody), or any specialist after
-        // a portal restart (they rejoin under new ids). Unless told, the agent would offer
-        // them links for ever. The host and seated representatives return with their ids,
-        // so the agent keeps expecting them (and any link to them that is still up).
+        // Who the agent knew and who is not expected back under that id: a specialist that
+        // left while the agent was away (that news reached nobody), or any specialist not
+        // back yet after a portal restart. Unless told, the agent would offer them links for
+        // ever; one that returns to its seat later is announced again (`AttendeeJoined`, the
+        // same as after any lost connection). The host and seated representatives return
+        // with their ids, so the agent keeps expecting them (and any link still up).
         let gone: Vec<AttendeeId> = session
             .announced
             .iter()
@@ -206,6 +208,15 @@ impl Hub {
                     info: info.clone(),
                 })
                 .collect(),
+            specialist_seats: session
+                .specialist_seats
+                .values()
+                .map(|seat| SpecialistSeat {
+                    key: seat.key,
+                    token_digest: seat.token.to_bytes(),
+                    info: seat.info.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -216,9 +227,10 @@ impl Hub {
     }
 
     /// Brings back a session stored before a restart, suspended: it waits `wait` for its
-    /// agent's `Resume`; its host may join again with the code and invited representatives
-    /// return to their seats (specialists are not brought back; they may rejoin with a live
-    /// key). The grant sequence and attendee ids go on. Returns
+    /// agent's `Resume`; its host may join again with the code, invited representatives
+    /// return to their seats, and so do specialists with their seat token and a live key
+    /// (with the rights they held; the agent is first told they left, see [`Hub::resume`]).
+    /// The grant sequence and attendee ids go on. Returns
     /// the absence to pass to [`Hub::give_up`] when the wait is over, and when that is;
     /// `None` if the session runs already.
     pub fn restore(&self, stored: &LiveState, wait: Duration) -> Option<(AwayToken, Instant)> {
@@ -243,6 +255,20 @@ impl Hub {
                 .iter()
                 .map(|s| (s.rep_id, s.info.clone()))
                 .collect(),
+            specialist_seats: stored
+                .specialist_seats
+                .iter()
+                .map(|s| {
+                    let seat = super::seats::SpecialistSeat {
+                        key: s.key,
+                        token: ResumeDigest::from_bytes(&s.token_digest),
+                        info: s.info.clone(),
+                    };
+                    (s.info.id, seat)
+                })
+                .collect(),
+            // The database holds the cancelled keys; joins look there first.
+            cancelled_keys: std::collections::BTreeSet::new(),
             consents: std::collections::BTreeMap::new(),
             // What the agent knew when the session was last stored: nobody is back yet.
             announced: stored.attendees.iter().map(|a| a.id).collect(),

@@ -1,5 +1,5 @@
 use crate::outbox::OutboxReceiver;
-use tandem_protocol::signal::SignalPayload;
+use tandem_protocol::signal::{ErrorKind, SignalPayload};
 
 use super::*;
 
@@ -11,6 +11,28 @@ pub(super) fn peer(conn: ConnId) -> (Peer, OutboxReceiver) {
 /// A resume secret for session 40.
 pub(super) fn issued() -> crate::resume::Issued {
     crate::resume::Issued::generate(40, &mut rand::rng())
+}
+
+/// The support key the specialists in these tests join with.
+pub(super) fn test_key() -> tandem_protocol::SessionCode {
+    "123456789".parse().expect("nine digits")
+}
+
+/// A specialist on `peer` joins `session` with [`test_key`] granting `rights`, taking a new
+/// seat; its attendee id.
+pub(super) fn join_key(
+    hub: &Hub,
+    session: u64,
+    peer: Peer,
+    name: &str,
+    rights: Rights,
+) -> Result<AttendeeId, HubError> {
+    let join = KeyJoin {
+        key: test_key(),
+        rights,
+        pass: SeatPass::New(crate::resume::Issued::seat(session, &mut rand::rng())),
+    };
+    hub.join_specialist(session, peer, name, join).map(|j| j.id)
 }
 
 pub(super) fn drain(rx: &mut OutboxReceiver) -> Vec<PortalMessage> {
@@ -58,7 +80,8 @@ fn waiting_host_is_joined_when_the_code_is_redeemed() {
                 session: 40,
                 you: AttendeeId::HOST,
                 customer: "alice".into(),
-                rights: Rights::HOST_DEFAULT
+                rights: Rights::HOST_DEFAULT,
+                seat_token: None,
             },
             PortalMessage::Roster {
                 attendees: vec![host_info("Bob")]

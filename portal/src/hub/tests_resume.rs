@@ -3,7 +3,7 @@
 use crate::outbox::OutboxReceiver;
 use tandem_protocol::signal::SignalPayload;
 
-use super::tests::{drain, peer};
+use super::tests::{drain, join_key, peer};
 use super::*;
 use crate::resume::{Issued, ResumeSecret};
 
@@ -76,9 +76,8 @@ fn a_lost_agent_suspends_and_resuming_tells_it_everything_current() {
 
     // Meanwhile a specialist joins (and is told), and the host changes its rights.
     let (sam, mut sam_rx) = peer(3);
-    let sam_id = hub
-        .join_specialist(40, sam, "Sam", Rights::VIEW)
-        .expect("joins while the customer is away");
+    let sam_id =
+        join_key(&hub, 40, sam, "Sam", Rights::VIEW).expect("joins while the customer is away");
     let to_sam = drain(&mut sam_rx);
     assert!(
         matches!(to_sam[0], PortalMessage::Joined { .. }),
@@ -294,9 +293,7 @@ fn a_host_that_leaves_while_the_customer_is_away_comes_back_to_wait() {
 fn who_left_while_the_agent_was_away_is_told_as_gone_on_resume() {
     let (hub, secret, mut old_rx, _host_rx) = running(WINDOW);
     let (sam, _sam_rx) = peer(3);
-    let sam_id = hub
-        .join_specialist(40, sam, "Sam", Rights::VIEW)
-        .expect("joins");
+    let sam_id = join_key(&hub, 40, sam, "Sam", Rights::VIEW).expect("joins");
     drain(&mut old_rx);
     suspended(hub.connection_lost(1, "gone"));
     // Sam's departure reaches nobody: the agent is away.
@@ -331,9 +328,7 @@ fn after_a_restart_the_agent_is_told_which_specialists_are_gone() {
     // the agent kept offering it links and told the customer "Sam left" over and over.
     let (hub, secret, _agent_rx, _host_rx) = running(WINDOW);
     let (sam, _sam_rx) = peer(3);
-    let sam_id = hub
-        .join_specialist(40, sam, "Sam", Rights::VIEW)
-        .expect("joins");
+    let sam_id = join_key(&hub, 40, sam, "Sam", Rights::VIEW).expect("joins");
     let stored = hub.snapshot(40).expect("running");
 
     let restarted = Hub::with_resume_window(WINDOW);

@@ -3,7 +3,7 @@
 use crate::outbox::OutboxReceiver;
 use tandem_protocol::signal::{InviteTarget, RepPresence};
 
-use super::tests::{drain, issued, peer};
+use super::tests::{drain, issued, join_key, peer};
 use super::*;
 
 type Rx = OutboxReceiver;
@@ -68,23 +68,23 @@ fn attendee_ids_count_up_and_are_never_reused() {
     let (s2, _s2_rx) = peer(12);
     let (s3, _s3_rx) = peer(13);
     assert_eq!(
-        hub.join_specialist(40, s1, "Sam", Rights::VIEW),
+        join_key(&hub, 40, s1, "Sam", Rights::VIEW),
         Ok(AttendeeId::from_wire(3))
     );
     assert_eq!(
-        hub.join_specialist(40, s2, "Sue", Rights::VIEW),
+        join_key(&hub, 40, s2, "Sue", Rights::VIEW),
         Ok(AttendeeId::from_wire(4))
     );
     assert_eq!(hub.disconnect(12, "x"), Leave::Left { session: 40 });
     assert_eq!(
-        hub.join_specialist(40, s3, "Sid", Rights::VIEW),
+        join_key(&hub, 40, s3, "Sid", Rights::VIEW),
         Ok(AttendeeId::from_wire(5))
     );
     let last = drain(&mut agent_rx).pop().expect("a roster");
     assert_eq!(ids(&last), [2, 3, 5]);
     let (late, _) = peer(14);
     assert_eq!(
-        hub.join_specialist(41, late, "Sy", Rights::VIEW),
+        join_key(&hub, 41, late, "Sy", Rights::VIEW),
         Err(HubError::SessionGone)
     );
 }
@@ -258,8 +258,7 @@ fn grants_count_up_and_removal_detaches() {
     let (hub, mut agent_rx, _host_rx) = running();
     let (sam, mut sam_rx) = peer(11);
     let three = AttendeeId::from_wire(3);
-    hub.join_specialist(40, sam, "Sam", Rights::VIEW)
-        .expect("joins");
+    join_key(&hub, 40, sam, "Sam", Rights::VIEW).expect("joins");
     drain(&mut agent_rx);
     let vcc = Rights::VIEW.union(Rights::CONTROL);
     assert_eq!(hub.set_rights(2, three, vcc), Ok((40, 1)));
@@ -282,7 +281,13 @@ fn grants_count_up_and_removal_detaches() {
         Err(HubError::NoSuchAttendee(AttendeeId::from_wire(9)))
     );
     drain(&mut sam_rx);
-    assert_eq!(hub.remove_attendee(2, three), Ok(40));
+    assert_eq!(
+        hub.remove_attendee(2, three),
+        Ok(Removed {
+            session: 40,
+            cancelled_key: Some(tests::test_key())
+        })
+    );
     assert_eq!(
         drain(&mut sam_rx),
         [PortalMessage::SessionEnded {
@@ -307,8 +312,7 @@ fn a_rights_change_keeps_the_rights_it_does_not_name() {
     let (sam, _sam_rx) = peer(11);
     let three = AttendeeId::from_wire(3);
     let view_chat = Rights::VIEW.union(Rights::CHAT);
-    hub.join_specialist(40, sam, "Sam", view_chat)
-        .expect("joins");
+    join_key(&hub, 40, sam, "Sam", view_chat).expect("joins");
     drain(&mut agent_rx);
     drain(&mut host_rx);
     // Issue 9: granting a view and chat specialist control dropped its chat.
@@ -355,17 +359,16 @@ fn specialists_are_capped_while_present() {
     let mut keep = Vec::new();
     for conn in 10..10 + tandem_protocol::roster::MAX_SPECIALISTS as u64 {
         let (p, rx) = peer(conn);
-        hub.join_specialist(40, p, "S", Rights::VIEW)
-            .expect("joins");
+        join_key(&hub, 40, p, "S", Rights::VIEW).expect("joins");
         keep.push(rx);
     }
     let (extra, _rx) = peer(99);
     assert_eq!(
-        hub.join_specialist(40, extra.clone(), "T", Rights::VIEW),
+        join_key(&hub, 40, extra.clone(), "T", Rights::VIEW),
         Err(HubError::TooManySpecialists)
     );
     hub.end_session(10, "bye").expect("leaves");
-    assert!(hub.join_specialist(40, extra, "T", Rights::VIEW).is_ok());
+    assert!(join_key(&hub, 40, extra, "T", Rights::VIEW).is_ok());
 }
 
 #[test]
@@ -376,9 +379,7 @@ fn chat_follows_the_roster_rules() {
     hub.change_rights(2, carol, Rights::CHAT, Rights::NONE)
         .expect("the host lets Carol chat");
     let (sam, mut sam_rx) = peer(11);
-    let sam_id = hub
-        .join_specialist(40, sam, "Sam", Rights::VIEW.union(Rights::CHAT))
-        .expect("joins");
+    let sam_id = join_key(&hub, 40, sam, "Sam", Rights::VIEW.union(Rights::CHAT)).expect("joins");
     drain(&mut agent_rx);
     drain(&mut host_rx);
     drain(&mut sam_rx);

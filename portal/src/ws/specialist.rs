@@ -1,6 +1,8 @@
 //! External specialists: the host creates and cancels support keys; anyone with a live key
-//! joins under a name of their choosing, without an account. Joining counts against the same
-//! per-address limit as redeeming codes. Keys are logged redacted only.
+//! joins under a name of their choosing, without an account, and comes back to its own seat
+//! with the seat token it got (`hub::seats`). Removing a specialist cancels its key. Joining
+//! counts against the same per-address limit as redeeming codes. Keys are logged redacted
+//! only; seat tokens never.
 
 use tandem_protocol::signal::{ErrorKind, PortalMessage, SpecialistInvitation};
 use tandem_protocol::{Rights, SessionCode};
@@ -8,9 +10,10 @@ use tandem_protocol::{Rights, SessionCode};
 use super::Conn;
 use crate::Limit;
 use crate::codes;
-use crate::hub::HubError;
+use crate::hub::{HubError, KeyJoin, SeatPass};
 use crate::invites;
 use crate::ratelimit::minutes_text;
+use crate::resume::{Issued, ResumeDigest, ResumeSecret};
 use crate::storage::{KeyIssue, KeyState, unix_now};
 
 /// Told to a specialist whose key does not exist.
@@ -78,6 +81,7 @@ impl Conn {
             .await
         {
             Ok(Some(_)) => {
+                self.app.hub.cancel_key(session, key);
                 tracing::info!(session, key = %key.redacted(), "specialist invitation cancelled");
                 self.reply(PortalMessage::SpecialistInvitationCancelled { key });
             }
@@ -89,11 +93,33 @@ impl Conn {
         }
     }
 
+    /// The host removed a specialist: the key it joined with is cancelled on record too (the
+    /// hub refuses it already), and the host is told, as if it had cancelled it itself.
+    pub(super) async fn cancel_removed_key(&self, session: u64, key: SessionCode) {
+        let now = unix_now();
+        match self
+            .app
+            .storage
+            .call(move |b| b.cancel_specialist_key(session, key, now))
+            .await
+        {
+            Ok(found) => {
+                tracing::info!(session, key = %key.redacted(), "support key cancelled with its specialist's removal");
+                if found.is_some() {
+                    self.reply(PortalMessage::SpecialistInvitationCancelled { key });
+                }
+            }
+            Err(e) => self.internal(&e),
+        }
+    }
+
+    /// `JoinAsSpecialist` with the invitation link's token and the seat token of an earlier
+    /// join, if any (see `hub::seats`).
     pub(super) async fn join_as_specialist(
         &mut self,
         key: SessionCode,
         name: &str,
-        link_token: Option<&str>,
+        (link_token, seat_token): (Option<&str>, Option<&str>),
     ) {
         if self.app.hub.is_member(self.id) {
             return self.hub_error(&HubError::AlreadyInSession);
@@ -149,17 +175,35 @@ impl Conn {
             return self.error(ErrorKind::RateLimited, msg);
         }
         let session = record.session_id;
+        let pass = match seat_token {
+            None => SeatPass::New(Issued::seat(session, &mut rand::rng())),
+            // A malformed token names no seat: an empty digest matches none.
+            Some(token) => SeatPass::Back(ResumeSecret::parse(token).map_or_else(
+                || ResumeDigest::from_bytes(&[]),
+                |secret| secret.seat_digest(session),
+            )),
+        };
+        let join = KeyJoin {
+            key,
+            rights: record.rights,
+            pass,
+        };
         match self
             .app
             .hub
-            .join_specialist(session, self.peer(), &name, record.rights)
+            .join_specialist(session, self.peer(), &name, join)
         {
-            Ok(id) => {
+            Ok(joined) => {
                 if charged {
                     self.app.forgive(Limit::Codes, self.ip);
                 }
                 self.identify();
-                tracing::info!(session, attendee = %id, rights = %record.rights.describe(), "specialist joined");
+                let (attendee, rights) = (joined.id, joined.rights.describe());
+                if joined.returned {
+                    tracing::info!(session, %attendee, %rights, "specialist back in its seat");
+                } else {
+                    tracing::info!(session, %attendee, %rights, "specialist joined");
+                }
                 super::persist(&self.app, session);
             }
             Err(HubError::SessionGone) => self.error(ErrorKind::SessionGone, SESSION_OVER),

@@ -104,11 +104,15 @@ impl Conn {
         }
     }
 
-    pub(super) fn remove_attendee(&self, attendee: AttendeeId) {
+    pub(super) async fn remove_attendee(&self, attendee: AttendeeId) {
         match self.app.hub.remove_attendee(self.id, attendee) {
-            Ok(session) => {
+            Ok(removed) => {
+                let session = removed.session;
                 tracing::info!(session, %attendee, "attendee removed by the host");
                 super::persist(&self.app, session);
+                if let Some(key) = removed.cancelled_key {
+                    self.cancel_removed_key(session, key).await;
+                }
             }
             Err(e) => self.hub_error(&e),
         }

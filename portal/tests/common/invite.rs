@@ -83,6 +83,17 @@ pub fn join(key: SessionCode, name: &str) -> ClientMessage {
         key,
         name: name.into(),
         link_token: None,
+        seat_token: None,
+    }
+}
+
+/// A specialist's join with `key` coming back with the seat token of an earlier join.
+pub fn rejoin(key: SessionCode, name: &str, seat_token: &str) -> ClientMessage {
+    ClientMessage::JoinAsSpecialist {
+        key,
+        name: name.into(),
+        link_token: None,
+        seat_token: Some(seat_token.into()),
     }
 }
 
@@ -94,9 +105,26 @@ pub async fn specialist_joins(
     key: SessionCode,
     name: &str,
 ) -> (Client, AttendeeInfo) {
+    let (c, info, _) = specialist_takes_seat(server, r, key, name).await;
+    (c, info)
+}
+
+/// [`specialist_joins`], also returning the seat token it got.
+pub async fn specialist_takes_seat(
+    server: &Server,
+    r: &mut Running,
+    key: SessionCode,
+    name: &str,
+) -> (Client, AttendeeInfo, String) {
     let mut c = Client::connect(server.addr).await;
-    let PortalMessage::Joined { you, rights, .. } = c.request(&join(key, name)).await else {
-        panic!("expected Joined")
+    let PortalMessage::Joined {
+        you,
+        rights,
+        seat_token: Some(seat_token),
+        ..
+    } = c.request(&join(key, name)).await
+    else {
+        panic!("expected Joined with a seat token")
     };
     let info = AttendeeInfo {
         id: you,
@@ -114,5 +142,5 @@ pub async fn specialist_joins(
     let roster = r.host.recv_roster().await;
     assert_eq!(roster.last(), Some(&info));
     assert_eq!(c.recv_roster().await, roster);
-    (c, info)
+    (c, info, seat_token)
 }

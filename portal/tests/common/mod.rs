@@ -382,6 +382,7 @@ pub fn joined(session: u64, customer: &str) -> PortalMessage {
         you: AttendeeId::HOST,
         customer: customer.into(),
         rights: Rights::HOST_DEFAULT,
+        seat_token: None,
     }
 }
 

@@ -1,11 +1,15 @@
-//! Running sessions' state kept for a restart (tables `live_sessions`, `live_attendees`).
+//! Running sessions' state kept for a restart (tables `live_sessions`, `live_attendees`,
+//! `live_seats`, `live_specialist_seats`).
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tandem_protocol::signal::AttendeeInfo;
-use tandem_protocol::{AttendeeId, Rights, Role};
+use tandem_protocol::{AttendeeId, Rights, Role, SessionCode};
 
 use super::{StorageError, corrupt, session_key};
-use crate::storage::{LiveState, Restorable, Seat, UnixTime};
+use crate::storage::{LiveState, Restorable, Seat, SpecialistSeat, UnixTime};
+
+/// The tables holding a session's attendees and seats, emptied with it.
+const PER_SESSION: [&str; 3] = ["live_attendees", "live_seats", "live_specialist_seats"];
 
 fn role_text(role: Role) -> Result<String, StorageError> {
     match serde_json::to_value(role) {
@@ -21,14 +25,12 @@ fn parse_role(text: &str) -> Result<Role, StorageError> {
 
 /// Forgets what was kept of `session` (it ended).
 pub(super) fn forget(conn: &Connection, session: i64) -> Result<(), StorageError> {
-    conn.execute(
-        "DELETE FROM live_attendees WHERE session_id = ?1",
-        params![session],
-    )?;
-    conn.execute(
-        "DELETE FROM live_seats WHERE session_id = ?1",
-        params![session],
-    )?;
+    for table in PER_SESSION {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE session_id = ?1"),
+            params![session],
+        )?;
+    }
     conn.execute(
         "DELETE FROM live_sessions WHERE session_id = ?1",
         params![session],
@@ -38,16 +40,15 @@ pub(super) fn forget(conn: &Connection, session: i64) -> Result<(), StorageError
 
 /// Forgets what was kept of every ended session.
 pub(super) fn forget_ended(conn: &Connection) -> Result<(), StorageError> {
-    conn.execute(
-        "DELETE FROM live_attendees WHERE session_id IN \
-         (SELECT id FROM sessions WHERE ended_at IS NOT NULL)",
-        [],
-    )?;
-    conn.execute(
-        "DELETE FROM live_seats WHERE session_id IN \
-         (SELECT id FROM sessions WHERE ended_at IS NOT NULL)",
-        [],
-    )?;
+    for table in PER_SESSION {
+        conn.execute(
+            &format!(
+                "DELETE FROM {table} WHERE session_id IN \
+                 (SELECT id FROM sessions WHERE ended_at IS NOT NULL)"
+            ),
+            [],
+        )?;
+    }
     conn.execute(
         "DELETE FROM live_sessions WHERE session_id IN \
          (SELECT id FROM sessions WHERE ended_at IS NOT NULL)",
@@ -132,6 +133,25 @@ pub(super) fn save(
             ],
         )?;
     }
+    tx.execute(
+        "DELETE FROM live_specialist_seats WHERE session_id = ?1",
+        params![id],
+    )?;
+    for seat in &state.specialist_seats {
+        let a = &seat.info;
+        tx.execute(
+            "INSERT OR REPLACE INTO live_specialist_seats (session_id, attendee, key, \
+             token_digest, name, rights) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                a.id.to_wire(),
+                seat.key.digits(),
+                seat.token_digest,
+                a.name,
+                a.rights.to_wire()
+            ],
+        )?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -212,6 +232,42 @@ fn seats_of(conn: &Connection, session: i64) -> Result<Vec<Seat>, StorageError> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+fn specialist_seats_of(
+    conn: &Connection,
+    session: i64,
+) -> Result<Vec<SpecialistSeat>, StorageError> {
+    let mut stmt = conn.prepare(
+        "SELECT attendee, key, token_digest, name, rights FROM live_specialist_seats \
+         WHERE session_id = ?1 ORDER BY attendee",
+    )?;
+    let rows = stmt.query_map(params![session], |r| {
+        Ok((
+            r.get::<_, u32>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, u32>(4)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, key, token_digest, name, rights) = row?;
+        Ok(SpecialistSeat {
+            key: key
+                .parse::<SessionCode>()
+                .map_err(|_| corrupt(format!("support key of seat {id}")))?,
+            token_digest,
+            info: AttendeeInfo {
+                id: AttendeeId::from_wire(id),
+                name,
+                role: Role::Specialist,
+                rights: Rights::from_wire(rights),
+                masked: false,
+            },
+        })
+    })
+    .collect()
+}
+
 pub(super) fn restore(
     conn: &mut Connection,
     reason: &str,
@@ -260,6 +316,7 @@ pub(super) fn restore(
                 away: true,
                 attendees,
                 seats: seats_of(&tx, id)?,
+                specialist_seats: specialist_seats_of(&tx, id)?,
             },
             last_live,
         });

@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -97,6 +97,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE portal_secrets (
         name  TEXT PRIMARY KEY,
         value BLOB NOT NULL
+    );
+",
+    // 6: external specialists' seats, so a restart gives them back the rights they had.
+    "
+    CREATE TABLE live_specialist_seats (
+        session_id   INTEGER NOT NULL REFERENCES sessions(id),
+        attendee     INTEGER NOT NULL,
+        key          TEXT    NOT NULL,   -- the support key it joined with (9 digits)
+        token_digest BLOB    NOT NULL,   -- digest of its seat token, never the token
+        name         TEXT    NOT NULL,
+        rights       INTEGER NOT NULL,   -- Rights bits in force when last stored
+        PRIMARY KEY (session_id, attendee)
     );
 ",
 ];

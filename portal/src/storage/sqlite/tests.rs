@@ -353,6 +353,17 @@ fn live_state(session: u64, code_id: i64, away: bool) -> crate::storage::LiveSta
                 masked: true,
             },
         }],
+        specialist_seats: vec![crate::storage::SpecialistSeat {
+            key: code("730000000"),
+            token_digest: vec![9; 32],
+            info: tandem_protocol::signal::AttendeeInfo {
+                id: AttendeeId::from_wire(4),
+                name: "Sam".into(),
+                role: tandem_protocol::Role::Specialist,
+                rights: Rights::VIEW,
+                masked: false,
+            },
+        }],
     }
 }
 
@@ -412,6 +423,11 @@ fn running_sessions_come_back_within_their_window_and_end_after_it() {
         first.state.seats,
         live_state(crashed, crashed_code, false).seats,
         "invited representatives' seats come back"
+    );
+    assert_eq!(
+        first.state.specialist_seats,
+        live_state(crashed, crashed_code, false).specialist_seats,
+        "specialists' seats come back, with the rights they had"
     );
     for gone in [unstored, away_long] {
         let s = db.session(gone).expect("db works").expect("exists");
