@@ -357,6 +357,28 @@ fn check_step(
             _ => {}
         }
     }
+    // Releases the agent injects by itself for someone who lost control or left (so nothing
+    // stays held down) are not the step's input: set them apart, and check they are releases.
+    let own = |from: AttendeeId, e: &InputEvent| {
+        input
+            .as_ref()
+            .is_some_and(|(f, ev, _)| *f == from && ev == e)
+    };
+    let (injected, released): (Vec<_>, Vec<_>) =
+        injected.into_iter().partition(|(from, e)| own(*from, e));
+    for (from, e) in &released {
+        assert!(
+            matches!(
+                e,
+                InputEvent::Key { down: false, .. } | InputEvent::PointerButton { down: false, .. }
+            ),
+            "the agent injected {e:?} for {from} by itself"
+        );
+    }
+    // Text longer than the agent takes at once is refused with an error, not injected.
+    let input = input.filter(|(_, e, _)| {
+        !matches!(e, InputEvent::Text(t) if t.chars().count() > tandem_protocol::agent::MAX_TEXT_CHARS)
+    });
     // The rule itself: input is injected exactly when the model says the sender may control.
     match input {
         Some((from, event, true)) => {

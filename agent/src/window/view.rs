@@ -36,6 +36,16 @@ fn btn<'a>(label: &'a str, which: Button, style: Style) -> Element<'a, Msg> {
     .into()
 }
 
+/// "the customer ended the session" → "The customer ended the session." (reasons are
+/// written to follow "Session ended: " on the terminal).
+fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// The main window for the model's screen.
 pub fn main_window(model: &Model) -> Element<'_, Msg> {
     let body: Element<'_, Msg> = match model.screen() {
@@ -49,7 +59,7 @@ pub fn main_window(model: &Model) -> Element<'_, Msg> {
         Screen::Session => session(model),
         Screen::Ended => column![
             text("Your support session has ended").size(TITLE),
-            text(model.ended.as_deref().unwrap_or_default()).size(BODY),
+            text(sentence(model.ended.as_deref().unwrap_or_default())).size(BODY),
             text("Nobody sees your screen or uses your computer through Tandem now.").size(BODY),
             btn("Close", Button::Close, button::secondary),
         ]
