@@ -76,13 +76,6 @@ struct Attendee {
     pressed: std::collections::BTreeSet<Pressed>,
 }
 
-/// A key (keysym) or pointer button held down by a remote attendee.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Pressed {
-    Key(u32),
-    Button(u8),
-}
-
 impl Attendee {
     fn effective(&self) -> Rights {
         let rights = rights::effective(self.granted, self.consent);
@@ -514,41 +507,6 @@ impl AgentSession {
         }
     }
 
-    fn handle_input(&mut self, from: AttendeeId, event: InputEvent) {
-        let Some(a) = self.attendees.get_mut(&from) else {
-            return;
-        };
-        if let InputEvent::Text(text) = &event
-            && text.chars().count() > MAX_TEXT_CHARS
-        {
-            let text = format!("text input refused: more than {MAX_TEXT_CHARS} characters at once");
-            self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
-            return;
-        }
-        if a.controls() {
-            match event {
-                InputEvent::Key { keysym, down } => {
-                    track(&mut a.pressed, Pressed::Key(keysym), down)
-                }
-                InputEvent::PointerButton { button, down } => {
-                    track(&mut a.pressed, Pressed::Button(button.0), down);
-                }
-                _ => {}
-            }
-            self.events.push_back(AgentEvent::Inject { from, event });
-            return;
-        }
-        a.refused += 1;
-        let count = a.refused;
-        self.events
-            .push_back(AgentEvent::InputRefused { from, count });
-        // Tell the viewer once, not per mouse move.
-        if count == 1 {
-            let text = "input refused: you do not have control of this machine".to_owned();
-            self.send(from, Channel::Control, &error(ErrorCode::NotAllowed, text));
-        }
-    }
-
     /// Input in the shell's queue that was sent before this number changed must not be
     /// injected any more: it moves on whenever someone loses control (or leaves), so
     /// "Stop control" also stops what was already on its way.
@@ -561,27 +519,6 @@ impl AgentSession {
         self.release_pressed(id);
         if self.attendees.remove(&id).is_some_and(|a| a.controls()) {
             self.control_epoch += 1;
-        }
-    }
-
-    /// Injects a release for every key and button `id` holds down (it lost control).
-    fn release_pressed(&mut self, id: AttendeeId) {
-        let Some(a) = self.attendees.get_mut(&id) else {
-            return;
-        };
-        for p in std::mem::take(&mut a.pressed) {
-            let event = match p {
-                Pressed::Key(keysym) => InputEvent::Key {
-                    keysym,
-                    down: false,
-                },
-                Pressed::Button(b) => InputEvent::PointerButton {
-                    button: crate::input::Button(b),
-                    down: false,
-                },
-            };
-            self.events
-                .push_back(AgentEvent::Inject { from: id, event });
         }
     }
 
@@ -626,22 +563,6 @@ impl AgentSession {
     }
 }
 
-/// Longest text one input message may type: typing goes at a few dozen characters a second,
-/// so a longer one would keep typing long after control was taken away.
-pub const MAX_TEXT_CHARS: usize = 256;
-
-fn track(pressed: &mut std::collections::BTreeSet<Pressed>, p: Pressed, down: bool) {
-    if down {
-        // Bounded by the keys and buttons there are; a flood of distinct fake keysyms is
-        // capped too.
-        if pressed.len() < 64 {
-            pressed.insert(p);
-        }
-    } else {
-        pressed.remove(&p);
-    }
-}
-
 fn error(code: ErrorCode, text: String) -> Message {
     Message::Error { code, text }
 }
@@ -652,5 +573,9 @@ pub use events::{AgentEvent, Channel, GrantError, Transmit};
 #[path = "agent_requests.rs"]
 mod requests;
 pub use requests::MAX_HELD_BROWSE;
+#[path = "agent_input.rs"]
+mod input;
 #[path = "agent_view.rs"]
 mod view;
+pub use input::MAX_TEXT_CHARS;
+use input::Pressed;
