@@ -77,7 +77,7 @@ impl Kind {
     /// The budget `msg` draws from.
     pub fn of(msg: &ClientMessage) -> Kind {
         match msg {
-            ClientMessage::Chat { .. } => Kind::Chat,
+            ClientMessage::Chat { .. } | ClientMessage::WebChat { .. } => Kind::Chat,
             ClientMessage::Consent { .. } => Kind::Consent,
             ClientMessage::Signal { .. } => Kind::Signal,
             _ => Kind::Request,

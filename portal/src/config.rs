@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::admission::AdmissionLimits;
+use crate::mail::SmtpConfig;
 use crate::tls::TlsSource;
 
 /// Connections one client address may hold at once (default).
@@ -52,6 +53,20 @@ pub struct Config {
     pub handshake_timeout: Duration,
     /// Time a new WebSocket has to say who it is (log in, redeem, resume, join with a key).
     pub identify_within: Duration,
+    /// The mail server representatives' invitations go through (`EmailCode`); `None` (the
+    /// default): no mail, representatives copy the invitation text instead.
+    pub smtp: Option<SmtpConfig>,
+    /// The built web app (`web/dist`: `index.html`, `app.js`, `app.css`); `None`: found
+    /// beside the binary (`../share/tandem/web`) or in the source tree it was built from.
+    pub web_dir: Option<PathBuf>,
+    /// How long a representative has to accept a Queue-mode request before it goes to the
+    /// next (default 30 s).
+    pub offer_timeout: Duration,
+    /// Customers allowed to wait in one portal's queue (default 50).
+    pub queue_cap: usize,
+    /// The language of invitation mails when the representative names none the portal has
+    /// (see [`crate::mail::LANGUAGES`]; default "en").
+    pub mail_language: String,
 }
 
 impl Config {
@@ -99,6 +114,11 @@ impl Default for Config {
             max_per_address: DEFAULT_MAX_PER_ADDRESS,
             handshake_timeout: Duration::from_secs(10),
             identify_within: Duration::from_secs(15),
+            smtp: None,
+            web_dir: None,
+            offer_timeout: Duration::from_secs(30),
+            queue_cap: 50,
+            mail_language: "en".to_owned(),
         }
     }
 }
@@ -123,6 +143,8 @@ impl std::fmt::Debug for Config {
             .field("max_per_address", &self.max_per_address)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("identify_within", &self.identify_within)
+            .field("smtp", &self.smtp)
+            .field("mail_language", &self.mail_language)
             .finish()
     }
 }
@@ -138,5 +160,24 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("<hidden>"));
+    }
+
+    #[test]
+    fn debug_hides_the_mail_password() {
+        let c = super::Config {
+            smtp: Some(crate::mail::SmtpConfig {
+                host: "mail.example.com".into(),
+                port: 587,
+                security: crate::mail::SmtpSecurity::StartTls,
+                username: Some("tandem".into()),
+                password: Some("m41l-pass".into()),
+                from: "support@example.com".into(),
+                timeout: crate::mail::DEFAULT_TIMEOUT,
+            }),
+            ..Default::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("m41l"), "{shown}");
+        assert!(shown.contains("mail.example.com"), "{shown}");
     }
 }

@@ -76,23 +76,28 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+pub mod admin;
 pub mod admission;
 pub mod auth;
 pub mod budget;
 pub mod codes;
 pub mod config;
+pub mod front;
 pub mod hub;
 pub mod invites;
 pub mod limits;
 pub mod linktoken;
+pub mod mail;
 pub mod outbox;
 pub mod ratelimit;
 mod relay;
 pub mod resume;
+pub mod routing;
 mod server;
 pub mod storage;
 pub mod tls;
 mod web;
+mod web_app;
 mod ws;
 
 pub use config::Config;
@@ -118,6 +123,9 @@ pub const RESUME_FAILURES_ALLOWED: usize = 30;
 /// drops and rejoins is fine, one who loops (each join makes the customer's machine set up a
 /// new connection) is stopped.
 pub const KEY_JOINS_ALLOWED: usize = 20;
+/// Help requests (without a code) allowed per address and window: each one alerts every
+/// representative on a portal, so a page that loops is stopped early.
+pub const HELP_REQUESTS_ALLOWED: usize = 10;
 /// The window both limits apply to.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
@@ -273,6 +281,7 @@ struct App {
     link_key: LinkKey,
     storage: Storage,
     hub: Arc<Hub>,
+    desk: Arc<front::Desk>,
     relays: relay::Relays,
     limits: Mutex<Limits>,
     password_checks: auth::PasswordChecks,
@@ -327,6 +336,10 @@ fn router(app: Arc<App>) -> Router {
         .route("/join", get(web::join_form))
         .route("/join/{code}", get(web::join_page))
         .route("/healthz", get(web::healthz))
+        .route("/console", get(web_app::page))
+        .route("/p/{name}", get(web_app::portal_page))
+        .route("/p/{name}/join", get(web_app::portal_pin))
+        .route("/app/{file}", get(web_app::asset))
         .route("/ws", get(ws::upgrade))
         .route("/relay/{token}", get(relay::upgrade))
         .layer(axum::middleware::from_fn(web::security_headers))
@@ -457,6 +470,11 @@ pub async fn run(
     let forwarding = server::Forwarding {
         trusted: Arc::from(config.trusted_proxies.clone()),
     };
+    let desk = Arc::new(front::Desk::new(routing::RouterConfig {
+        offer_timeout: config.offer_timeout,
+        queue_cap: config.queue_cap,
+        ..routing::RouterConfig::default()
+    }));
     let app = Arc::new(App {
         config,
         base_url,
@@ -464,6 +482,7 @@ pub async fn run(
         link_key,
         storage,
         hub,
+        desk,
         relays: relay::Relays::default(),
         limits: Mutex::new(Limits::default()),
         password_checks: auth::PasswordChecks::default(),
@@ -475,6 +494,7 @@ pub async fn run(
     for (session, token, until) in waits {
         ws::await_agent(Arc::clone(&app), session, token, until);
     }
+    front::spawn_timer(Arc::clone(&app.desk), app.shutdown.clone());
     if !window.is_zero() {
         spawn_heartbeat(kept.clone(), window, app.shutdown.clone());
     }

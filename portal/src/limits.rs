@@ -8,7 +8,7 @@ use tandem_protocol::SessionCode;
 
 use crate::ratelimit::{RateLimiter, client_key};
 use crate::{
-    CODE_FAILURES_ALLOWED, FAILURE_WINDOW, KEY_JOINS_ALLOWED, LOGIN_FAILURES_ALLOWED,
+    CODE_FAILURES_ALLOWED, FAILURE_WINDOW, HELP_REQUESTS_ALLOWED, KEY_JOINS_ALLOWED, LOGIN_FAILURES_ALLOWED,
     LOGIN_SPRAY_ALLOWED, RESUME_FAILURES_ALLOWED,
 };
 
@@ -23,6 +23,9 @@ pub enum Limit<'a> {
     Resume,
     /// A join with this support key (charged whatever the outcome; never forgiven).
     KeyJoin(SessionCode),
+    /// A customer's help request without a code (each alerts representatives; never
+    /// forgiven).
+    HelpRequests,
 }
 
 /// Every attempt budget.
@@ -33,6 +36,7 @@ pub struct Limits {
     login_spray: RateLimiter<IpAddr>,
     resumes: RateLimiter<IpAddr>,
     key_joins: RateLimiter<SessionCode>,
+    help_requests: RateLimiter<IpAddr>,
 }
 
 impl Default for Limits {
@@ -43,6 +47,7 @@ impl Default for Limits {
             login_spray: RateLimiter::new(LOGIN_SPRAY_ALLOWED, FAILURE_WINDOW),
             resumes: RateLimiter::new(RESUME_FAILURES_ALLOWED, FAILURE_WINDOW),
             key_joins: RateLimiter::new(KEY_JOINS_ALLOWED, FAILURE_WINDOW),
+            help_requests: RateLimiter::new(HELP_REQUESTS_ALLOWED, FAILURE_WINDOW),
         }
     }
 }
@@ -55,6 +60,7 @@ impl Limits {
             Limit::Codes => self.codes.try_acquire(key, now),
             Limit::Resume => self.resumes.try_acquire(key, now),
             Limit::KeyJoin(support_key) => self.key_joins.try_acquire(support_key, now),
+            Limit::HelpRequests => self.help_requests.try_acquire(key, now),
             Limit::Login(user) => {
                 self.login_spray.try_acquire(key, now)?;
                 let per_user = self
@@ -75,7 +81,7 @@ impl Limits {
             Limit::Codes => self.codes.forgive(&key),
             Limit::Resume => self.resumes.forgive(&key),
             // Joins count whatever their outcome.
-            Limit::KeyJoin(_) => {}
+            Limit::KeyJoin(_) | Limit::HelpRequests => {}
             Limit::Login(user) => {
                 self.login_spray.forgive(&key);
                 self.logins.forgive(&(key, user.to_ascii_lowercase()));

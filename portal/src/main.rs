@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use tandem_portal::mail::{SmtpConfig, SmtpSecurity};
 use tandem_portal::tls::{PortalTls, TlsSource};
 use tandem_portal::{AdminBootstrap, Config};
 
@@ -76,6 +77,45 @@ struct Cli {
     /// Connections one client address may hold at once.
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = tandem_portal::config::DEFAULT_MAX_PER_ADDRESS)]
     max_connections_per_address: usize,
+    /// Mail server for sending invitations (with --mail-from). Without it representatives
+    /// copy the invitation text instead.
+    #[arg(long, env = "TANDEM_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// The mail server's port (default: 587 for starttls, 465 for tls, 25 for none).
+    #[arg(long, env = "TANDEM_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// How the connection to the mail server is protected: `starttls`, `tls` (implicit TLS)
+    /// or `none` (a relay on this machine or network only).
+    #[arg(long, env = "TANDEM_SMTP_SECURITY", value_enum, default_value_t = SmtpSecurityArg::Starttls)]
+    smtp_security: SmtpSecurityArg,
+    /// User name to log in to the mail server with (needs --smtp-password-file).
+    #[arg(long, env = "TANDEM_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// File holding the mail server password (its first line is used). The password is
+    /// never taken from the command line.
+    #[arg(long, env = "TANDEM_SMTP_PASSWORD_FILE")]
+    smtp_password_file: Option<PathBuf>,
+    /// Sender of invitation mails, e.g. "Tandem Support <support@example.com>".
+    #[arg(long, env = "TANDEM_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Seconds the mail server has to take a message.
+    #[arg(long, env = "TANDEM_SMTP_TIMEOUT_SECS", default_value_t = 30)]
+    smtp_timeout_secs: u64,
+    /// Language of invitation mails when the representative names none the portal has
+    /// (en, de).
+    #[arg(long, env = "TANDEM_MAIL_LANGUAGE", default_value = "en")]
+    mail_language: String,
+}
+
+/// `--smtp-security`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SmtpSecurityArg {
+    /// Plain SMTP.
+    None,
+    /// STARTTLS, required.
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +134,31 @@ enum Command {
         /// Make the account an administrator.
         #[arg(long)]
         admin: bool,
+    },
+    /// Create or change a customer portal (its page is /p/<name>).
+    Portal {
+        /// SQLite database file (created if missing).
+        #[arg(long, env = "TANDEM_DB", default_value = "./tandem-portal.sqlite3")]
+        db: PathBuf,
+        /// The name in the page's address: a-z, 0-9 and '-'.
+        #[arg(long)]
+        name: String,
+        /// The title the page shows (default: the name).
+        #[arg(long)]
+        title: Option<String>,
+        /// smart_pin, smart_button, smart_box, smart_match or queue.
+        #[arg(long, default_value = "smart_pin")]
+        mode: String,
+        /// web_chat (chat in the browser first) or download (the customer app at once).
+        #[arg(long, default_value = "download")]
+        chat_start: String,
+        /// A form field `Label:kind[:required]` (kind: text, long_text, email, phone,
+        /// number); repeatable, at most 8 (smart_box and queue).
+        #[arg(long = "field")]
+        fields: Vec<String>,
+        /// The portal takes no requests or codes now.
+        #[arg(long)]
+        closed: bool,
     },
 }
 
@@ -115,6 +180,31 @@ async fn main() -> anyhow::Result<()> {
             name,
             admin,
         }) => add_rep(&db, &user, &name, admin).await,
+        Some(Command::Portal {
+            db,
+            name,
+            title,
+            mode,
+            chat_start,
+            fields,
+            closed,
+        }) => {
+            let title = title.unwrap_or_else(|| name.clone());
+            let record = tandem_portal::admin::portal_record(
+                &name,
+                &title,
+                &mode,
+                &chat_start,
+                &fields,
+                !closed,
+            )
+            .map_err(|why| anyhow::anyhow!("portal '{name}': {why}"))?;
+            tandem_portal::admin::save_portal_to(&db, record)
+                .await
+                .with_context(|| format!("could not save portal '{name}' in {}", db.display()))?;
+            println!("saved portal '{name}': its page is /p/{name}");
+            Ok(())
+        }
         None => serve(cli).await,
     }
 }
@@ -157,8 +247,62 @@ fn tls_source(cli: &Cli) -> TlsSource {
     TlsSource::SelfSigned { dir, names }
 }
 
+/// The mail settings from the command line, `None` without --smtp-host.
+fn smtp_config(cli: &Cli) -> anyhow::Result<Option<SmtpConfig>> {
+    let Some(host) = cli.smtp_host.clone() else {
+        return Ok(None);
+    };
+    let security = match cli.smtp_security {
+        SmtpSecurityArg::None => SmtpSecurity::None,
+        SmtpSecurityArg::Starttls => SmtpSecurity::StartTls,
+        SmtpSecurityArg::Tls => SmtpSecurity::Tls,
+    };
+    let from = cli
+        .mail_from
+        .clone()
+        .context("--smtp-host needs --mail-from (the sender of invitation mails)")?;
+    let password = match (&cli.smtp_user, &cli.smtp_password_file) {
+        (Some(_), Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "could not read the mail server password from {}",
+                    path.display()
+                )
+            })?;
+            Some(text.lines().next().unwrap_or_default().to_owned())
+        }
+        (None, None) => None,
+        (Some(_), None) => anyhow::bail!("--smtp-user needs --smtp-password-file"),
+        (None, Some(_)) => anyhow::bail!("--smtp-password-file needs --smtp-user"),
+    };
+    let config = SmtpConfig {
+        port: cli.smtp_port.unwrap_or(security.default_port()),
+        host,
+        security,
+        username: cli.smtp_user.clone(),
+        password,
+        from,
+        timeout: Duration::from_secs(cli.smtp_timeout_secs.max(1)),
+    };
+    config
+        .check()
+        .map_err(|why| anyhow::anyhow!("mail settings: {why}"))?;
+    if security == SmtpSecurity::None && config.username.is_some() {
+        tracing::warn!("--smtp-security none: the mail server password travels unencrypted");
+    }
+    Ok(Some(config))
+}
+
 async fn serve(cli: Cli) -> anyhow::Result<()> {
     let tls = tls_source(&cli);
+    let smtp = smtp_config(&cli)?;
+    let mail_language = cli.mail_language.trim().to_ascii_lowercase();
+    if !tandem_portal::mail::LANGUAGES.contains(&mail_language.as_str()) {
+        anyhow::bail!(
+            "--mail-language must be one of: {}",
+            tandem_portal::mail::LANGUAGES.join(", ")
+        );
+    }
     let config = Config {
         db_path: cli.db,
         public_url: cli.public_url,
@@ -172,6 +316,8 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         max_connections: cli.max_connections,
         max_per_address: cli.max_connections_per_address,
         identify_within: Duration::from_secs(cli.identify_within_secs.max(1)),
+        smtp,
+        mail_language,
         ..Config::default()
     };
     let mut stdout = std::io::stdout();

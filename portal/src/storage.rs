@@ -12,13 +12,17 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tandem_protocol::front_desk::Outcome;
 use tandem_protocol::signal::AttendeeInfo;
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use crate::auth;
 use crate::codes::{CodeRefusal, StoredState};
 
+mod front_desk;
 mod sqlite;
+
+pub use front_desk::{NewHelpRequest, PortalRecord, RequestEnd};
 
 pub use sqlite::SqliteBackend;
 
@@ -416,6 +420,43 @@ pub trait Backend: Send {
     /// The portal's secret named `name`, stored as `fresh` the first time it is asked for
     /// (kept across restarts; never shown or logged).
     fn portal_secret(&mut self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StorageError>;
+
+    // The front of house (customer portals, help requests, Web Chat, notes).
+
+    /// Creates or replaces a customer portal.
+    fn save_portal(&mut self, portal: &PortalRecord, now: UnixTime) -> Result<(), StorageError>;
+    /// One customer portal.
+    fn portal(&mut self, name: &str) -> Result<Option<PortalRecord>, StorageError>;
+    /// Every customer portal, by name.
+    fn portals(&mut self) -> Result<Vec<PortalRecord>, StorageError>;
+    /// Records a help request; its row id.
+    fn open_request(&mut self, request: &NewHelpRequest, now: UnixTime)
+    -> Result<i64, StorageError>;
+    /// Records who accepted a help request.
+    fn request_accepted(&mut self, request: i64, rep_id: i64, now: UnixTime)
+    -> Result<(), StorageError>;
+    /// Links a help request to the code its customer app joins with.
+    fn request_code(&mut self, request: i64, code_id: i64) -> Result<(), StorageError>;
+    /// Records the end of a help request (the first reason stays; notes are replaced).
+    fn end_request(&mut self, request: i64, end: &RequestEnd, now: UnixTime)
+    -> Result<(), StorageError>;
+    /// Keeps one Web Chat line with its request.
+    fn web_chat_line(
+        &mut self,
+        request: i64,
+        from_customer: bool,
+        name: &str,
+        text: &str,
+        now: UnixTime,
+    ) -> Result<(), StorageError>;
+    /// Stores notes and an outcome with a session that `rep_id` hosted; false if it did not.
+    fn session_notes(
+        &mut self,
+        session: u64,
+        rep_id: i64,
+        notes: &str,
+        outcome: Outcome,
+    ) -> Result<bool, StorageError>;
 }
 
 /// Shared async handle to a [`Backend`].

@@ -94,6 +94,16 @@ fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(page(title, &body))).into_response()
 }
 
+/// A page with one message and a way back (`back`: a path this portal serves, escaped).
+pub(crate) fn message_page(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1>\n<p class=\"error\">{}</p>\n<p><a href=\"{back}\">Back</a></p>",
+        escape(title),
+        escape(message)
+    );
+    (status, Html(page(title, &body))).into_response()
+}
+
 /// `GET /join?code=...`: the form's target; sends the browser to `/join/<digits>`.
 pub(crate) async fn join_form(Query(query): Query<JoinQuery>) -> Response {
     match query.code.as_deref().map(str::parse::<SessionCode>) {
@@ -255,13 +265,13 @@ fn capitalised(message: &str) -> String {
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    // The web app's pages bring their own policy (they run our scripts); the rest run none.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
              frame-ancestors 'none'",
-        ),
-    );
+        ));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -31,6 +31,8 @@ use crate::server::ConnHandle;
 use crate::storage::{Representative, StorageError, unix_now};
 use crate::{App, Limit};
 
+mod front;
+mod mail;
 mod rep;
 mod resume;
 mod socket;
@@ -70,6 +72,8 @@ struct Conn {
     tx: Outbox,
     greeted: bool,
     rep: Option<Representative>,
+    /// The customer portal the representative logged in on.
+    rep_portal: String,
     /// The connection's admission ticket (absent only when served by another stack).
     handle: Option<ConnHandle>,
     /// Logged in, or in a session: no longer anonymous.
@@ -226,6 +230,41 @@ impl Conn {
             ClientMessage::Signal { to, payload } => self.signal(to, payload),
             ClientMessage::Consent { attendee, allowed } => self.consent(attendee, allowed).await,
             ClientMessage::EndSession { reason } => self.end_session(&reason).await,
+            ClientMessage::OpenPortal { portal } => self.open_portal(&portal).await,
+            ClientMessage::RequestHelp {
+                portal,
+                customer,
+                question,
+                fields,
+                rep,
+            } => {
+                let form = front::HelpForm {
+                    portal,
+                    customer,
+                    question,
+                    fields,
+                    rep,
+                };
+                self.request_help(form).await;
+            }
+            ClientMessage::WithdrawRequest { request } => self.withdraw_request(request).await,
+            ClientMessage::WebChat { request, text } => self.web_chat(request, &text).await,
+            ClientMessage::SetAccepting { accepting } => self.set_accepting(accepting),
+            ClientMessage::AcceptRequest { request } => self.accept_request(request).await,
+            ClientMessage::EscalateRequest { request } => self.escalate_request(request).await,
+            ClientMessage::CloseRequest {
+                request,
+                notes,
+                outcome,
+            } => self.close_request(request, &notes, outcome).await,
+            ClientMessage::SaveNotes {
+                session,
+                notes,
+                outcome,
+            } => self.save_notes(session, &notes, outcome).await,
+            ClientMessage::EmailCode { code, to, language } => {
+                self.email_code(code, &to, language.as_deref()).await;
+            }
             _ => self.error(
                 ErrorKind::BadRequest,
                 "this portal does not handle that message",
@@ -286,6 +325,10 @@ impl Conn {
                 forgive(&self.app);
                 let session = redemption.session_id;
                 tracing::info!(session, by_link = !charged, "code redeemed");
+                // A help request waiting for its customer app sees it arrive.
+                self.app
+                    .desk
+                    .code_redeemed(redemption.code.id, Instant::now());
                 let host = hub::host_info(&redemption.code.rep_name);
                 let resume = Issued::generate(session, &mut rand::rng());
                 let opened = self.app.hub.open_session(
@@ -408,6 +451,9 @@ impl Conn {
     }
 
     async fn finish(&self, closing: Closing) {
+        // The front desk first: a customer who closed the page leaves every List View at
+        // once, whatever happens to sessions below.
+        self.leave_desk().await;
         if closing == Closing::ShuttingDown && !self.app.config.resume_window.is_zero() {
             // Sessions outlive the process: `run` stores them suspended, and the next
             // portal on this database brings them back.

@@ -32,6 +32,7 @@ mod bytes;
 pub mod chat;
 pub mod customer_view;
 pub mod files;
+pub mod front_desk;
 pub mod ids;
 pub mod input;
 pub mod lossy;

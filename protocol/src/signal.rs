@@ -7,7 +7,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AttendeeId, Rights, Role, SessionCode};
+use crate::ids::{AttendeeId, Rights, SessionCode};
+
+pub use crate::front_desk::{
+    ChatStart, FieldKind, FieldSpec, FieldValue, Outcome, PortalAvailability, PortalMode,
+    PortalPage, Query, QueueLength, RepCard, RequestState,
+};
+#[path = "signal_types.rs"]
+mod types;
+pub use types::{
+    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RepInvitation, RepPresence, SignalPayload,
+    SpecialistInvitation,
+};
 
 /// Version of this signalling vocabulary; sent in [`ClientMessage::Hello`].
 pub const SIGNAL_VERSION: u16 = 1;
@@ -176,6 +187,84 @@ pub enum ClientMessage {
         /// The rights the customer allowed (a subset of what was granted).
         allowed: Rights,
     },
+    /// A customer's browser opens a customer portal's page; answered with
+    /// [`PortalMessage::Portal`], sent again whenever the page would change.
+    OpenPortal {
+        /// The portal's name (`/p/<name>`).
+        portal: String,
+    },
+    /// A customer asks for help on a Web- or Queue-mode portal (no code).
+    RequestHelp {
+        /// The portal's name.
+        portal: String,
+        /// The customer's name.
+        customer: String,
+        /// SmartBox and Queue: the question.
+        #[serde(default)]
+        question: String,
+        /// SmartBox and Queue: one value per field of the portal, in its order.
+        #[serde(default)]
+        fields: Vec<String>,
+        /// SmartMatch: the chosen representative's `user`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rep: Option<String>,
+    },
+    /// The customer withdraws their request (the page also does so by closing).
+    WithdrawRequest {
+        /// From [`PortalMessage::RequestStatus`].
+        request: u64,
+    },
+    /// A Web Chat line, from the customer's page or the representative's console.
+    WebChat {
+        /// The request the chat belongs to.
+        request: u64,
+        /// The text.
+        text: String,
+    },
+    /// A representative is (not) taking Queue-mode requests now.
+    SetAccepting {
+        /// Taking requests.
+        accepting: bool,
+    },
+    /// A representative takes a request from their List View.
+    AcceptRequest {
+        /// From [`Query::request`].
+        request: u64,
+    },
+    /// The representative of a Web Chat asks the customer to start the customer app.
+    EscalateRequest {
+        /// The request.
+        request: u64,
+    },
+    /// The representative closes a Web Chat (with notes and an outcome for the record).
+    CloseRequest {
+        /// The request.
+        request: u64,
+        /// End-of-session notes.
+        #[serde(default)]
+        notes: String,
+        /// Resolved or not.
+        outcome: Outcome,
+    },
+    /// A representative sends one of their codes' invitations by email.
+    EmailCode {
+        /// The code.
+        code: SessionCode,
+        /// The customer's address.
+        to: String,
+        /// The invitation's language ("en", "de"…); the portal's default when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
+    },
+    /// The host stores end-of-session notes and an outcome with a session's record.
+    SaveNotes {
+        /// The session (from [`PortalMessage::Joined`]).
+        session: u64,
+        /// The notes.
+        notes: String,
+        /// Resolved or not.
+        outcome: Outcome,
+    },
     /// Leave (viewer) or end (agent, host) the session.
     EndSession {
         /// Shown to everyone else.
@@ -340,6 +429,61 @@ pub enum PortalMessage {
         /// Representatives only.
         reps_only: bool,
     },
+    /// A customer portal's page (answer to [`ClientMessage::OpenPortal`], and its updates).
+    Portal(PortalPage),
+    /// To a customer's page: where their help request stands.
+    RequestStatus {
+        /// The request.
+        request: u64,
+        /// Its state.
+        state: RequestState,
+    },
+    /// To a representative: their List View, whole, whenever it changes.
+    Queries {
+        /// Requests offered to them, oldest first.
+        queries: Vec<Query>,
+        /// Queue-mode portals they work on and how many wait there.
+        queues: Vec<QueueLength>,
+        /// Whether they take Queue-mode requests now.
+        accepting: bool,
+    },
+    /// To the representative who accepted a request first.
+    RequestTaken {
+        /// The request.
+        request: u64,
+        /// The customer's name.
+        customer: String,
+        /// The portal.
+        portal: String,
+        /// Web Chat first, or the customer app now.
+        chat_start: ChatStart,
+        /// The session's code once the customer app is needed (at once for Download).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<CodeInfo>,
+    },
+    /// A Web Chat line (to the customer's page and the representative's console).
+    WebChat {
+        /// The request the chat belongs to.
+        request: u64,
+        /// Written by the customer (else by the representative).
+        from_customer: bool,
+        /// The writer's name.
+        name: String,
+        /// The text.
+        text: String,
+    },
+    /// The invitation email was handed to the mail server.
+    CodeEmailed {
+        /// The code.
+        code: SessionCode,
+        /// The address.
+        to: String,
+    },
+    /// Notes and outcome are stored with the record.
+    NotesSaved {
+        /// The session.
+        session: u64,
+    },
     /// A request failed.
     Error {
         /// Machine-readable category.
@@ -381,161 +525,16 @@ impl PortalMessage {
             PortalMessage::Grant { .. } => "grant",
             PortalMessage::Roster { .. } => "roster",
             PortalMessage::Chat { .. } => "chat",
+            PortalMessage::Portal(_) => "portal",
+            PortalMessage::RequestStatus { .. } => "request_status",
+            PortalMessage::Queries { .. } => "queries",
+            PortalMessage::RequestTaken { .. } => "request_taken",
+            PortalMessage::WebChat { .. } => "web_chat",
+            PortalMessage::CodeEmailed { .. } => "code_emailed",
+            PortalMessage::NotesSaved { .. } => "notes_saved",
             PortalMessage::Error { .. } => "error",
         }
     }
-}
-
-/// An active code as a representative sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CodeInfo {
-    /// The 9-digit code.
-    pub code: SessionCode,
-    /// The customer's name.
-    pub customer: String,
-    /// The customer portal.
-    pub portal: String,
-    /// Seconds left before it expires.
-    pub expires_in_secs: u64,
-    /// Link that takes the customer to the code's portal page.
-    pub join_url: String,
-    /// Ready-to-send invitation text containing the link.
-    pub invitation: String,
-}
-
-/// An attendee as the agent (and the roster) sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttendeeInfo {
-    /// Unique in the session.
-    pub id: AttendeeId,
-    /// Display name.
-    pub name: String,
-    /// Role.
-    pub role: Role,
-    /// Rights granted by the portal for this session.
-    pub rights: Rights,
-    /// Hidden from the customer (invited representatives only).
-    #[serde(default)]
-    pub masked: bool,
-}
-
-/// Whom the host invites.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum InviteTarget {
-    /// One representative by account name.
-    Rep {
-        /// Account name.
-        user: String,
-    },
-    /// Every representative logged in on this portal; the first to accept joins.
-    Portal {
-        /// Portal name.
-        portal: String,
-    },
-}
-
-/// A logged-in representative as the host sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RepPresence {
-    /// Account name.
-    pub user: String,
-    /// Display name.
-    pub name: String,
-    /// The portal they work on.
-    pub portal: String,
-    /// Sessions they are in now.
-    pub active_sessions: u32,
-}
-
-/// An invitation as the invited representative sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RepInvitation {
-    /// Answer with this id.
-    pub id: u64,
-    /// The session.
-    pub session: u64,
-    /// Who invites.
-    pub host: String,
-    /// The customer.
-    pub customer: String,
-    /// The host's comment (never shown to the customer).
-    pub comment: String,
-    /// Rights on accepting.
-    pub rights: Rights,
-    /// Whether they will be hidden from the customer.
-    pub masked: bool,
-}
-
-/// A specialist invitation as the host gets it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpecialistInvitation {
-    /// The 9-digit support key.
-    pub key: SessionCode,
-    /// Link to the portal's code page with the key.
-    pub join_url: String,
-    /// Ready email text: link, support key and the granted rights.
-    pub email: String,
-    /// Rights granted.
-    pub rights: Rights,
-}
-
-/// WebRTC negotiation data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum SignalPayload {
-    /// SDP offer (with gathered candidates).
-    Offer {
-        /// The session description.
-        sdp: String,
-    },
-    /// SDP answer (with gathered candidates).
-    Answer {
-        /// The session description.
-        sdp: String,
-    },
-    /// The agent found no direct path to this attendee and asks the portal for a relay
-    /// (agent → portal only; the portal answers both ends with [`SignalPayload::Relay`]).
-    RelayRequest,
-    /// Portal → each end: connect to the portal's relay with this one-use token.
-    Relay {
-        /// Capability for one relay connection; never logged.
-        token: String,
-    },
-}
-
-/// Categories of portal errors, so clients can react without parsing text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The message was malformed or not allowed in this state.
-    BadRequest,
-    /// Not logged in, or wrong user name or password.
-    Unauthorized,
-    /// No such code.
-    CodeUnknown,
-    /// The code's time ran out.
-    CodeExpired,
-    /// The code was already used.
-    CodeRedeemed,
-    /// The representative cancelled the code.
-    CodeCancelled,
-    /// The representative has the maximum number of active codes.
-    TooManyCodes,
-    /// The session already has the most specialists it admits.
-    TooManySpecialists,
-    /// The invitation is gone (accepted by someone else, cancelled, expired).
-    InvitationGone,
-    /// Only the host may do that.
-    NotHost,
-    /// Too many attempts from this address; try later.
-    RateLimited,
-    /// The session does not exist or has ended.
-    SessionGone,
-    /// Something failed inside the portal.
-    Internal,
 }
 
 #[cfg(test)]

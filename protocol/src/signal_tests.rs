@@ -1,6 +1,7 @@
 //! Golden JSON shapes of signalling messages.
 
 use super::*;
+use crate::Role;
 
 #[test]
 fn messages_have_a_stable_json_shape() {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tandem_protocol::signal::CodeInfo;
 
+pub mod browser;
 pub mod netns;
 pub mod proxy;
 pub mod x;

@@ -7,11 +7,13 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use super::{
-    Backend, CodeRecord, IssueOutcome, KeyIssue, LiveState, NewCode, Redemption, Representative,
+    Backend, NewHelpRequest, PortalRecord, RequestEnd, CodeRecord, IssueOutcome, KeyIssue, LiveState, NewCode, Redemption, Representative,
     Restorable, SessionRecord, SpecialistKey, StorageError, UnixTime,
 };
 use crate::codes::{self, CodeRefusal, StoredState};
+use tandem_protocol::front_desk::Outcome;
 
+mod front_desk;
 mod keys;
 mod live;
 mod schema;
@@ -493,6 +495,69 @@ impl Backend for SqliteBackend {
 
     fn suspend_live(&mut self, now: UnixTime) -> Result<usize, StorageError> {
         live::suspend_all(&self.conn, now)
+    }
+
+    fn save_portal(&mut self, portal: &PortalRecord, now: UnixTime) -> Result<(), StorageError> {
+        front_desk::save_portal(&self.conn, portal, now)
+    }
+
+    fn portal(&mut self, name: &str) -> Result<Option<PortalRecord>, StorageError> {
+        front_desk::portal(&self.conn, name)
+    }
+
+    fn portals(&mut self) -> Result<Vec<PortalRecord>, StorageError> {
+        front_desk::portals(&self.conn)
+    }
+
+    fn open_request(
+        &mut self,
+        request: &NewHelpRequest,
+        now: UnixTime,
+    ) -> Result<i64, StorageError> {
+        front_desk::open_request(&self.conn, request, now)
+    }
+
+    fn request_accepted(
+        &mut self,
+        request: i64,
+        rep_id: i64,
+        now: UnixTime,
+    ) -> Result<(), StorageError> {
+        front_desk::request_accepted(&self.conn, request, rep_id, now)
+    }
+
+    fn request_code(&mut self, request: i64, code_id: i64) -> Result<(), StorageError> {
+        front_desk::request_code(&self.conn, request, code_id)
+    }
+
+    fn end_request(
+        &mut self,
+        request: i64,
+        end: &RequestEnd,
+        now: UnixTime,
+    ) -> Result<(), StorageError> {
+        front_desk::end_request(&self.conn, request, end, now)
+    }
+
+    fn web_chat_line(
+        &mut self,
+        request: i64,
+        from_customer: bool,
+        name: &str,
+        text: &str,
+        now: UnixTime,
+    ) -> Result<(), StorageError> {
+        front_desk::web_chat_line(&self.conn, request, from_customer, name, text, now)
+    }
+
+    fn session_notes(
+        &mut self,
+        session: u64,
+        rep_id: i64,
+        notes: &str,
+        outcome: Outcome,
+    ) -> Result<bool, StorageError> {
+        front_desk::session_notes(&self.conn, session, rep_id, notes, outcome)
     }
 
     fn portal_secret(&mut self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StorageError> {

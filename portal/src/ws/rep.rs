@@ -69,6 +69,7 @@ impl Conn {
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
                 });
+                self.rep_portal.clone_from(&portal);
                 let login = RepLogin {
                     rep_id: rep.id,
                     user: rep.user.clone(),
@@ -125,8 +126,33 @@ impl Conn {
             Ok(p) => p,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
-        let rep_id = rep.id;
         let max = self.app.config.max_active_codes;
+        match self.issue_code(rep.id, customer, portal, max).await {
+            Ok(Some(record)) => {
+                tracing::info!(code = %record.code.redacted(), "code created");
+                self.reply(PortalMessage::CodeCreated(
+                    self.code_info(&record, unix_now()),
+                ));
+            }
+            Ok(None) => {
+                let msg = format!(
+                    "you already have {max} active codes; cancel one or wait until one expires"
+                );
+                self.error(ErrorKind::TooManyCodes, msg);
+            }
+            Err(e) => self.internal(&e),
+        }
+    }
+
+    /// Stores a fresh code of `rep_id` for `customer` on `portal`; `None` when the
+    /// representative holds `max` active codes already.
+    pub(super) async fn issue_code(
+        &self,
+        rep_id: i64,
+        customer: String,
+        portal: String,
+        max: usize,
+    ) -> Result<Option<CodeRecord>, StorageError> {
         let ttl = i64::try_from(self.app.config.code_ttl.as_secs().max(1)).unwrap_or(i64::MAX);
         // Collisions with the few active codes among 10^9 are rare; a handful of draws is plenty.
         for _ in 0..16 {
@@ -147,26 +173,16 @@ impl Conn {
                     };
                     b.issue_code(&new, now)
                 })
-                .await;
+                .await?;
             match issued {
-                Ok(IssueOutcome::Issued(record)) => {
-                    tracing::info!(code = %record.code.redacted(), "code created");
-                    return self.reply(PortalMessage::CodeCreated(self.code_info(&record, now)));
-                }
-                Ok(IssueOutcome::Collision) => continue,
-                Ok(IssueOutcome::TooMany) => {
-                    let msg = format!(
-                        "you already have {max} active codes; cancel one or wait until one expires"
-                    );
-                    return self.error(ErrorKind::TooManyCodes, msg);
-                }
-                Err(e) => return self.internal(&e),
+                IssueOutcome::Issued(record) => return Ok(Some(record)),
+                IssueOutcome::Collision => {}
+                IssueOutcome::TooMany => return Ok(None),
             }
         }
-        self.error(
-            ErrorKind::Internal,
-            "could not find a free code; please try again",
-        );
+        Err(StorageError::Busy(
+            "could not find a free code; please try again".to_owned(),
+        ))
     }
 
     pub(super) async fn list_codes(&self) {

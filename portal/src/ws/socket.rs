@@ -80,6 +80,7 @@ async fn serve(
         tx,
         greeted: false,
         rep: None,
+        rep_portal: String::new(),
         handle,
         identified: false,
         budgets: Budgets::default(),

@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 mod invite;
+pub mod smtp;
 
 // Binaries that invite nobody do not use these.
 #[allow(unused_imports)]

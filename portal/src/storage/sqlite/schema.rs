@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -110,5 +110,44 @@ pub(super) const MIGRATIONS: &[&str] = &[
         rights       INTEGER NOT NULL,   -- Rights bits in force when last stored
         PRIMARY KEY (session_id, attendee)
     );
+",
+    // 7: customer portals (mode, form, how sessions start), help requests without a code,
+    // their Web Chat, and end-of-session notes.
+    "
+    CREATE TABLE portals (
+        name       TEXT    PRIMARY KEY,
+        title      TEXT    NOT NULL,
+        mode       TEXT    NOT NULL,   -- smart_pin, smart_button, smart_box, smart_match, queue
+        chat_start TEXT    NOT NULL,   -- web_chat, download
+        fields     TEXT    NOT NULL,   -- JSON list of {label, required, kind}
+        open       INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE help_requests (
+        id           INTEGER PRIMARY KEY,
+        portal       TEXT    NOT NULL,
+        customer     TEXT    NOT NULL,
+        question     TEXT    NOT NULL,
+        fields       TEXT    NOT NULL,   -- JSON list of {label, value}
+        submitted_at INTEGER NOT NULL,
+        accepted_by  INTEGER REFERENCES representatives(id),
+        accepted_at  INTEGER,
+        code_id      INTEGER REFERENCES codes(id),   -- once the customer app is needed
+        ended_at     INTEGER,
+        end_reason   TEXT,
+        notes        TEXT,
+        outcome      TEXT
+    );
+    CREATE TABLE web_chat (
+        id            INTEGER PRIMARY KEY,
+        request_id    INTEGER NOT NULL REFERENCES help_requests(id),
+        at            INTEGER NOT NULL,
+        from_customer INTEGER NOT NULL,
+        name          TEXT    NOT NULL,
+        text          TEXT    NOT NULL
+    );
+    CREATE INDEX web_chat_by_request ON web_chat (request_id);
+    ALTER TABLE sessions ADD COLUMN notes TEXT;
+    ALTER TABLE sessions ADD COLUMN outcome TEXT;
 ",
 ];

@@ -1,0 +1,323 @@
+//! The front desk over real WebSockets: portal pages, help requests routed to List Views,
+//! first accept wins, Queue mode, Web Chat and escalation to a code the customer app redeems.
+
+mod common;
+
+use common::{Client, Server, TempDir, add_rep, config, error_kind};
+use tandem_portal::admin::{portal_record, save_portal_to};
+use tandem_protocol::front_desk::{
+    ChatStart, Outcome, PortalAvailability, PortalMode, PortalPage, Query, RequestState,
+};
+use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage};
+
+async fn portal(dir: &TempDir, name: &str, mode: &str, start: &str, fields: &[&str]) {
+    tandem_portal::bootstrap(&config(dir)).await.expect("db");
+    let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+    let record = portal_record(name, "Acme help", mode, start, &fields, true).expect("valid");
+    save_portal_to(&dir.db(), record).await.expect("saved");
+}
+
+/// A representative's console on `portal`, at the desk.
+async fn console(server: &Server, user: &str, password: &str, portal: &str) -> Client {
+    let mut c = Client::rep_on(server.addr, user, password, portal).await;
+    c.send(&ClientMessage::SetAccepting { accepting: true })
+        .await;
+    let first = queries(&mut c).await;
+    assert!(first.is_empty(), "{first:?}");
+    c
+}
+
+async fn queries(c: &mut Client) -> Vec<Query> {
+    loop {
+        match c.recv().await {
+            PortalMessage::Queries { queries, .. } => return queries,
+            PortalMessage::Error { kind, message } => panic!("error {kind:?}: {message}"),
+            _ => {}
+        }
+    }
+}
+
+/// The List View once it satisfies `ok` (updates before that are skipped).
+async fn queries_where(c: &mut Client, ok: impl Fn(&[Query]) -> bool) -> Vec<Query> {
+    loop {
+        let q = queries(c).await;
+        if ok(&q) {
+            return q;
+        }
+    }
+}
+
+/// The answer to `msg`, skipping the portal page's pushed updates.
+async fn answer(c: &mut Client, msg: &ClientMessage) -> PortalMessage {
+    c.send(msg).await;
+    loop {
+        match c.recv().await {
+            PortalMessage::Portal(_) | PortalMessage::Queries { .. } => {}
+            other => return other,
+        }
+    }
+}
+
+async fn page(c: &mut Client) -> PortalPage {
+    loop {
+        if let PortalMessage::Portal(p) = c.recv().await {
+            return p;
+        }
+    }
+}
+
+async fn status(c: &mut Client) -> (u64, RequestState) {
+    loop {
+        match c.recv().await {
+            PortalMessage::RequestStatus { request, state } => return (request, state),
+            PortalMessage::Error { kind, message } => panic!("error {kind:?}: {message}"),
+            _ => {}
+        }
+    }
+}
+
+/// The request's state once it satisfies `ok`.
+async fn status_where(c: &mut Client, ok: impl Fn(&RequestState) -> bool) -> RequestState {
+    loop {
+        let (_, state) = status(c).await;
+        if ok(&state) {
+            return state;
+        }
+    }
+}
+
+fn ask(portal: &str, name: &str, fields: &[&str]) -> ClientMessage {
+    ClientMessage::RequestHelp {
+        portal: portal.into(),
+        customer: name.into(),
+        question: "My printer prints nothing".into(),
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        rep: None,
+    }
+}
+
+#[tokio::test]
+async fn smart_box_reaches_both_reps_and_the_first_accept_wins() {
+    let dir = TempDir::new("desk-box");
+    portal(
+        &dir,
+        "acme",
+        "smart_box",
+        "web_chat",
+        &["Email:email:required"],
+    )
+    .await;
+    let bob = add_rep(&dir, "bob", "Bob Smith").await;
+    let server = Server::start(config(&dir)).await;
+    let mut customer = Client::connect(server.addr).await;
+    customer
+        .send(&ClientMessage::OpenPortal {
+            portal: "acme".into(),
+        })
+        .await;
+    let p = page(&mut customer).await;
+    assert_eq!(p.mode, PortalMode::SmartBox);
+    assert_eq!(p.availability, PortalAvailability::NobodyOnline);
+    assert_eq!(p.fields.len(), 1);
+    // Nobody online: a clear refusal.
+    let refused = answer(&mut customer, &ask("acme", "Carol", &["c@example.com"])).await;
+    assert_eq!(error_kind(&refused), ErrorKind::NobodyAvailable);
+
+    let mut admin = console(&server, "admin", common::ADMIN_PASSWORD, "acme").await;
+    let mut bobc = console(&server, "bob", &bob, "acme").await;
+    // A missing required field is refused by the portal, not only by the page.
+    let bad = answer(&mut customer, &ask("acme", "Carol", &[])).await;
+    assert_eq!(error_kind(&bad), ErrorKind::BadRequest);
+    customer
+        .send(&ask("acme", "Carol <b>", &["c@example.com"]))
+        .await;
+    let (request, _) = status(&mut customer).await;
+    let a = queries_where(&mut admin, |q| !q.is_empty()).await;
+    let b = queries_where(&mut bobc, |q| !q.is_empty()).await;
+    assert_eq!(a.len(), 1);
+    assert_eq!(b, a);
+    assert_eq!(a[0].customer, "Carol <b>");
+    assert_eq!(a[0].fields[0].value, "c@example.com");
+
+    admin.send(&ClientMessage::AcceptRequest { request }).await;
+    // Bob's alert disappears at once; his late accept is refused.
+    assert!(queries(&mut bobc).await.is_empty());
+    let late = answer(&mut bobc, &ClientMessage::AcceptRequest { request }).await;
+    assert_eq!(error_kind(&late), ErrorKind::RequestGone);
+    loop {
+        match admin.recv().await {
+            PortalMessage::RequestTaken {
+                request: r,
+                chat_start,
+                code,
+                ..
+            } => {
+                assert_eq!((r, chat_start, code), (request, ChatStart::WebChat, None));
+                break;
+            }
+            PortalMessage::Queries { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    status_where(&mut customer, |s| {
+        matches!(s, RequestState::Accepted { .. })
+    })
+    .await;
+
+    // Web Chat both ways.
+    customer
+        .send(&ClientMessage::WebChat {
+            request,
+            text: "hello".into(),
+        })
+        .await;
+    for c in [&mut customer, &mut admin] {
+        loop {
+            if let PortalMessage::WebChat {
+                text,
+                from_customer,
+                ..
+            } = c.recv().await
+            {
+                assert_eq!((text.as_str(), from_customer), ("hello", true));
+                break;
+            }
+        }
+    }
+    // Someone else cannot write into it.
+    let msg = ClientMessage::WebChat {
+        request,
+        text: "hi".into(),
+    };
+    let intruder = answer(&mut bobc, &msg).await;
+    assert_eq!(error_kind(&intruder), ErrorKind::RequestGone);
+
+    // Escalation: a code the customer app redeems; the page follows.
+    admin
+        .send(&ClientMessage::EscalateRequest { request })
+        .await;
+    let code = loop {
+        if let PortalMessage::RequestTaken { code: Some(c), .. } = admin.recv().await {
+            break c;
+        }
+    };
+    let state = status(&mut customer).await.1;
+    assert!(
+        matches!(state, RequestState::AppNeeded { code: c, .. } if c == code.code),
+        "{state:?}"
+    );
+    let mut agent = Client::connect(server.addr).await;
+    let redeemed = agent.redeem(code.code, "carol@pc").await;
+    assert!(
+        matches!(redeemed, PortalMessage::Redeemed { .. }),
+        "{redeemed:?}"
+    );
+    let (_, state) = status(&mut customer).await;
+    assert_eq!(state, RequestState::InSession);
+
+    let closed = ClientMessage::CloseRequest {
+        request,
+        notes: "Printer cable".into(),
+        outcome: Outcome::Resolved,
+    };
+    admin.send(&closed).await;
+    let (_, state) = status(&mut customer).await;
+    assert!(matches!(state, RequestState::Ended { .. }), "{state:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn smart_match_reaches_only_the_chosen_rep() {
+    let dir = TempDir::new("desk-match");
+    portal(&dir, "pick", "smart_match", "download", &[]).await;
+    let bob = add_rep(&dir, "bob", "Bob Smith").await;
+    let server = Server::start(config(&dir)).await;
+    let mut admin = console(&server, "admin", common::ADMIN_PASSWORD, "pick").await;
+    let mut bobc = console(&server, "bob", &bob, "pick").await;
+    let mut customer = Client::connect(server.addr).await;
+    customer
+        .send(&ClientMessage::OpenPortal {
+            portal: "pick".into(),
+        })
+        .await;
+    let p = page(&mut customer).await;
+    let users: Vec<&str> = p.reps.iter().map(|r| r.user.as_str()).collect();
+    assert_eq!(users, ["admin", "bob"]);
+    customer
+        .send(&ClientMessage::RequestHelp {
+            portal: "pick".into(),
+            customer: "Dan".into(),
+            question: String::new(),
+            fields: Vec::new(),
+            rep: Some("bob".into()),
+        })
+        .await;
+    let (request, _) = status(&mut customer).await;
+    let list = queries_where(&mut bobc, |q| !q.is_empty()).await;
+    assert_eq!(list[0].request, request);
+    // The other representative's List View never shows it.
+    while let Ok(msg) =
+        tokio::time::timeout(std::time::Duration::from_millis(300), admin.recv()).await
+    {
+        if let PortalMessage::Queries { queries, .. } = msg {
+            assert!(queries.is_empty(), "{queries:?}");
+        }
+    }
+    // Download Chat: accepting makes a code at once.
+    bobc.send(&ClientMessage::AcceptRequest { request }).await;
+    let code = loop {
+        if let PortalMessage::RequestTaken { code: Some(c), .. } = bobc.recv().await {
+            break c;
+        }
+    };
+    loop {
+        let (_, state) = status(&mut customer).await;
+        if let RequestState::AppNeeded { code: c, .. } = state {
+            assert_eq!(c, code.code);
+            break;
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn queue_positions_and_a_closed_page_leaves_at_once() {
+    let dir = TempDir::new("desk-queue");
+    portal(&dir, "line", "queue", "web_chat", &[]).await;
+    let server = Server::start(config(&dir)).await;
+    let mut admin = console(&server, "admin", common::ADMIN_PASSWORD, "line").await;
+    let mut customers = Vec::new();
+    for name in ["C1", "C2", "C3"] {
+        let mut c = Client::connect(server.addr).await;
+        c.send(&ask("line", name, &[])).await;
+        customers.push(c);
+    }
+    // C1 rings at the only rep; C2 and C3 wait in line.
+    let mut positions = Vec::new();
+    for c in &mut customers {
+        let mut last = None;
+        while let Ok(msg) =
+            tokio::time::timeout(std::time::Duration::from_millis(300), c.recv()).await
+        {
+            if let PortalMessage::RequestStatus { state, .. } = msg {
+                last = Some(state);
+            }
+        }
+        positions.push(last.expect("a status"));
+    }
+    assert_eq!(positions[0], RequestState::Ringing);
+    let pos = |s: &RequestState| match s {
+        RequestState::Waiting { position, .. } => *position,
+        _ => None,
+    };
+    assert_eq!(pos(&positions[1]), Some(1));
+    assert_eq!(pos(&positions[2]), Some(2));
+    // C2 closes its page: C3 moves up at once.
+    let c2 = customers.remove(1);
+    c2.close().await;
+    let (_, state) = status(&mut customers[1]).await;
+    assert_eq!(pos(&state), Some(1), "{state:?}");
+    let list = queries_where(&mut admin, |q| !q.is_empty()).await;
+    assert_eq!(list.len(), 1);
+    server.stop().await;
+}

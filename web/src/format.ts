@@ -1,0 +1,65 @@
+// Pure formatting helpers shared by the customer page and the console. No DOM, no clock:
+// times are passed in, so the unit tests can check them.
+
+/** "012345678" → "012 345 678" (how people read codes aloud). Anything else is returned as is. */
+export function groupDigits(code: string): string {
+  return /^\d{9}$/.test(code) ? `${code.slice(0, 3)} ${code.slice(3, 6)} ${code.slice(6)}` : code;
+}
+
+/**
+ * The 9 digits of a code a person typed ("123 456 789", "123-456-789"), or null when it is
+ * not exactly 9 digits.
+ */
+export function parseCode(typed: string): string | null {
+  const compact = typed.trim().replace(/[\s-]/g, "");
+  return /^\d{9}$/.test(compact) ? compact : null;
+}
+
+/** Seconds as "m:ss" (or "h:mm:ss" from an hour on). Negative values count as 0. */
+export function formatDuration(secs: number): string {
+  const total = Math.max(0, Math.floor(secs));
+  const s = total % 60;
+  const m = Math.floor(total / 60) % 60;
+  const hours = Math.floor(total / 3600);
+  const ss = String(s).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+/** A code's countdown: "m:ss" while time is left, "expired" at 0. */
+export function formatCountdown(secsLeft: number): string {
+  return secsLeft <= 0 ? "expired" : formatDuration(secsLeft);
+}
+
+/**
+ * Seconds left of a countdown that had `secs` left when it arrived at `arrivedMs`, at `nowMs`
+ * (both in milliseconds of the same clock). Never negative.
+ */
+export function secondsLeft(secs: number, arrivedMs: number, nowMs: number): number {
+  return Math.max(0, secs - Math.floor((nowMs - arrivedMs) / 1000));
+}
+
+/** Seconds counted up from `secs` at `arrivedMs` to `nowMs`. */
+export function secondsSince(secs: number, arrivedMs: number, nowMs: number): number {
+  return secs + Math.max(0, Math.floor((nowMs - arrivedMs) / 1000));
+}
+
+/** An estimated wait in whole minutes, at least 1: "about 5 minutes". */
+export function aboutMinutes(secs: number): string {
+  const minutes = Math.max(1, Math.ceil(secs / 60));
+  return minutes === 1 ? "about 1 minute" : `about ${minutes} minutes`;
+}
+
+/** "1 representative" / "3 representatives". */
+export function representatives(n: number): string {
+  return n === 1 ? "1 representative" : `${n} representatives`;
+}
+
+/** The command line that opens the native viewer on a code. */
+export function viewerCommand(code: string): string {
+  return `tandem-viewer --code ${code}`;
+}
+
+/** The link that opens the native viewer on a code. */
+export function viewerLink(code: string): string {
+  return `tandem://join?code=${encodeURIComponent(code)}`;
+}

@@ -1,0 +1,228 @@
+// Parses what the portal sends: text off the WebSocket becomes a typed PortalMessage or
+// nothing. No value from the wire is trusted before it was checked here, and every check's
+// type is assignable to the hand-written type in wire.ts (the compiler refuses a check that
+// misses a required field).
+
+import type {
+  CodeInfo,
+  ErrorKind,
+  FieldSpec,
+  FieldValue,
+  PortalMessage,
+  PortalPage,
+  PortalType,
+  Query,
+  QueueLength,
+  RepCard,
+  RequestState,
+} from "./wire";
+
+type Check<T> = (v: unknown) => v is T;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+const str: Check<string> = (v): v is string => typeof v === "string";
+const num: Check<number> = (v): v is number =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0;
+const bool: Check<boolean> = (v): v is boolean => typeof v === "boolean";
+
+function oneOf<const T extends string>(...values: T[]): Check<T> {
+  return (v): v is T => typeof v === "string" && (values as string[]).includes(v);
+}
+
+function arr<T>(item: Check<T>): Check<T[]> {
+  return (v): v is T[] => Array.isArray(v) && v.every(item);
+}
+
+/** A field that may be absent (serde skips these when they are None). */
+interface Optional<T> {
+  optional: Check<T>;
+}
+function opt<T>(check: Check<T>): Optional<T> {
+  return { optional: check };
+}
+
+type Shape = Record<string, Check<unknown> | Optional<unknown>>;
+type ReqPart<S extends Shape> = {
+  [K in keyof S as S[K] extends Optional<unknown> ? never : K]: S[K] extends Check<infer T>
+    ? T
+    : never;
+};
+type OptPart<S extends Shape> = {
+  [K in keyof S as S[K] extends Optional<unknown> ? K : never]?: S[K] extends Optional<infer T>
+    ? T
+    : never;
+};
+type Shaped<S extends Shape> = ReqPart<S> & OptPart<S>;
+
+/** An object with at least these fields (extra fields from a newer portal are ignored). */
+function obj<S extends Shape>(shape: S): Check<Shaped<S>> {
+  return (v): v is Shaped<S> => {
+    if (!isObject(v)) return false;
+    for (const [key, check] of Object.entries(shape)) {
+      const value = v[key];
+      if (typeof check === "function") {
+        if (!check(value)) return false;
+      } else if (value !== undefined && !check.optional(value)) {
+        return false;
+      }
+    }
+    return true;
+  };
+}
+
+const mode = oneOf("smart_pin", "smart_button", "smart_box", "smart_match", "queue");
+const chatStart = oneOf("web_chat", "download");
+
+const codeInfo: Check<CodeInfo> = obj({
+  code: str,
+  customer: str,
+  portal: str,
+  expires_in_secs: num,
+  join_url: str,
+  invitation: str,
+});
+
+const fieldSpec: Check<FieldSpec> = obj({
+  label: str,
+  required: bool,
+  kind: oneOf("text", "long_text", "email", "phone", "number"),
+});
+
+const repCard: Check<RepCard> = obj({ user: str, name: str });
+
+const portalPage: Check<PortalPage> = obj({
+  name: str,
+  title: str,
+  mode,
+  chat_start: chatStart,
+  fields: arr(fieldSpec),
+  availability: oneOf("open", "nobody_online", "closed"),
+  reps: arr(repCard),
+  queue_length: num,
+});
+
+const requestStateChecks: { [K in RequestState["state"]]: Check<Extract<RequestState, { state: K }>> } = {
+  waiting: obj({
+    state: oneOf("waiting"),
+    position: opt(num),
+    estimated_wait_secs: opt(num),
+    reps_online: num,
+  }),
+  ringing: obj({ state: oneOf("ringing") }),
+  accepted: obj({ state: oneOf("accepted"), rep_name: str, chat_start: chatStart }),
+  app_needed: obj({ state: oneOf("app_needed"), join_url: str, code: str }),
+  in_session: obj({ state: oneOf("in_session") }),
+  ended: obj({ state: oneOf("ended"), reason: str }),
+};
+
+const requestState: Check<RequestState> = (v): v is RequestState => {
+  if (!isObject(v) || typeof v.state !== "string") return false;
+  const check: Check<RequestState> | undefined = (
+    requestStateChecks as Record<string, Check<RequestState>>
+  )[v.state];
+  return check !== undefined && check(v);
+};
+
+const fieldValue: Check<FieldValue> = obj({ label: str, value: str });
+
+const query: Check<Query> = obj({
+  request: num,
+  portal: str,
+  mode,
+  customer: str,
+  question: str,
+  fields: arr(fieldValue),
+  waiting_secs: num,
+  offer_expires_in_secs: opt(num),
+});
+
+const queueLength: Check<QueueLength> = obj({ portal: str, waiting: num });
+
+const ERROR_KINDS: readonly ErrorKind[] = [
+  "bad_request",
+  "unauthorized",
+  "code_unknown",
+  "code_expired",
+  "code_redeemed",
+  "code_cancelled",
+  "too_many_codes",
+  "too_many_specialists",
+  "invitation_gone",
+  "not_host",
+  "rate_limited",
+  "session_gone",
+  "portal_unknown",
+  "nobody_available",
+  "queue_full",
+  "request_gone",
+  "mail_failed",
+  "internal",
+];
+
+type Msg<K extends PortalType> = Extract<PortalMessage, { type: K }>;
+
+/** One check per message type the app understands; the compiler insists on all of them. */
+const checks: { [K in PortalType]: Check<Msg<K>> } = {
+  welcome: obj({ type: oneOf("welcome"), version: num }),
+  logged_in: obj({ type: oneOf("logged_in"), name: str }),
+  code_created: (v): v is Msg<"code_created"> =>
+    obj({ type: oneOf("code_created") })(v) && codeInfo(v),
+  codes: obj({ type: oneOf("codes"), codes: arr(codeInfo) }),
+  code_cancelled: obj({ type: oneOf("code_cancelled"), code: str }),
+  code_emailed: obj({ type: oneOf("code_emailed"), code: str, to: str }),
+  portal: (v): v is Msg<"portal"> => obj({ type: oneOf("portal") })(v) && portalPage(v),
+  request_status: obj({ type: oneOf("request_status"), request: num, state: requestState }),
+  queries: obj({
+    type: oneOf("queries"),
+    queries: arr(query),
+    queues: arr(queueLength),
+    accepting: bool,
+  }),
+  request_taken: obj({
+    type: oneOf("request_taken"),
+    request: num,
+    customer: str,
+    portal: str,
+    chat_start: chatStart,
+    code: opt(codeInfo),
+  }),
+  web_chat: obj({
+    type: oneOf("web_chat"),
+    request: num,
+    from_customer: bool,
+    name: str,
+    text: str,
+  }),
+  notes_saved: obj({ type: oneOf("notes_saved"), session: num }),
+  error: obj({ type: oneOf("error"), kind: oneOf(...ERROR_KINDS), message: str }),
+};
+
+/** Every message type the app understands. */
+export const PORTAL_TYPES = Object.keys(checks) as PortalType[];
+
+/**
+ * Parses one text message from the portal. Returns null for anything malformed or of a type
+ * this app does not use (the portal also talks to agents and viewers on the same vocabulary).
+ * An error of a kind newer than this app is kept, as "internal", for its message.
+ */
+export function parsePortalMessage(text: string): PortalMessage | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(parsed) || typeof parsed.type !== "string") return null;
+  let value: Record<string, unknown> = parsed;
+  if (
+    value.type === "error" &&
+    typeof value.kind === "string" &&
+    !(ERROR_KINDS as readonly string[]).includes(value.kind)
+  ) {
+    value = { ...value, kind: "internal" };
+  }
+  const check = (checks as Record<string, Check<PortalMessage> | undefined>)[parsed.type];
+  return check !== undefined && check(value) ? value : null;
+}

@@ -1,0 +1,177 @@
+// The signalling messages the web app sends to and receives from the portal: JSON objects
+// tagged by `type`, exactly as the Rust serde derives in `protocol/src/signal.rs`,
+// `signal_types.rs` and `front_desk.rs` write them. Hand-written, and checked against the Rust
+// types by `generated/samples.ts` (written by `protocol/tests/web_samples.rs`), which
+// `tsc --noEmit` type-checks against these declarations.
+
+/** A 9-digit session code as its digits, e.g. "012345678" (leading zeros count). */
+export type SessionCode = string;
+
+/** How a customer portal starts a support session. */
+export type PortalMode = "smart_pin" | "smart_button" | "smart_box" | "smart_match" | "queue";
+
+/** Web Chat in the browser first, or straight to the customer app. */
+export type ChatStart = "web_chat" | "download";
+
+/** What a SmartBox field accepts. */
+export type FieldKind = "text" | "long_text" | "email" | "phone" | "number";
+
+/** Whether a portal takes requests now. */
+export type PortalAvailability = "open" | "nobody_online" | "closed";
+
+/** Resolved or not, as the representative records it. */
+export type Outcome = "resolved" | "unresolved";
+
+/** Categories of portal errors. */
+export type ErrorKind =
+  | "bad_request"
+  | "unauthorized"
+  | "code_unknown"
+  | "code_expired"
+  | "code_redeemed"
+  | "code_cancelled"
+  | "too_many_codes"
+  | "too_many_specialists"
+  | "invitation_gone"
+  | "not_host"
+  | "rate_limited"
+  | "session_gone"
+  | "portal_unknown"
+  | "nobody_available"
+  | "queue_full"
+  | "request_gone"
+  | "mail_failed"
+  | "internal";
+
+/** An active code as a representative sees it. */
+export interface CodeInfo {
+  code: SessionCode;
+  customer: string;
+  portal: string;
+  expires_in_secs: number;
+  join_url: string;
+  invitation: string;
+}
+
+/** One field an administrator put on a SmartBox or Queue portal. */
+export interface FieldSpec {
+  label: string;
+  required: boolean;
+  kind: FieldKind;
+}
+
+/** A representative the customer may pick on a SmartMatch portal. */
+export interface RepCard {
+  user: string;
+  name: string;
+}
+
+/** A customer portal as its page shows it. */
+export interface PortalPage {
+  name: string;
+  title: string;
+  mode: PortalMode;
+  chat_start: ChatStart;
+  fields: FieldSpec[];
+  availability: PortalAvailability;
+  reps: RepCard[];
+  queue_length: number;
+}
+
+/** A help request as the customer's page shows it (tagged by `state`). */
+export type RequestState =
+  | {
+      state: "waiting";
+      /** Queue mode: 1 means next in line. */
+      position?: number;
+      /** Queue mode: estimated wait in seconds. */
+      estimated_wait_secs?: number;
+      reps_online: number;
+    }
+  | { state: "ringing" }
+  | { state: "accepted"; rep_name: string; chat_start: ChatStart }
+  | { state: "app_needed"; join_url: string; code: SessionCode }
+  | { state: "in_session" }
+  | { state: "ended"; reason: string };
+
+/** One label and value of a SmartBox form. */
+export interface FieldValue {
+  label: string;
+  value: string;
+}
+
+/** An incoming request in a representative's List View. */
+export interface Query {
+  request: number;
+  portal: string;
+  mode: PortalMode;
+  customer: string;
+  question: string;
+  fields: FieldValue[];
+  waiting_secs: number;
+  /** Queue mode: seconds before the offer moves on. */
+  offer_expires_in_secs?: number;
+}
+
+/** Customers waiting on one Queue-mode portal. */
+export interface QueueLength {
+  portal: string;
+  waiting: number;
+}
+
+/** What the web app sends to the portal. */
+export type ClientMessage =
+  | { type: "hello"; version: number; client: string }
+  | { type: "login"; user: string; password: string; portal: string | null }
+  | { type: "create_code"; customer: string; portal: string | null }
+  | { type: "list_codes" }
+  | { type: "cancel_code"; code: SessionCode }
+  | { type: "email_code"; code: SessionCode; to: string; language?: string }
+  | { type: "open_portal"; portal: string }
+  | {
+      type: "request_help";
+      portal: string;
+      customer: string;
+      question: string;
+      fields: string[];
+      rep?: string;
+    }
+  | { type: "withdraw_request"; request: number }
+  | { type: "web_chat"; request: number; text: string }
+  | { type: "set_accepting"; accepting: boolean }
+  | { type: "accept_request"; request: number }
+  | { type: "escalate_request"; request: number }
+  | { type: "close_request"; request: number; notes: string; outcome: Outcome }
+  | { type: "save_notes"; session: number; notes: string; outcome: Outcome };
+
+/** What the portal sends to the web app. */
+export type PortalMessage =
+  | { type: "welcome"; version: number }
+  | { type: "logged_in"; name: string }
+  | ({ type: "code_created" } & CodeInfo)
+  | { type: "codes"; codes: CodeInfo[] }
+  | { type: "code_cancelled"; code: SessionCode }
+  | { type: "code_emailed"; code: SessionCode; to: string }
+  | ({ type: "portal" } & PortalPage)
+  | { type: "request_status"; request: number; state: RequestState }
+  | { type: "queries"; queries: Query[]; queues: QueueLength[]; accepting: boolean }
+  | {
+      type: "request_taken";
+      request: number;
+      customer: string;
+      portal: string;
+      chat_start: ChatStart;
+      code?: CodeInfo;
+    }
+  | { type: "web_chat"; request: number; from_customer: boolean; name: string; text: string }
+  | { type: "notes_saved"; session: number }
+  | { type: "error"; kind: ErrorKind; message: string };
+
+export type ClientType = ClientMessage["type"];
+export type PortalType = PortalMessage["type"];
+
+/** Version of the signalling vocabulary this app speaks. */
+export const SIGNAL_VERSION = 1;
+
+/** The first message on every connection. */
+export const HELLO: ClientMessage = { type: "hello", version: SIGNAL_VERSION, client: "tandem-web" };

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  aboutMinutes,
+  formatCountdown,
+  formatDuration,
+  groupDigits,
+  parseCode,
+  representatives,
+  secondsLeft,
+  secondsSince,
+  viewerCommand,
+  viewerLink,
+} from "../src/format";
+
+test("codes are grouped in threes, keeping leading zeros", () => {
+  assert.equal(groupDigits("012345678"), "012 345 678");
+  assert.equal(groupDigits("000000001"), "000 000 001");
+  assert.equal(groupDigits("12345"), "12345");
+});
+
+test("typed codes accept spaces and dashes, and nothing else", () => {
+  assert.equal(parseCode(" 123 456 789 "), "123456789");
+  assert.equal(parseCode("123-456-789"), "123456789");
+  assert.equal(parseCode("012345678"), "012345678");
+  assert.equal(parseCode("12345678"), null);
+  assert.equal(parseCode("1234567890"), null);
+  assert.equal(parseCode("12345678x"), null);
+  assert.equal(parseCode("１２３４５６７８９"), null);
+  assert.equal(parseCode(""), null);
+});
+
+test("durations and countdowns", () => {
+  assert.equal(formatDuration(0), "0:00");
+  assert.equal(formatDuration(5), "0:05");
+  assert.equal(formatDuration(65), "1:05");
+  assert.equal(formatDuration(599.9), "9:59");
+  assert.equal(formatDuration(3600 + 61), "1:01:01");
+  assert.equal(formatDuration(-3), "0:00");
+  assert.equal(formatCountdown(1200), "20:00");
+  assert.equal(formatCountdown(1), "0:01");
+  assert.equal(formatCountdown(0), "expired");
+  assert.equal(formatCountdown(-5), "expired");
+});
+
+test("countdowns run against the moment the value arrived", () => {
+  assert.equal(secondsLeft(60, 1000, 1000), 60);
+  assert.equal(secondsLeft(60, 1000, 1999), 60);
+  assert.equal(secondsLeft(60, 1000, 2000), 59);
+  assert.equal(secondsLeft(60, 0, 120_000), 0);
+  assert.equal(secondsSince(75, 0, 0), 75);
+  assert.equal(secondsSince(75, 0, 10_500), 85);
+  assert.equal(secondsSince(75, 5000, 0), 75);
+});
+
+test("words", () => {
+  assert.equal(aboutMinutes(10), "about 1 minute");
+  assert.equal(aboutMinutes(60), "about 1 minute");
+  assert.equal(aboutMinutes(61), "about 2 minutes");
+  assert.equal(aboutMinutes(300), "about 5 minutes");
+  assert.equal(representatives(1), "1 representative");
+  assert.equal(representatives(3), "3 representatives");
+  assert.equal(viewerCommand("012345678"), "tandem-viewer --code 012345678");
+  assert.equal(viewerLink("012345678"), "tandem://join?code=012345678");
+});
