@@ -14,3 +14,11 @@ ensure_packages() {
 ensure_cargo() {
   command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)"; exit 1; }
 }
+
+# Node.js and npm from Debian's packages (a machine with Node.js from elsewhere keeps it),
+# then the web app's exact dependencies from its lockfile, built into web/dist.
+ensure_web_app() {
+  command -v node >/dev/null || ensure_packages nodejs
+  command -v npm >/dev/null || ensure_packages npm
+  (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts a whole Tandem system on this machine: a portal (SQLite in ./tandem-demo), a
-# customer's desktop with an agent on it, and a representative's viewer window. Without a
+# Starts a whole Tandem system on this machine: a portal (SQLite in ./tandem-demo) with two
+# demo customer portals and the representative console in the browser, a customer's desktop
+# with an agent on it, and a representative's viewer window. Without a
 # display, the viewer's window runs on a virtual display too. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ port="${TANDEM_PORT:-8470}"
 source scripts/lib.sh
 ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1 libturbojpeg0-dev pkg-config
 ensure_cargo
+echo "Building the web app (customer portal pages and the console)…"
+ensure_web_app
 
 echo "Building Tandem (release; the first build takes a few minutes)…"
 cargo build --release --bins --locked -q
@@ -46,6 +49,11 @@ grep -q "listening on" "$data/portal.log" || { echo "the portal did not start:";
 # agent and viewer check the certificate against.
 portal_url=$(sed -n 's/.*listening on \(https\?:[^ ]*\).*/\1/p' "$data/portal.log" | head -n1)
 portal_page=${portal_url%%#*}
+# Two customer portals to try the front of house with (kept in the database; run again to reset).
+"$bin/tandem-portal" portal --db "$data/portal.sqlite3" --name help --title "Acme help desk" \
+  --mode smart_box --chat-start web_chat --field "Email:email:required" --field "Order number:number" >/dev/null
+"$bin/tandem-portal" portal --db "$data/portal.sqlite3" --name queue --title "Acme support line" \
+  --mode queue --chat-start web_chat >/dev/null
 
 # The customer's desktop: always a virtual one, so the demo never shares your real screen.
 start_xvfb 1280x800x24
@@ -79,14 +87,20 @@ pids+=($!)
 cat <<MSG
 
 Tandem is running.
-  Portal:           $portal_page   (customer portal page; codes are entered there; its
-                    certificate is self-signed: your browser will warn once)
+  Console:          $portal_page/console   (representatives: log in as admin, portal "help";
+                    the portal's certificate is self-signed: your browser will warn once)
+  Customer portals: $portal_page/p/help    (SmartBox form, Web Chat first)
+                    $portal_page/p/queue   (Queue mode)
+                    $portal_page/          (the global code page: codes and support keys)
   Portal for tools: $portal_url   (the pin makes agent and viewer trust exactly this certificate)
   Administrator:    admin / $(cat "$pwfile")   (stored in $pwfile)
   Session code:     $code, redeemed by the demo agent on the customer desktop $customer_display
   $viewer_note
 
 What to do next:
+  - Open the console in your browser and log in; open a customer portal in another window
+    (or a private one) and ask for help: the request appears in the console's List View.
+    Accept it, chat, and press "Ask to see the screen" to send the customer to the customer app.
   - In the viewer window, click into the customer's terminal and type: you control $customer_display.
     The customer app's window (top right of that desktop) shows who sees and controls, with
     Stop control / End session, and the red frame marks the shared screen.

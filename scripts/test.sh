@@ -3,13 +3,17 @@
 # xterm, X utilities, fonts, libjpeg-turbo, iproute2 + iptables for the relay test in a
 # network namespace, the system's CA store for TLS), builds all binaries, checks formatting
 # and lints, fuzzes each protocol target for 30 s (scripts/fuzz.sh; it replays every crash
-# ever found first), then runs all tests.
+# ever found first), builds the web app (Node.js from Debian; npm packages from its lockfile)
+# and runs its type check and unit tests, then runs all tests (the browser ones in Debian's
+# Chromium through playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/lib.sh
-ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates
+ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates chromium
 ensure_cargo
+ensure_web_app
+(cd web && npm test --silent)
 
 cargo fmt --all -- --check
 cargo build --workspace --bins --locked

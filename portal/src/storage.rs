@@ -430,16 +430,27 @@ pub trait Backend: Send {
     /// Every customer portal, by name.
     fn portals(&mut self) -> Result<Vec<PortalRecord>, StorageError>;
     /// Records a help request; its row id.
-    fn open_request(&mut self, request: &NewHelpRequest, now: UnixTime)
-    -> Result<i64, StorageError>;
+    fn open_request(
+        &mut self,
+        request: &NewHelpRequest,
+        now: UnixTime,
+    ) -> Result<i64, StorageError>;
     /// Records who accepted a help request.
-    fn request_accepted(&mut self, request: i64, rep_id: i64, now: UnixTime)
-    -> Result<(), StorageError>;
+    fn request_accepted(
+        &mut self,
+        request: i64,
+        rep_id: i64,
+        now: UnixTime,
+    ) -> Result<(), StorageError>;
     /// Links a help request to the code its customer app joins with.
     fn request_code(&mut self, request: i64, code_id: i64) -> Result<(), StorageError>;
     /// Records the end of a help request (the first reason stays; notes are replaced).
-    fn end_request(&mut self, request: i64, end: &RequestEnd, now: UnixTime)
-    -> Result<(), StorageError>;
+    fn end_request(
+        &mut self,
+        request: i64,
+        end: &RequestEnd,
+        now: UnixTime,
+    ) -> Result<(), StorageError>;
     /// Keeps one Web Chat line with its request.
     fn web_chat_line(
         &mut self,

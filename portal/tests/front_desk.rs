@@ -214,6 +214,17 @@ async fn smart_box_reaches_both_reps_and_the_first_accept_wins() {
     );
     let (_, state) = status(&mut customer).await;
     assert_eq!(state, RequestState::InSession);
+    // One record: the request, its chat and the session its code started are linked.
+    let db = rusqlite::Connection::open(dir.db()).expect("db");
+    let linked: i64 = db
+        .query_row(
+            "SELECT count(*) FROM help_requests h JOIN sessions s ON s.code_id = h.code_id
+             JOIN web_chat w ON w.request_id = h.id WHERE h.customer = 'Carol <b>'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(linked, 1);
 
     let closed = ClientMessage::CloseRequest {
         request,

@@ -15,6 +15,7 @@ use tandem_protocol::signal::CodeInfo;
 pub mod browser;
 pub mod netns;
 pub mod proxy;
+pub mod smtp;
 pub mod x;
 
 /// The password the test portals' administrator gets.

@@ -78,6 +78,9 @@ async function launch() {
     timeout: 60_000,
   });
   log(`launched ${executablePath} ${browser.version()}`);
+  browser.on("disconnected", () => {
+    if (!closing) log("the browser went away (crashed or killed)");
+  });
 }
 
 async function shutdown(code) {

@@ -159,6 +159,8 @@ class ConsolePage {
         this.send({ type: "list_codes" });
         break;
       case "new_query":
+        // When the last alert went off (the end-to-end tests measure submit → alert).
+        document.body.dataset.lastAlertAt = String(Date.now());
         this.beep();
         if (typeof Notification !== "undefined" && Notification.permission === "granted") {
           const { title, body } = queryNotification(effect.query);

@@ -7,8 +7,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use super::{
-    Backend, NewHelpRequest, PortalRecord, RequestEnd, CodeRecord, IssueOutcome, KeyIssue, LiveState, NewCode, Redemption, Representative,
-    Restorable, SessionRecord, SpecialistKey, StorageError, UnixTime,
+    Backend, CodeRecord, IssueOutcome, KeyIssue, LiveState, NewCode, NewHelpRequest, PortalRecord,
+    Redemption, Representative, RequestEnd, Restorable, SessionRecord, SpecialistKey, StorageError,
+    UnixTime,
 };
 use crate::codes::{self, CodeRefusal, StoredState};
 use tandem_protocol::front_desk::Outcome;
