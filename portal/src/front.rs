@@ -28,6 +28,7 @@ use crate::routing::{AcceptError, Refusal, RepKey, RequestId, RouteMode, Router,
 use crate::storage::PortalRecord;
 
 pub mod form;
+pub mod tickets;
 mod views;
 
 /// Sessions one representative takes from the queue at once.
@@ -39,7 +40,6 @@ const MAX_CHAT_LINES: usize = 200;
 /// A representative at the desk (their console sent `SetAccepting`).
 #[derive(Debug)]
 struct DeskRep {
-    user: String,
     name: String,
     portal: String,
     accepting: bool,
@@ -72,6 +72,8 @@ struct Live {
     customer_conn: Option<(ConnId, Outbox)>,
     taken: Option<Taken>,
     chat: Vec<PortalMessage>,
+    /// The state the customer's page was last sent (repeats are not sent).
+    shown: Option<tandem_protocol::front_desk::RequestState>,
 }
 
 #[derive(Debug)]
@@ -83,6 +85,10 @@ struct State {
     rep_conns: HashMap<ConnId, RepKey>,
     watchers: HashMap<String, HashMap<ConnId, Outbox>>,
     portals: HashMap<String, PortalRecord>,
+    /// Open (not yet taken) requests one portal holds at most.
+    queue_cap: usize,
+    /// Request rows that ended, with why, for the timer task to record.
+    finished: Vec<(i64, String)>,
 }
 
 /// The live front desk; one per portal process.
@@ -91,6 +97,8 @@ pub struct Desk {
     state: Mutex<State>,
     /// Woken when the router's next deadline may have moved.
     pub wake: Notify,
+    /// Tickets opening console panels on sessions.
+    pub tickets: Mutex<tickets::Tickets>,
 }
 
 /// What the customer submitted, checked.
@@ -100,8 +108,10 @@ pub struct Submission {
     pub portal: PortalRecord,
     /// The checked form.
     pub form: form::CheckedForm,
-    /// SmartMatch: the chosen representative's user name.
+    /// SmartMatch: the chosen representative's [`RepCard::handle`].
     pub rep: Option<String>,
+    /// The request's database row (written before it is routed).
+    pub db_id: i64,
 }
 
 /// Why a request could not be submitted.
@@ -150,6 +160,7 @@ impl Default for Desk {
 impl Desk {
     /// An empty desk.
     pub fn new(config: RouterConfig) -> Desk {
+        let queue_cap = config.queue_cap;
         Desk {
             state: Mutex::new(State {
                 router: Router::new(config),
@@ -159,8 +170,11 @@ impl Desk {
                 rep_conns: HashMap::new(),
                 watchers: HashMap::new(),
                 portals: HashMap::new(),
+                queue_cap,
+                finished: Vec::new(),
             }),
             wake: Notify::new(),
+            tickets: Mutex::default(),
         }
     }
 
@@ -188,8 +202,10 @@ impl Desk {
             for watchers in s.watchers.values_mut() {
                 watchers.remove(&conn);
             }
-            s.watchers.entry(name.clone()).or_default().insert(conn, tx);
-            s.send_portal(&name);
+            if let Some(page) = s.portal_page(&name) {
+                let _ = tx.send(PortalMessage::Portal(page));
+            }
+            s.watchers.entry(name).or_default().insert(conn, tx);
         });
     }
 
@@ -206,13 +222,22 @@ impl Desk {
                 return Err(SubmitError::AlreadyWaiting);
             }
             let name = sub.portal.name.clone();
+            // Every open request alerts people: a portal holds as many as its queue would.
+            let open = s
+                .requests
+                .values()
+                .filter(|l| l.portal == name && l.taken.is_none())
+                .count();
+            if open >= s.queue_cap {
+                return Err(SubmitError::Refused(Refusal::QueueFull));
+            }
             let mode = match (sub.portal.mode, &sub.rep) {
                 (PortalMode::Queue, _) => RouteMode::Queue,
-                (PortalMode::SmartMatch, Some(user)) => {
+                (PortalMode::SmartMatch, Some(handle)) => {
                     let on_portal = s.router.reps_on(&name);
                     let chosen = on_portal
                         .into_iter()
-                        .find(|r| s.reps.get(r).is_some_and(|d| &d.user == user));
+                        .find(|r| views::rep_handle(*r) == *handle);
                     match chosen {
                         Some(rep) => RouteMode::Match { rep },
                         None => return Err(SubmitError::Refused(Refusal::RepNotAvailable)),
@@ -228,7 +253,7 @@ impl Desk {
             s.requests.insert(
                 id,
                 Live {
-                    db_id: None,
+                    db_id: Some(sub.db_id),
                     portal: name,
                     mode: sub.portal.mode,
                     chat_start: sub.portal.chat_start,
@@ -238,6 +263,7 @@ impl Desk {
                     customer_conn: Some((conn, tx)),
                     taken: None,
                     chat: Vec::new(),
+                    shown: None,
                 },
             );
             s.customers.insert(conn, id);
@@ -246,36 +272,40 @@ impl Desk {
         })
     }
 
-    /// The request's database row, once written.
-    pub fn set_db_id(&self, request: RequestId, db_id: i64) {
-        if let Some(live) = self.lock().requests.get_mut(&request) {
-            live.db_id = Some(db_id);
-        }
-    }
-
-    /// The customer withdraws (or their page closed). Returns the row to close, if any.
-    pub fn withdraw(&self, conn: ConnId, request: RequestId, now: Instant) -> Option<i64> {
+    /// The customer withdraws a request nobody took yet; false if it is not theirs or taken.
+    pub fn withdraw(&self, conn: ConnId, request: RequestId, now: Instant) -> bool {
         self.with(now, |s| {
-            if s.customers.get(&conn) != Some(&request) {
-                return None;
+            let open = s.requests.get(&request).is_some_and(|l| l.taken.is_none());
+            if s.customers.get(&conn) != Some(&request) || !open {
+                return false;
             }
-            s.customer_gone(conn, now)
+            s.customer_gone(conn, "the customer withdrew the request", now);
+            true
         })
     }
 
+    /// Request rows that ended since the last call, with why (the timer task records them).
+    pub fn take_finished(&self) -> Vec<(i64, String)> {
+        std::mem::take(&mut self.lock().finished)
+    }
+
     /// A representative's console joins the desk or changes whether it takes queue requests.
+    #[allow(clippy::too_many_arguments)]
     pub fn set_accepting(
         &self,
         rep: &crate::storage::Representative,
         portal: &str,
+        portal_record: Option<PortalRecord>,
         conn: ConnId,
         tx: Outbox,
         accepting: bool,
         now: Instant,
     ) {
         self.with(now, |s| {
+            if let Some(record) = portal_record {
+                s.portals.insert(record.name.clone(), record);
+            }
             let entry = s.reps.entry(rep.id).or_insert_with(|| DeskRep {
-                user: rep.user.clone(),
                 name: rep.name.clone(),
                 portal: portal.to_owned(),
                 accepting,
@@ -295,9 +325,9 @@ impl Desk {
     }
 
     /// A connection closed: a customer's request is withdrawn (or its chat told), a
-    /// representative leaves the desk when their last console goes. Returns the request
-    /// row to close, if any.
-    pub fn conn_closed(&self, conn: ConnId, now: Instant) -> Option<i64> {
+    /// representative leaves the desk when their last console goes; the requests a console
+    /// took move to the representative's other console, or end.
+    pub fn conn_closed(&self, conn: ConnId, now: Instant) {
         self.with(now, |s| {
             for watchers in s.watchers.values_mut() {
                 watchers.remove(&conn);
@@ -312,8 +342,9 @@ impl Desk {
                     s.reps.remove(&rep);
                     s.router.rep_offline(rep, now);
                 }
+                s.console_gone(rep, conn, now);
             }
-            s.customer_gone(conn, now)
+            s.customer_gone(conn, "the customer closed the page", now);
         })
     }
 
@@ -459,18 +490,23 @@ impl Desk {
 }
 
 impl State {
-    /// The customer on `conn` is gone: withdraw an open request, tell the representative of a
-    /// taken one. Returns the row to close.
-    fn customer_gone(&mut self, conn: ConnId, now: Instant) -> Option<i64> {
-        let request = self.customers.remove(&conn)?;
-        let live = self.requests.get_mut(&request)?;
+    /// The customer on `conn` is gone: withdraw an open request (recording `why`), tell the
+    /// representative of a taken one.
+    fn customer_gone(&mut self, conn: ConnId, why: &str, now: Instant) {
+        let Some(request) = self.customers.remove(&conn) else {
+            return;
+        };
+        let Some(live) = self.requests.get_mut(&request) else {
+            return;
+        };
         live.customer_conn = None;
         match &live.taken {
             None => {
-                let db = live.db_id;
+                if let Some(db) = live.db_id {
+                    self.finished.push((db, why.to_owned()));
+                }
                 self.requests.remove(&request);
                 self.router.withdraw(request, now);
-                db
             }
             Some(t) => {
                 let note = PortalMessage::WebChat {
@@ -480,8 +516,55 @@ impl State {
                     text: "(closed the chat page)".to_owned(),
                 };
                 let _ = t.rep_tx.send(note);
-                None
             }
+        }
+    }
+
+    /// The console on `conn` of `rep` closed: what it took moves to another console of
+    /// theirs (with its chat so far), or ends, and the customer is told.
+    fn console_gone(&mut self, rep: RepKey, conn: ConnId, now: Instant) {
+        let other = self
+            .reps
+            .get(&rep)
+            .and_then(|d| d.conns.iter().next().map(|(c, tx)| (*c, tx.clone())));
+        let orphaned: Vec<RequestId> = self
+            .requests
+            .iter()
+            .filter(|(_, l)| l.taken.as_ref().is_some_and(|t| t.rep_conn == conn))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in orphaned {
+            if let Some((c, tx)) = &other {
+                if let Some(t) = self.requests.get_mut(&id).and_then(|l| l.taken.as_mut()) {
+                    t.rep_conn = *c;
+                    t.rep_tx = tx.clone();
+                }
+                self.send_taken(id);
+                if let Some(live) = self.requests.get(&id) {
+                    for line in &live.chat {
+                        let _ = tx.send(line.clone());
+                    }
+                }
+                continue;
+            }
+            let Some(live) = self.requests.remove(&id) else {
+                continue;
+            };
+            if let Some((c, tx)) = &live.customer_conn {
+                self.customers.remove(c);
+                let _ = tx.send(PortalMessage::RequestStatus {
+                    request: id,
+                    state: tandem_protocol::front_desk::RequestState::Ended {
+                        reason: "The representative was disconnected. Please ask for help again."
+                            .to_owned(),
+                    },
+                });
+            }
+            if let Some(db) = live.db_id {
+                self.finished
+                    .push((db, "the representative's console closed".to_owned()));
+            }
+            self.router.session_ended(rep, now);
         }
     }
 
@@ -551,11 +634,36 @@ impl State {
     }
 }
 
-/// Calls [`Desk::handle_timeout`] when the router's next deadline comes, until shutdown.
-/// (The desk itself has no clock; this task is its only one.)
-pub fn spawn_timer(desk: std::sync::Arc<Desk>, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Calls [`Desk::handle_timeout`] when the router's next deadline comes, and records the
+/// requests that ended, until shutdown. (The desk itself has no clock and does no IO; this
+/// task is its clock and its pen.)
+pub fn spawn_timer(
+    desk: std::sync::Arc<Desk>,
+    storage: crate::storage::Storage,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         loop {
+            let finished = desk.take_finished();
+            if !finished.is_empty() {
+                let at = crate::storage::unix_now();
+                let stored = storage
+                    .call(move |b| {
+                        for (row, why) in finished {
+                            let end = crate::storage::RequestEnd {
+                                reason: why,
+                                notes: String::new(),
+                                outcome: None,
+                            };
+                            b.end_request(row, &end, at)?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                if let Err(e) = stored {
+                    tracing::error!(error = %e, "could not record ended help requests");
+                }
+            }
             let next = desk.next_timeout();
             let sleep = async {
                 match next {

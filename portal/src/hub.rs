@@ -47,6 +47,7 @@ use crate::resume::ResumeDigest;
 mod attendees;
 mod error;
 mod invitations;
+mod panels;
 mod resume;
 mod seats;
 mod sessions;
@@ -180,6 +181,9 @@ struct LiveSession {
     /// specialist back: `Resume` tells the agent those gone for good, or it would offer them
     /// links for ever.
     announced: BTreeSet<AttendeeId>,
+    /// The host's console panels on this session (`panels`): they see what the host sees
+    /// and act as the host, without a screen.
+    panels: BTreeMap<ConnId, Peer>,
 }
 
 impl LiveSession {
@@ -205,6 +209,7 @@ impl LiveSession {
             cancelled_keys: BTreeSet::new(),
             consents: BTreeMap::new(),
             announced: BTreeSet::new(),
+            panels: BTreeMap::new(),
         };
         session.seat_agent(agent);
         session
@@ -245,7 +250,11 @@ impl LiveSession {
         agent.peer.send(msg);
     }
 
+    /// Sends `msg` to the host and the host's console panels.
     fn tell_host(&self, msg: PortalMessage) {
+        for panel in self.panels.values() {
+            panel.send(msg.clone());
+        }
         if let Some(host) = self.attendees.get(&AttendeeId::HOST) {
             host.peer.send(msg);
         }
@@ -282,13 +291,30 @@ impl LiveSession {
                 attendees: roster_for(a.info.role, &members),
             });
         }
+        for panel in self.panels.values() {
+            panel.send(PortalMessage::Roster {
+                attendees: roster_for(Role::Host, &members),
+            });
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Membership {
-    Waiting { code_id: i64 },
-    Attendee { session: u64, id: AttendeeId },
+    Waiting {
+        code_id: i64,
+    },
+    Attendee {
+        session: u64,
+        id: AttendeeId,
+    },
+    /// The host's console panel on a session (`panels`), or waiting for it to start.
+    Panel {
+        session: u64,
+    },
+    PanelWaiting {
+        code_id: i64,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -296,6 +322,8 @@ struct State {
     sessions: HashMap<u64, LiveSession>,
     by_code: HashMap<i64, u64>,
     waiting: HashMap<i64, Attendee>,
+    /// Console panels waiting for the session of a code to start (`panels`).
+    panels_waiting: HashMap<i64, BTreeMap<ConnId, Peer>>,
     members: HashMap<ConnId, Membership>,
     recently_ended: HashMap<i64, Instant>,
     /// Logged-in representative connections.
@@ -378,6 +406,9 @@ impl State {
 
     /// The session `conn` is the host of, or `NotHost`.
     fn hosted_by(&self, conn: ConnId) -> Result<u64, HubError> {
+        if let Some(Membership::Panel { session }) = self.members.get(&conn) {
+            return Ok(*session);
+        }
         let (session, id) = self.attendee_of(conn).map_err(|_| HubError::NotHost)?;
         let role = self
             .sessions
@@ -401,10 +432,11 @@ impl State {
         self.recently_ended
             .retain(|_, at| now.duration_since(*at) < REMEMBER_ENDED);
         self.recently_ended.insert(session.code_id, now);
-        for attendee in session.attendees.values() {
-            self.members.remove(&attendee.peer.conn);
-            if Some(attendee.peer.conn) != except {
-                attendee.peer.send(PortalMessage::SessionEnded {
+        let panels = session.panels.values();
+        for peer in session.attendees.values().map(|a| &a.peer).chain(panels) {
+            self.members.remove(&peer.conn);
+            if Some(peer.conn) != except {
+                peer.send(PortalMessage::SessionEnded {
                     reason: reason.to_owned(),
                 });
             }
@@ -419,6 +451,15 @@ impl State {
                 self.members.remove(&conn);
                 self.waiting.remove(&code_id);
                 Leave::StoppedWaiting
+            }
+            Some(Membership::Panel { session }) if departure == Departure::Request => {
+                // The host ends the session from its console.
+                self.end(session, reason, Some(conn));
+                Leave::Ended { session }
+            }
+            Some(Membership::Panel { .. } | Membership::PanelWaiting { .. }) => {
+                self.close_panel(conn);
+                Leave::Nothing
             }
             Some(Membership::Attendee { session, id }) if id == AttendeeId::CUSTOMER => {
                 match departure {

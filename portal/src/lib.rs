@@ -494,7 +494,7 @@ pub async fn run(
     for (session, token, until) in waits {
         ws::await_agent(Arc::clone(&app), session, token, until);
     }
-    front::spawn_timer(Arc::clone(&app.desk), app.shutdown.clone());
+    front::spawn_timer(Arc::clone(&app.desk), kept.clone(), app.shutdown.clone());
     if !window.is_zero() {
         spawn_heartbeat(kept.clone(), window, app.shutdown.clone());
     }

@@ -101,6 +101,17 @@ struct Cli {
     /// Seconds the mail server has to take a message.
     #[arg(long, env = "TANDEM_SMTP_TIMEOUT_SECS", default_value_t = 30)]
     smtp_timeout_secs: u64,
+    /// The built web app (customer portal pages, the console): `web/dist` of the source tree
+    /// by default, or `../share/tandem/web` beside an installed binary.
+    #[arg(long, env = "TANDEM_WEB_DIR")]
+    web_dir: Option<PathBuf>,
+    /// Seconds a representative has to accept a Queue-mode request before it goes to the
+    /// next available one.
+    #[arg(long, env = "TANDEM_QUEUE_OFFER_SECS", default_value_t = 30)]
+    queue_offer_secs: u64,
+    /// Customers who may wait on one portal at once (more are told to try again later).
+    #[arg(long, env = "TANDEM_QUEUE_CAP", default_value_t = 50)]
+    queue_cap: usize,
     /// Language of invitation mails when the representative names none the portal has
     /// (en, de).
     #[arg(long, env = "TANDEM_MAIL_LANGUAGE", default_value = "en")]
@@ -318,6 +329,9 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         identify_within: Duration::from_secs(cli.identify_within_secs.max(1)),
         smtp,
         mail_language,
+        web_dir: cli.web_dir,
+        offer_timeout: Duration::from_secs(cli.queue_offer_secs.max(1)),
+        queue_cap: cli.queue_cap.max(1),
         ..Config::default()
     };
     let mut stdout = std::io::stdout();

@@ -33,6 +33,7 @@ use crate::{App, Limit};
 
 mod front;
 mod mail;
+mod panel;
 mod rep;
 mod resume;
 mod socket;
@@ -74,6 +75,9 @@ struct Conn {
     rep: Option<Representative>,
     /// The customer portal the representative logged in on.
     rep_portal: String,
+    /// A customer's page watching a portal stays anonymous (evictable, like any socket that
+    /// has proved nothing) but may stay this long instead of the identify deadline.
+    watching_until: Option<tokio::time::Instant>,
     /// The connection's admission ticket (absent only when served by another stack).
     handle: Option<ConnHandle>,
     /// Logged in, or in a session: no longer anonymous.
@@ -247,9 +251,9 @@ impl Conn {
                 };
                 self.request_help(form).await;
             }
-            ClientMessage::WithdrawRequest { request } => self.withdraw_request(request).await,
+            ClientMessage::WithdrawRequest { request } => self.withdraw_request(request),
             ClientMessage::WebChat { request, text } => self.web_chat(request, &text).await,
-            ClientMessage::SetAccepting { accepting } => self.set_accepting(accepting),
+            ClientMessage::SetAccepting { accepting } => self.set_accepting(accepting).await,
             ClientMessage::AcceptRequest { request } => self.accept_request(request).await,
             ClientMessage::EscalateRequest { request } => self.escalate_request(request).await,
             ClientMessage::CloseRequest {
@@ -262,6 +266,8 @@ impl Conn {
                 notes,
                 outcome,
             } => self.save_notes(session, &notes, outcome).await,
+            ClientMessage::PanelTicket { code } => self.panel_ticket(code).await,
+            ClientMessage::OpenSessionPanel { ticket } => self.open_session_panel(&ticket).await,
             ClientMessage::EmailCode { code, to, language } => {
                 self.email_code(code, &to, language.as_deref()).await;
             }
@@ -453,7 +459,7 @@ impl Conn {
     async fn finish(&self, closing: Closing) {
         // The front desk first: a customer who closed the page leaves every List View at
         // once, whatever happens to sessions below.
-        self.leave_desk().await;
+        self.leave_desk();
         if closing == Closing::ShuttingDown && !self.app.config.resume_window.is_zero() {
             // Sessions outlive the process: `run` stores them suspended, and the next
             // portal on this database brings them back.

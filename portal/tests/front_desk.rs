@@ -252,15 +252,22 @@ async fn smart_match_reaches_only_the_chosen_rep() {
         })
         .await;
     let p = page(&mut customer).await;
-    let users: Vec<&str> = p.reps.iter().map(|r| r.user.as_str()).collect();
-    assert_eq!(users, ["admin", "bob"]);
+    let names: Vec<&str> = p.reps.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["Administrator", "Bob Smith"]);
+    // Strangers see a handle, never the login name.
+    assert!(
+        p.reps
+            .iter()
+            .all(|r| r.handle != "bob" && r.handle != "admin")
+    );
+    let bob_handle = p.reps[1].handle.clone();
     customer
         .send(&ClientMessage::RequestHelp {
             portal: "pick".into(),
             customer: "Dan".into(),
             question: String::new(),
             fields: Vec::new(),
-            rep: Some("bob".into()),
+            rep: Some(bob_handle),
         })
         .await;
     let (request, _) = status(&mut customer).await;
@@ -330,5 +337,85 @@ async fn queue_positions_and_a_closed_page_leaves_at_once() {
     assert_eq!(pos(&state), Some(1), "{state:?}");
     let list = queries_where(&mut admin, |q| !q.is_empty()).await;
     assert_eq!(list.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_closed_console_ends_what_it_took_and_the_customer_is_told() {
+    let dir = TempDir::new("desk-console-gone");
+    portal(&dir, "acme", "smart_button", "web_chat", &[]).await;
+    let server = Server::start(config(&dir)).await;
+    let mut admin = console(&server, "admin", common::ADMIN_PASSWORD, "acme").await;
+    let mut customer = Client::connect(server.addr).await;
+    customer
+        .send(&ClientMessage::RequestHelp {
+            portal: "acme".into(),
+            customer: "Ivy".into(),
+            question: String::new(),
+            fields: Vec::new(),
+            rep: None,
+        })
+        .await;
+    let (request, _) = status(&mut customer).await;
+    queries_where(&mut admin, |q| !q.is_empty()).await;
+    admin.send(&ClientMessage::AcceptRequest { request }).await;
+    status_where(&mut customer, |s| {
+        matches!(s, RequestState::Accepted { .. })
+    })
+    .await;
+    // A taken request cannot be withdrawn (its chat goes on until someone ends it).
+    let refused = answer(&mut customer, &ClientMessage::WithdrawRequest { request }).await;
+    assert_eq!(error_kind(&refused), ErrorKind::RequestGone);
+    admin.close().await;
+    let state = status_where(&mut customer, |s| matches!(s, RequestState::Ended { .. })).await;
+    assert!(
+        matches!(&state, RequestState::Ended { reason } if reason.contains("disconnected")),
+        "{state:?}"
+    );
+    // The record says so (written by the desk's timer task).
+    let db = rusqlite::Connection::open(dir.db()).expect("db");
+    common::eventually("the request's end recorded", || {
+        let reason: Option<String> = db
+            .query_row(
+                "SELECT end_reason FROM help_requests WHERE customer = 'Ivy'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()?;
+        reason.filter(|r| r.contains("console"))
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unanswered_queue_offer_moves_on_to_the_next_representative() {
+    let dir = TempDir::new("desk-skip");
+    portal(&dir, "line", "queue", "web_chat", &[]).await;
+    let bob = add_rep(&dir, "bob", "Bob Smith").await;
+    let server = Server::start(tandem_portal::Config {
+        offer_timeout: std::time::Duration::from_millis(600),
+        ..config(&dir)
+    })
+    .await;
+    let mut admin = console(&server, "admin", common::ADMIN_PASSWORD, "line").await;
+    let mut bobc = console(&server, "bob", &bob, "line").await;
+    let mut customer = Client::connect(server.addr).await;
+    customer.send(&ask("line", "Jo", &[])).await;
+    // Offered to one of them first; unanswered, it moves to the other (the timer's work),
+    // and leaves the first one's list.
+    let first_is_admin = tokio::select! {
+        q = queries_where(&mut admin, |q| !q.is_empty()) => { drop(q); true }
+        q = queries_where(&mut bobc, |q| !q.is_empty()) => { drop(q); false }
+    };
+    let (first, second) = if first_is_admin {
+        (&mut admin, &mut bobc)
+    } else {
+        (&mut bobc, &mut admin)
+    };
+    let moved = queries_where(second, |q| !q.is_empty()).await;
+    assert_eq!(moved[0].customer, "Jo");
+    assert!(moved[0].offer_expires_in_secs.is_some());
+    queries_where(first, <[Query]>::is_empty).await;
     server.stop().await;
 }

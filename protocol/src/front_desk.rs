@@ -115,8 +115,9 @@ pub struct FieldSpec {
 /// A representative the customer may pick on a SmartMatch portal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepCard {
-    /// Names the representative in [`crate::signal::ClientMessage::RequestHelp`].
-    pub user: String,
+    /// Names the representative in [`crate::signal::ClientMessage::RequestHelp`]; not their
+    /// login name (strangers see it).
+    pub handle: String,
     /// Display name.
     pub name: String,
 }

@@ -205,7 +205,7 @@ pub enum ClientMessage {
         /// SmartBox and Queue: one value per field of the portal, in its order.
         #[serde(default)]
         fields: Vec<String>,
-        /// SmartMatch: the chosen representative's `user`.
+        /// SmartMatch: the chosen representative's [`RepCard::handle`].
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rep: Option<String>,
     },
@@ -264,6 +264,19 @@ pub enum ClientMessage {
         notes: String,
         /// Resolved or not.
         outcome: Outcome,
+    },
+    /// A representative's console asks for a ticket that opens a panel on the session of one
+    /// of its codes ([`ClientMessage::OpenSessionPanel`], on a connection of its own).
+    PanelTicket {
+        /// The code.
+        code: SessionCode,
+    },
+    /// A new connection becomes the host's console panel on a session: it sees what the host
+    /// sees and acts as the host, with no screen. Answered with `Joined` once the session
+    /// runs (`PanelWaiting` until then).
+    OpenSessionPanel {
+        /// From [`PortalMessage::PanelTicket`]; works once, for a minute.
+        ticket: String,
     },
     /// Leave (viewer) or end (agent, host) the session.
     EndSession {
@@ -484,6 +497,18 @@ pub enum PortalMessage {
         /// The session.
         session: u64,
     },
+    /// A ticket for [`ClientMessage::OpenSessionPanel`].
+    PanelTicket {
+        /// The code it is for.
+        code: SessionCode,
+        /// The ticket; a secret of this console, never shown or logged.
+        ticket: String,
+    },
+    /// To a panel: its session starts when the customer redeems the code.
+    PanelWaiting {
+        /// The code.
+        code: SessionCode,
+    },
     /// A request failed.
     Error {
         /// Machine-readable category.
@@ -532,6 +557,8 @@ impl PortalMessage {
             PortalMessage::WebChat { .. } => "web_chat",
             PortalMessage::CodeEmailed { .. } => "code_emailed",
             PortalMessage::NotesSaved { .. } => "notes_saved",
+            PortalMessage::PanelTicket { .. } => "panel_ticket",
+            PortalMessage::PanelWaiting { .. } => "panel_waiting",
             PortalMessage::Error { .. } => "error",
         }
     }

@@ -27,6 +27,12 @@ pub(super) fn end_sentence(reason: EndReason) -> &'static str {
     }
 }
 
+/// How a customer's page names a representative (SmartMatch): not the login name, which
+/// would tell strangers which accounts to guess passwords for.
+pub(super) fn rep_handle(rep: RepKey) -> String {
+    format!("rep{rep}")
+}
+
 impl State {
     /// Sends `rep`'s List View to each of their consoles.
     pub(super) fn send_queries(&mut self, rep: RepKey, now: Instant) {
@@ -110,16 +116,25 @@ impl State {
             return;
         };
         let ended = matches!(state, RequestState::Ended { .. });
-        if let Some(live) = self.requests.get(&request)
-            && let Some((_, tx)) = &live.customer_conn
+        if let Some(live) = self.requests.get_mut(&request)
+            && live.shown.as_ref() != Some(&state)
         {
-            let _ = tx.send(PortalMessage::RequestStatus { request, state });
+            if let Some((_, tx)) = &live.customer_conn {
+                let _ = tx.send(PortalMessage::RequestStatus {
+                    request,
+                    state: state.clone(),
+                });
+            }
+            live.shown = Some(state);
         }
-        if ended
-            && let Some(live) = self.requests.remove(&request)
-            && let Some((conn, _)) = live.customer_conn
-        {
-            self.customers.remove(&conn);
+        if ended && let Some(live) = self.requests.remove(&request) {
+            if let Some((conn, _)) = live.customer_conn {
+                self.customers.remove(&conn);
+            }
+            if let Some(db) = live.db_id {
+                self.finished
+                    .push((db, "ended before anyone took it".to_owned()));
+            }
         }
     }
 
@@ -153,9 +168,10 @@ impl State {
         };
         let reps = if record.mode == PortalMode::SmartMatch {
             on.iter()
-                .filter_map(|r| self.reps.get(r))
-                .map(|d| RepCard {
-                    user: d.user.clone(),
+                .filter_map(|r| self.reps.get(r).map(|d| (r, d)))
+                .map(|(r, d)| (*r, d))
+                .map(|(r, d)| RepCard {
+                    handle: rep_handle(r),
                     name: d.name.clone(),
                 })
                 .collect()

@@ -181,7 +181,11 @@ impl Hub {
     ) -> Result<(u64, AttendeeId, bool), HubError> {
         let text = clean_chat(text).map_err(HubError::Refused)?;
         let state = self.lock();
-        let (session_id, id) = state.attendee_of(conn)?;
+        // The host's console panel speaks as the host.
+        let (session_id, id) = match state.attendee_of(conn) {
+            Err(_) => (state.hosted_by(conn)?, AttendeeId::HOST),
+            Ok(member) => member,
+        };
         let session = state
             .sessions
             .get(&session_id)
@@ -190,6 +194,7 @@ impl Hub {
             .attendees
             .get(&id)
             .map(|a| a.info.clone())
+            .or_else(|| (id == AttendeeId::HOST).then(|| session.host.clone()))
             .ok_or(HubError::NotInSession)?;
         may_chat(&sender)?;
         let reps_only = match sender.role {
@@ -202,9 +207,11 @@ impl Hub {
             }
             _ => false,
         };
-        for member in session.attendees.values() {
-            if chat_reaches(&sender, reps_only, member.info.role) {
-                member.peer.send(PortalMessage::Chat {
+        let panels = session.panels.values().map(|p| (p, Role::Host));
+        let members = session.attendees.values().map(|m| (&m.peer, m.info.role));
+        for (peer, role) in members.chain(panels) {
+            if chat_reaches(&sender, reps_only, role) {
+                peer.send(PortalMessage::Chat {
                     from: id,
                     name: sender.name.clone(),
                     text: text.clone(),

@@ -78,8 +78,11 @@ impl State {
             token: AwayToken(session.absences),
             until: now + window,
         };
-        for attendee in session.attendees.values() {
-            attendee.peer.send(away.message(now));
+        for peer in session.attendees.values().map(|a| &a.peer) {
+            peer.send(away.message(now));
+        }
+        for panel in session.panels.values() {
+            panel.send(away.message(now));
         }
         let (token, until) = (away.token, away.until);
         session.away = Some(away);
@@ -169,6 +172,9 @@ impl Hub {
             if attendee.info.id != AttendeeId::CUSTOMER {
                 attendee.peer.send(PortalMessage::CustomerBack);
             }
+        }
+        for panel in session.panels.values() {
+            panel.send(PortalMessage::CustomerBack);
         }
         if let Some(old) = replaced {
             old.peer.send(PortalMessage::SessionEnded {
@@ -272,6 +278,7 @@ impl Hub {
             consents: std::collections::BTreeMap::new(),
             // What the agent knew when the session was last stored: nobody is back yet.
             announced: stored.attendees.iter().map(|a| a.id).collect(),
+            panels: std::collections::BTreeMap::new(),
         };
         state.sessions.insert(stored.session_id, session);
         state.by_code.insert(stored.code_id, stored.session_id);

@@ -48,6 +48,7 @@ impl Hub {
             state.attach(session, waiter);
             state.send_rosters(session);
         }
+        state.attach_waiting_panels(code_id, session);
         Ok(())
     }
 
@@ -183,9 +184,7 @@ impl Hub {
             return Ok(None);
         }
         live.consents.insert(attendee, allowed);
-        if let Some(host) = live.attendees.get(&AttendeeId::HOST) {
-            host.peer.send(PortalMessage::Consent { attendee, allowed });
-        }
+        live.tell_host(PortalMessage::Consent { attendee, allowed });
         Ok(Some(session))
     }
 }

@@ -17,6 +17,8 @@ use crate::ratelimit::minutes_text;
 use crate::routing::{AcceptError, Refusal};
 use crate::storage::{NewHelpRequest, PortalRecord, RequestEnd, StorageError, unix_now};
 
+/// How long a customer's page may watch a portal before asking for help (it reloads after).
+const WATCH_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 /// Longest end-of-session notes, in characters.
 const MAX_NOTES_CHARS: usize = 4000;
 /// Words for a customer when nobody can take their request.
@@ -34,6 +36,9 @@ impl Conn {
 
     /// `OpenPortal`: a customer's page shows a portal and follows its changes.
     pub(super) async fn open_portal(&mut self, name: &str) {
+        if self.watching_until.is_some() {
+            return self.error(ErrorKind::BadRequest, "this page shows a portal already");
+        }
         if self.rep.is_some() || self.app.hub.is_member(self.id) {
             return self.error(
                 ErrorKind::BadRequest,
@@ -45,9 +50,10 @@ impl Conn {
         }
         match self.load_portal(name).await {
             Ok(Some(portal)) => {
-                // A page showing a portal is a customer, not an idle socket: it may wait as
-                // long as a queue takes. The per-address cap still bounds how many it opens.
-                self.identify();
+                // A page showing a portal has proved nothing yet: it stays anonymous (so a
+                // flood of them is evicted first, and the per-address cap holds), but may
+                // watch for a while before asking; asking for help identifies it.
+                self.watching_until = Some(tokio::time::Instant::now() + WATCH_FOR);
                 self.app
                     .desk
                     .open_portal(self.id, self.tx.clone(), portal, Instant::now());
@@ -94,68 +100,67 @@ impl Conn {
             return self.error(ErrorKind::RateLimited, msg);
         }
         self.identify();
+        // The row first, so everything the request goes through is recorded with it.
         let record = NewHelpRequest {
             portal: portal.name.clone(),
             customer: checked.customer.clone(),
             question: checked.question.clone(),
             fields: checked.fields.clone(),
         };
-        let sub = Submission {
-            portal,
-            form: checked,
-            rep: help.rep,
-        };
-        let now = Instant::now();
-        let request = match self.app.desk.submit(self.id, self.tx.clone(), sub, now) {
-            Ok(id) => id,
-            Err(SubmitError::AlreadyWaiting) => {
-                return self.error(ErrorKind::BadRequest, "you have asked for help already");
-            }
-            Err(SubmitError::Refused(refusal)) => {
-                let (kind, msg) = match refusal {
-                    Refusal::NobodyAvailable => (ErrorKind::NobodyAvailable, NOBODY),
-                    Refusal::RepNotAvailable => (
-                        ErrorKind::NobodyAvailable,
-                        "That representative is no longer available. Please choose another.",
-                    ),
-                    Refusal::QueueFull => (
-                        ErrorKind::QueueFull,
-                        "Too many customers are waiting right now. Please try again in a few minutes.",
-                    ),
-                };
-                return self.error(kind, msg);
-            }
-        };
-        tracing::info!(request, "help requested");
         let at = unix_now();
-        match self
+        let db_id = match self
             .app
             .storage
             .call(move |b| b.open_request(&record, at))
             .await
         {
-            Ok(db_id) => self.app.desk.set_db_id(request, db_id),
-            Err(e) => {
-                self.app.desk.withdraw(self.id, request, Instant::now());
-                self.internal(&e);
+            Ok(id) => id,
+            Err(e) => return self.internal(&e),
+        };
+        let sub = Submission {
+            portal,
+            form: checked,
+            rep: help.rep,
+            db_id,
+        };
+        let refusal = match self
+            .app
+            .desk
+            .submit(self.id, self.tx.clone(), sub, Instant::now())
+        {
+            Ok(request) => {
+                tracing::info!(request, "help requested");
+                return;
             }
-        }
+            Err(SubmitError::AlreadyWaiting) => {
+                (ErrorKind::BadRequest, "You have asked for help already.")
+            }
+            Err(SubmitError::Refused(Refusal::NobodyAvailable)) => {
+                (ErrorKind::NobodyAvailable, NOBODY)
+            }
+            Err(SubmitError::Refused(Refusal::RepNotAvailable)) => (
+                ErrorKind::NobodyAvailable,
+                "That representative is no longer available. Please choose another.",
+            ),
+            Err(SubmitError::Refused(Refusal::QueueFull)) => (
+                ErrorKind::QueueFull,
+                "Too many customers are waiting right now. Please try again in a few minutes.",
+            ),
+        };
+        self.end_request(db_id, refusal.1, "", None).await;
+        self.error(refusal.0, refusal.1);
     }
 
-    /// `WithdrawRequest`.
-    pub(super) async fn withdraw_request(&self, request: u64) {
-        if let Some(db_id) = self.app.desk.withdraw(self.id, request, Instant::now()) {
-            self.end_request(db_id, "the customer withdrew the request", "", None)
-                .await;
+    /// `WithdrawRequest` (the row is recorded by the desk's timer task).
+    pub(super) fn withdraw_request(&self, request: u64) {
+        if !self.app.desk.withdraw(self.id, request, Instant::now()) {
+            self.error(ErrorKind::RequestGone, GONE);
         }
     }
 
     /// Called when the connection closes.
-    pub(super) async fn leave_desk(&self) {
-        if let Some(db_id) = self.app.desk.conn_closed(self.id, Instant::now()) {
-            self.end_request(db_id, "the customer closed the page", "", None)
-                .await;
-        }
+    pub(super) fn leave_desk(&self) {
+        self.app.desk.conn_closed(self.id, Instant::now());
     }
 
     async fn end_request(&self, db_id: i64, reason: &str, notes: &str, outcome: Option<Outcome>) {
@@ -197,7 +202,7 @@ impl Conn {
     }
 
     /// `SetAccepting`: the console joins the desk (and takes queue requests or not).
-    pub(super) fn set_accepting(&self, accepting: bool) {
+    pub(super) async fn set_accepting(&self, accepting: bool) {
         let Some(rep) = self.require_rep() else {
             return;
         };
@@ -206,9 +211,15 @@ impl Conn {
         } else {
             &self.rep_portal
         };
+        // The portal's record tells the List View whether it has a queue to show.
+        let record = match self.load_portal(portal).await {
+            Ok(r) => r,
+            Err(e) => return self.internal(&e),
+        };
         self.app.desk.set_accepting(
             &rep,
             portal,
+            record,
             self.id,
             self.tx.clone(),
             accepting,
@@ -263,11 +274,25 @@ impl Conn {
         let Some(accepted) = self.app.desk.taken_by(self.id, request) else {
             return self.error(ErrorKind::RequestGone, GONE);
         };
-        if self.app.desk.code_of(request).is_some() {
-            return self.error(
-                ErrorKind::BadRequest,
-                "the customer app is already requested",
-            );
+        if let Some(code) = self.app.desk.code_of(request) {
+            // A code that expired unused is replaced; a live one stays.
+            let now = unix_now();
+            match self.app.storage.call(move |b| b.find_code(code, now)).await {
+                Ok(Some(r))
+                    if matches!(
+                        crate::codes::status(r.state, r.expires_at, now),
+                        crate::codes::CodeStatus::Active { .. }
+                            | crate::codes::CodeStatus::Redeemed
+                    ) =>
+                {
+                    return self.error(
+                        ErrorKind::BadRequest,
+                        "the customer app is already requested",
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => return self.internal(&e),
+            }
         }
         // Codes for requests do not count against the representative's own limit: each
         // stands for a request they took.
@@ -308,6 +333,7 @@ impl Conn {
             );
         }
         let reason = "The representative closed the chat. Thank you for contacting us.";
+        let code = self.app.desk.code_of(request);
         match self
             .app
             .desk
@@ -316,6 +342,15 @@ impl Conn {
             Ok(Some(db_id)) => {
                 self.end_request(db_id, "closed by the representative", notes, Some(outcome))
                     .await;
+                // The link on the customer's page must not start a session after this.
+                if let (Some(code), Some(rep)) = (code, &self.rep) {
+                    let (rep_id, now) = (rep.id, unix_now());
+                    let _ = self
+                        .app
+                        .storage
+                        .call(move |b| b.cancel_code(rep_id, code, now))
+                        .await;
+                }
             }
             Ok(None) => {}
             Err(crate::front::NotTaken) => self.error(ErrorKind::RequestGone, GONE),

@@ -81,6 +81,7 @@ async fn serve(
         greeted: false,
         rep: None,
         rep_portal: String::new(),
+        watching_until: None,
         handle,
         identified: false,
         budgets: Budgets::default(),
@@ -107,7 +108,7 @@ async fn serve(
                 tracing::info!("peer does not read its messages; dropped");
                 break Closing::Lost;
             }
-            () = tokio::time::sleep_until(identify_by), if !conn.identified => {
+            () = tokio::time::sleep_until(conn.watching_until.unwrap_or(identify_by)), if !conn.identified => {
                 tracing::info!("did not identify in time; closing");
                 conn.error(
                     ErrorKind::BadRequest,

@@ -1,0 +1,73 @@
+//! The host's console panels (see `hub::panels`): a ticket from the logged-in console, then
+//! a connection of the pane's own that presents it.
+
+use std::time::Instant;
+
+use tandem_protocol::SessionCode;
+use tandem_protocol::signal::{ErrorKind, PortalMessage};
+
+use super::Conn;
+use crate::codes::{self, CodeRefusal, CodeStatus};
+use crate::storage::unix_now;
+
+impl Conn {
+    /// `PanelTicket`: the console may open a panel on the session of one of its codes.
+    pub(super) async fn panel_ticket(&self, code: SessionCode) {
+        let Some(rep) = self.require_rep() else {
+            return;
+        };
+        let now = unix_now();
+        let found = match self.app.storage.call(move |b| b.find_code(code, now)).await {
+            Ok(found) => found.filter(|c| c.rep_id == rep.id),
+            Err(e) => return self.internal(&e),
+        };
+        let Some(record) = found else {
+            let why = CodeRefusal::Unknown;
+            return self.error(why.kind(), why.rep_message());
+        };
+        match codes::status(record.state, record.expires_at, now) {
+            CodeStatus::Active { .. } | CodeStatus::Redeemed => {}
+            status => {
+                let why = CodeRefusal::for_status(status).unwrap_or(CodeRefusal::Unknown);
+                return self.error(why.kind(), why.rep_message());
+            }
+        }
+        let ticket = match self.app.desk.tickets.lock() {
+            Ok(mut t) => t.issue(rep, code, record.id, Instant::now()),
+            Err(_) => return self.error(ErrorKind::Internal, "please try again"),
+        };
+        self.reply(PortalMessage::PanelTicket { code, ticket });
+    }
+
+    /// `OpenSessionPanel`: this connection becomes the host's panel on the ticket's session.
+    pub(super) async fn open_session_panel(&mut self, ticket: &str) {
+        if self.rep.is_some() || self.app.hub.is_member(self.id) {
+            return self.error(
+                ErrorKind::BadRequest,
+                "open a session panel on a connection of its own",
+            );
+        }
+        let redeemed = match self.app.desk.tickets.lock() {
+            Ok(mut t) => t.redeem(ticket, Instant::now()),
+            Err(_) => None,
+        };
+        let Some(ticket) = redeemed else {
+            return self.error(
+                ErrorKind::Unauthorized,
+                "this panel's ticket is unknown, used or expired; open the session again",
+            );
+        };
+        match self.app.hub.open_panel(ticket.code_id, self.peer()) {
+            Ok(attached) => {
+                self.identify();
+                // The panel acts for the representative who asked for it.
+                self.rep = Some(ticket.rep);
+                match attached {
+                    Some(session) => tracing::info!(session, "console panel opened"),
+                    None => self.reply(PortalMessage::PanelWaiting { code: ticket.code }),
+                }
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+}
