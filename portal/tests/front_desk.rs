@@ -419,3 +419,34 @@ async fn an_unanswered_queue_offer_moves_on_to_the_next_representative() {
     queries_where(first, <[Query]>::is_empty).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_full_queue_and_a_flooding_address_are_refused_clearly() {
+    let dir = TempDir::new("desk-caps");
+    portal(&dir, "line", "queue", "web_chat", &[]).await;
+    let server = Server::start(tandem_portal::Config {
+        queue_cap: 1,
+        ..config(&dir)
+    })
+    .await;
+    let _admin = console(&server, "admin", common::ADMIN_PASSWORD, "line").await;
+    let mut first = Client::connect(server.addr).await;
+    first.send(&ask("line", "One", &[])).await;
+    status(&mut first).await;
+    let mut second = Client::connect(server.addr).await;
+    let full = answer(&mut second, &ask("line", "Two", &[])).await;
+    assert_eq!(error_kind(&full), ErrorKind::QueueFull);
+    assert!(common::error_message(&full).contains("Too many customers"));
+    // One address asking again and again is stopped (each request alerts people).
+    let mut refused = None;
+    for _ in 0..tandem_portal::HELP_REQUESTS_ALLOWED {
+        let mut c = Client::connect(server.addr).await;
+        let reply = answer(&mut c, &ask("line", "Flood", &[])).await;
+        if error_kind(&reply) == ErrorKind::RateLimited {
+            refused = Some(reply);
+            break;
+        }
+    }
+    assert!(refused.is_some(), "the address was never limited");
+    server.stop().await;
+}

@@ -176,11 +176,14 @@ fn smart_match_alerts_only_the_chosen_representative() {
     console(&mut b, &base, "admin", "admin", ADMIN_PASSWORD, "pick");
     console(&mut b, &base, "bob", "bob", "bob-password", "pick");
     customer_page(&mut b, &base, "dan", "pick");
-    b.wait_visible("dan", "[data-testid=rep-bob]", T_MS);
-    b.wait_visible("dan", "[data-testid=rep-admin]", T_MS);
+    // Representatives by name (their handles are not their login names).
+    let bob = "[data-testid^=rep-]:has-text('Bob Smith')";
+    b.wait_visible("dan", bob, T_MS);
+    b.wait_visible("dan", "[data-testid^=rep-]:has-text('Administrator')", T_MS);
+    assert_eq!(b.count("dan", "[data-testid=rep-bob]"), 0, "no login names");
     b.screenshot("dan", &shots().join("smart-match.png"), true);
     b.fill("dan", "[data-testid=customer-name]", "Dan");
-    b.click("dan", "[data-testid=rep-bob]");
+    b.click("dan", bob);
     b.click("dan", "[data-testid=request-submit]");
     b.wait_text("bob", "[data-testid=query-list]", "Dan", T_MS);
     // The other representative heard nothing: their list stayed empty all along.
@@ -451,5 +454,103 @@ fn web_chat_escalates_to_the_customer_app_and_the_viewer_shows_the_screen() {
         &format!("{pane} [data-testid=chat-log]"),
         "I see you now",
         T_MS,
+    );
+}
+
+#[test]
+fn the_session_panel_chats_invites_a_specialist_removes_and_ends() {
+    let x = tandem_e2e::x::Xvfb::start(640, 480);
+    let (_dir, portal, base) = start("foh-panel", &[], &[]);
+    let mut b = Browser::launch();
+    console(&mut b, &base, "admin", "admin", ADMIN_PASSWORD, "default");
+    b.fill("admin", "[data-testid=code-customer]", "Kim");
+    b.click("admin", "[data-testid=code-create]");
+    b.wait_count("admin", "[data-testid=code-row]", 1, T_MS);
+    let code = b
+        .attr("admin", "[data-testid=code-row]", "data-code")
+        .expect("a code");
+    b.click("admin", "[data-testid=copy-url]");
+    let join_url = b.clipboard("admin");
+    b.click("admin", "[data-testid=open-session]");
+    let pane = format!("[data-testid=session-{code}]");
+    b.wait_text(
+        "admin",
+        &format!("{pane} [data-testid=session-status]"),
+        "Waiting",
+        T_MS,
+    );
+
+    // The representative watches in the viewer; the customer app joins; the panel follows
+    // (it is not an attendee: the agent sets up no link for it). The customer app takes chat
+    // only from people it was told about and allowed, so the host's viewer is there.
+    let mut viewer = portal.headless_viewer(&code);
+    viewer.wait_event("waiting", T);
+    let mut agent = tandem_e2e::agent(&x.display, &join_url, "view");
+    viewer.wait_event("connected", T);
+    b.wait_text(
+        "admin",
+        &format!("{pane} [data-testid=session-status]"),
+        "connected",
+        T,
+    );
+    b.fill(
+        "admin",
+        &format!("{pane} [data-testid=session-chat-input]"),
+        "Hello Kim, this is support",
+    );
+    b.click("admin", &format!("{pane} [data-testid=session-chat-send]"));
+    agent.wait_line("the chat line at the customer", T, |l| {
+        l.contains("Hello Kim, this is support")
+    });
+
+    // An external specialist: invitation, join, shown with rights, removed.
+    b.click("admin", &format!("{pane} [data-testid=invite-specialist]"));
+    b.wait_visible("admin", &format!("{pane} [data-testid^=specialist-]"), T_MS);
+    let link = b.text("admin", &format!("{pane} [data-testid=specialist-link]"));
+    let mut sam = portal.specialist(link.trim(), "Sam Specialist");
+    sam.wait_event("joined", T);
+    b.wait_text(
+        "admin",
+        &format!("{pane} [data-testid=attendees]"),
+        "Sam Specialist",
+        T_MS,
+    );
+    b.screenshot("admin", &shots().join("session-panel.png"), true);
+    let id = b
+        .eval(
+            "admin",
+            "document.querySelector('[data-testid^=remove-]')?.dataset.testid ?? ''",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("remove-")
+        .to_owned();
+    assert!(!id.is_empty(), "a remove button for the specialist");
+    b.click("admin", &format!("{pane} [data-testid=remove-{id}]"));
+    sam.wait_event("ended", T);
+    wait_for("the specialist gone from the panel", T_MS, || {
+        (!b.text("admin", &format!("{pane} [data-testid=attendees]"))
+            .contains("Sam"))
+        .then_some(())
+    });
+
+    // Notes for the record, then the end of the session from the console.
+    b.fill(
+        "admin",
+        &format!("{pane} [data-testid=session-notes]"),
+        "Printer fixed",
+    );
+    b.click("admin", &format!("{pane} [data-testid=save-notes]"));
+    b.wait_text(
+        "admin",
+        &format!("{pane} [data-testid=notes-status]"),
+        "saved",
+        T_MS,
+    );
+    b.click("admin", &format!("{pane} [data-testid=end-session]"));
+    viewer.wait_event("ended", T);
+    assert!(
+        agent.wait_exit(T).is_some(),
+        "the customer app ends with the session"
     );
 }

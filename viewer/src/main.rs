@@ -61,7 +61,8 @@ enum Command {
     },
     /// Open the session of one of your codes (waits until the customer enters it).
     Join {
-        /// The 9-digit code.
+        /// The 9-digit code, or the console's link `tandem://join?code=123456789`.
+        #[arg(value_parser = code_or_link)]
         code: SessionCode,
         /// No window: JSON-line commands on stdin, events on stdout.
         #[arg(long)]
@@ -361,5 +362,33 @@ fn run(args: Args) -> Result<()> {
             )
         }
         Command::Specialist { .. } => unreachable!("handled before login"),
+    }
+}
+
+/// A code as typed ("123 456 789"), or the console's `tandem://join?code=…` link (what a
+/// registered URL handler passes on).
+fn code_or_link(text: &str) -> Result<SessionCode, String> {
+    let code = match text.strip_prefix("tandem:") {
+        Some(rest) => rest
+            .trim_start_matches("//")
+            .strip_prefix("join?")
+            .and_then(|query| query.split('&').find_map(|kv| kv.strip_prefix("code=")))
+            .ok_or_else(|| format!("'{text}' is not a tandem://join?code=… link"))?,
+        None => text,
+    };
+    code.parse::<SessionCode>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_or_link;
+
+    #[test]
+    fn codes_and_console_links_name_the_same_code() {
+        let digits = code_or_link("123456789").expect("digits");
+        assert_eq!(code_or_link("tandem://join?code=123456789"), Ok(digits));
+        assert_eq!(code_or_link("tandem:join?x=1&code=123456789"), Ok(digits));
+        assert!(code_or_link("tandem://join?code=12").is_err());
+        assert!(code_or_link("tandem://delete?code=123456789").is_err());
     }
 }

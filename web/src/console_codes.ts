@@ -1,5 +1,5 @@
 // The console's codes view: create a code for a customer, and one row per active code with
-// its live countdown, copy buttons, email invitation and cancel. Rows are kept by code, so a
+// its live countdown, copy buttons, email invitation, its session panel and cancel. Rows are kept by code, so a
 // re-sent list never wipes an email address being typed.
 
 import { codeCountdown, type ConsoleState, type Timed } from "./console";
@@ -12,6 +12,8 @@ export interface CodeActions {
   copy(text: string, what: string): void;
   email(code: string, to: string, language: string): void;
   cancel(code: string): void;
+  /** Opens the session panel of the code (it waits for the customer until they start). */
+  openSession(code: string, customer: string): void;
 }
 
 interface Row {
@@ -139,6 +141,7 @@ export class CodesView {
       h("div", { class: "actions" },
         h("button", { type: "button", class: "secondary", testid: "copy-url", on: { click: () => this.actions.copy(row.info.join_url, "Link") } }, "Copy link"),
         h("button", { type: "button", class: "secondary", testid: "copy-text", on: { click: () => this.actions.copy(row.info.invitation, "Invitation") } }, "Copy invitation"),
+        h("button", { type: "button", class: "secondary", testid: "open-session", on: { click: () => this.actions.openSession(row.info.code, row.info.customer) } }, "Session"),
         h("button", { type: "button", class: "danger", testid: "cancel-code", on: { click: () => this.actions.cancel(row.info.code) } }, "Cancel code")),
       emailForm,
     );

@@ -1,11 +1,12 @@
 // The console's panes for requests this representative took: the customer and portal, the
-// session's code once there is one (with the native viewer's link and command line), the Web
-// Chat with its escalate button, and the end section (notes, outcome, close).
+// session's code once there is one, its Session area (where the session panel with the
+// native viewer's link sits; console_sessions.ts puts it there), the Web Chat with its
+// escalate button, and the end section (notes, outcome, close).
 
 import { chatForm, chatLog, type ChatForm, type ChatLog } from "./chat_view";
 import type { ConsoleState, TakenPane } from "./console";
 import { codeCountdown } from "./console";
-import { groupDigits, viewerCommand, viewerLink } from "./format";
+import { groupDigits } from "./format";
 import { field, h, replace, setText, show } from "./h";
 import type { Outcome } from "./wire";
 
@@ -14,6 +15,8 @@ export interface PaneActions {
   escalate(request: number): void;
   close(request: number, notes: string, outcome: Outcome): void;
   dismiss(request: number): void;
+  /** Opens the session panel of the request's code again (after its pane was closed). */
+  openSession(request: number): void;
 }
 
 interface Pane {
@@ -22,6 +25,10 @@ interface Pane {
   codeArea: HTMLElement;
   countdown: HTMLElement | null;
   shownCode: string | null;
+  sessionArea: HTMLElement;
+  sessionSlot: HTMLElement;
+  reopen: HTMLButtonElement;
+  error: HTMLElement;
   chatArea: HTMLElement;
   log: ChatLog;
   form: ChatForm;
@@ -53,9 +60,14 @@ export class PanesView {
         this.panes.set(data.request, pane);
         this.el.appendChild(pane.el);
       }
-      this.update(pane, data);
+      this.update(pane, data, s.panels.some((p) => p.request === data.request));
     }
     this.tick(nowMs);
+  }
+
+  /** Where the session panel of taken request `request` goes (null: no such pane). */
+  sessionSlot(request: number): HTMLElement | null {
+    return this.panes.get(request)?.sessionSlot ?? null;
   }
 
   /** Advances the code countdowns. */
@@ -90,12 +102,16 @@ export class PanesView {
       h("button", { type: "button", class: "secondary", testid: "dismiss", on: { click: () => this.actions.dismiss(request) } }, "Remove"));
     const title = h("h3", { testid: "pane-title" });
     const codeArea = h("div", { class: "taken-code-area", hidden: true });
+    const sessionSlot = h("div", { class: "session-slot" });
+    const reopen = h("button", { type: "button", class: "secondary", testid: "reopen-session", hidden: true, on: { click: () => this.actions.openSession(request) } }, "Open the session panel");
+    const sessionArea = h("div", { class: "session-area", hidden: true }, h("h4", null, "Session"), reopen, sessionSlot);
+    const error = h("p", { class: "form-error", testid: "pane-error", role: "alert", hidden: true });
     const chatArea = h("div", { class: "chat" }, log.el, form.el, h("div", { class: "actions" }, escalate), escalateNote);
-    const el = h("section", { class: "card pane", testid: `chat-${request}` }, title, codeArea, chatArea, endArea, closedNote);
-    return { el, title, codeArea, countdown: null, shownCode: null, chatArea, log, form, escalate, escalateNote, endArea, closedNote, data };
+    const el = h("section", { class: "card pane", testid: `chat-${request}` }, title, error, codeArea, chatArea, sessionArea, endArea, closedNote);
+    return { el, title, codeArea, countdown: null, shownCode: null, sessionArea, sessionSlot, reopen, error, chatArea, log, form, escalate, escalateNote, endArea, closedNote, data };
   }
 
-  private update(pane: Pane, data: TakenPane): void {
+  private update(pane: Pane, data: TakenPane, hasPanel: boolean): void {
     pane.data = data;
     setText(pane.title, `${data.customer} — ${data.portal}`);
     const code = data.code?.value ?? null;
@@ -107,10 +123,12 @@ export class PanesView {
         h("p", null, "Session code: ", h("strong", { class: "code", testid: "taken-code" }, groupDigits(code.code)),
           " (expires in ", pane.countdown, ")"),
         h("p", null, "Customer's link: ", h("a", { testid: "taken-join-url", href: code.join_url, target: "_blank", rel: "noopener" }, code.join_url)),
-        h("p", null, h("a", { class: "button", testid: "open-viewer", href: viewerLink(code.code) }, "Open in viewer"),
-          " or run ", h("code", { testid: "viewer-command" }, viewerCommand(code.code))),
       );
     }
+    show(pane.sessionArea, code !== null);
+    show(pane.reopen, code !== null && !hasPanel && !data.closed);
+    show(pane.error, data.error !== null);
+    setText(pane.error, data.error ?? "");
     const webChat = data.chatStart === "web_chat";
     show(pane.chatArea, webChat);
     pane.log.render(data.chat);

@@ -1,9 +1,11 @@
 // The representative console (`/console`): the login form, then the List View of incoming
-// queries, the codes view and the panes of taken requests. The logic is in console.ts; this
-// shell draws it, runs the one-second clock for the live counters and performs the effects
-// (beep, desktop notification).
+// queries, the codes view, the panes of taken requests and the session panels. The logic is
+// in console.ts and session_panel.ts; this shell draws it, runs the one-second clock for the
+// live counters, performs the effects (beep, desktop notification, panel tickets) and keeps
+// one connection per session panel.
 
 import {
+  closePanel,
   closeSent,
   codeSent,
   connectionLost,
@@ -13,7 +15,10 @@ import {
   escalateSent,
   initialConsole,
   loginSent,
+  mapPanel,
   offerText,
+  openPanel,
+  panelMessage,
   queryNotification,
   waitingText,
   type ConsoleState,
@@ -22,7 +27,10 @@ import {
 } from "./console";
 import { CodesView } from "./console_codes";
 import { PanesView } from "./console_panes";
+import { SessionsView } from "./console_sessions";
 import { field, h, replace, setText, show } from "./h";
+import { copiedNotice } from "./session_invite_view";
+import { acted, panelLost, type PanelState } from "./session_panel";
 import { CONNECTION_LOST, Connection } from "./ws";
 import type { ClientMessage, Query } from "./wire";
 
@@ -57,6 +65,9 @@ class ConsolePage {
   private readonly queryRows = new Map<number, QueryRow>();
   private readonly codes: CodesView;
   private readonly panes: PanesView;
+  private readonly sessions: SessionsView;
+  /** Each session panel's own connection, by panel id. */
+  private readonly panelConns = new Map<number, Connection>();
   private audio: AudioContext | null = null;
 
   constructor(root: HTMLElement) {
@@ -80,18 +91,35 @@ class ConsolePage {
       copy: (text, what) => void this.copy(text, what),
       email: (code, to, language) => this.sendCode({ type: "email_code", code, to, language }),
       cancel: (code) => this.sendCode({ type: "cancel_code", code }),
+      openSession: (code, customer) => this.apply(openPanel(this.state, code, customer, null)),
     });
     this.panes = new PanesView({
       chat: (request, text) => this.send({ type: "web_chat", request, text }),
       escalate: (request) => {
         this.send({ type: "escalate_request", request });
-        this.set(escalateSent(this.state, request));
+        this.set(escalateSent(this.state, request, performance.now()));
       },
       close: (request, notes, outcome) => {
         this.send({ type: "close_request", request, notes, outcome });
-        this.set(closeSent(this.state, request));
+        this.set(closeSent(this.state, request, performance.now()));
       },
       dismiss: (request) => this.set(dismissPane(this.state, request)),
+      openSession: (request) => {
+        const pane = this.state.taken.find((p) => p.request === request);
+        if (pane?.code != null) this.apply(openPanel(this.state, pane.code.value.code, pane.customer, request));
+      },
+    });
+    this.sessions = new SessionsView({
+      act: (id, msg, after) => {
+        const conn = this.panelConns.get(id);
+        if (conn !== undefined && !conn.closed) conn.send(msg);
+        // Notes outlive the panel's connection: the console's own may save them too.
+        else if (msg.type === "save_notes") this.send(msg);
+        else return;
+        this.set(mapPanel(this.state, id, after));
+      },
+      copy: (id, text, what) => void this.copyForPanel(id, text, what),
+      close: (id) => this.set(closePanel(this.state, id)),
     });
     this.mainView = h("div", { class: "console", hidden: true },
       h("header", { class: "top" }, h("h1", null, "Tandem console"), h("p", null, "Logged in as ", this.repName)),
@@ -105,11 +133,15 @@ class ConsolePage {
         this.codes.el),
       h("h2", null, "Your requests"),
       this.panes.el,
+      this.sessions.el,
     );
     document.body.dataset.alerts = "0";
     replace(root, h("div", { class: "page console-page" }, this.lostBanner, this.toast, this.loginView, this.mainView));
     window.setInterval(() => this.tick(), 1000);
-    window.addEventListener("pagehide", () => this.conn?.close());
+    window.addEventListener("pagehide", () => {
+      this.conn?.close();
+      for (const conn of this.panelConns.values()) conn.close();
+    });
   }
 
   private login(user: string, password: string, portal: string): void {
@@ -120,11 +152,7 @@ class ConsolePage {
     }
     if (this.conn === null || this.conn.closed) {
       this.conn = new Connection({
-        message: (msg) => {
-          const [next, effects] = consoleUpdate(this.state, msg, performance.now());
-          this.set(next);
-          for (const effect of effects) this.perform(effect);
-        },
+        message: (msg) => this.apply(consoleUpdate(this.state, msg, performance.now())),
         closed: () => this.set(connectionLost(this.state)),
       });
     }
@@ -144,7 +172,46 @@ class ConsolePage {
 
   private set(next: ConsoleState): void {
     this.state = next;
+    // A panel that is gone (closed, or its request's pane removed) keeps no connection.
+    for (const [id, conn] of this.panelConns) {
+      if (!next.panels.some((p) => p.id === id)) {
+        conn.close();
+        this.panelConns.delete(id);
+      }
+    }
     this.render();
+  }
+
+  private apply([next, effects]: [ConsoleState, Effect[]]): void {
+    this.set(next);
+    for (const effect of effects) this.perform(effect);
+  }
+
+  /** Panel `id`'s own connection: it presents `ticket` and then acts as the session's host. */
+  private openPanelConnection(id: number, ticket: string): void {
+    const conn = new Connection({
+      message: (msg) => {
+        this.set(panelMessage(this.state, id, msg, performance.now()));
+        // The code was used: the Codes list shows only codes still waiting for a customer.
+        if (msg.type === "joined") this.send({ type: "list_codes" });
+      },
+      closed: () => {
+        this.panelConns.delete(id);
+        this.set(mapPanel(this.state, id, panelLost));
+      },
+    });
+    this.panelConns.set(id, conn);
+    conn.send({ type: "open_session_panel", ticket });
+  }
+
+  private async copyForPanel(id: number, text: string, what: string): Promise<void> {
+    let ok = true;
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      ok = false;
+    }
+    this.set(mapPanel(this.state, id, (p: PanelState) => acted(p, copiedNotice(what, ok, text))));
   }
 
   private perform(effect: Effect): void {
@@ -157,6 +224,15 @@ class ConsolePage {
         // (the checkbox turns that off).
         this.send({ type: "set_accepting", accepting: true });
         this.send({ type: "list_codes" });
+        break;
+      case "panel_ticket":
+        this.send({ type: "panel_ticket", code: effect.code });
+        break;
+      case "open_panel":
+        this.openPanelConnection(effect.panel, effect.ticket);
+        break;
+      case "focus_panel":
+        this.sessions.focus(effect.panel);
         break;
       case "new_query":
         // When the last alert went off (the end-to-end tests measure submit → alert).
@@ -225,6 +301,7 @@ class ConsolePage {
     this.renderQueries(s, now);
     this.codes.render(s, now);
     this.panes.render(s, now);
+    this.sessions.render(s, now, (request) => this.panes.sessionSlot(request));
   }
 
   private renderQueries(s: ConsoleState, now: number): void {
@@ -285,5 +362,6 @@ class ConsolePage {
     this.tickQueries(now);
     this.codes.tick(now);
     this.panes.tick(now);
+    this.sessions.tick(now);
   }
 }

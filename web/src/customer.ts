@@ -98,6 +98,19 @@ export function customerUpdate(s: CustomerState, msg: PortalMessage): CustomerSt
     case "queries":
     case "request_taken":
     case "notes_saved":
+    case "panel_ticket":
+    case "panel_waiting":
+    case "joined":
+    case "roster":
+    case "chat":
+    case "consent":
+    case "customer_away":
+    case "customer_back":
+    case "invitation_answered":
+    case "session_ended":
+    case "reps":
+    case "specialist_invited":
+    case "specialist_invitation_cancelled":
       return s;
   }
 }

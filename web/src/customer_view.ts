@@ -265,8 +265,8 @@ function buildForm(page: PortalPage, send: Send, portal: string): RequestForm {
       const chosen = reps.querySelector<HTMLInputElement>("input[type=radio]:checked")?.value;
       replace(reps, h("legend", null, "Choose who should help you"),
         ...current.reps.map((r) =>
-          h("label", { class: "rep", testid: `rep-${r.user}` },
-            h("input", { type: "radio", name: "rep", value: r.user, checked: r.user === chosen || current.reps.length === 1 }),
+          h("label", { class: "rep", testid: `rep-${r.handle}` },
+            h("input", { type: "radio", name: "rep", value: r.handle, checked: r.handle === chosen || current.reps.length === 1 }),
             " ", r.name)));
     },
   };

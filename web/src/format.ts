@@ -56,7 +56,7 @@ export function representatives(n: number): string {
 
 /** The command line that opens the native viewer on a code. */
 export function viewerCommand(code: string): string {
-  return `tandem-viewer --code ${code}`;
+  return `tandem-viewer join ${code}`;
 }
 
 /** The link that opens the native viewer on a code. */

@@ -4,6 +4,7 @@
 // misses a required field).
 
 import type {
+  AttendeeInfo,
   CodeInfo,
   ErrorKind,
   FieldSpec,
@@ -14,7 +15,9 @@ import type {
   Query,
   QueueLength,
   RepCard,
+  RepPresence,
   RequestState,
+  SpecialistInvitation,
 } from "./wire";
 
 type Check<T> = (v: unknown) => v is T;
@@ -90,7 +93,7 @@ const fieldSpec: Check<FieldSpec> = obj({
   kind: oneOf("text", "long_text", "email", "phone", "number"),
 });
 
-const repCard: Check<RepCard> = obj({ user: str, name: str });
+const repCard: Check<RepCard> = obj({ handle: str, name: str });
 
 const portalPage: Check<PortalPage> = obj({
   name: str,
@@ -139,6 +142,28 @@ const query: Check<Query> = obj({
 });
 
 const queueLength: Check<QueueLength> = obj({ portal: str, waiting: num });
+
+const attendeeInfo: Check<AttendeeInfo> = obj({
+  id: num,
+  name: str,
+  role: oneOf("customer", "host", "representative", "specialist"),
+  rights: num,
+  masked: bool,
+});
+
+const repPresence: Check<RepPresence> = obj({
+  user: str,
+  name: str,
+  portal: str,
+  active_sessions: num,
+});
+
+const specialistInvitation: Check<SpecialistInvitation> = obj({
+  key: str,
+  join_url: str,
+  email: str,
+  rights: num,
+});
 
 const ERROR_KINDS: readonly ErrorKind[] = [
   "bad_request",
@@ -196,6 +221,35 @@ const checks: { [K in PortalType]: Check<Msg<K>> } = {
     text: str,
   }),
   notes_saved: obj({ type: oneOf("notes_saved"), session: num }),
+  panel_ticket: obj({ type: oneOf("panel_ticket"), code: str, ticket: str }),
+  panel_waiting: obj({ type: oneOf("panel_waiting"), code: str }),
+  joined: obj({
+    type: oneOf("joined"),
+    session: num,
+    you: num,
+    customer: str,
+    rights: num,
+    seat_token: opt(str),
+  }),
+  roster: obj({ type: oneOf("roster"), attendees: arr(attendeeInfo) }),
+  chat: obj({ type: oneOf("chat"), from: num, name: str, text: str, reps_only: bool }),
+  consent: obj({ type: oneOf("consent"), attendee: num, allowed: num }),
+  customer_away: obj({ type: oneOf("customer_away"), reason: str, wait_secs: num }),
+  customer_back: obj({ type: oneOf("customer_back") }),
+  invitation_answered: obj({
+    type: oneOf("invitation_answered"),
+    invitation: num,
+    by: str,
+    accepted: bool,
+  }),
+  session_ended: obj({ type: oneOf("session_ended"), reason: str }),
+  reps: obj({ type: oneOf("reps"), reps: arr(repPresence) }),
+  specialist_invited: (v): v is Msg<"specialist_invited"> =>
+    obj({ type: oneOf("specialist_invited") })(v) && specialistInvitation(v),
+  specialist_invitation_cancelled: obj({
+    type: oneOf("specialist_invitation_cancelled"),
+    key: str,
+  }),
   error: obj({ type: oneOf("error"), kind: oneOf(...ERROR_KINDS), message: str }),
 };
 

@@ -1,4 +1,4 @@
-// Which page an address shows, and which page handles which message from the portal.
+// Which page an address shows, and which part of the app handles which message.
 
 import type { ClientType, PortalType } from "./wire";
 
@@ -23,43 +23,70 @@ export function routeOf(pathname: string): Route {
   return { page: "not_found" };
 }
 
+/** Who acts on a message: the customer page, the console, or a console's session panel. */
+export type Receiver = "customer" | "console" | "panel";
+
 /**
- * Which page acts on each message the app understands ("both": the customer page and the
- * console). A Record over every type, so a new message type fails to compile until it is
- * placed here; the unit tests check the update functions agree.
+ * Which parts act on each message the app understands (a panel is the console's session pane
+ * on a connection of its own). A Record over every type, so a new message type fails to
+ * compile until it is placed here; the unit tests check the update functions agree.
  */
-export const RECEIVED_BY: Record<PortalType, "customer" | "console" | "both" | "neither"> = {
-  welcome: "neither",
-  logged_in: "console",
-  code_created: "console",
-  codes: "console",
-  code_cancelled: "console",
-  code_emailed: "console",
-  portal: "customer",
-  request_status: "customer",
-  queries: "console",
-  request_taken: "console",
-  web_chat: "both",
-  notes_saved: "neither",
-  error: "both",
+export const RECEIVED_BY: Record<PortalType, readonly Receiver[]> = {
+  welcome: [],
+  logged_in: ["console"],
+  code_created: ["console"],
+  codes: ["console"],
+  code_cancelled: ["console"],
+  code_emailed: ["console"],
+  portal: ["customer"],
+  request_status: ["customer"],
+  queries: ["console"],
+  request_taken: ["console"],
+  web_chat: ["customer", "console"],
+  // On the panel's connection; on the console's when the panel's was gone.
+  notes_saved: ["console", "panel"],
+  panel_ticket: ["console"],
+  panel_waiting: ["panel"],
+  joined: ["panel"],
+  roster: ["panel"],
+  chat: ["panel"],
+  consent: ["panel"],
+  customer_away: ["panel"],
+  customer_back: ["panel"],
+  invitation_answered: ["panel"],
+  session_ended: ["panel"],
+  reps: ["panel"],
+  specialist_invited: ["panel"],
+  specialist_invitation_cancelled: ["panel"],
+  error: ["customer", "console", "panel"],
 };
 
-/** Which page sends each message ("later": typed and checked, but no page sends it yet). */
-export const SENT_BY: Record<ClientType, "customer" | "console" | "both" | "later"> = {
-  hello: "both",
-  login: "console",
-  create_code: "console",
-  list_codes: "console",
-  cancel_code: "console",
-  email_code: "console",
-  open_portal: "customer",
-  request_help: "customer",
-  withdraw_request: "customer",
-  web_chat: "both",
-  set_accepting: "console",
-  accept_request: "console",
-  escalate_request: "console",
-  close_request: "console",
-  // Notes for a session the console joined; the console does not join sessions yet.
-  save_notes: "later",
+/** Which parts send each message. */
+export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
+  hello: ["customer", "console", "panel"],
+  login: ["console"],
+  create_code: ["console"],
+  list_codes: ["console"],
+  cancel_code: ["console"],
+  email_code: ["console"],
+  open_portal: ["customer"],
+  request_help: ["customer"],
+  withdraw_request: ["customer"],
+  web_chat: ["customer", "console"],
+  set_accepting: ["console"],
+  accept_request: ["console"],
+  escalate_request: ["console"],
+  close_request: ["console"],
+  // On the panel's connection; on the console's when the panel's was gone.
+  save_notes: ["panel", "console"],
+  panel_ticket: ["console"],
+  open_session_panel: ["panel"],
+  chat: ["panel"],
+  list_reps: ["panel"],
+  invite_reps: ["panel"],
+  invite_specialist: ["panel"],
+  cancel_specialist_invitation: ["panel"],
+  change_rights: ["panel"],
+  remove_attendee: ["panel"],
+  end_session: ["panel"],
 };

@@ -62,7 +62,8 @@ export interface FieldSpec {
 
 /** A representative the customer may pick on a SmartMatch portal. */
 export interface RepCard {
-  user: string;
+  /** Opaque ("rep7"), not the login name: strangers see it. Sent back in request_help.rep. */
+  handle: string;
   name: string;
 }
 
@@ -119,6 +120,47 @@ export interface QueueLength {
   waiting: number;
 }
 
+/** An attendee's id in its session (1 is the customer, 2 the host). */
+export type AttendeeId = number;
+
+/** Rights as wire bits: VIEW 1, CONTROL 2, CHAT 4, FILES 8, REBOOT 16 (see rights.ts). */
+export type Rights = number;
+
+/** The part an attendee plays in a session. */
+export type Role = "customer" | "host" | "representative" | "specialist";
+
+/** An attendee as the host's roster shows it. */
+export interface AttendeeInfo {
+  id: AttendeeId;
+  name: string;
+  role: Role;
+  rights: Rights;
+  /** Hidden from the customer (invited representatives only). */
+  masked: boolean;
+}
+
+/** Whom the host invites: one representative, or everyone logged in on a portal. */
+export type InviteTarget = { kind: "rep"; user: string } | { kind: "portal"; portal: string };
+
+/** A logged-in representative as the host sees it. */
+export interface RepPresence {
+  /** Account name (what invite_reps names). */
+  user: string;
+  name: string;
+  portal: string;
+  active_sessions: number;
+}
+
+/** A specialist invitation as the host gets it. */
+export interface SpecialistInvitation {
+  /** The 9-digit support key. */
+  key: SessionCode;
+  join_url: string;
+  /** Ready email text: link, support key and the granted rights. */
+  email: string;
+  rights: Rights;
+}
+
 /** What the web app sends to the portal. */
 export type ClientMessage =
   | { type: "hello"; version: number; client: string }
@@ -134,6 +176,7 @@ export type ClientMessage =
       customer: string;
       question: string;
       fields: string[];
+      /** SmartMatch: the chosen representative's RepCard.handle. */
       rep?: string;
     }
   | { type: "withdraw_request"; request: number }
@@ -142,7 +185,19 @@ export type ClientMessage =
   | { type: "accept_request"; request: number }
   | { type: "escalate_request"; request: number }
   | { type: "close_request"; request: number; notes: string; outcome: Outcome }
-  | { type: "save_notes"; session: number; notes: string; outcome: Outcome };
+  | { type: "save_notes"; session: number; notes: string; outcome: Outcome }
+  // The console's session panels: a ticket on the logged-in connection, then a connection
+  // of the panel's own that acts as the session's host.
+  | { type: "panel_ticket"; code: SessionCode }
+  | { type: "open_session_panel"; ticket: string }
+  | { type: "chat"; text: string; reps_only: boolean }
+  | { type: "list_reps" }
+  | { type: "invite_reps"; target: InviteTarget; rights: Rights; masked: boolean; comment: string }
+  | { type: "invite_specialist"; rights: Rights }
+  | { type: "cancel_specialist_invitation"; key: SessionCode }
+  | { type: "change_rights"; attendee: AttendeeId; grant: Rights; revoke: Rights }
+  | { type: "remove_attendee"; attendee: AttendeeId }
+  | { type: "end_session"; reason: string };
 
 /** What the portal sends to the web app. */
 export type PortalMessage =
@@ -165,6 +220,27 @@ export type PortalMessage =
     }
   | { type: "web_chat"; request: number; from_customer: boolean; name: string; text: string }
   | { type: "notes_saved"; session: number }
+  | { type: "panel_ticket"; code: SessionCode; ticket: string }
+  | { type: "panel_waiting"; code: SessionCode }
+  | {
+      type: "joined";
+      session: number;
+      you: AttendeeId;
+      customer: string;
+      rights: Rights;
+      /** Specialists only; a secret of the connection. */
+      seat_token?: string;
+    }
+  | { type: "roster"; attendees: AttendeeInfo[] }
+  | { type: "chat"; from: AttendeeId; name: string; text: string; reps_only: boolean }
+  | { type: "consent"; attendee: AttendeeId; allowed: Rights }
+  | { type: "customer_away"; reason: string; wait_secs: number }
+  | { type: "customer_back" }
+  | { type: "invitation_answered"; invitation: number; by: string; accepted: boolean }
+  | { type: "session_ended"; reason: string }
+  | { type: "reps"; reps: RepPresence[] }
+  | ({ type: "specialist_invited" } & SpecialistInvitation)
+  | { type: "specialist_invitation_cancelled"; key: SessionCode }
   | { type: "error"; kind: ErrorKind; message: string };
 
 export type ClientType = ClientMessage["type"];

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  closePanel,
   closeSent,
+  CLOSE_ERROR_WINDOW_MS,
   codeCountdown,
   codeSent,
+  connectionLost,
   consoleUpdate,
   dismissPane,
   escalateSent,
@@ -12,6 +15,8 @@ import {
   loginSent,
   newQueries,
   offerText,
+  openPanel,
+  panelMessage,
   queryNotification,
   waitingText,
   type ConsoleState,
@@ -145,7 +150,7 @@ test("a taken Web Chat request: chat, escalate, code, close", () => {
   assert.deepEqual(s.taken[0]?.chat, [{ name: "Frank", text: "Hi", fromCustomer: true }]);
   assert.equal(s.taken[0]?.code, null);
 
-  s = escalateSent(s, 17);
+  s = escalateSent(s, 17, 1000);
   assert.equal(s.taken[0]?.escalating, true);
   [s] = run(s, [{ ...taken, code: code("012345678") }], 3000);
   assert.equal(s.taken.length, 1, "the same pane is updated");
@@ -154,7 +159,7 @@ test("a taken Web Chat request: chat, escalate, code, close", () => {
   assert.equal(s.taken[0]?.escalating, false);
   assert.deepEqual(s.codes, [], "a code whose session started leaves the codes view");
 
-  s = closeSent(s, 17);
+  s = closeSent(s, 17, 5000);
   assert.equal(s.taken[0]?.closed, true);
   s = dismissPane(s, 17);
   assert.deepEqual(s.taken, []);
@@ -163,4 +168,105 @@ test("a taken Web Chat request: chat, escalate, code, close", () => {
 test("notifications say who needs help", () => {
   assert.deepEqual(queryNotification(query(1)), { title: "Customer 1 needs help", body: "Help" });
   assert.deepEqual(queryNotification(query(2, { question: " " })), { title: "Customer 2 needs help", body: "On acme" });
+});
+
+const webChat: PortalMessage = { type: "request_taken", request: 17, customer: "Frank", portal: "acme", chat_start: "web_chat" };
+
+test("a refused escalation leaves the waiting state and shows why", () => {
+  for (const kind of ["request_gone", "bad_request", "internal"] as const) {
+    let [s] = run(loggedIn(), [webChat]);
+    s = escalateSent(s, 17, 1000);
+    [s] = run(s, [{ type: "error", kind, message: "No." }], 2000);
+    assert.equal(s.taken[0]?.escalating, false, kind);
+    assert.equal(s.taken[0]?.error, "No.", kind);
+    assert.equal(s.codeStatus, null, "not a code error");
+    // Trying again clears the error.
+    s = escalateSent(s, 17, 3000);
+    assert.equal(s.taken[0]?.error, null);
+    assert.equal(s.taken[0]?.escalating, true);
+  }
+  // With two escalations out, the older one gets the error.
+  let [s] = run(loggedIn(), [webChat, { ...webChat, request: 18 }]);
+  s = escalateSent(escalateSent(s, 18, 1000), 17, 2000);
+  [s] = run(s, [{ type: "error", kind: "request_gone", message: "Gone." }]);
+  assert.deepEqual(s.taken.map((p) => [p.request, p.escalating, p.error]), [[17, true, null], [18, false, "Gone."]]);
+  // An error of another kind is not the escalation's.
+  [s] = run(s, [{ type: "error", kind: "not_host", message: "Only the host." }]);
+  assert.equal(s.taken[0]?.escalating, true);
+});
+
+test("a close the portal refuses shows it in the closed pane", () => {
+  let [s] = run(loggedIn(), [webChat]);
+  s = closeSent(s, 17, 10_000);
+  assert.equal(s.taken[0]?.closed, true, "closed at once");
+  [s] = run(s, [{ type: "error", kind: "request_gone", message: "This request is no longer waiting." }], 10_500);
+  assert.equal(s.taken[0]?.error, "This request is no longer waiting.");
+  assert.equal(s.taken[0]?.closed, true);
+  // Long after the close, the same error is someone else's.
+  [s] = run(loggedIn(), [webChat]);
+  s = closeSent(s, 17, 0);
+  [s] = run(s, [{ type: "error", kind: "request_gone", message: "Later." }], CLOSE_ERROR_WINDOW_MS + 1);
+  assert.equal(s.taken[0]?.error, null);
+  assert.equal(s.alert, "Later.");
+});
+
+test("a taken request's code opens its session panel", () => {
+  let [s, effects] = run(loggedIn(), [webChat, { ...webChat, code: code("012345678") }], 0);
+  assert.deepEqual(effects, [{ kind: "panel_ticket", code: "012345678" }]);
+  assert.equal(s.panels.length, 1);
+  const panel = s.panels[0];
+  assert.ok(panel);
+  assert.deepEqual([panel.code, panel.request, panel.customer, panel.phase], ["012345678", 17, "Frank", "ticket"]);
+  // The same code again opens nothing new.
+  [s, effects] = run(s, [{ ...webChat, code: code("012345678") }]);
+  assert.deepEqual(effects, []);
+  assert.equal(s.panels.length, 1);
+
+  [s, effects] = run(s, [{ type: "panel_ticket", code: "012345678", ticket: "ab".repeat(24) }]);
+  assert.deepEqual(effects, [{ kind: "open_panel", panel: panel.id, ticket: "ab".repeat(24) }]);
+  assert.equal(s.panels[0]?.phase, "connecting");
+  assert.ok(!JSON.stringify(s).includes("abab"), "the ticket is not kept");
+  // A second ticket for it is not used twice.
+  [, effects] = run(s, [{ type: "panel_ticket", code: "012345678", ticket: "cd".repeat(24) }]);
+  assert.deepEqual(effects, []);
+
+  s = panelMessage(s, panel.id, { type: "panel_waiting", code: "012345678" }, 0);
+  assert.equal(s.panels[0]?.phase, "waiting");
+  // Closing the request ends the wait (its code is cancelled); removing its pane removes the panel.
+  s = closeSent(s, 17, 0);
+  assert.equal(s.panels[0]?.phase, "ended");
+  s = dismissPane(s, 17);
+  assert.deepEqual(s.panels, []);
+});
+
+test("opening a code's session: a ticket, once; refused tickets; closing", () => {
+  let [s, effects] = openPanel(loggedIn(), "111222333", "Carol", null);
+  assert.deepEqual(effects, [{ kind: "panel_ticket", code: "111222333" }]);
+  const id = s.panels[0]?.id ?? -1;
+  [s, effects] = openPanel(s, "111222333", "Carol", null);
+  assert.deepEqual(effects, [{ kind: "focus_panel", panel: id }], "an open panel is shown, not doubled");
+  assert.equal(s.panels.length, 1);
+
+  [s] = run(s, [{ type: "error", kind: "code_expired", message: "This code has expired." }]);
+  assert.equal(s.panels[0]?.phase, "failed");
+  assert.equal(s.panels[0]?.error, "This code has expired.");
+  assert.equal(s.codeStatus, null, "the panel's error, not the codes view's");
+
+  // A failed panel is replaced by a new one.
+  [s, effects] = openPanel(s, "111222333", "Carol", null);
+  assert.deepEqual(effects, [{ kind: "panel_ticket", code: "111222333" }]);
+  assert.equal(s.panels.length, 1);
+  assert.notEqual(s.panels[0]?.id, id);
+  s = connectionLost(s);
+  assert.equal(s.panels[0]?.phase, "failed", "no ticket comes on a lost connection");
+  s = closePanel(s, s.panels[0]?.id ?? -1);
+  assert.deepEqual(s.panels, []);
+});
+
+test("notes saved through the console's own connection reach their panel", () => {
+  let [s] = openPanel(loggedIn(), "111222333", "Carol", null);
+  const id = s.panels[0]?.id ?? -1;
+  s = panelMessage(s, id, { type: "joined", session: 42, you: 2, customer: "carol@laptop", rights: 31 }, 0);
+  [s] = run(s, [{ type: "notes_saved", session: 42 }]);
+  assert.equal(s.panels[0]?.notesStatus, "Notes saved");
 });

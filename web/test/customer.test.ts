@@ -120,7 +120,7 @@ test("when the form is unavailable", () => {
   assert.equal(unavailableReason(page({ mode: "smart_pin", availability: "nobody_online" })), null);
   assert.equal(unavailableReason(page({ mode: "smart_pin", availability: "closed" })), CLOSED);
   assert.equal(unavailableReason(page({ mode: "smart_match" })), NOBODY_ONLINE);
-  assert.equal(unavailableReason(page({ mode: "smart_match", reps: [{ user: "bob", name: "Bob" }] })), null);
+  assert.equal(unavailableReason(page({ mode: "smart_match", reps: [{ handle: "rep7", name: "Bob" }] })), null);
 });
 
 test("the page's own checks", () => {

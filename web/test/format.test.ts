@@ -61,6 +61,6 @@ test("words", () => {
   assert.equal(aboutMinutes(300), "about 5 minutes");
   assert.equal(representatives(1), "1 representative");
   assert.equal(representatives(3), "3 representatives");
-  assert.equal(viewerCommand("012345678"), "tandem-viewer --code 012345678");
+  assert.equal(viewerCommand("012345678"), "tandem-viewer join 012345678");
   assert.equal(viewerLink("012345678"), "tandem://join?code=012345678");
 });

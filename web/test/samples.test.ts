@@ -1,9 +1,10 @@
 // Every sample the Rust types wrote (src/generated/samples.ts) goes through the app's parser
-// unchanged, and every message type is acted on by exactly the pages RECEIVED_BY names.
+// unchanged, and every message type is acted on by exactly the parts RECEIVED_BY names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { initialConsole, consoleUpdate, type ConsoleState } from "../src/console";
+import { initialPanel, panelUpdate, type PanelState } from "../src/session_panel";
 import { customerUpdate, initialCustomer, type CustomerState } from "../src/customer";
 import { clientSamples, portalSamples } from "../src/generated/samples";
 import { PORTAL_TYPES, parsePortalMessage } from "../src/parse";
@@ -39,8 +40,17 @@ function customerWithRequest(): CustomerState {
     status: { state: "ringing" },
   };
 }
+/** ...with a panel asking for a ticket for code 012345678 and one on session 42. */
 function consoleWithPane(): ConsoleState {
-  const s = { ...initialConsole(), name: "Bob" };
+  const s = {
+    ...initialConsole(),
+    name: "Bob",
+    panels: [
+      initialPanel(1, "012345678", "Carol", null),
+      { ...initialPanel(2, "555000111", "Grace", null), phase: "live" as const, session: 42 },
+    ],
+    nextPanel: 3,
+  };
   const [next] = consoleUpdate(
     s,
     { type: "request_taken", request: 17, customer: "Frank", portal: "acme", chat_start: "web_chat" },
@@ -48,8 +58,12 @@ function consoleWithPane(): ConsoleState {
   );
   return next;
 }
+/** A panel that presented its ticket for code 012345678, on session 42 from its joined. */
+function panelConnecting(): PanelState {
+  return { ...initialPanel(1, "012345678", "Carol", null), phase: "connecting", session: 42 };
+}
 
-test("each message type changes exactly the pages that receive it", () => {
+test("each message type changes exactly the parts that receive it", () => {
   const byType = new Map<string, PortalMessage[]>();
   for (const m of portalSamples) byType.set(m.type, [...(byType.get(m.type) ?? []), m]);
   for (const [type, samples] of byType) {
@@ -62,8 +76,13 @@ test("each message type changes exactly the pages that receive it", () => {
       const before = consoleWithPane();
       return consoleUpdate(before, m, 1000)[0] !== before;
     });
-    assert.equal(customerActs, audience === "customer" || audience === "both", `customer page and ${type}`);
-    assert.equal(consoleActs, audience === "console" || audience === "both", `console and ${type}`);
+    const panelActs = samples.some((m) => {
+      const before = panelConnecting();
+      return panelUpdate(before, m, 1000) !== before;
+    });
+    assert.equal(customerActs, audience.includes("customer"), `customer page and ${type}`);
+    assert.equal(consoleActs, audience.includes("console"), `console and ${type}`);
+    assert.equal(panelActs, audience.includes("panel"), `session panel and ${type}`);
   }
 });
 

@@ -40,11 +40,8 @@ impl Hub {
             .sessions
             .get(&session_id)
             .ok_or(HubError::SessionGone)?;
-        let host = session
-            .attendees
-            .get(&AttendeeId::HOST)
-            .map(|a| a.info.name.clone())
-            .unwrap_or_default();
+        // The host as the customer was told, whether its viewer or only its console is here.
+        let host = session.host.name.clone();
         Ok(HostContext {
             session: session_id,
             host,

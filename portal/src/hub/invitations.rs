@@ -251,11 +251,8 @@ impl Hub {
                 all
             }
         };
-        let host_name = session
-            .attendees
-            .get(&AttendeeId::HOST)
-            .map(|a| a.info.name.clone())
-            .unwrap_or_default();
+        // The host as the customer was told, whether its viewer or only its console is here.
+        let host_name = session.host.name.clone();
         let customer = session.customer.clone();
         state.next_invitation += 1;
         let id = state.next_invitation;

@@ -14,7 +14,11 @@ impl Conn {
         if self.require_rep().is_none() {
             return;
         }
-        let reps = self.app.hub.list_reps(self.id);
+        let mut reps = self.app.hub.list_reps(self.id);
+        // A console panel is not a login of its own: leave its representative out too.
+        if let Some(me) = &self.rep {
+            reps.retain(|r| r.user != me.user);
+        }
         self.reply(PortalMessage::Reps { reps });
     }
 
@@ -29,6 +33,11 @@ impl Conn {
             Ok(c) => c,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
+        if let (InviteTarget::Rep { user }, Some(me)) = (&target, &self.rep)
+            && user == &me.user
+        {
+            return self.error(ErrorKind::BadRequest, "you cannot invite yourself");
+        }
         let invite = RepInvite {
             target,
             rights,
