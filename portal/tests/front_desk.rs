@@ -308,12 +308,15 @@ async fn queue_positions_and_a_closed_page_leaves_at_once() {
     for name in ["C1", "C2", "C3"] {
         let mut c = Client::connect(server.addr).await;
         c.send(&ask("line", name, &[])).await;
-        customers.push(c);
+        // One at a time: connections are served in parallel, so the queue's order is the
+        // order in which the portal got the requests.
+        let first = status(&mut c).await.1;
+        customers.push((c, first));
     }
-    // C1 rings at the only rep; C2 and C3 wait in line.
+    // C1 rings at the only rep; C2 and C3 wait in line (the latest state of each).
     let mut positions = Vec::new();
-    for c in &mut customers {
-        let mut last = None;
+    for (c, first) in &mut customers {
+        let mut last = Some(first.clone());
         while let Ok(msg) =
             tokio::time::timeout(std::time::Duration::from_millis(300), c.recv()).await
         {
@@ -331,9 +334,9 @@ async fn queue_positions_and_a_closed_page_leaves_at_once() {
     assert_eq!(pos(&positions[1]), Some(1));
     assert_eq!(pos(&positions[2]), Some(2));
     // C2 closes its page: C3 moves up at once.
-    let c2 = customers.remove(1);
+    let (c2, _) = customers.remove(1);
     c2.close().await;
-    let (_, state) = status(&mut customers[1]).await;
+    let (_, state) = status(&mut customers[1].0).await;
     assert_eq!(pos(&state), Some(1), "{state:?}");
     let list = queries_where(&mut admin, |q| !q.is_empty()).await;
     assert_eq!(list.len(), 1);

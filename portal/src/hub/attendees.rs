@@ -179,9 +179,10 @@ impl Hub {
         let text = clean_chat(text).map_err(HubError::Refused)?;
         let state = self.lock();
         // The host's console panel speaks as the host.
-        let (session_id, id) = match state.attendee_of(conn) {
-            Err(_) => (state.hosted_by(conn)?, AttendeeId::HOST),
-            Ok(member) => member,
+        let (session_id, id) = match (state.attendee_of(conn), state.members.get(&conn)) {
+            (Ok(member), _) => member,
+            (Err(_), Some(super::Membership::Panel { session })) => (*session, AttendeeId::HOST),
+            (Err(e), _) => return Err(e),
         };
         let session = state
             .sessions
