@@ -109,9 +109,19 @@ fn smart_box_reaches_both_consoles_and_the_first_accept_wins() {
     );
     portal.add_rep("bob", "Bob Smith");
     let mut b = Browser::launch();
+    // Nobody logged in yet: the page says so; it opens by itself when someone logs in.
+    customer_page(&mut b, &base, "carol", "acme");
+    b.wait_text(
+        "carol",
+        "[data-testid=unavailable]",
+        "No one is available",
+        T_MS,
+    );
+    b.screenshot("carol", &shots().join("nobody-online.png"), true);
     console(&mut b, &base, "admin", "admin", ADMIN_PASSWORD, "acme");
     console(&mut b, &base, "bob", "bob", "bob-password", "acme");
-    customer_page(&mut b, &base, "carol", "acme");
+    b.wait_visible("carol", "[data-testid=customer-name]", T_MS);
+    b.screenshot("carol", &shots().join("smart-box-form.png"), true);
     b.fill(
         "carol",
         "[data-testid=question]",
@@ -301,6 +311,7 @@ fn smart_pin_and_the_global_page_take_the_right_codes() {
     // No such portal: a clear page.
     b.goto("erin", &format!("{base}/p/nowhere"));
     b.wait_visible("erin", "[data-testid=no-portal]", T_MS);
+    b.screenshot("erin", &shots().join("no-portal.png"), true);
 }
 
 #[test]

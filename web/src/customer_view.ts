@@ -209,8 +209,8 @@ function buildForm(page: PortalPage, send: Send, portal: string): RequestForm {
   const hasForm = page.mode === "smart_box" || page.mode === "queue";
   const specs = hasForm ? page.fields : [];
   if (hasForm) {
-    question = h("textarea", { testid: "question", rows: 4, maxlength: maxLength("question") });
-    rows.push(field("How can we help?", question));
+    question = h("textarea", { testid: "question", rows: 4, maxlength: maxLength("question"), required: true });
+    rows.push(field(["How can we help?", h("span", { class: "req" }, " (required)")], question));
     specs.forEach((spec, i) => {
       const control = fieldControl(spec, i);
       controls.push(control);

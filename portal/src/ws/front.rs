@@ -213,13 +213,20 @@ impl Conn {
         };
         // The portal's record tells the List View whether it has a queue to show.
         let record = match self.load_portal(portal).await {
-            Ok(r) => r,
+            Ok(Some(r)) => r,
+            // A typo would leave the representative waiting where no customer asks.
+            Ok(None) => {
+                return self.error(
+                    ErrorKind::PortalUnknown,
+                    format!("there is no customer portal named '{portal}'; log in on another"),
+                );
+            }
             Err(e) => return self.internal(&e),
         };
         self.app.desk.set_accepting(
             &rep,
             portal,
-            record,
+            Some(record),
             self.id,
             self.tx.clone(),
             accepting,
