@@ -453,3 +453,29 @@ async fn a_full_queue_and_a_flooding_address_are_refused_clearly() {
     assert!(refused.is_some(), "the address was never limited");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn codes_belong_to_portals_that_exist() {
+    let dir = TempDir::new("desk-code-portal");
+    portal(&dir, "phone", "smart_pin", "download", &[]).await;
+    let server = Server::start(config(&dir)).await;
+    let mut rep = Client::admin(server.addr).await;
+    let ok = rep
+        .request(&ClientMessage::CreateCode {
+            customer: "Lea".into(),
+            portal: Some("phone".into()),
+        })
+        .await;
+    assert!(
+        matches!(&ok, PortalMessage::CodeCreated(info) if info.portal == "phone"),
+        "{ok:?}"
+    );
+    let typo = rep
+        .request(&ClientMessage::CreateCode {
+            customer: "Lea".into(),
+            portal: Some("phnoe".into()),
+        })
+        .await;
+    assert_eq!(error_kind(&typo), ErrorKind::PortalUnknown);
+    server.stop().await;
+}

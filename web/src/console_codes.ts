@@ -8,7 +8,8 @@ import { field, h, setText, show } from "./h";
 import type { CodeInfo } from "./wire";
 
 export interface CodeActions {
-  create(customer: string): void;
+  /** `portal` null: the portal the console logged in on. */
+  create(customer: string, portal: string | null): void;
   copy(text: string, what: string): void;
   email(code: string, to: string, language: string): void;
   cancel(code: string): void;
@@ -35,11 +36,15 @@ export class CodesView {
   private readonly status = h("p", { class: "status-line", testid: "code-status", role: "status", hidden: true });
   private readonly empty = h("p", { class: "muted" }, "No active codes.");
   private readonly rows = new Map<string, Row>();
+  private readonly portal: HTMLInputElement;
   /** The codes last drawn, for the countdowns. */
   private timed: readonly Timed<CodeInfo>[] = [];
 
   constructor(private readonly actions: CodeActions) {
     const customer = h("input", { type: "text", testid: "code-customer", maxlength: 200, placeholder: "Customer's name" });
+    // The code's portal: the one logged in on unless changed (a SmartPin page takes only
+    // its own portal's codes).
+    this.portal = h("input", { type: "text", testid: "code-portal", maxlength: 40, placeholder: "default" });
     const form = h("form", { class: "inline", novalidate: true, on: { submit: (e) => {
       e.preventDefault();
       const name = customer.value.trim();
@@ -47,10 +52,12 @@ export class CodesView {
         customer.focus();
         return;
       }
-      this.actions.create(name);
+      const portal = this.portal.value.trim();
+      this.actions.create(name, portal === "" ? null : portal);
       customer.value = "";
     } } },
       field("Customer", customer),
+      field("Portal", this.portal),
       h("button", { type: "submit", testid: "code-create" }, "Create code"),
     );
     this.el = h("section", { class: "card codes", "aria-labelledby": "codes-title" },
@@ -69,6 +76,7 @@ export class CodesView {
   }
 
   render(s: ConsoleState, nowMs: number): void {
+    this.portal.placeholder = s.portal ?? "default";
     this.setStatus(s.codeStatus);
     show(this.empty, s.codes.length === 0);
     const wanted = new Set(s.codes.map((c) => c.value.code));

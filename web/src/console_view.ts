@@ -87,7 +87,7 @@ class ConsolePage {
     );
     this.accepting.addEventListener("change", () => this.send({ type: "set_accepting", accepting: this.accepting.checked }));
     this.codes = new CodesView({
-      create: (customer) => this.sendCode({ type: "create_code", customer, portal: this.state.portal }),
+      create: (customer, portal) => this.sendCode({ type: "create_code", customer, portal: portal ?? this.state.portal }),
       copy: (text, what) => void this.copy(text, what),
       email: (code, to, language) => this.sendCode({ type: "email_code", code, to, language }),
       cancel: (code) => this.sendCode({ type: "cancel_code", code }),

@@ -28,7 +28,7 @@ const GONE: &str = "This request is no longer waiting.";
 
 impl Conn {
     /// The stored portal `name` (the default portal when none is stored under that name).
-    async fn load_portal(&self, name: &str) -> Result<Option<PortalRecord>, StorageError> {
+    pub(super) async fn load_portal(&self, name: &str) -> Result<Option<PortalRecord>, StorageError> {
         let wanted = name.to_owned();
         let stored = self.app.storage.call(move |b| b.portal(&wanted)).await?;
         Ok(stored.or_else(|| (name == "default").then(PortalRecord::default_portal)))

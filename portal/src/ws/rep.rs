@@ -126,6 +126,15 @@ impl Conn {
             Ok(p) => p,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
+        // A code belongs to a portal that exists: a SmartPin page takes only its own codes.
+        match self.load_portal(&portal).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                let msg = format!("there is no customer portal named '{portal}'");
+                return self.error(ErrorKind::PortalUnknown, msg);
+            }
+            Err(e) => return self.internal(&e),
+        }
         let max = self.app.config.max_active_codes;
         match self.issue_code(rep.id, customer, portal, max).await {
             Ok(Some(record)) => {
