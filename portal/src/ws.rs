@@ -73,6 +73,9 @@ struct Conn {
     tx: Outbox,
     greeted: bool,
     rep: Option<Representative>,
+    /// A console panel's representative (from its ticket): it acts as its session's host
+    /// and may store notes, but it is not a login — `require_rep` refuses it.
+    panel_rep: Option<Representative>,
     /// The customer portal the representative logged in on.
     rep_portal: String,
     /// A customer's page watching a portal stays anonymous (evictable, like any socket that
@@ -123,6 +126,11 @@ impl Conn {
             conn: self.id,
             tx: self.tx.clone(),
         }
+    }
+
+    /// The representative acting on this connection: its login, or its panel's ticket.
+    fn acting_rep(&self) -> Option<Representative> {
+        self.rep.clone().or_else(|| self.panel_rep.clone())
     }
 
     /// The logged-in representative, or an `Unauthorized` reply.

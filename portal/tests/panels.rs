@@ -122,3 +122,36 @@ async fn a_panel_waits_for_the_session_then_acts_as_its_host() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_panel_is_no_login_and_hears_when_its_code_is_cancelled() {
+    let dir = TempDir::new("panel-limits");
+    let server = Server::start(config(&dir)).await;
+    let mut console = Client::admin(server.addr).await;
+    let code = console.create_code("Mia").await;
+    let t = ticket(&mut console, code.code).await;
+    let mut panel = Client::connect(server.addr).await;
+    let waiting = panel
+        .request(&ClientMessage::OpenSessionPanel { ticket: t })
+        .await;
+    assert_eq!(waiting, PortalMessage::PanelWaiting { code: code.code });
+    // Codes, the desk and tickets stay closed to it: it acts only as its session's host.
+    let refused = panel
+        .request(&ClientMessage::CreateCode {
+            customer: "Other".into(),
+            portal: None,
+        })
+        .await;
+    assert_eq!(error_kind(&refused), ErrorKind::Unauthorized);
+    let refused = panel
+        .request(&ClientMessage::PanelTicket { code: code.code })
+        .await;
+    assert_eq!(error_kind(&refused), ErrorKind::Unauthorized);
+    // The console cancels the code: the waiting panel is told.
+    let cancelled = console
+        .request(&ClientMessage::CancelCode { code: code.code })
+        .await;
+    assert_eq!(cancelled, PortalMessage::CodeCancelled { code: code.code });
+    assert_eq!(error_kind(&panel.recv().await), ErrorKind::CodeCancelled);
+    server.stop().await;
+}

@@ -26,13 +26,22 @@ pub struct Ticket {
     pub code: SessionCode,
     /// The code's row.
     pub code_id: i64,
+    /// When the code expires (Unix seconds), for a panel that waits for its customer.
+    pub expires_at: crate::storage::UnixTime,
     issued: Instant,
 }
 
 /// Tickets not yet used.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Tickets {
     open: HashMap<String, Ticket>,
+}
+
+impl std::fmt::Debug for Tickets {
+    /// The tickets themselves are secrets: only how many there are.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tickets({} open)", self.open.len())
+    }
 }
 
 impl Tickets {
@@ -41,7 +50,7 @@ impl Tickets {
         &mut self,
         rep: Representative,
         code: SessionCode,
-        code_id: i64,
+        (code_id, expires_at): (i64, crate::storage::UnixTime),
         now: Instant,
     ) -> String {
         self.open
@@ -63,6 +72,7 @@ impl Tickets {
                 rep,
                 code,
                 code_id,
+                expires_at,
                 issued: now,
             },
         );
@@ -94,12 +104,12 @@ mod tests {
         let mut t = Tickets::default();
         let now = Instant::now();
         let code: SessionCode = "123456789".parse().expect("code");
-        let a = t.issue(rep(), code, 7, now);
+        let a = t.issue(rep(), code, (7, 0), now);
         assert_eq!(a.len(), 48);
         assert!(t.redeem("nope", now).is_none());
         assert_eq!(t.redeem(&a, now).map(|x| x.code_id), Some(7));
         assert!(t.redeem(&a, now).is_none(), "used");
-        let b = t.issue(rep(), code, 7, now);
+        let b = t.issue(rep(), code, (7, 0), now);
         assert!(t.redeem(&b, now + TICKET_LIFETIME).is_none(), "too old");
     }
 
@@ -108,9 +118,14 @@ mod tests {
         let mut t = Tickets::default();
         let now = Instant::now();
         let code: SessionCode = "123456789".parse().expect("code");
-        let first = t.issue(rep(), code, 1, now);
+        let first = t.issue(rep(), code, (1, 0), now);
         for i in 0..MAX_TICKETS {
-            t.issue(rep(), code, 2, now + Duration::from_millis(i as u64 + 1));
+            t.issue(
+                rep(),
+                code,
+                (2, 0),
+                now + Duration::from_millis(i as u64 + 1),
+            );
         }
         assert!(t.open.len() <= MAX_TICKETS);
         assert!(t.redeem(&first, now).is_none(), "the oldest went first");

@@ -52,6 +52,9 @@ pub struct RepInvite {
     pub masked: bool,
     /// The host's (cleaned) comment.
     pub comment: String,
+    /// The inviting representative's account, when its connection is not a login of its
+    /// own (a console panel): never invited by its own invitation.
+    pub inviter: Option<i64>,
 }
 
 /// What [`Hub::invite_reps`] did.
@@ -213,7 +216,9 @@ impl Hub {
             .sessions
             .get(&session_id)
             .ok_or(HubError::SessionGone)?;
-        let host = state.reps.get(&conn).map(|r| r.rep_id);
+        let host = invite
+            .inviter
+            .or_else(|| state.reps.get(&conn).map(|r| r.rep_id));
         let present = accounts_in(&state, session);
         let latest = state.latest_logins();
         let invitees: BTreeSet<i64> = match &invite.target {

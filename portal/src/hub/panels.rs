@@ -72,6 +72,10 @@ impl State {
         if let Some(away) = &session.away {
             peer.send(away.message(std::time::Instant::now()));
         }
+        // What the customer allowed so far, as the host heard it.
+        for (&attendee, &allowed) in &session.consents {
+            peer.send(PortalMessage::Consent { attendee, allowed });
+        }
         self.members.insert(
             peer.conn,
             Membership::Panel {

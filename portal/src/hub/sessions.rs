@@ -97,7 +97,12 @@ impl Hub {
         let mut state = self.lock();
         if let Some(waiter) = state.waiting.remove(&code_id) {
             state.members.remove(&waiter.peer.conn);
-            waiter.peer.send(why);
+            waiter.peer.send(why.clone());
+        }
+        // Console panels waiting for the same code hear the same.
+        for panel in state.panels_waiting.remove(&code_id).into_iter().flatten() {
+            state.members.remove(&panel.0);
+            panel.1.send(why.clone());
         }
     }
 

@@ -42,6 +42,7 @@ fn invite(target: InviteTarget, masked: bool) -> RepInvite {
         rights: Rights::VIEW,
         masked,
         comment: "please look".into(),
+        inviter: None,
     }
 }
 

@@ -28,7 +28,10 @@ const GONE: &str = "This request is no longer waiting.";
 
 impl Conn {
     /// The stored portal `name` (the default portal when none is stored under that name).
-    pub(super) async fn load_portal(&self, name: &str) -> Result<Option<PortalRecord>, StorageError> {
+    pub(super) async fn load_portal(
+        &self,
+        name: &str,
+    ) -> Result<Option<PortalRecord>, StorageError> {
         let wanted = name.to_owned();
         let stored = self.app.storage.call(move |b| b.portal(&wanted)).await?;
         Ok(stored.or_else(|| (name == "default").then(PortalRecord::default_portal)))
@@ -352,11 +355,22 @@ impl Conn {
                 // The link on the customer's page must not start a session after this.
                 if let (Some(code), Some(rep)) = (code, &self.rep) {
                     let (rep_id, now) = (rep.id, unix_now());
-                    let _ = self
+                    let cancelled = self
                         .app
                         .storage
                         .call(move |b| b.cancel_code(rep_id, code, now))
                         .await;
+                    if let Ok(Ok(record)) = cancelled {
+                        // A console panel still waiting for it stops waiting.
+                        let why = crate::codes::CodeRefusal::Cancelled;
+                        self.app.hub.stop_waiting(
+                            record.id,
+                            PortalMessage::Error {
+                                kind: why.kind(),
+                                message: why.rep_message().into(),
+                            },
+                        );
+                    }
                 }
             }
             Ok(None) => {}
@@ -366,8 +380,8 @@ impl Conn {
 
     /// `SaveNotes`: notes and an outcome for a session this representative hosted.
     pub(super) async fn save_notes(&self, session: u64, notes: &str, outcome: Outcome) {
-        let Some(rep) = self.require_rep() else {
-            return;
+        let Some(rep) = self.acting_rep() else {
+            return self.error(ErrorKind::Unauthorized, "log in first");
         };
         if notes.chars().count() > MAX_NOTES_CHARS {
             return self.error(

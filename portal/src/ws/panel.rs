@@ -26,14 +26,29 @@ impl Conn {
             return self.error(why.kind(), why.rep_message());
         };
         match codes::status(record.state, record.expires_at, now) {
-            CodeStatus::Active { .. } | CodeStatus::Redeemed => {}
+            CodeStatus::Active { .. } => {}
+            CodeStatus::Redeemed => {
+                let code_id = record.id;
+                match self
+                    .app
+                    .storage
+                    .call(move |b| b.session_for_code(code_id))
+                    .await
+                {
+                    Ok(Some(s)) if s.ended_at.is_some() => {
+                        return self.error(ErrorKind::SessionGone, "that session has ended");
+                    }
+                    Ok(_) => {}
+                    Err(e) => return self.internal(&e),
+                }
+            }
             status => {
                 let why = CodeRefusal::for_status(status).unwrap_or(CodeRefusal::Unknown);
                 return self.error(why.kind(), why.rep_message());
             }
         }
         let ticket = match self.app.desk.tickets.lock() {
-            Ok(mut t) => t.issue(rep, code, record.id, Instant::now()),
+            Ok(mut t) => t.issue(rep, code, (record.id, record.expires_at), Instant::now()),
             Err(_) => return self.error(ErrorKind::Internal, "please try again"),
         };
         self.reply(PortalMessage::PanelTicket { code, ticket });
@@ -41,7 +56,7 @@ impl Conn {
 
     /// `OpenSessionPanel`: this connection becomes the host's panel on the ticket's session.
     pub(super) async fn open_session_panel(&mut self, ticket: &str) {
-        if self.rep.is_some() || self.app.hub.is_member(self.id) {
+        if self.rep.is_some() || self.panel_rep.is_some() || self.app.hub.is_member(self.id) {
             return self.error(
                 ErrorKind::BadRequest,
                 "open a session panel on a connection of its own",
@@ -60,11 +75,21 @@ impl Conn {
         match self.app.hub.open_panel(ticket.code_id, self.peer()) {
             Ok(attached) => {
                 self.identify();
-                // The panel acts for the representative who asked for it.
-                self.rep = Some(ticket.rep);
+                // The panel acts for the representative who asked for it, as the session's
+                // host only (not as a login: codes, the desk and joining stay closed to it).
+                self.panel_rep = Some(ticket.rep);
                 match attached {
                     Some(session) => tracing::info!(session, "console panel opened"),
-                    None => self.reply(PortalMessage::PanelWaiting { code: ticket.code }),
+                    None => {
+                        self.reply(PortalMessage::PanelWaiting { code: ticket.code });
+                        let left = u64::try_from(ticket.expires_at.saturating_sub(unix_now()))
+                            .unwrap_or(0);
+                        super::rep::stop_waiting_at_expiry(
+                            std::sync::Arc::clone(&self.app.hub),
+                            ticket.code_id,
+                            left,
+                        );
+                    }
                 }
             }
             Err(e) => self.hub_error(&e),

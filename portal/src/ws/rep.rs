@@ -290,19 +290,25 @@ impl Conn {
                 tracing::info!(code = %code.redacted(), "host waiting for the customer");
                 let hub = Arc::clone(&self.app.hub);
                 let left = u64::try_from(record.expires_at.saturating_sub(now)).unwrap_or(0);
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_secs(left)).await;
-                    let message = "this code expired before the customer used it".to_owned();
-                    hub.stop_waiting(
-                        record.id,
-                        PortalMessage::Error {
-                            kind: ErrorKind::CodeExpired,
-                            message,
-                        },
-                    );
-                });
+                stop_waiting_at_expiry(hub, record.id, left);
             }
             Err(e) => self.hub_error(&e),
         }
     }
+}
+
+/// When code row `code_id` expires in `left` seconds, whoever still waits for its session (the
+/// host, console panels) is told and stops waiting.
+pub(super) fn stop_waiting_at_expiry(hub: Arc<crate::hub::Hub>, code_id: i64, left: u64) {
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(left)).await;
+        let message = "this code expired before the customer used it".to_owned();
+        hub.stop_waiting(
+            code_id,
+            PortalMessage::Error {
+                kind: ErrorKind::CodeExpired,
+                message,
+            },
+        );
+    });
 }

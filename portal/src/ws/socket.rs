@@ -80,6 +80,7 @@ async fn serve(
         tx,
         greeted: false,
         rep: None,
+        panel_rep: None,
         rep_portal: String::new(),
         watching_until: None,
         handle,

@@ -11,14 +11,12 @@ use crate::invites;
 
 impl Conn {
     pub(super) fn list_reps(&self) {
-        if self.require_rep().is_none() {
-            return;
-        }
+        let Some(me) = self.acting_rep() else {
+            return self.error(ErrorKind::Unauthorized, "log in first");
+        };
         let mut reps = self.app.hub.list_reps(self.id);
         // A console panel is not a login of its own: leave its representative out too.
-        if let Some(me) = &self.rep {
-            reps.retain(|r| r.user != me.user);
-        }
+        reps.retain(|r| r.user != me.user);
         self.reply(PortalMessage::Reps { reps });
     }
 
@@ -33,7 +31,8 @@ impl Conn {
             Ok(c) => c,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
-        if let (InviteTarget::Rep { user }, Some(me)) = (&target, &self.rep)
+        let me = self.acting_rep();
+        if let (InviteTarget::Rep { user }, Some(me)) = (&target, &me)
             && user == &me.user
         {
             return self.error(ErrorKind::BadRequest, "you cannot invite yourself");
@@ -43,6 +42,7 @@ impl Conn {
             rights,
             masked,
             comment,
+            inviter: self.panel_rep.as_ref().map(|r| r.id),
         };
         match self.app.hub.invite_reps(self.id, invite) {
             Ok(sent) => tracing::info!(
