@@ -59,6 +59,8 @@ class ConsolePage {
   private readonly mainView: HTMLElement;
   private readonly repName = h("span", { testid: "rep-name" });
   private readonly accepting = h("input", { type: "checkbox", testid: "accepting" });
+  /** Shown only while the console has taken requests. */
+  private readonly requestsTitle = h("h2", { hidden: true }, "Your requests");
   private readonly queues = h("ul", { class: "queues", testid: "queues" });
   private readonly queryList = h("div", { class: "query-list", testid: "query-list" });
   private readonly noQueries = h("p", { class: "muted" }, "No one is waiting for you right now.");
@@ -131,7 +133,7 @@ class ConsolePage {
           this.noQueries,
           this.queryList),
         this.codes.el),
-      h("h2", null, "Your requests"),
+      this.requestsTitle,
       this.panes.el,
       this.sessions.el,
     );
@@ -297,10 +299,11 @@ class ConsolePage {
     this.accepting.checked = s.accepting;
     this.accepting.disabled = s.lost;
     replace(this.queues, ...s.queues.map((q) =>
-      h("li", null, `${q.portal}: `, h("strong", { testid: `queue-length-${q.portal}` }, q.waiting), " waiting")));
+      h("li", null, `Queue on portal “${q.portal}”: `, h("strong", { testid: `queue-length-${q.portal}` }, q.waiting), " waiting")));
     this.renderQueries(s, now);
     this.codes.render(s, now);
     this.panes.render(s, now);
+    show(this.requestsTitle, s.taken.length > 0);
     this.sessions.render(s, now, (request) => this.panes.sessionSlot(request));
   }
 
