@@ -37,6 +37,9 @@ pub use timer::spawn_timer;
 
 /// Sessions one representative takes from the queue at once.
 pub const SESSION_LIMIT: u32 = 3;
+/// The console of a request whose representative's consoles all closed while its session
+/// runs (connection ids start at 1).
+const NO_CONSOLE: ConnId = 0;
 /// Web Chat lines one request keeps in memory for a representative who reloads (the
 /// database keeps them all).
 const MAX_CHAT_LINES: usize = 200;
@@ -60,7 +63,11 @@ struct Taken {
     rep_tx: Outbox,
     /// The code the customer app joins with, once needed.
     code: Option<(CodeInfo, i64)>,
+    /// The session its code started, once the customer app joined.
+    session: Option<u64>,
     in_session: bool,
+    /// The router was told this request's session is over (its load released).
+    released: bool,
 }
 
 /// A request from submission until its chat is closed.
@@ -375,7 +382,9 @@ impl Desk {
                 rep_conn: conn,
                 rep_tx: tx,
                 code: None,
+                session: None,
                 in_session: false,
+                released: false,
             });
             let accepted = Accepted {
                 db_id: live.db_id,
@@ -413,18 +422,70 @@ impl Desk {
         });
     }
 
-    /// A code was redeemed: if a request waits for it, its customer app has joined.
-    pub fn code_redeemed(&self, code_id: i64, now: Instant) {
+    /// A code was redeemed, opening `session`: if a request waits for it, its customer app
+    /// has joined.
+    pub fn code_redeemed(&self, code_id: i64, session: u64, now: Instant) {
         self.with(now, |s| {
             let found = s.requests.iter_mut().find_map(|(id, l)| {
                 let t = l.taken.as_mut()?;
                 (t.code.as_ref().map(|(_, c)| *c) == Some(code_id)).then(|| {
                     t.in_session = true;
+                    t.session = Some(session);
                     *id
                 })
             });
             if let Some(id) = found {
                 s.send_status(id, now);
+            }
+        });
+    }
+
+    /// `session` ended: a request it came from frees its representative for the queue, and
+    /// its customer's page says so (the request stays for the representative's notes).
+    pub fn session_over(&self, session: u64, now: Instant) {
+        self.with(now, |s| {
+            let State {
+                requests,
+                router,
+                customers,
+                finished,
+                ..
+            } = s;
+            let mut orphans = Vec::new();
+            for (id, live) in requests.iter_mut() {
+                let Some(t) = live.taken.as_mut() else {
+                    continue;
+                };
+                if t.session != Some(session) || t.released {
+                    continue;
+                }
+                t.released = true;
+                router.session_ended(t.rep, now);
+                let ended = tandem_protocol::front_desk::RequestState::Ended {
+                    reason: "The support session has ended. Thank you for contacting us."
+                        .to_owned(),
+                };
+                if let Some((_, tx)) = &live.customer_conn {
+                    let _ = tx.send(PortalMessage::RequestStatus {
+                        request: *id,
+                        state: ended.clone(),
+                    });
+                }
+                live.shown = Some(ended);
+                if t.rep_conn == NO_CONSOLE {
+                    orphans.push(*id);
+                }
+            }
+            // Nobody is left to close these: they end here.
+            for id in orphans {
+                if let Some(live) = requests.remove(&id) {
+                    if let Some((c, _)) = live.customer_conn {
+                        customers.remove(&c);
+                    }
+                    if let Some(db) = live.db_id {
+                        finished.push((db, "the session ended".to_owned()));
+                    }
+                }
             }
         });
     }
@@ -468,7 +529,7 @@ impl Desk {
                     },
                 });
             }
-            if let Some(t) = &live.taken {
+            if let Some(t) = live.taken.as_ref().filter(|t| !t.released) {
                 s.router.session_ended(t.rep, now);
             }
             Ok(live.db_id)

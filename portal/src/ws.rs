@@ -342,7 +342,7 @@ impl Conn {
                 // A help request waiting for its customer app sees it arrive.
                 self.app
                     .desk
-                    .code_redeemed(redemption.code.id, Instant::now());
+                    .code_redeemed(redemption.code.id, session, Instant::now());
                 let host = hub::host_info(&redemption.code.rep_name);
                 let resume = Issued::generate(session, &mut rand::rng());
                 let opened = self.app.hub.open_session(
@@ -512,6 +512,7 @@ pub(crate) fn persist(app: &App, session: u64) {
 /// Stores the end of `session`.
 async fn record_end(app: &App, session: u64, reason: String) {
     tracing::info!(session, reason = ?reason, "session ended");
+    app.desk.session_over(session, Instant::now());
     let now = unix_now();
     let stored = app
         .storage

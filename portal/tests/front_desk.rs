@@ -226,14 +226,34 @@ async fn smart_box_reaches_both_reps_and_the_first_accept_wins() {
         .expect("query");
     assert_eq!(linked, 1);
 
+    // The customer app ends the session: the page says so at once; the request stays for
+    // the representative's notes.
+    agent
+        .send(&ClientMessage::EndSession {
+            reason: "done".into(),
+        })
+        .await;
+    let (_, state) = status(&mut customer).await;
+    assert!(
+        matches!(&state, RequestState::Ended { reason } if reason.contains("session has ended")),
+        "{state:?}"
+    );
     let closed = ClientMessage::CloseRequest {
         request,
         notes: "Printer cable".into(),
         outcome: Outcome::Resolved,
     };
     admin.send(&closed).await;
-    let (_, state) = status(&mut customer).await;
-    assert!(matches!(state, RequestState::Ended { .. }), "{state:?}");
+    common::eventually("the notes stored with the request", || {
+        db.query_row(
+            "SELECT notes FROM help_requests WHERE outcome = 'resolved'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .filter(|n| n == "Printer cable")
+    })
+    .await;
     server.stop().await;
 }
 

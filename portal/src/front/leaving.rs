@@ -6,7 +6,7 @@ use std::time::Instant;
 use tandem_protocol::front_desk::PortalMode;
 use tandem_protocol::signal::PortalMessage;
 
-use super::{ChatLine, MAX_CHAT_LINES, State};
+use super::{ChatLine, MAX_CHAT_LINES, NO_CONSOLE, State};
 use crate::hub::ConnId;
 use crate::routing::{RepKey, RequestId};
 
@@ -68,6 +68,15 @@ impl State {
                 }
                 continue;
             }
+            // A session already running goes on in the customer app: the request waits for
+            // its end (`Desk::session_over`) with no console, so the page stays true.
+            if let Some(t) = self.requests.get_mut(&id).and_then(|l| l.taken.as_mut())
+                && t.in_session
+                && !t.released
+            {
+                t.rep_conn = NO_CONSOLE;
+                continue;
+            }
             let Some(live) = self.requests.remove(&id) else {
                 continue;
             };
@@ -85,7 +94,9 @@ impl State {
                 self.finished
                     .push((db, "the representative's console closed".to_owned()));
             }
-            self.router.session_ended(rep, now);
+            if live.taken.as_ref().is_some_and(|t| !t.released) {
+                self.router.session_ended(rep, now);
+            }
         }
     }
 
