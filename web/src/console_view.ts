@@ -344,7 +344,8 @@ class ConsolePage {
         " ", waiting, " ", offer),
       query.question.trim() === "" ? null : h("p", { class: "question" }, query.question),
       query.fields.length === 0 ? null : h("ul", { class: "fields" },
-        ...query.fields.map((f) => h("li", null, `${f.label}: ${f.value}`))),
+        // Optional fields the customer left empty say nothing.
+        ...query.fields.filter((f) => f.value !== "").map((f) => h("li", null, `${f.label}: ${f.value}`))),
       h("button", { type: "button", testid: `accept-${query.request}`, on: { click: () => this.send({ type: "accept_request", request: query.request }) } }, "Accept"),
     );
     return { el, key, waiting, offer, data: q };
