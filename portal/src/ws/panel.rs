@@ -7,7 +7,7 @@ use tandem_protocol::SessionCode;
 use tandem_protocol::signal::{ErrorKind, PortalMessage};
 
 use super::Conn;
-use crate::codes::{self, CodeRefusal, CodeStatus};
+
 use crate::storage::unix_now;
 
 impl Conn {
@@ -16,37 +16,9 @@ impl Conn {
         let Some(rep) = self.require_rep() else {
             return;
         };
-        let now = unix_now();
-        let found = match self.app.storage.call(move |b| b.find_code(code, now)).await {
-            Ok(found) => found.filter(|c| c.rep_id == rep.id),
-            Err(e) => return self.internal(&e),
+        let Some((record, _)) = self.own_joinable_code(&rep, code).await else {
+            return;
         };
-        let Some(record) = found else {
-            let why = CodeRefusal::Unknown;
-            return self.error(why.kind(), why.rep_message());
-        };
-        match codes::status(record.state, record.expires_at, now) {
-            CodeStatus::Active { .. } => {}
-            CodeStatus::Redeemed => {
-                let code_id = record.id;
-                match self
-                    .app
-                    .storage
-                    .call(move |b| b.session_for_code(code_id))
-                    .await
-                {
-                    Ok(Some(s)) if s.ended_at.is_some() => {
-                        return self.error(ErrorKind::SessionGone, "that session has ended");
-                    }
-                    Ok(_) => {}
-                    Err(e) => return self.internal(&e),
-                }
-            }
-            status => {
-                let why = CodeRefusal::for_status(status).unwrap_or(CodeRefusal::Unknown);
-                return self.error(why.kind(), why.rep_message());
-            }
-        }
         let ticket = match self.app.desk.tickets.lock() {
             Ok(mut t) => t.issue(rep, code, (record.id, record.expires_at), Instant::now()),
             Err(_) => return self.error(ErrorKind::Internal, "please try again"),

@@ -241,21 +241,29 @@ impl Conn {
         }
     }
 
-    pub(super) async fn join_session(&self, code: SessionCode) {
-        let Some(rep) = self.require_rep() else {
-            return;
-        };
+    /// One of `rep`'s codes whose session may still be joined: active, or redeemed with its
+    /// session still running (`true`). Anything else is answered with the reason and `None`.
+    pub(super) async fn own_joinable_code(
+        &self,
+        rep: &crate::storage::Representative,
+        code: SessionCode,
+    ) -> Option<(CodeRecord, bool)> {
         let now = unix_now();
+        let rep_id = rep.id;
         let found = match self.app.storage.call(move |b| b.find_code(code, now)).await {
-            Ok(found) => found.filter(|c| c.rep_id == rep.id),
-            Err(e) => return self.internal(&e),
+            Ok(found) => found.filter(|c| c.rep_id == rep_id),
+            Err(e) => {
+                self.internal(&e);
+                return None;
+            }
         };
         let Some(record) = found else {
             let why = CodeRefusal::Unknown;
-            return self.error(why.kind(), why.rep_message());
+            self.error(why.kind(), why.rep_message());
+            return None;
         };
-        let redeemed = match codes::status(record.state, record.expires_at, now) {
-            CodeStatus::Active { .. } => false,
+        match codes::status(record.state, record.expires_at, now) {
+            CodeStatus::Active { .. } => Some((record, false)),
             CodeStatus::Redeemed => {
                 let code_id = record.id;
                 match self
@@ -265,17 +273,32 @@ impl Conn {
                     .await
                 {
                     Ok(Some(s)) if s.ended_at.is_some() => {
-                        return self.error(ErrorKind::SessionGone, "that session has ended");
+                        self.error(ErrorKind::SessionGone, "that session has ended");
+                        None
                     }
-                    Ok(_) => true,
-                    Err(e) => return self.internal(&e),
+                    Ok(_) => Some((record, true)),
+                    Err(e) => {
+                        self.internal(&e);
+                        None
+                    }
                 }
             }
             status => {
                 let why = CodeRefusal::for_status(status).unwrap_or(CodeRefusal::Unknown);
-                return self.error(why.kind(), why.rep_message());
+                self.error(why.kind(), why.rep_message());
+                None
             }
+        }
+    }
+
+    pub(super) async fn join_session(&self, code: SessionCode) {
+        let Some(rep) = self.require_rep() else {
+            return;
         };
+        let Some((record, redeemed)) = self.own_joinable_code(&rep, code).await else {
+            return;
+        };
+        let now = unix_now();
         let info = hub::host_info(&rep.name);
         match self
             .app
