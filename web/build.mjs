@@ -1,4 +1,4 @@
-// Builds the web app into dist/: one minified ES2022 bundle (app.js) beside index.html and
+// Builds the web app into dist/: minified ES2022 bundles (app.js, viewer_worker.js) beside index.html and
 // app.css. The portal serves index.html at /p/<name> and /console, and dist/ under /app/.
 import { build } from "esbuild";
 import { copyFile, mkdir, rm } from "node:fs/promises";
@@ -10,9 +10,11 @@ const dist = join(here, "dist");
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
-await build({
-  entryPoints: [join(here, "src", "main.ts")],
-  outfile: join(dist, "app.js"),
+// The app, and the viewer's decoding worker (a file of its own: the page's policy runs only
+// our own scripts, so no blob: workers).
+for (const [entry, out] of [["main.ts", "app.js"], [join("viewer", "viewer_worker.ts"), "viewer_worker.js"]]) await build({
+  entryPoints: [join(here, "src", entry)],
+  outfile: join(dist, out),
   bundle: true,
   format: "esm",
   target: "es2022",
@@ -25,4 +27,4 @@ await build({
 for (const file of ["index.html", "app.css"]) {
   await copyFile(join(here, "src", file), join(dist, file));
 }
-console.log("built dist/app.js, dist/index.html, dist/app.css");
+console.log("built dist/app.js, dist/viewer_worker.js, dist/index.html, dist/app.css");

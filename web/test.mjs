@@ -3,13 +3,13 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tests = (await readdir(join(here, "test"))).filter((f) => f.endsWith(".test.ts"));
-const out = await mkdtemp(join(tmpdir(), "tandem-web-test-"));
+// Inside node_modules, so the bundles' imports of packages (kept external) resolve there.
+const out = await mkdtemp(join(here, "node_modules", ".tandem-web-test-"));
 try {
   await build({
     entryPoints: tests.map((f) => join(here, "test", f)),

@@ -47,7 +47,8 @@ pub fn specialist_email(
 ) -> String {
     format!(
         "Hello,\n\n{host} invites you to join a remote support session for {customer} as a \
-         specialist.\n\nOpen this link to join: {join_url}\nor run: {command}\n\n\
+         specialist.\n\nOpen this link in your browser to join (nothing to install): {join_url}\n\
+         With Tandem's viewer installed, you can also run: {command}\n\n\
          Support key: {key}\nGranted rights: {words}.\n\nThe key admits you while the session \
          runs, until {host} cancels the invitation.",
         command = specialist_command(join_url),
@@ -120,7 +121,9 @@ mod tests {
         let text = specialist_email("Bob", "alice@pc", url, key, Rights::VIEW);
         assert!(text.contains("Bob invites you"), "{text}");
         assert!(text.contains("for alice@pc"));
-        assert!(text.contains(&format!("Open this link to join: {url}")));
+        assert!(text.contains(&format!(
+            "Open this link in your browser to join (nothing to install): {url}"
+        )));
         assert!(text.contains(&format!(
             "tandem-viewer specialist join '{url}' --name \"Your name\""
         )));

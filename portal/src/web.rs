@@ -14,7 +14,6 @@ use serde::Deserialize;
 use tandem_protocol::SessionCode;
 
 use crate::codes::{self, CodeRefusal, CodeStatus};
-use crate::invites;
 use crate::ratelimit::minutes_text;
 use crate::storage::{KeyState, SpecialistKey, unix_now};
 use crate::ws::{KEY_CANCELLED, SESSION_OVER};
@@ -176,7 +175,7 @@ pub(crate) async fn join_page(
     if let Some(key) = key.filter(|k| {
         !code_active && (k.is_live() || found.as_ref().is_none_or(|c| k.created_at >= c.created_at))
     }) {
-        return specialist_page(&app, &key, forgive);
+        return specialist_page(&app, &key, forgive).await;
     }
     let Some(record) = found else {
         tracing::info!(code = %code.redacted(), "join page: unknown code");
@@ -213,8 +212,10 @@ pub(crate) async fn join_page(
     Html(page("Your support session", &body)).into_response()
 }
 
-/// The page for a specialist's support key: who invites them where, and the command.
-fn specialist_page(app: &App, key: &SpecialistKey, forgive: impl Fn(&App)) -> Response {
+/// The page for a specialist's support key: the browser viewer (the web app reads the key and
+/// the link token from the address, asks the specialist's name and joins). A key whose session
+/// is over or that was cancelled gets a plain page instead, so nobody types a name for nothing.
+async fn specialist_page(app: &App, key: &SpecialistKey, forgive: impl Fn(&App)) -> Response {
     let digits = key.key;
     if key.session_ended || !app.hub.is_live(key.session_id) {
         tracing::info!(key = %digits.redacted(), "join page: the key's session is over");
@@ -229,26 +230,7 @@ fn specialist_page(app: &App, key: &SpecialistKey, forgive: impl Fn(&App)) -> Re
         );
     }
     forgive(app);
-    let url = app.join_url(digits);
-    let body = format!(
-        "<h1>Join a support session as a specialist</h1>\n\
-         <p><strong>{host}</strong> invites you to join support session {session} with \
-         <strong>{customer}</strong>.</p>\n\
-         <p>Granted rights: {words}.</p>\n\
-         <h2>Join the session</h2>\n\
-         <p>Run this command on your computer, with your own name:</p>\n\
-         <pre><code>{command}</code></pre>\n\
-         <p>Support key: <strong class=\"code\">{grouped}</strong> ({digits}).</p>\n\
-         <p>The key works while the session runs, until {host} cancels the invitation.</p>",
-        host = escape(&key.host_name),
-        session = key.session_id,
-        customer = escape(&key.customer),
-        words = invites::rights_in_words(key.rights),
-        command = escape(&invites::specialist_command(&url)),
-        grouped = grouped(digits),
-        digits = digits.digits(),
-    );
-    Html(page("Join as a specialist", &body)).into_response()
+    crate::web_app::index(app).await
 }
 
 /// "The session has ended." from "the session has ended".

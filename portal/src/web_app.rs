@@ -54,7 +54,7 @@ fn not_built(dir: &Path) -> Response {
         .into_response()
 }
 
-async fn index(app: &App) -> Response {
+pub(crate) async fn index(app: &App) -> Response {
     let dir = web_dir(app.config.web_dir.as_deref());
     match tokio::fs::read_to_string(dir.join("index.html")).await {
         Ok(html) => with_policy(Html(html).into_response()),

@@ -42,18 +42,11 @@ async fn a_specialist_joins_by_name_and_everyone_sees_it() {
         );
     }
 
-    // The page for the key says who invites and how to join.
+    // The page for the key is the browser viewer: the web app, under the app's policy
+    // (the portal's tests run with whatever web folder is configured; the app may be unbuilt).
     let (status, _, body) = http_get(server.addr, &format!("/join/{}", inv.key.digits())).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        body.contains(&format!(
-            "tandem-viewer specialist join &#39;{url}&#39; --name &quot;Your name&quot;"
-        )),
-        "{body}"
-    );
-    assert!(body.contains("<strong>Administrator</strong> invites you"));
-    assert!(body.contains(&format!("support session {}", r.session)));
-    assert!(body.contains("alice@laptop"));
+    assert!(status == 200 || status == 503, "{status}: {body}");
+    assert!(!body.contains("tandem-viewer specialist join"), "{body}");
 
     let mut sam = Client::connect(server.addr).await;
     match sam.request(&join(inv.key, "Sam Expert")).await {

@@ -125,15 +125,33 @@ impl Browser {
     /// Launches Chromium; with `ignore_https_errors` it accepts any certificate
     /// (`--ignore-certificate-errors`, and every context ignores HTTPS errors).
     pub fn launch_with(ignore_https_errors: bool) -> Browser {
+        Browser::launch_with_args(ignore_https_errors, &[])
+    }
+
+    /// Launches Chromium with extra command-line switches (e.g. a WebRTC IP handling policy).
+    pub fn launch_with_args(ignore_https_errors: bool, chromium_args: &[&str]) -> Browser {
+        Browser::launch_in(None, ignore_https_errors, chromium_args)
+    }
+
+    /// Launches Chromium inside network namespace `netns` (e.g. one where UDP is blocked).
+    pub fn launch_in(
+        netns: Option<&crate::netns::Netns>,
+        ignore_https_errors: bool,
+        chromium_args: &[&str],
+    ) -> Browser {
         ensure_browser_tools();
         let mut cmd = Command::new("node");
         cmd.arg(driver_script());
         if ignore_https_errors {
             cmd.arg("--ignore-https-errors");
         }
+        for arg in chromium_args {
+            cmd.arg(format!("--chromium-arg={arg}"));
+        }
         // The driver resolves these the same way; pass the resolved ones so both agree.
         cmd.env("TANDEM_CHROMIUM", chromium_path())
             .env("TANDEM_PLAYWRIGHT", playwright_path());
+        let cmd = crate::netns::wrap_in(netns.map(|n| n.name.as_str()), cmd);
         let mut browser = Browser {
             proc: Proc::spawn("browser driver", cmd),
             next_id: 1,
@@ -364,6 +382,21 @@ impl Browser {
         self.page_call(page, json!({"cmd": "eval", "expr": expr}))
     }
 
+    /// Types `text` key by key on whatever has the page's focus.
+    pub fn keyboard_type(&mut self, page: &str, text: &str) {
+        self.page_call(page, json!({"cmd": "keyboard_type", "text": text}));
+    }
+
+    /// Presses and releases one key or chord (`"Control+U"`, `"ü"`) on the focused element.
+    pub fn keyboard_press(&mut self, page: &str, key: &str) {
+        self.page_call(page, json!({"cmd": "keyboard_press", "key": key}));
+    }
+
+    /// Clicks at page coordinates (CSS pixels).
+    pub fn mouse_click(&mut self, page: &str, x: f64, y: f64) {
+        self.page_call(page, json!({"cmd": "mouse_click", "x": x, "y": y}));
+    }
+
     /// The clipboard's text as the page reads it (needs a page made with an origin).
     pub fn clipboard(&mut self, page: &str) -> String {
         let v = self.page_call(page, json!({"cmd": "clipboard"}));
@@ -415,4 +448,50 @@ impl Drop for Browser {
 
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Decodes standard base64 (what the page's `btoa` makes); `None` if it is not base64.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        let keep = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend_from_slice(&n.to_be_bytes()[1..1 + keep]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_decodes_every_padding() {
+        assert_eq!(super::decode_base64("").as_deref(), Some(&b""[..]));
+        assert_eq!(super::decode_base64("TQ==").as_deref(), Some(&b"M"[..]));
+        assert_eq!(super::decode_base64("TWE=").as_deref(), Some(&b"Ma"[..]));
+        assert_eq!(
+            super::decode_base64("TWFu/w==").as_deref(),
+            Some(&b"Man\xff"[..])
+        );
+        assert_eq!(super::decode_base64("T"), None);
+        assert_eq!(super::decode_base64("TW!u"), None);
+    }
 }

@@ -66,6 +66,10 @@ async function launch() {
     "--disable-features=WebRtcHideLocalIpsWithMdns",
   ];
   if (ignoreHttpsErrors) args.push("--ignore-certificate-errors");
+  // Extra switches a test asks for, e.g. --force-webrtc-ip-handling-policy=... to take UDP away.
+  for (const arg of process.argv) {
+    if (arg.startsWith("--chromium-arg=")) args.push(arg.slice("--chromium-arg=".length));
+  }
   // launch() gives the browser a fresh temporary user-data-dir and removes it on close.
   // handleSIG*: this driver handles the signals itself (closing the browser first).
   browser = await chromium.launch({
@@ -196,6 +200,37 @@ const commands = {
   async press(req) {
     const { page } = await pageOf(req);
     await page.locator(need(req, "selector")).press(need(req, "key"), { timeout: req.timeout_ms });
+    return null;
+  },
+  // Keys typed on whatever has the focus, as a person types them (keydown/keyup per key).
+  async keyboard_type(req) {
+    const { page } = await pageOf(req);
+    await page.keyboard.type(need(req, "text"));
+    return null;
+  },
+  // One key or chord ("Control+U", "ü") pressed and released on whatever has the focus.
+  // A character that is on no US key (ü, é) goes through CDP as the key of a layout that has
+  // it, the way a German or French keyboard sends it: keydown/keyup with that `key`.
+  async keyboard_press(req) {
+    const { page } = await pageOf(req);
+    const key = need(req, "key");
+    if ([...key].length === 1 && key.charCodeAt(0) > 0x7e) {
+      const cdp = await page.context().newCDPSession(page);
+      try {
+        await cdp.send("Input.dispatchKeyEvent", { type: "keyDown", key, text: key, unmodifiedText: key });
+        await cdp.send("Input.dispatchKeyEvent", { type: "keyUp", key });
+      } finally {
+        await cdp.detach().catch(() => {});
+      }
+      return null;
+    }
+    await page.keyboard.press(key);
+    return null;
+  },
+  // A click at page coordinates (CSS pixels).
+  async mouse_click(req) {
+    const { page } = await pageOf(req);
+    await page.mouse.click(need(req, "x", "number"), need(req, "y", "number"));
     return null;
   },
   async select(req) {

@@ -242,6 +242,7 @@ export function consoleUpdate(
     case "reps":
     case "specialist_invited":
     case "specialist_invitation_cancelled":
+    case "signal":
       return [s, []];
   }
 }

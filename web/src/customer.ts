@@ -111,6 +111,7 @@ export function customerUpdate(s: CustomerState, msg: PortalMessage): CustomerSt
     case "reps":
     case "specialist_invited":
     case "specialist_invitation_cancelled":
+    case "signal":
       return s;
   }
 }

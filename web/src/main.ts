@@ -4,6 +4,7 @@
 
 import { startConsole } from "./console_view";
 import { startCustomerPage } from "./customer_view";
+import { startViewerPage } from "./viewer/viewer_view";
 import { h, replace } from "./h";
 import { routeOf } from "./route";
 
@@ -21,13 +22,16 @@ function notFound(root: HTMLElement): void {
 
 function main(): void {
   const root = document.getElementById("app") ?? document.body;
-  const route = routeOf(location.pathname);
+  const route = routeOf(location.pathname, location.search);
   switch (route.page) {
     case "customer":
       startCustomerPage(root, route.portal);
       break;
     case "console":
       startConsole(root);
+      break;
+    case "viewer":
+      startViewerPage(root, route.key, route.linkToken);
       break;
     case "not_found":
       notFound(root);

@@ -17,6 +17,7 @@ import type {
   RepCard,
   RepPresence,
   RequestState,
+  SignalPayload,
   SpecialistInvitation,
 } from "./wire";
 
@@ -165,6 +166,21 @@ const specialistInvitation: Check<SpecialistInvitation> = obj({
   rights: num,
 });
 
+const signalPayloadChecks: {
+  [K in SignalPayload["kind"]]: Check<Extract<SignalPayload, { kind: K }>>;
+} = {
+  offer: obj({ kind: oneOf("offer"), sdp: str }),
+  answer: obj({ kind: oneOf("answer"), sdp: str }),
+  relay_request: obj({ kind: oneOf("relay_request") }),
+  relay: obj({ kind: oneOf("relay"), token: str }),
+};
+
+const signalPayload: Check<SignalPayload> = (v): v is SignalPayload => {
+  if (!isObject(v) || typeof v.kind !== "string") return false;
+  const check = (signalPayloadChecks as Record<string, Check<SignalPayload> | undefined>)[v.kind];
+  return check !== undefined && check(v);
+};
+
 const ERROR_KINDS: readonly ErrorKind[] = [
   "bad_request",
   "unauthorized",
@@ -250,6 +266,7 @@ const checks: { [K in PortalType]: Check<Msg<K>> } = {
     type: oneOf("specialist_invitation_cancelled"),
     key: str,
   }),
+  signal: obj({ type: oneOf("signal"), from: num, payload: signalPayload }),
   error: obj({ type: oneOf("error"), kind: oneOf(...ERROR_KINDS), message: str }),
 };
 

@@ -5,10 +5,11 @@ import type { ClientType, PortalType } from "./wire";
 export type Route =
   | { page: "customer"; portal: string }
   | { page: "console" }
+  | { page: "viewer"; key: string; linkToken: string | null }
   | { page: "not_found" };
 
 /** `/p/<name>` → the customer page of portal <name>; `/console` → the console. */
-export function routeOf(pathname: string): Route {
+export function routeOf(pathname: string, search = ""): Route {
   const portal = /^\/p\/([^/]+)\/?$/.exec(pathname);
   if (portal !== null && portal[1] !== undefined) {
     try {
@@ -20,11 +21,25 @@ export function routeOf(pathname: string): Route {
     return { page: "not_found" };
   }
   if (pathname === "/console" || pathname === "/console/") return { page: "console" };
+  // The portal serves the app at /join/<digits> only for a specialist's live support key.
+  const key = /^\/join\/(\d{9})\/?$/.exec(pathname);
+  if (key !== null && key[1] !== undefined) {
+    return { page: "viewer", key: key[1], linkToken: linkTokenOf(search) };
+  }
   return { page: "not_found" };
 }
 
-/** Who acts on a message: the customer page, the console, or a console's session panel. */
-export type Receiver = "customer" | "console" | "panel";
+/** The `t` parameter of a join link, if any. */
+function linkTokenOf(search: string): string | null {
+  const token = new URLSearchParams(search).get("t");
+  return token === null || token === "" ? null : token;
+}
+
+/**
+ * Who acts on a message: the customer page, the console, a console's session panel, or the
+ * browser viewer (a specialist's page).
+ */
+export type Receiver = "customer" | "console" | "panel" | "viewer";
 
 /**
  * Which parts act on each message the app understands (a panel is the console's session pane
@@ -47,23 +62,24 @@ export const RECEIVED_BY: Record<PortalType, readonly Receiver[]> = {
   notes_saved: ["console", "panel"],
   panel_ticket: ["console"],
   panel_waiting: ["panel"],
-  joined: ["panel"],
-  roster: ["panel"],
-  chat: ["panel"],
+  joined: ["panel", "viewer"],
+  roster: ["panel", "viewer"],
+  chat: ["panel", "viewer"],
   consent: ["panel"],
-  customer_away: ["panel"],
-  customer_back: ["panel"],
+  customer_away: ["panel", "viewer"],
+  customer_back: ["panel", "viewer"],
   invitation_answered: ["panel"],
-  session_ended: ["panel"],
+  session_ended: ["panel", "viewer"],
   reps: ["panel"],
   specialist_invited: ["panel"],
   specialist_invitation_cancelled: ["panel"],
-  error: ["customer", "console", "panel"],
+  signal: ["viewer"],
+  error: ["customer", "console", "panel", "viewer"],
 };
 
 /** Which parts send each message. */
 export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
-  hello: ["customer", "console", "panel"],
+  hello: ["customer", "console", "panel", "viewer"],
   login: ["console"],
   create_code: ["console"],
   list_codes: ["console"],
@@ -81,7 +97,7 @@ export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
   save_notes: ["panel", "console"],
   panel_ticket: ["console"],
   open_session_panel: ["panel"],
-  chat: ["panel"],
+  chat: ["panel", "viewer"],
   list_reps: ["panel"],
   invite_reps: ["panel"],
   invite_specialist: ["panel"],
@@ -89,4 +105,6 @@ export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
   change_rights: ["panel"],
   remove_attendee: ["panel"],
   end_session: ["panel"],
+  join_as_specialist: ["viewer"],
+  signal: ["viewer"],
 };

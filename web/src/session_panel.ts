@@ -129,6 +129,8 @@ export function panelUpdate(p: PanelState, msg: PortalMessage, nowMs: number): P
       const box: SpecialistBox = { key: msg.key, joinUrl: msg.join_url, email: msg.email, rights: msg.rights, cancelled: false };
       return { ...p, specialists: [...p.specialists.filter((s) => s.key !== msg.key), box], error: null };
     }
+    case "signal":
+      return p;
     case "specialist_invitation_cancelled":
       return {
         ...p,

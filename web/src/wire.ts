@@ -161,6 +161,16 @@ export interface SpecialistInvitation {
   rights: Rights;
 }
 
+/**
+ * WebRTC negotiation through the portal (tagged by `kind`): the agent offers, the viewer
+ * answers; when no direct path opens the portal hands each end a one-use relay token.
+ */
+export type SignalPayload =
+  | { kind: "offer"; sdp: string }
+  | { kind: "answer"; sdp: string }
+  | { kind: "relay_request" }
+  | { kind: "relay"; token: string };
+
 /** What the web app sends to the portal. */
 export type ClientMessage =
   | { type: "hello"; version: number; client: string }
@@ -197,7 +207,17 @@ export type ClientMessage =
   | { type: "cancel_specialist_invitation"; key: SessionCode }
   | { type: "change_rights"; attendee: AttendeeId; grant: Rights; revoke: Rights }
   | { type: "remove_attendee"; attendee: AttendeeId }
-  | { type: "end_session"; reason: string };
+  | { type: "end_session"; reason: string }
+  | {
+      type: "join_as_specialist";
+      key: SessionCode;
+      name: string;
+      /** The `t=` token of the invitation link, when joining from it. */
+      link_token?: string;
+      /** From an earlier `joined`, when coming back after a lost connection. */
+      seat_token?: string;
+    }
+  | { type: "signal"; to: AttendeeId; payload: SignalPayload };
 
 /** What the portal sends to the web app. */
 export type PortalMessage =
@@ -241,6 +261,7 @@ export type PortalMessage =
   | { type: "reps"; reps: RepPresence[] }
   | ({ type: "specialist_invited" } & SpecialistInvitation)
   | { type: "specialist_invitation_cancelled"; key: SessionCode }
+  | { type: "signal"; from: AttendeeId; payload: SignalPayload }
   | { type: "error"; kind: ErrorKind; message: string };
 
 export type ClientType = ClientMessage["type"];

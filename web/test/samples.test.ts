@@ -9,6 +9,7 @@ import { customerUpdate, initialCustomer, type CustomerState } from "../src/cust
 import { clientSamples, portalSamples } from "../src/generated/samples";
 import { PORTAL_TYPES, parsePortalMessage } from "../src/parse";
 import { RECEIVED_BY, SENT_BY } from "../src/route";
+import { initialViewer, viewerUpdate, type ViewerState } from "../src/viewer/viewer";
 import type { PortalMessage } from "../src/wire";
 
 test("every portal sample parses back to itself", () => {
@@ -58,6 +59,10 @@ function consoleWithPane(): ConsoleState {
   );
   return next;
 }
+/** A specialist's page in session 42, waiting for the customer's computer. */
+function viewerWaiting(): ViewerState {
+  return { ...initialViewer("555123999", null), phase: "waiting", name: "Sam", session: 42, you: 5 };
+}
 /** A panel that presented its ticket for code 012345678, on session 42 from its joined. */
 function panelConnecting(): PanelState {
   return { ...initialPanel(1, "012345678", "Carol", null), phase: "connecting", session: 42 };
@@ -82,7 +87,12 @@ test("each message type changes exactly the parts that receive it", () => {
     });
     assert.equal(customerActs, audience.includes("customer"), `customer page and ${type}`);
     assert.equal(consoleActs, audience.includes("console"), `console and ${type}`);
+    const viewerActs = samples.some((m) => {
+      const before = viewerWaiting();
+      return viewerUpdate(before, m) !== before;
+    });
     assert.equal(panelActs, audience.includes("panel"), `session panel and ${type}`);
+    assert.equal(viewerActs, audience.includes("viewer"), `browser viewer and ${type}`);
   }
 });
 

@@ -1,6 +1,8 @@
 //! Samples of what a console's session panel receives (see `web_samples.rs`).
 
-use tandem_protocol::signal::{AttendeeInfo, PortalMessage, RepPresence, SpecialistInvitation};
+use tandem_protocol::signal::{
+    AttendeeInfo, ClientMessage, PortalMessage, RepPresence, SignalPayload, SpecialistInvitation,
+};
 use tandem_protocol::{AttendeeId, Rights, Role};
 
 use super::{TICKET, code, view_chat, view_control_chat};
@@ -124,6 +126,42 @@ pub(super) fn panel_samples() -> Vec<PortalMessage> {
         },
         PortalMessage::SessionEnded {
             reason: "The customer ended the session.".into(),
+        },
+        PortalMessage::Signal {
+            from: AttendeeId::CUSTOMER,
+            payload: SignalPayload::Offer {
+                sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into(),
+            },
+        },
+        PortalMessage::Signal {
+            from: AttendeeId::CUSTOMER,
+            payload: SignalPayload::Relay {
+                token: "cmVsYXktdG9rZW4".into(),
+            },
+        },
+    ]
+}
+
+/// What the browser viewer sends besides the panel's messages.
+pub(super) fn viewer_client_samples() -> Vec<ClientMessage> {
+    vec![
+        ClientMessage::JoinAsSpecialist {
+            key: code("555123999"),
+            name: "Sam Specialist".into(),
+            link_token: Some("c3BlYw".into()),
+            seat_token: None,
+        },
+        ClientMessage::JoinAsSpecialist {
+            key: code("555123999"),
+            name: "Sam Specialist".into(),
+            link_token: None,
+            seat_token: Some("c2VhdC10b2tlbg".into()),
+        },
+        ClientMessage::Signal {
+            to: AttendeeId::CUSTOMER,
+            payload: SignalPayload::Answer {
+                sdp: "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n".into(),
+            },
         },
     ]
 }

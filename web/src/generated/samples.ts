@@ -37,6 +37,9 @@ export const clientSamples: ClientMessage[] = [
   {"type":"change_rights","attendee":4,"grant":0,"revoke":2},
   {"type":"remove_attendee","attendee":4},
   {"type":"end_session","reason":"The representative ended the session."},
+  {"type":"join_as_specialist","key":"555123999","name":"Sam Specialist","link_token":"c3BlYw"},
+  {"type":"join_as_specialist","key":"555123999","name":"Sam Specialist","seat_token":"c2VhdC10b2tlbg"},
+  {"type":"signal","to":1,"payload":{"kind":"answer","sdp":"v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n"}},
 ];
 
 export const portalSamples: PortalMessage[] = [
@@ -86,6 +89,8 @@ export const portalSamples: PortalMessage[] = [
   {"type":"specialist_invited","key":"555123999","join_url":"https://help.example.com/join/555123999?t=c3BlYw","email":"Hello,\n\nBob Smith invites you to a support session with alice@laptop.\nOpen https://help.example.com/join/555123999?t=c3BlYw\nSupport key: 555 123 999\nYou may: view and control keyboard and mouse","rights":7},
   {"type":"specialist_invitation_cancelled","key":"555123999"},
   {"type":"session_ended","reason":"The customer ended the session."},
+  {"type":"signal","from":1,"payload":{"kind":"offer","sdp":"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}},
+  {"type":"signal","from":1,"payload":{"kind":"relay","token":"cmVsYXktdG9rZW4"}},
   {"type":"error","kind":"bad_request","message":"That request is not allowed now."},
   {"type":"error","kind":"unauthorized","message":"Wrong user name or password."},
   {"type":"error","kind":"code_unknown","message":"There is no such code."},

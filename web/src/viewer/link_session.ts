@@ -1,0 +1,184 @@
+// One link's session with the customer's agent, as protocol/src/viewer.rs runs it for the
+// native viewer: Hello first, Welcome back with our rights; pings both ways every 5 s and the
+// link given up after 20 s of silence; frames handed to the decoding worker; input only on the
+// input channel, so it never waits behind frames.
+//
+// The page bounds what waits for the worker: past MAX_QUEUED bytes it stops handing frames
+// over, and once the worker has caught up it asks the agent for a fresh picture. A slow tab
+// thus costs itself a keyframe, never unbounded memory; the agent keeps a queue per viewer,
+// so it never slows the others either.
+
+import {
+  WireError,
+  decodeMessage,
+  encodeEnd,
+  encodeHello,
+  encodeInput,
+  encodePing,
+  encodePong,
+  encodeRefreshRequest,
+  type InputEvent,
+} from "./frames";
+import type { ChannelName, Link } from "./link";
+import type { CursorShape } from "./screen_input";
+import type { FromWorker } from "./worker_protocol";
+
+const PING_INTERVAL_MS = 5000;
+const IDLE_TIMEOUT_MS = 20000;
+/** Frame bytes that may wait for the worker before the page drops to a keyframe. */
+const MAX_QUEUED = 32 * 1024 * 1024;
+/** Below this, a page that dropped frames asks for the keyframe. */
+const RESUME_BELOW = 4 * 1024 * 1024;
+
+export interface SessionEvents {
+  welcome(rights: number): void;
+  rights(rights: number): void;
+  applied(width: number, height: number): void;
+  cursorShape(shape: CursorShape): void;
+  cursorPosition(x: number, y: number): void;
+  refused(text: string): void;
+  ended(reason: string): void;
+  rebooting(): void;
+  /** Nothing heard for IDLE_TIMEOUT_MS: the link is closed. */
+  lost(why: string): void;
+}
+
+export class LinkSession {
+  private lastHeard = performance.now();
+  private nonce = 0n;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private queued = 0;
+  private dropping = false;
+  private welcomed = false;
+  private stopped = false;
+  private readonly onWorker = (e: MessageEvent<FromWorker>): void => this.fromWorker(e.data);
+
+  constructor(
+    private readonly link: Link,
+    attendee: number,
+    private readonly worker: Worker,
+    private readonly events: SessionEvents,
+  ) {
+    worker.addEventListener("message", this.onWorker);
+    this.link.send("control", encodeHello(attendee));
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  /** One message off the link. */
+  handle(channel: ChannelName, data: ArrayBuffer): void {
+    if (this.stopped) return;
+    this.lastHeard = performance.now();
+    if (channel === "frames") {
+      this.frame(data);
+      return;
+    }
+    let msg;
+    try {
+      msg = decodeMessage(new Uint8Array(data));
+    } catch (e) {
+      const why = e instanceof WireError ? (e as Error).message : String(e);
+      this.link.send("control", encodeEnd(`malformed message: ${why}`));
+      return;
+    }
+    switch (msg.kind) {
+      case "welcome":
+        this.welcomed = true;
+        this.events.welcome(msg.rights);
+        break;
+      case "rights_changed":
+        this.events.rights(msg.rights);
+        break;
+      case "ping":
+        this.link.send("control", encodePong(msg.nonce));
+        break;
+      case "pong":
+        break;
+      case "error":
+        this.events.refused(msg.text);
+        break;
+      case "end":
+        this.events.ended(msg.reason);
+        break;
+      case "rebooting":
+        this.events.rebooting();
+        break;
+      case "cursor_shape":
+        this.events.cursorShape(msg);
+        break;
+      case "cursor_position":
+        this.events.cursorPosition(msg.x, msg.y);
+        break;
+      case "frame_update":
+        // Frames belong on their channel; handled there all the same.
+        this.frame(data);
+        break;
+      default:
+        // File messages and newer ones: this page does not take files yet.
+        break;
+    }
+  }
+
+  private frame(data: ArrayBuffer): void {
+    if (this.dropping) return;
+    if (this.queued + data.byteLength > MAX_QUEUED) {
+      this.dropping = true;
+      return;
+    }
+    this.queued += data.byteLength;
+    this.worker.postMessage({ type: "frame", data }, [data]);
+  }
+
+  private fromWorker(msg: FromWorker): void {
+    if (this.stopped) return;
+    switch (msg.type) {
+      case "done":
+        this.queued = Math.max(0, this.queued - msg.bytes);
+        if (this.dropping && this.queued < RESUME_BELOW) {
+          this.dropping = false;
+          this.link.send("control", encodeRefreshRequest());
+        }
+        break;
+      case "applied":
+        this.events.applied(msg.width, msg.height);
+        break;
+      case "failed":
+        if (msg.fatal) {
+          this.events.ended(msg.message);
+        } else if (msg.keyframe) {
+          this.link.send("control", encodeRefreshRequest());
+        }
+        break;
+      case "pixels":
+        break;
+    }
+  }
+
+  sendInput(ev: InputEvent): void {
+    if (!this.stopped && this.welcomed) this.link.send("input", encodeInput(ev));
+  }
+
+  /** Says goodbye to the agent (leaving on purpose). */
+  leave(reason: string): void {
+    if (!this.stopped) this.link.send("control", encodeEnd(reason));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.worker.removeEventListener("message", this.onWorker);
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    if (now - this.lastHeard > IDLE_TIMEOUT_MS) {
+      this.stop();
+      this.link.close();
+      this.events.lost("no answer for 20 seconds");
+      return;
+    }
+    if (Math.floor(now / PING_INTERVAL_MS) !== Math.floor((now - 1000) / PING_INTERVAL_MS)) {
+      this.nonce += 1n;
+      this.link.send("control", encodePing(this.nonce));
+    }
+  }
+}
