@@ -76,6 +76,8 @@ struct Conn {
     /// A console panel's representative (from its ticket): it acts as its session's host
     /// and may store notes, but it is not a login — `require_rep` refuses it.
     panel_rep: Option<Representative>,
+    /// The code whose session this panel is on (for `WatchSession`).
+    panel_code: Option<SessionCode>,
     /// The customer portal the representative logged in on.
     rep_portal: String,
     /// A customer's page watching a portal stays anonymous (evictable, like any socket that
@@ -276,6 +278,7 @@ impl Conn {
             } => self.save_notes(session, &notes, outcome).await,
             ClientMessage::PanelTicket { code } => self.panel_ticket(code).await,
             ClientMessage::OpenSessionPanel { ticket } => self.open_session_panel(&ticket).await,
+            ClientMessage::WatchSession => self.watch_session().await,
             ClientMessage::EmailCode { code, to, language } => {
                 self.email_code(code, &to, language.as_deref()).await;
             }

@@ -155,3 +155,57 @@ async fn a_panel_is_no_login_and_hears_when_its_code_is_cancelled() {
     assert_eq!(error_kind(&panel.recv().await), ErrorKind::CodeCancelled);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_panel_that_watches_takes_the_hosts_seat_once() {
+    let dir = TempDir::new("panel-watch");
+    let server = Server::start(config(&dir)).await;
+    let mut console = Client::admin(server.addr).await;
+    let code = console.create_code("Alice").await;
+    let mut agent = Client::connect(server.addr).await;
+    let redeemed = agent.redeem(code.code, "alice@laptop").await;
+    assert!(
+        matches!(redeemed, PortalMessage::Redeemed { .. }),
+        "{redeemed:?}"
+    );
+
+    // A connection that is no panel cannot watch.
+    let mut stranger = Client::connect(server.addr).await;
+    let refused = stranger.request(&ClientMessage::WatchSession).await;
+    assert_eq!(error_kind(&refused), ErrorKind::BadRequest);
+
+    let mut panels = Vec::new();
+    for _ in 0..2 {
+        let t = ticket(&mut console, code.code).await;
+        let mut panel = Client::connect(server.addr).await;
+        panel
+            .send(&ClientMessage::OpenSessionPanel { ticket: t })
+            .await;
+        assert!(matches!(
+            next_non_roster(&mut panel).await,
+            PortalMessage::Joined { .. }
+        ));
+        panels.push(panel);
+    }
+    // The first to watch becomes the host attendee: the agent hears of it (and offers a link).
+    panels[0].send(&ClientMessage::WatchSession).await;
+    match next_non_roster(&mut panels[0]).await {
+        PortalMessage::Joined { you, .. } => assert_eq!(you, tandem_protocol::AttendeeId::HOST),
+        other => panic!("expected joined, got {other:?}"),
+    }
+    match next_non_roster(&mut agent).await {
+        PortalMessage::AttendeeJoined(info) => {
+            assert_eq!(info.id, tandem_protocol::AttendeeId::HOST);
+            assert_eq!(info.name, "Administrator");
+        }
+        other => panic!("expected the host to join, got {other:?}"),
+    }
+    // The seat is taken: the second panel stays a panel and is told why.
+    panels[1].send(&ClientMessage::WatchSession).await;
+    let taken = next_non_roster(&mut panels[1]).await;
+    assert!(
+        matches!(&taken, PortalMessage::Error { message, .. } if message.contains("already connected")),
+        "{taken:?}"
+    );
+    server.stop().await;
+}

@@ -278,6 +278,10 @@ pub enum ClientMessage {
         /// From [`PortalMessage::PanelTicket`]; works once, for a minute.
         ticket: String,
     },
+    /// A console panel starts watching the screen in the browser: the connection stops being
+    /// a panel and takes the host's seat, as the host's viewer joining with the code would
+    /// (answered with `Joined`; refused while another viewer holds the seat).
+    WatchSession,
     /// Leave (viewer) or end (agent, host) the session.
     EndSession {
         /// Shown to everyone else.

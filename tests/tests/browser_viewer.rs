@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tandem_e2e::browser::{Browser, decode_base64, repo_root};
 use tandem_e2e::netns::Netns;
 use tandem_e2e::x::Xvfb;
-use tandem_e2e::{Portal, Proc, TempDir, Viewer, agent_command, wait_for};
+use tandem_e2e::{ADMIN_PASSWORD, Portal, Proc, TempDir, Viewer, agent_command, wait_for};
 
 const T: Duration = Duration::from_secs(30);
 const PAGE: &str = "sam";
@@ -86,79 +86,100 @@ impl Setup {
         });
     }
 
-    /// The canvas's pixels of REGION as RGB (what the page's canvas holds, read back).
-    fn canvas_rgb(&mut self) -> Option<Vec<u8>> {
-        let (x, y, w, h) = REGION;
-        let v = self.b.eval(
-            PAGE,
-            &format!("window.tandemViewer.pixels({x}, {y}, {w}, {h})"),
-        );
-        let rgba = decode_base64(v.as_str()?)?;
-        Some(
-            rgba.chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect(),
-        )
-    }
-
-    /// X's own pixels of REGION as RGB.
-    fn x_rgb(&self) -> Vec<u8> {
-        let (sw, _, all) = self.x.screenshot();
-        let (x, y, w, h) = REGION;
-        (y..y + h)
-            .flat_map(|row| {
-                let start = ((row * sw + x) * 3) as usize;
-                all[start..start + (w * 3) as usize].to_vec()
-            })
-            .collect()
-    }
-
-    /// Waits until the canvas equals X in REGION, pixel for pixel; returns the pixels.
     fn wait_until_canvas_matches_x(&mut self, what: &str) -> Vec<u8> {
-        let deadline = Instant::now() + T;
-        let mut differing = usize::MAX;
-        loop {
-            let x = self.x_rgb();
-            if let Some(canvas) = self.canvas_rgb() {
-                if canvas == x {
-                    return canvas;
-                }
-                if canvas.len() == x.len() {
-                    differing = canvas.iter().zip(&x).filter(|(a, b)| a != b).count();
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: the canvas never matched X ({differing} bytes differ)"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_until_canvas_matches_x(&mut self.b, PAGE, &self.x, what)
     }
 
-    /// Clicks the canvas where screen pixel (x, y) is shown, through the page's scaling.
     fn click_screen_at(&mut self, x: u32, y: u32) {
-        let rect = self.b.eval(
-            PAGE,
-            "(() => { const r = document.querySelector('[data-testid=screen]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
-        );
-        let r: Vec<f64> = rect
-            .as_array()
-            .expect("rect")
-            .iter()
-            .filter_map(Value::as_f64)
-            .collect();
-        let (sx, sy) = (r[2] / 1024.0, r[3] / 640.0);
-        self.b.mouse_click(
-            PAGE,
-            r[0] + (f64::from(x) + 0.5) * sx,
-            r[1] + (f64::from(y) + 0.5) * sy,
-        );
+        click_screen_at(&mut self.b, PAGE, x, y);
+    }
+
+    fn x_rgb(&self) -> Vec<u8> {
+        x_rgb(&self.x)
     }
 
     fn screenshot(&mut self, name: &str) {
         let path = shots().join(name);
         self.b.screenshot(PAGE, &path, false);
     }
+}
+
+/// The canvas's pixels of REGION as RGB (what the page's canvas holds, read back).
+fn canvas_rgb(b: &mut Browser, page: &str) -> Option<Vec<u8>> {
+    let (x, y, w, h) = REGION;
+    let v = b.eval(
+        page,
+        &format!("window.tandemViewer.pixels({x}, {y}, {w}, {h})"),
+    );
+    let rgba = decode_base64(v.as_str()?)?;
+    Some(
+        rgba.chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+    )
+}
+
+/// X's own pixels of REGION as RGB.
+fn x_rgb(x: &Xvfb) -> Vec<u8> {
+    let (sw, _, all) = x.screenshot();
+    let (rx, ry, w, h) = REGION;
+    (ry..ry + h)
+        .flat_map(|row| {
+            let start = ((row * sw + rx) * 3) as usize;
+            all[start..start + (w * 3) as usize].to_vec()
+        })
+        .collect()
+}
+
+/// Waits until the canvas equals X in REGION, pixel for pixel; returns the pixels.
+fn wait_until_canvas_matches_x(b: &mut Browser, page: &str, x: &Xvfb, what: &str) -> Vec<u8> {
+    let deadline = Instant::now() + T;
+    let mut differing = usize::MAX;
+    loop {
+        let want = x_rgb(x);
+        if let Some(canvas) = canvas_rgb(b, page) {
+            if canvas == want {
+                return canvas;
+            }
+            if canvas.len() == want.len() {
+                differing = canvas.iter().zip(&want).filter(|(a, b)| a != b).count();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: the canvas never matched X ({differing} bytes differ)"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Clicks the canvas where screen pixel (x, y) of the 1024×640 screen is shown, through the
+/// page's scaling.
+fn click_screen_at(b: &mut Browser, page: &str, x: u32, y: u32) {
+    let rect = b.eval(
+        page,
+        "(() => { const c = document.querySelector('[data-testid=screen]'); c.scrollIntoView({ block: 'center' }); const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
+    );
+    let r: Vec<f64> = rect
+        .as_array()
+        .expect("rect")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    let (sx, sy) = (r[2] / 1024.0, r[3] / 640.0);
+    b.mouse_click(
+        page,
+        r[0] + (f64::from(x) + 0.5) * sx,
+        r[1] + (f64::from(y) + 0.5) * sy,
+    );
+}
+
+/// Waits until the page has shown at least one picture.
+fn wait_first_picture(b: &mut Browser, page: &str) {
+    wait_for("the first picture", T, || {
+        let frames = b.eval(page, "Number(document.body.dataset.frames ?? 0)");
+        (frames.as_u64().unwrap_or(0) > 0).then_some(())
+    });
 }
 
 #[test]
@@ -330,4 +351,108 @@ fn with_udp_blocked_the_page_falls_back_to_the_relay_and_still_matches() {
     s.wait_until_canvas_matches_x("over the relay");
     s.x.set_background("#6f972a");
     s.wait_until_canvas_matches_x("a change over the relay");
+}
+
+#[test]
+fn a_representative_watches_and_hosts_from_the_console() {
+    let dir = TempDir::new("bv-console");
+    let x = Xvfb::start(1024, 640);
+    let _xterm = x.xterm(
+        30,
+        40,
+        "printf 'Tandem console viewer: known text\\n'; exec sh",
+    );
+    let portal = Portal::start(&dir, &["--no-tls"]);
+    let base = portal.url.split('#').next().unwrap_or_default().to_owned();
+    let mut b = Browser::launch();
+    let rep = "rep";
+    b.new_page(rep, Some(&base));
+    b.goto(rep, &format!("{base}/console"));
+    b.fill(rep, "[data-testid=login-user]", "admin");
+    b.fill(rep, "[data-testid=login-password]", ADMIN_PASSWORD);
+    b.fill(rep, "[data-testid=login-portal]", "default");
+    b.click(rep, "[data-testid=login-submit]");
+    b.wait_visible(rep, "[data-testid=rep-name]", T);
+    b.fill(rep, "[data-testid=code-customer]", "Kim");
+    b.click(rep, "[data-testid=code-create]");
+    b.wait_count(rep, "[data-testid=code-row]", 1, T);
+    let code = b
+        .attr(rep, "[data-testid=code-row]", "data-code")
+        .expect("a code");
+    b.click(rep, "[data-testid=copy-url]");
+    let join_url = b.clipboard(rep);
+    b.click(rep, "[data-testid=open-session]");
+    let pane = format!("[data-testid=session-{code}]");
+    // Watching before the customer is there: the pane waits for the customer's computer.
+    b.click(rep, &format!("{pane} [data-testid=watch-screen]"));
+    b.wait_text(
+        rep,
+        &format!("{pane} [data-testid=screen-status]"),
+        "Waiting",
+        T,
+    );
+
+    let agent = Proc::spawn(
+        "agent",
+        agent_command(&x.display, &join_url, "control", &[]),
+    );
+    b.wait_text(
+        rep,
+        &format!("{pane} [data-testid=screen-status]"),
+        "Connected",
+        T,
+    );
+    wait_first_picture(&mut b, rep);
+    wait_until_canvas_matches_x(&mut b, rep, &x, "the representative's picture");
+
+    // The host controls: a click through the pane's scaled canvas, typed text.
+    click_screen_at(&mut b, rep, 200, 150);
+    wait_for("the representative's click", T, || {
+        (x.pointer() == (200, 150)).then_some(())
+    });
+    let typed = dir.path("host.txt");
+    b.keyboard_type(
+        rep,
+        &format!("echo from-the-console > {}\n", typed.display()),
+    );
+    let content = wait_for("the host's typed command", T, || {
+        std::fs::read_to_string(&typed)
+            .ok()
+            .filter(|c| c.ends_with('\n'))
+    });
+    assert_eq!(content, "from-the-console\n");
+
+    // Host controls in the same pane: invite a specialist (who joins in the browser), give
+    // them control, end the session.
+    b.click(rep, &format!("{pane} [data-testid=invite-specialist]"));
+    b.wait_visible(rep, &format!("{pane} [data-testid^=specialist-]"), T);
+    let link = b.text(rep, &format!("{pane} [data-testid=specialist-link]"));
+    b.goto(PAGE, link.trim());
+    b.fill(PAGE, "[data-testid=specialist-name]", "Sam Specialist");
+    b.click(PAGE, "[data-testid=join]");
+    b.wait_text(PAGE, "[data-testid=viewer-status]", "Connected", T);
+    b.wait_text(
+        rep,
+        &format!("{pane} [data-testid=attendees]"),
+        "Sam Specialist",
+        T,
+    );
+    b.screenshot(rep, &shots().join("console-watching.png"), true);
+    let grant = b
+        .eval(
+            rep,
+            "document.querySelector('[data-testid^=grant-control-]')?.dataset.testid ?? ''",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !grant.is_empty(),
+        "an Allow control button for the specialist"
+    );
+    b.click(rep, &format!("{pane} [data-testid={grant}]"));
+    b.wait_text(PAGE, "[data-testid=viewer-rights]", "control the screen", T);
+    b.click(rep, &format!("{pane} [data-testid=end-session]"));
+    b.wait_text(PAGE, "[data-testid=ended-reason]", "ended", T);
+    drop(agent);
 }

@@ -5,6 +5,7 @@
 import type { ConsoleState } from "./console";
 import { h, show } from "./h";
 import { PanelView, type PanelActions } from "./session_panel_view";
+import type { SignalPayload } from "./wire";
 
 export class SessionsView {
   readonly el: HTMLElement;
@@ -50,6 +51,11 @@ export class SessionsView {
   /** Advances the panels' countdowns. */
   tick(nowMs: number): void {
     for (const view of this.views.values()) view.tick(nowMs);
+  }
+
+  /** A signal for panel `id`'s screen. */
+  signal(id: number, from: number, payload: SignalPayload): void {
+    this.views.get(id)?.signal(from, payload);
   }
 
   /** Brings panel `id` into view. */

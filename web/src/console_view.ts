@@ -194,6 +194,7 @@ class ConsolePage {
     const conn = new Connection({
       message: (msg) => {
         this.set(panelMessage(this.state, id, msg, performance.now()));
+        if (msg.type === "signal") this.sessions.signal(id, msg.from, msg.payload);
         // The code was used: the Codes list shows only codes still waiting for a customer.
         if (msg.type === "joined") this.send({ type: "list_codes" });
       },

@@ -106,5 +106,7 @@ export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
   remove_attendee: ["panel"],
   end_session: ["panel"],
   join_as_specialist: ["viewer"],
-  signal: ["viewer"],
+  // The panel's screen answers offers once the panel watches (watch_session).
+  signal: ["viewer", "panel"],
+  watch_session: ["panel"],
 };

@@ -5,7 +5,7 @@
 
 import { viewerCommand, viewerLink } from "./format";
 import { field, h, replace, setText, show } from "./h";
-import { CONTROL, rightsInWords, roleInWords } from "./rights";
+import { CONTROL, hasRights, rightsInWords, roleInWords } from "./rights";
 import { InviteView, type PanelActions } from "./session_invite_view";
 import {
   acted,
@@ -20,7 +20,11 @@ import {
   type PanelState,
   type SessionChatLine,
 } from "./session_panel";
-import type { AttendeeInfo, Outcome } from "./wire";
+import { RemoteScreen } from "./viewer/remote_screen";
+import type { AttendeeInfo, Outcome, SignalPayload } from "./wire";
+
+/** The host's attendee id: a pane that watches takes the host's seat. */
+const HOST = 2;
 
 export type { PanelActions } from "./session_invite_view";
 
@@ -43,6 +47,11 @@ export class PanelView {
   private readonly saveNotes: HTMLButtonElement;
   private readonly notesStatus = h("p", { class: "muted", testid: "notes-status", role: "status", hidden: true });
   private readonly endButton: HTMLButtonElement;
+  private readonly watchButton: HTMLButtonElement;
+  private readonly screenStatus = h("p", { class: "status-line", testid: "screen-status", role: "status", hidden: true });
+  private readonly screenSlot = h("div", { class: "screen-slot" });
+  /** The screen, once the representative chose to watch here. */
+  private screen: RemoteScreen | null = null;
   private shownChat = 0;
   private attendeesKey = "";
   private panel: PanelState;
@@ -67,6 +76,7 @@ export class PanelView {
     } } }, "Save notes");
     this.endButton = h("button", { type: "button", class: "danger", testid: "end-session", on: { click: () =>
       this.actions.act(id, { type: "end_session", reason: ENDED_BY_REP }, endSent) } }, "End session");
+    this.watchButton = h("button", { type: "button", class: "button", testid: "watch-screen", on: { click: () => this.watch() } }, "Watch the screen here");
     const code = panel.code;
     this.el = h("section", { class: "card pane session-pane", testid: `session-${code}`, "data-code": code },
       h("div", { class: "pane-head" }, this.title,
@@ -74,8 +84,11 @@ export class PanelView {
       this.status,
       this.error,
       this.notice,
-      h("p", null, h("a", { class: "button", testid: "open-viewer", href: viewerLink(code) }, "Open in viewer"),
+      h("p", null, this.watchButton, " ",
+        h("a", { class: "button secondary", testid: "open-viewer", href: viewerLink(code) }, "Open in viewer"),
         " or run ", h("code", { testid: "viewer-command" }, viewerCommand(code))),
+      this.screenStatus,
+      this.screenSlot,
       h("h4", null, "Attendees"),
       this.attendees,
       h("h4", null, "Chat"),
@@ -90,6 +103,43 @@ export class PanelView {
         h("div", { class: "actions" }, this.saveNotes, this.endButton),
         this.notesStatus),
     );
+  }
+
+  /** A signal from the agent on this pane's connection (the pane watches the screen). */
+  signal(from: number, payload: SignalPayload): void {
+    this.screen?.signal(from, payload);
+  }
+
+  /** Takes the host's seat on this pane's connection and shows the screen here. */
+  private watch(): void {
+    if (this.screen !== null) return;
+    const id = this.panel.id;
+    const say = (text: string): void => {
+      setText(this.screenStatus, text);
+      show(this.screenStatus, true);
+    };
+    const screen = new RemoteScreen(() => HOST, (msg) => this.actions.act(id, msg, (p) => p), {
+      live: (path, rights) => {
+        say(path === "relay" ? "Connected (through the portal)." : "Connected.");
+        screen.setControl(hasRights(rights, CONTROL));
+      },
+      rights: (rights) => {
+        say(hasRights(rights, CONTROL) ? "You may control the screen." : "View only: the customer has not given you control.");
+        screen.setControl(hasRights(rights, CONTROL));
+      },
+      lost: (why) => say(`Connection to the customer's computer lost (${why}); waiting for it to come back.`),
+      ended: (reason) => say(reason),
+      refused: (text) => say(`The customer's computer refused: ${text}`),
+      rebooting: () => say("The customer's computer is restarting; the session comes back by itself."),
+      viewOnly: () => say("View only: the customer has not given you control."),
+    });
+    this.screen = screen;
+    screen.markStart();
+    this.screenSlot.appendChild(screen.el);
+    say("Waiting for the customer's computer…");
+    show(this.watchButton, false);
+    this.el.classList.add("watching");
+    this.actions.act(id, { type: "watch_session" }, (p) => acted(p));
   }
 
   /** Brings the pane into view (its code was opened again). */
@@ -111,6 +161,8 @@ export class PanelView {
     this.renderAttendees(p, live);
     this.renderChat(p.chat);
     for (const control of [this.chatInput, this.repsOnly, this.chatSend, this.endButton]) control.disabled = !live;
+    if (this.screen === null) this.watchButton.disabled = !(live || p.phase === "waiting");
+    if (p.phase === "ended" || p.phase === "failed" || p.lost) this.screen?.close();
     this.saveNotes.disabled = !maySaveNotes(p);
     show(this.notesStatus, p.notesStatus !== null);
     setText(this.notesStatus, p.notesStatus ?? "");

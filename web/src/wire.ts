@@ -217,7 +217,9 @@ export type ClientMessage =
       /** From an earlier `joined`, when coming back after a lost connection. */
       seat_token?: string;
     }
-  | { type: "signal"; to: AttendeeId; payload: SignalPayload };
+  | { type: "signal"; to: AttendeeId; payload: SignalPayload }
+  /** A session panel takes the host's seat to watch the screen in the browser. */
+  | { type: "watch_session" };
 
 /** What the portal sends to the web app. */
 export type PortalMessage =

@@ -11,7 +11,9 @@
 use tandem_protocol::AttendeeId;
 use tandem_protocol::signal::PortalMessage;
 
-use super::{ConnId, Hub, HubError, Membership, Peer, State};
+use tandem_protocol::signal::AttendeeInfo;
+
+use super::{Attendee, ConnId, Hub, HubError, JoinOutcome, Membership, Peer, State};
 
 /// Panels one session (or one waiting code) keeps: a few browser tabs, not a crowd.
 pub const MAX_PANELS: usize = 8;
@@ -55,7 +57,76 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// The panel on `peer` starts watching the screen in the browser: it stops being a panel
+    /// and takes the host's seat (`info`), exactly as the host's viewer joining with the code
+    /// would, so the agent sets up a link for it. Refused while another viewer holds the seat.
+    pub fn panel_becomes_host(
+        &self,
+        code_id: i64,
+        peer: Peer,
+        info: AttendeeInfo,
+        redeemed: bool,
+    ) -> Result<JoinOutcome, HubError> {
+        let mut state = self.lock();
+        let is_panel = matches!(
+            state.members.get(&peer.conn),
+            Some(Membership::Panel { .. } | Membership::PanelWaiting { .. })
+        );
+        if !is_panel {
+            return Err(HubError::NotAllowed(
+                "only a session panel can watch its session",
+            ));
+        }
+        let seat_taken = match state.by_code.get(&code_id) {
+            Some(session) => state
+                .sessions
+                .get(session)
+                .is_some_and(|s| s.attendees.contains_key(&info.id)),
+            None => state.waiting.contains_key(&code_id),
+        };
+        if seat_taken {
+            return Err(HubError::HostTaken);
+        }
+        state.close_panel(peer.conn);
+        state.join_or_wait(code_id, peer, info, redeemed)
+    }
+}
+
 impl State {
+    /// [`Hub::join_or_wait`] for a connection that is no member: the host's seat of code row
+    /// `code_id`'s session, or a wait for its redemption.
+    pub(super) fn join_or_wait(
+        &mut self,
+        code_id: i64,
+        host: Peer,
+        info: AttendeeInfo,
+        redeemed: bool,
+    ) -> Result<JoinOutcome, HubError> {
+        if let Some(&session) = self.by_code.get(&code_id) {
+            let taken = self
+                .sessions
+                .get(&session)
+                .is_some_and(|s| s.attendees.contains_key(&info.id));
+            if taken {
+                return Err(HubError::HostTaken);
+            }
+            self.attach(session, Attendee { peer: host, info });
+            self.send_rosters(session);
+            return Ok(JoinOutcome::Joined { session });
+        }
+        if redeemed && self.recently_ended.contains_key(&code_id) {
+            return Err(HubError::SessionGone);
+        }
+        if self.waiting.contains_key(&code_id) {
+            return Err(HubError::HostTaken);
+        }
+        self.members
+            .insert(host.conn, Membership::Waiting { code_id });
+        self.waiting.insert(code_id, Attendee { peer: host, info });
+        Ok(JoinOutcome::Waiting)
+    }
+
     /// Attaches `peer` as a panel of running `session_id`: it gets `Joined` (as the host),
     /// the host's roster, and `CustomerAway` while the agent is away.
     pub(super) fn attach_panel(&mut self, session_id: u64, peer: Peer) {

@@ -3,7 +3,7 @@
 use tandem_protocol::signal::{AttendeeInfo, PortalMessage, SignalPayload};
 use tandem_protocol::{AttendeeId, Rights};
 
-use super::{Attendee, ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Peer};
+use super::{ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Peer};
 use crate::resume::Issued;
 
 impl Hub {
@@ -66,29 +66,7 @@ impl Hub {
         if state.members.contains_key(&host.conn) {
             return Err(HubError::AlreadyInSession);
         }
-        if let Some(&session) = state.by_code.get(&code_id) {
-            let taken = state
-                .sessions
-                .get(&session)
-                .is_some_and(|s| s.attendees.contains_key(&info.id));
-            if taken {
-                return Err(HubError::HostTaken);
-            }
-            state.attach(session, Attendee { peer: host, info });
-            state.send_rosters(session);
-            return Ok(JoinOutcome::Joined { session });
-        }
-        if redeemed && state.recently_ended.contains_key(&code_id) {
-            return Err(HubError::SessionGone);
-        }
-        if state.waiting.contains_key(&code_id) {
-            return Err(HubError::HostTaken);
-        }
-        state
-            .members
-            .insert(host.conn, Membership::Waiting { code_id });
-        state.waiting.insert(code_id, Attendee { peer: host, info });
-        Ok(JoinOutcome::Waiting)
+        state.join_or_wait(code_id, host, info, redeemed)
     }
 
     /// The code will not be redeemed any more (cancelled, expired): a waiting host gets

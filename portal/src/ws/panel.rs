@@ -50,6 +50,7 @@ impl Conn {
                 // The panel acts for the representative who asked for it, as the session's
                 // host only (not as a login: codes, the desk and joining stay closed to it).
                 self.panel_rep = Some(ticket.rep);
+                self.panel_code = Some(ticket.code);
                 match attached {
                     Some(session) => tracing::info!(session, "console panel opened"),
                     None => {
@@ -63,6 +64,37 @@ impl Conn {
                         );
                     }
                 }
+            }
+            Err(e) => self.hub_error(&e),
+        }
+    }
+}
+
+impl Conn {
+    /// `WatchSession`: the panel takes the host's seat, so the representative sees the screen in
+    /// the browser (the agent sets up a link for this connection as for the host's viewer).
+    pub(super) async fn watch_session(&mut self) {
+        let (Some(rep), Some(code)) = (self.panel_rep.clone(), self.panel_code) else {
+            return self.error(
+                ErrorKind::BadRequest,
+                "open the session's panel before watching its screen",
+            );
+        };
+        let Some((record, redeemed)) = self.own_joinable_code(&rep, code).await else {
+            return;
+        };
+        let info = crate::hub::host_info(&rep.name);
+        match self
+            .app
+            .hub
+            .panel_becomes_host(record.id, self.peer(), info, redeemed)
+        {
+            Ok(crate::hub::JoinOutcome::Joined { session }) => {
+                tracing::info!(session, "host watches from the browser");
+                super::persist(&self.app, session);
+            }
+            Ok(crate::hub::JoinOutcome::Waiting) => {
+                tracing::info!(code = %code.redacted(), "browser host waiting for the customer");
             }
             Err(e) => self.hub_error(&e),
         }

@@ -81,6 +81,7 @@ async fn serve(
         greeted: false,
         rep: None,
         panel_rep: None,
+        panel_code: None,
         rep_portal: String::new(),
         watching_until: None,
         handle,

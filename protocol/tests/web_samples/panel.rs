@@ -157,6 +157,7 @@ pub(super) fn viewer_client_samples() -> Vec<ClientMessage> {
             link_token: None,
             seat_token: Some("c2VhdC10b2tlbg".into()),
         },
+        ClientMessage::WatchSession,
         ClientMessage::Signal {
             to: AttendeeId::CUSTOMER,
             payload: SignalPayload::Answer {

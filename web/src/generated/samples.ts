@@ -39,6 +39,7 @@ export const clientSamples: ClientMessage[] = [
   {"type":"end_session","reason":"The representative ended the session."},
   {"type":"join_as_specialist","key":"555123999","name":"Sam Specialist","link_token":"c3BlYw"},
   {"type":"join_as_specialist","key":"555123999","name":"Sam Specialist","seat_token":"c2VhdC10b2tlbg"},
+  {"type":"watch_session"},
   {"type":"signal","to":1,"payload":{"kind":"answer","sdp":"v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n"}},
 ];
 

@@ -1,0 +1,248 @@
+// The customer's screen in a page: toolbar, canvas and pointer, the link to the agent and the
+// decoding worker. Shared by the specialist's page (viewer_view.ts) and the console's session
+// pane, where the representative watches as the session's host. The page owns the portal
+// connection and its state; this owns what happens on the link and tells the page.
+
+import { h, setText } from "../h";
+import type { ClientMessage, SignalPayload } from "../wire";
+import { encodeInput, type InputEvent } from "./frames";
+import { SPECIAL_KEYS } from "./keys";
+import { answerOffer, connectRelay, type Link, type LinkHandlers, type LinkPath } from "./link";
+import { LinkSession } from "./link_session";
+import { ScreenInput } from "./screen_input";
+import type { FromWorker } from "./worker_protocol";
+
+export interface ScreenEvents {
+  /** The link is up and the agent welcomed us with these rights. */
+  live(path: LinkPath, rights: number): void;
+  /** The agent changed our rights. */
+  rights(rights: number): void;
+  /** The link dropped (the session may go on; the agent offers again). */
+  lost(why: string): void;
+  /** The agent ended the session for us. */
+  ended(reason: string): void;
+  /** The agent refused something. */
+  refused(text: string): void;
+  rebooting(): void;
+  /** Input was attempted without control (the page says so). */
+  viewOnly(): void;
+}
+
+/** What tests and diagnostics may call on `window.tandemViewer`. */
+export interface ScreenHooks {
+  pixels(x: number, y: number, w: number, h: number): Promise<string | null>;
+  forceInput(ev: InputEvent): boolean;
+}
+
+export class RemoteScreen {
+  readonly el: HTMLElement;
+  private readonly worker = new Worker("/app/viewer_worker.js", { type: "module" });
+  private readonly canvas = h("canvas", { class: "screen", testid: "screen", tabindex: 0, "aria-label": "The customer's screen" });
+  private readonly input: ScreenInput;
+  private readonly scaleButton: HTMLButtonElement;
+  private readonly fullButton: HTMLButtonElement;
+  private link: Link | null = null;
+  private session: LinkSession | null = null;
+  private control = false;
+  private closed = false;
+  private startedAt = performance.now();
+  private firstFrame = false;
+
+  constructor(
+    /** Our attendee id (the Hello names it). */
+    private readonly you: () => number | null,
+    /** Sends a message on the page's portal connection. */
+    private readonly portal: (msg: ClientMessage) => void,
+    private readonly events: ScreenEvents,
+  ) {
+    const cursor = h("canvas", { class: "remote-cursor", "aria-hidden": "true" });
+    const box = h("div", { class: "screen-box", testid: "screen-box" }, this.canvas, cursor);
+    const keys = h("select", { testid: "special-keys", "aria-label": "Send a special key" },
+      h("option", { value: "" }, "Send keys…"),
+      ...SPECIAL_KEYS.map((k) => h("option", { value: k.id }, k.label)));
+    keys.addEventListener("change", () => {
+      const chosen = SPECIAL_KEYS.find((k) => k.id === keys.value);
+      keys.value = "";
+      if (chosen !== undefined) for (const ev of chosen.events) this.sendInput(ev);
+      this.canvas.focus();
+    });
+    this.scaleButton = h("button", { type: "button", class: "button", testid: "scale-toggle", on: { click: () => this.toggleScale() } }, "Actual size");
+    this.fullButton = h("button", { type: "button", class: "button", testid: "full-window", on: { click: () => this.toggleFull() } }, "Full window");
+    this.el = h("div", { class: "remote-screen" },
+      h("div", { class: "screen-tools" }, keys, this.scaleButton, this.fullButton),
+      box);
+    const offscreen = this.canvas.transferControlToOffscreen();
+    this.worker.postMessage({ type: "canvas", canvas: offscreen }, [offscreen]);
+    this.input = new ScreenInput(this.canvas, cursor, box, (ev) => this.sendInput(ev));
+    this.installHooks();
+  }
+
+  /** A signal from the agent: an offer to answer, or the relay's token. */
+  signal(from: number, payload: SignalPayload): void {
+    if (this.closed) return;
+    if (payload.kind === "offer") void this.answer(from, payload.sdp);
+    else if (payload.kind === "relay") this.relay(payload.token);
+  }
+
+  /** Whether input goes out: live with the CONTROL right. */
+  setControl(control: boolean): void {
+    this.control = control;
+    this.input.setEnabled(control && this.session !== null);
+  }
+
+  /** Says goodbye to the agent (leaving on purpose). */
+  leave(reason: string): void {
+    this.session?.leave(reason);
+  }
+
+  /** The session is over for this page: the link closes, the last picture stays (dimmed). */
+  close(): void {
+    this.closed = true;
+    this.closeLink();
+    this.input.setEnabled(false);
+    this.el.classList.add("ended");
+    if (this.el.classList.contains("full")) this.toggleFull();
+  }
+
+  focus(): void {
+    this.canvas.focus();
+  }
+
+  private async answer(from: number, sdp: string): Promise<void> {
+    this.closeLink();
+    const owner: { link: Link | null } = { link: null };
+    try {
+      const { answer, link } = await answerOffer(sdp, this.handlers(owner));
+      if (this.closed) {
+        link.close();
+        return;
+      }
+      this.link = owner.link = link;
+      this.portal({ type: "signal", to: from, payload: { kind: "answer", sdp: answer } });
+    } catch (e) {
+      this.events.lost(`could not answer: ${String(e)}`);
+    }
+  }
+
+  private relay(token: string): void {
+    // The agent gave up on a direct path: the relay replaces whatever was being negotiated.
+    this.closeLink();
+    const owner: { link: Link | null } = { link: null };
+    this.link = owner.link = connectRelay(token, this.handlers(owner));
+  }
+
+  /** Handlers for one link; `owner.link` is set once the link exists. */
+  private handlers(owner: { link: Link | null }): LinkHandlers {
+    let mine: LinkSession | null = null;
+    return {
+      open: (path) => {
+        const link = owner.link;
+        const you = this.you();
+        if (you === null || link === null || link !== this.link) return;
+        this.worker.postMessage({ type: "reset" });
+        mine = new LinkSession(link, you, this.worker, {
+          welcome: (rights) => this.events.live(path, rights),
+          rights: (rights) => this.events.rights(rights),
+          applied: (w, hgt) => this.applied(w, hgt),
+          cursorShape: (shape) => this.input.setCursorShape(shape),
+          cursorPosition: (x, y) => this.input.setCursorPosition(x, y),
+          refused: (text) => {
+            document.body.dataset.refusals = String(Number(document.body.dataset.refusals ?? "0") + 1);
+            this.events.refused(text);
+          },
+          ended: (reason) => {
+            this.closeLink();
+            this.events.ended(reason);
+          },
+          rebooting: () => this.events.rebooting(),
+          lost: (why) => {
+            this.closeLink();
+            this.events.lost(why);
+          },
+        });
+        this.session = mine;
+        this.input.setEnabled(this.control);
+      },
+      message: (channel, data) => mine?.handle(channel, data),
+      closed: (why) => {
+        mine?.stop();
+        if (owner.link === null || owner.link !== this.link) return; // replaced already
+        this.session = null;
+        this.link = null;
+        this.input.setEnabled(false);
+        this.events.lost(why);
+      },
+    };
+  }
+
+  private applied(width: number, height: number): void {
+    this.input.setScreen(width, height);
+    if (!this.firstFrame) {
+      this.firstFrame = true;
+      document.body.dataset.firstFrameMs = String(Math.round(performance.now() - this.startedAt));
+    }
+    document.body.dataset.frames = String(Number(document.body.dataset.frames ?? "0") + 1);
+  }
+
+  /** Restarts the first-frame clock (the person just asked to see the screen). */
+  markStart(): void {
+    this.startedAt = performance.now();
+    this.firstFrame = false;
+  }
+
+  private closeLink(): void {
+    this.session?.stop();
+    this.session = null;
+    const old = this.link;
+    this.link = null;
+    old?.close();
+  }
+
+  private sendInput(ev: InputEvent): void {
+    if (this.session === null) return;
+    if (!this.control) {
+      // The agent would drop it anyway; saying so here is kinder than silence.
+      if (ev.type !== "pointer_move") this.events.viewOnly();
+      return;
+    }
+    this.session.sendInput(ev);
+  }
+
+  private toggleScale(): void {
+    this.input.setActualSize(!this.input.actualSize);
+    setText(this.scaleButton, this.input.actualSize ? "Fit to window" : "Actual size");
+  }
+
+  private toggleFull(): void {
+    const full = this.el.classList.toggle("full");
+    setText(this.fullButton, full ? "Leave full window" : "Full window");
+    this.canvas.focus();
+  }
+
+  private installHooks(): void {
+    let next = 1;
+    const waiting = new Map<number, (data: ArrayBuffer | null) => void>();
+    this.worker.addEventListener("message", (e: MessageEvent<FromWorker>) => {
+      if (e.data.type !== "pixels") return;
+      waiting.get(e.data.id)?.(e.data.data);
+      waiting.delete(e.data.id);
+    });
+    const hooks: ScreenHooks = {
+      pixels: (x, y, w, hgt) =>
+        new Promise((resolve) => {
+          const id = next++;
+          waiting.set(id, (data) => resolve(data === null ? null : toBase64(new Uint8Array(data))));
+          this.worker.postMessage({ type: "pixels", id, x, y, w, h: hgt });
+        }),
+      // Raw input past the page's own rights check: the agent must refuse it all the same.
+      forceInput: (ev) => this.link?.send("input", encodeInput(ev)) ?? false,
+    };
+    (window as unknown as { tandemViewer?: ScreenHooks }).tandemViewer = hooks;
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
