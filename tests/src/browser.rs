@@ -392,6 +392,24 @@ impl Browser {
         self.page_call(page, json!({"cmd": "keyboard_press", "key": key}));
     }
 
+    /// Picks `paths` in the file input `selector`.
+    pub fn set_files(&mut self, page: &str, selector: &str, paths: &[&Path]) {
+        self.page_call(
+            page,
+            json!({"cmd": "set_files", "selector": selector, "paths": paths}),
+        );
+    }
+
+    /// Clicks `selector`, which starts a download, and saves the file to `path`; returns the
+    /// file name the page suggested.
+    pub fn download(&mut self, page: &str, selector: &str, path: &Path) -> String {
+        let v = self.page_call(
+            page,
+            json!({"cmd": "download", "selector": selector, "path": path}),
+        );
+        v["suggested"].as_str().unwrap_or_default().to_owned()
+    }
+
     /// Clicks at page coordinates (CSS pixels).
     pub fn mouse_click(&mut self, page: &str, x: f64, y: f64) {
         self.page_call(page, json!({"cmd": "mouse_click", "x": x, "y": y}));

@@ -233,6 +233,23 @@ const commands = {
     await page.mouse.click(need(req, "x", "number"), need(req, "y", "number"));
     return null;
   },
+  // Files chosen in a file input, as a person picks them.
+  async set_files(req) {
+    const { page } = await pageOf(req);
+    await page.locator(need(req, "selector")).setInputFiles(req.paths, { timeout: req.timeout_ms });
+    return null;
+  },
+  // Clicks what starts a download and saves the downloaded file to `path`.
+  async download(req) {
+    const { page } = await pageOf(req);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: req.timeout_ms ?? DEFAULT_TIMEOUT_MS }),
+      page.locator(need(req, "selector")).click({ timeout: req.timeout_ms }),
+    ]);
+    const path = resolve(need(req, "path"));
+    await download.saveAs(path);
+    return { path, suggested: download.suggestedFilename() };
+  },
   async select(req) {
     const { page } = await pageOf(req);
     return await page

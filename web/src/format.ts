@@ -63,3 +63,16 @@ export function viewerCommand(code: string): string {
 export function viewerLink(code: string): string {
   return `tandem://join?code=${encodeURIComponent(code)}`;
 }
+
+/** A size for a person: "812 bytes", "1.4 KB", "3.2 MB" (powers of 1024). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let unit = 0;
+  while (v >= 1024 && unit < units.length - 1) {
+    v /= 1024;
+    unit += 1;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[unit]}`;
+}

@@ -5,7 +5,7 @@
 
 import { viewerCommand, viewerLink } from "./format";
 import { field, h, replace, setText, show } from "./h";
-import { CONTROL, hasRights, rightsInWords, roleInWords } from "./rights";
+import { CONTROL, FILES, hasRights, rightsInWords, roleInWords } from "./rights";
 import { InviteView, type PanelActions } from "./session_invite_view";
 import {
   acted,
@@ -122,10 +122,12 @@ export class PanelView {
       live: (path, rights) => {
         say(path === "relay" ? "Connected (through the portal)." : "Connected.");
         screen.setControl(hasRights(rights, CONTROL));
+        screen.setFiles(hasRights(rights, FILES));
       },
       rights: (rights) => {
         say(hasRights(rights, CONTROL) ? "You may control the screen." : "View only: the customer has not given you control.");
         screen.setControl(hasRights(rights, CONTROL));
+        screen.setFiles(hasRights(rights, FILES));
       },
       lost: (why) => say(`Connection to the customer's computer lost (${why}); waiting for it to come back.`),
       ended: (reason) => say(reason),

@@ -3,6 +3,7 @@ import { test } from "node:test";
 
 import {
   aboutMinutes,
+  formatBytes,
   formatCountdown,
   formatDuration,
   groupDigits,
@@ -63,4 +64,11 @@ test("words", () => {
   assert.equal(representatives(3), "3 representatives");
   assert.equal(viewerCommand("012345678"), "tandem-viewer join 012345678");
   assert.equal(viewerLink("012345678"), "tandem://join?code=012345678");
+});
+
+test("sizes read as a person says them", () => {
+  assert.equal(formatBytes(0), "0 bytes");
+  assert.equal(formatBytes(1023), "1023 bytes");
+  assert.equal(formatBytes(1536), "1.5 KB");
+  assert.equal(formatBytes(200 * 1024 * 1024), "200 MB");
 });

@@ -104,6 +104,70 @@ fn messages() -> Vec<(&'static str, Message)> {
         ),
         ("text", input(InputEvent::Text("Grüße ☺".into()))),
         (
+            "file_offer",
+            Message::FileOffer {
+                id: 5,
+                name: "Bericht ü.pdf".into(),
+                size: 70_000,
+                sha256: std::array::from_fn(|i| i as u8),
+            },
+        ),
+        (
+            "file_accept",
+            Message::FileAccept {
+                id: 5,
+                offset: 61_440,
+            },
+        ),
+        (
+            "file_chunk",
+            Message::FileChunk {
+                id: 5,
+                offset: 61_440,
+                data: vec![9, 8, 7],
+            },
+        ),
+        ("file_complete", Message::FileComplete { id: 5 }),
+        (
+            "file_failed",
+            Message::FileFailed {
+                id: 6,
+                reason: "disk full".into(),
+            },
+        ),
+        (
+            "file_fetch",
+            Message::FileFetch {
+                id: 7,
+                path: "logs/app.log".into(),
+            },
+        ),
+        (
+            "list_dir",
+            Message::ListDir {
+                id: 8,
+                path: String::new(),
+            },
+        ),
+        (
+            "dir_listing",
+            Message::DirListing {
+                id: 8,
+                entries: vec![
+                    tandem_protocol::files::DirEntry {
+                        name: "logs".into(),
+                        is_dir: true,
+                        size: 0,
+                    },
+                    tandem_protocol::files::DirEntry {
+                        name: "report.txt".into(),
+                        is_dir: false,
+                        size: 1234,
+                    },
+                ],
+            },
+        ),
+        (
             "unknown",
             Message::Unknown {
                 id: 999,

@@ -98,7 +98,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const toUtf8 = new TextEncoder();
 
 /** Bounds-checked little-endian reads over a payload (the Rust `Reader`). */
-class Reader {
+export class Reader {
   private at = 0;
   private readonly view: DataView;
   constructor(private readonly bytes: Uint8Array) {
@@ -146,6 +146,11 @@ class Reader {
       if (e instanceof WireError) throw e;
       throw new WireError("invalid utf-8 text");
     }
+  }
+  /** `n` bytes as they are (fixed-size fields), as a view. */
+  fixed(n: number): Uint8Array {
+    const at = this.take(n);
+    return this.bytes.subarray(at, at + n);
   }
   rest(): Uint8Array {
     return this.bytes.subarray(this.take(this.remaining));
@@ -247,7 +252,7 @@ function decodeFrameUpdate(r: Reader): FrameUpdate {
 }
 
 /** Appends primitives; the frame header is written by `finish`. */
-class Writer {
+export class Writer {
   private buf = new Uint8Array(64);
   private view = new DataView(this.buf.buffer);
   private len = HEADER_LEN;
@@ -303,6 +308,17 @@ class Writer {
     this.u32(bytes.length, "text length");
     const at = this.room(bytes.length);
     this.buf.set(bytes, at);
+    return this;
+  }
+  /** Length-prefixed (u32) bytes. */
+  bytes(v: Uint8Array): this {
+    this.u32(v.length, "byte string length");
+    return this.raw(v);
+  }
+  /** Bytes as they are (fixed-size fields). */
+  raw(v: Uint8Array): this {
+    const at = this.room(v.length);
+    this.buf.set(v, at);
     return this;
   }
   finish(): Uint8Array {

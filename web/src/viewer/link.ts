@@ -28,6 +28,8 @@ export interface Link {
   readonly path: LinkPath;
   /** Sends one message; false when the link is closed or clogged (the message is dropped). */
   send(channel: ChannelName, bytes: Uint8Array): boolean;
+  /** Bytes queued on `channel` and not yet sent (bulk senders wait on it). */
+  buffered(channel: ChannelName): number;
   close(): void;
 }
 
@@ -86,6 +88,9 @@ export async function answerOffer(
       }
       dc.send(bytes as Uint8Array<ArrayBuffer>);
       return true;
+    },
+    buffered(channel) {
+      return channels.get(channel)?.bufferedAmount ?? 0;
     },
     close() {
       done = true;
@@ -152,6 +157,10 @@ export function connectRelay(token: string, handlers: LinkHandlers): Link {
       out.set(bytes, 1);
       socket.send(out);
       return true;
+    },
+    // One socket carries every channel: its queue is what a bulk sender waits on.
+    buffered() {
+      return socket.bufferedAmount;
     },
     close() {
       done = true;

@@ -19,8 +19,10 @@ import {
   encodeRefreshRequest,
   type InputEvent,
 } from "./frames";
+import type { DirEntry } from "./files_wire";
 import type { ChannelName, Link } from "./link";
 import type { CursorShape } from "./screen_input";
+import { Transfers, type TransferInfo } from "./transfers";
 import type { FromWorker } from "./worker_protocol";
 
 const PING_INTERVAL_MS = 5000;
@@ -41,6 +43,10 @@ export interface SessionEvents {
   rebooting(): void;
   /** Nothing heard for IDLE_TIMEOUT_MS: the link is closed. */
   lost(why: string): void;
+  /** File transfers changed. */
+  transfers(list: readonly TransferInfo[]): void;
+  /** A folder of the customer's shared folder, as asked. */
+  listing(path: string, entries: readonly DirEntry[]): void;
 }
 
 export class LinkSession {
@@ -52,6 +58,8 @@ export class LinkSession {
   private welcomed = false;
   private stopped = false;
   private readonly onWorker = (e: MessageEvent<FromWorker>): void => this.fromWorker(e.data);
+  /** Files on this link's `files` channel. */
+  readonly transfers: Transfers;
 
   constructor(
     private readonly link: Link,
@@ -60,6 +68,10 @@ export class LinkSession {
     private readonly events: SessionEvents,
   ) {
     worker.addEventListener("message", this.onWorker);
+    this.transfers = new Transfers((bytes) => link.send("files", bytes), () => link.buffered("files"), {
+      changed: (list) => events.transfers(list),
+      listing: (path, entries) => events.listing(path, entries),
+    });
     this.link.send("control", encodeHello(attendee));
     this.timer = setInterval(() => this.tick(), 1000);
   }
@@ -70,6 +82,10 @@ export class LinkSession {
     this.lastHeard = performance.now();
     if (channel === "frames") {
       this.frame(data);
+      return;
+    }
+    if (channel === "files") {
+      this.transfers.handle(new Uint8Array(data));
       return;
     }
     let msg;
@@ -163,6 +179,7 @@ export class LinkSession {
   }
 
   stop(): void {
+    if (!this.stopped) this.transfers.stop();
     this.stopped = true;
     clearInterval(this.timer);
     this.worker.removeEventListener("message", this.onWorker);

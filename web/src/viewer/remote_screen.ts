@@ -6,6 +6,7 @@
 import { h, setText } from "../h";
 import type { ClientMessage, SignalPayload } from "../wire";
 import { encodeInput, type InputEvent } from "./frames";
+import { FilesView } from "./files_view";
 import { SPECIAL_KEYS } from "./keys";
 import { answerOffer, connectRelay, type Link, type LinkHandlers, type LinkPath } from "./link";
 import { LinkSession } from "./link_session";
@@ -41,6 +42,7 @@ export class RemoteScreen {
   private readonly input: ScreenInput;
   private readonly scaleButton: HTMLButtonElement;
   private readonly fullButton: HTMLButtonElement;
+  private readonly files = new FilesView();
   private link: Link | null = null;
   private session: LinkSession | null = null;
   private control = false;
@@ -70,7 +72,8 @@ export class RemoteScreen {
     this.fullButton = h("button", { type: "button", class: "button", testid: "full-window", on: { click: () => this.toggleFull() } }, "Full window");
     this.el = h("div", { class: "remote-screen" },
       h("div", { class: "screen-tools" }, keys, this.scaleButton, this.fullButton),
-      box);
+      box,
+      this.files.el);
     const offscreen = this.canvas.transferControlToOffscreen();
     this.worker.postMessage({ type: "canvas", canvas: offscreen }, [offscreen]);
     this.input = new ScreenInput(this.canvas, cursor, box, (ev) => this.sendInput(ev));
@@ -82,6 +85,11 @@ export class RemoteScreen {
     if (this.closed) return;
     if (payload.kind === "offer") void this.answer(from, payload.sdp);
     else if (payload.kind === "relay") this.relay(payload.token);
+  }
+
+  /** Whether the files bar shows: live with the FILES right (the agent decides anyway). */
+  setFiles(allowed: boolean): void {
+    this.files.setAllowed(allowed);
   }
 
   /** Whether input goes out: live with the CONTROL right. */
@@ -109,6 +117,8 @@ export class RemoteScreen {
   }
 
   private async answer(from: number, sdp: string): Promise<void> {
+    // Marks for the first-frame timeline (performance.getEntriesByType("mark")).
+    performance.mark("tandem:offer");
     this.closeLink();
     const owner: { link: Link | null } = { link: null };
     try {
@@ -119,6 +129,7 @@ export class RemoteScreen {
       }
       this.link = owner.link = link;
       this.portal({ type: "signal", to: from, payload: { kind: "answer", sdp: answer } });
+      performance.mark("tandem:answer-sent");
     } catch (e) {
       this.events.lost(`could not answer: ${String(e)}`);
     }
@@ -140,8 +151,12 @@ export class RemoteScreen {
         const you = this.you();
         if (you === null || link === null || link !== this.link) return;
         this.worker.postMessage({ type: "reset" });
+        performance.mark("tandem:link-open");
         mine = new LinkSession(link, you, this.worker, {
-          welcome: (rights) => this.events.live(path, rights),
+          welcome: (rights) => {
+            performance.mark("tandem:welcome");
+            this.events.live(path, rights);
+          },
           rights: (rights) => this.events.rights(rights),
           applied: (w, hgt) => this.applied(w, hgt),
           cursorShape: (shape) => this.input.setCursorShape(shape),
@@ -159,8 +174,11 @@ export class RemoteScreen {
             this.closeLink();
             this.events.lost(why);
           },
+          transfers: (list) => this.files.render(list),
+          listing: (path, entries) => this.files.showListing(path, entries),
         });
         this.session = mine;
+        this.files.attach(mine.transfers);
         this.input.setEnabled(this.control);
       },
       message: (channel, data) => mine?.handle(channel, data),
@@ -179,6 +197,7 @@ export class RemoteScreen {
     this.input.setScreen(width, height);
     if (!this.firstFrame) {
       this.firstFrame = true;
+      performance.mark("tandem:first-frame");
       document.body.dataset.firstFrameMs = String(Math.round(performance.now() - this.startedAt));
     }
     document.body.dataset.frames = String(Number(document.body.dataset.frames ?? "0") + 1);
@@ -186,6 +205,7 @@ export class RemoteScreen {
 
   /** Restarts the first-frame clock (the person just asked to see the screen). */
   markStart(): void {
+    performance.mark("tandem:start");
     this.startedAt = performance.now();
     this.firstFrame = false;
   }
@@ -193,6 +213,7 @@ export class RemoteScreen {
   private closeLink(): void {
     this.session?.stop();
     this.session = null;
+    this.files.attach(null);
     const old = this.link;
     this.link = null;
     old?.close();

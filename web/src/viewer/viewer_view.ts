@@ -5,7 +5,7 @@
 
 import { chatForm, chatLog } from "../chat_view";
 import { h, replace, setText, show } from "../h";
-import { CONTROL, hasRights } from "../rights";
+import { CONTROL, FILES, hasRights } from "../rights";
 import { CONNECTION_LOST, Connection } from "../ws";
 import type { PortalMessage } from "../wire";
 import { RemoteScreen } from "./remote_screen";
@@ -119,6 +119,7 @@ export function startViewerPage(root: HTMLElement, key: string, linkToken: strin
   }
 
   function onPortal(msg: PortalMessage): void {
+    if (msg.type === "joined") performance.mark("tandem:joined");
     const before = state;
     state = viewerUpdate(state, msg);
     if (msg.type === "signal" && state.phase !== "ended") screen.signal(msg.from, msg.payload);
@@ -160,6 +161,7 @@ export function startViewerPage(root: HTMLElement, key: string, linkToken: strin
     setText(notice, state.notice ?? "");
     show(notice, state.notice !== null);
     screen.setControl(state.phase === "live" && hasRights(state.rights, CONTROL));
+    screen.setFiles(state.phase === "live" && hasRights(state.rights, FILES));
     replace(attendeeList, ...state.attendees.map((a) =>
       h("li", { testid: "attendee" }, a.name, a.id === state.you ? " (you)" : "",
         h("span", { class: "muted" }, ` — ${a.role}`))));
