@@ -337,8 +337,14 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
             json!({"event": "cursor_shape", "width": c.width, "height": c.height, "hot_x": c.hot_x, "hot_y": c.hot_y})
         }
         UiEvent::Frame {
-            seq, width, height, ..
-        } => json!({"event": "frame", "seq": seq, "width": width, "height": height}),
+            seq,
+            width,
+            height,
+            bytes,
+            ..
+        } => {
+            json!({"event": "frame", "seq": seq, "width": width, "height": height, "bytes": bytes})
+        }
         UiEvent::Screenshot { path, seq } => {
             json!({"event": "screenshot", "path": path, "seq": seq})
         }

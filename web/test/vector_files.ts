@@ -50,3 +50,23 @@ export function readCase(name: string): Case {
   return { records, width, height, bgrx };
 }
 
+
+/** The named golden messages of messages.bin. */
+export function goldens(): Map<string, Uint8Array> {
+  const file = readVector("messages.bin");
+  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  assert.equal(new TextDecoder().decode(file.subarray(0, 4)), "TMSG");
+  assert.equal(v.getUint32(4, true), 1, "format version");
+  const out = new Map<string, Uint8Array>();
+  let at = 12;
+  for (let i = v.getUint32(8, true); i > 0; i--) {
+    const nameLen = v.getUint16(at, true);
+    const name = new TextDecoder().decode(file.subarray(at + 2, at + 2 + nameLen));
+    at += 2 + nameLen;
+    const len = v.getUint32(at, true);
+    out.set(name, file.slice(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  assert.equal(at, file.length);
+  return out;
+}

@@ -22,7 +22,7 @@ import {
 } from "../src/viewer/frames";
 import { ENCODING, Raster } from "../src/viewer/raster";
 import { UpdateStream, isUpdateError } from "../src/viewer/updates";
-import { readCase, readVector, type Case } from "./vector_files";
+import { goldens, readCase, type Case } from "./vector_files";
 
 /** FNV-1a (32 bit) of the picture as B,G,R,X with X = 0: the Rust viewer's own layout. */
 function bgrxHash(rgba: Uint8ClampedArray): number {
@@ -100,26 +100,6 @@ test("the vectors hold copies both ways, solid tiles, odd sizes and chunked upda
   const update = frameUpdateOf(decodeMessage(msg));
   assert.equal(update.tiles[0]!.data.buffer, msg.buffer);
 });
-
-/** The named golden messages of messages.bin. */
-function goldens(): Map<string, Uint8Array> {
-  const file = readVector("messages.bin");
-  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  assert.equal(new TextDecoder().decode(file.subarray(0, 4)), "TMSG");
-  assert.equal(v.getUint32(4, true), 1, "format version");
-  const out = new Map<string, Uint8Array>();
-  let at = 12;
-  for (let i = v.getUint32(8, true); i > 0; i--) {
-    const nameLen = v.getUint16(at, true);
-    const name = new TextDecoder().decode(file.subarray(at + 2, at + 2 + nameLen));
-    at += 2 + nameLen;
-    const len = v.getUint32(at, true);
-    out.set(name, file.slice(at + 4, at + 4 + len));
-    at += 4 + len;
-  }
-  assert.equal(at, file.length);
-  return out;
-}
 
 const INPUTS: [string, InputEvent][] = [
   ["pointer_move", { type: "pointer_move", x: 1919, y: 1079 }],

@@ -13,23 +13,7 @@ import {
   encodeListDir,
 } from "../src/viewer/files_wire";
 import { WireError } from "../src/viewer/frames";
-import { readVector } from "./vector_files";
-
-function goldens(): Map<string, Uint8Array> {
-  const file = readVector("messages.bin");
-  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const out = new Map<string, Uint8Array>();
-  let at = 12;
-  for (let i = v.getUint32(8, true); i > 0; i--) {
-    const nameLen = v.getUint16(at, true);
-    const name = new TextDecoder().decode(file.subarray(at + 2, at + 2 + nameLen));
-    at += 2 + nameLen;
-    const len = v.getUint32(at, true);
-    out.set(name, file.slice(at + 4, at + 4 + len));
-    at += 4 + len;
-  }
-  return out;
-}
+import { goldens } from "./vector_files";
 
 const SHA = Uint8Array.from({ length: 32 }, (_, i) => i);
 

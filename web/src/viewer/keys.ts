@@ -6,13 +6,9 @@
 // the representative's layout and Shift, but browsers leave Ctrl out of it, so Ctrl+C arrives
 // as Control_L down, c down, c up, Control_L up.
 
-/** One input event for the customer's machine (same shape as the protocol's InputEvent). */
-export type InputEvent =
-  | { type: "pointer_move"; x: number; y: number }
-  | { type: "pointer_button"; button: number; down: boolean }
-  | { type: "wheel"; dx: number; dy: number }
-  | { type: "key"; keysym: number; down: boolean }
-  | { type: "text"; text: string };
+import type { InputEvent } from "./frames";
+
+export type { InputEvent } from "./frames";
 
 /** The part of a DOM KeyboardEvent the tracker reads (a KeyboardEvent fits it). */
 export interface KeyEventLike {

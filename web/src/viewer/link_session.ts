@@ -135,6 +135,8 @@ export class LinkSession {
   }
 
   private frame(data: ArrayBuffer): void {
+    // Bytes received for the screen, for the benchmark beside the native viewer's.
+    document.body.dataset.frameBytes = String(Number(document.body.dataset.frameBytes ?? "0") + data.byteLength);
     if (this.dropping) return;
     if (this.queued + data.byteLength > MAX_QUEUED) {
       this.dropping = true;
