@@ -102,6 +102,9 @@ What to do next:
     (or a private one) and ask for help: the request appears in the console's List View.
     Accept it, chat, and press "Ask to see the screen" to send the customer to the customer app.
   - In the viewer window, click into the customer's terminal and type: you control $customer_display.
+  - Or watch in the browser: in the console, create a code, press "Session" on it, then "Watch
+    the screen here", and start the customer app with the code's link. From that pane, "Invite
+    a specialist" gives a link that opens the screen in any browser, nothing to install.
     The customer app's window (top right of that desktop) shows who sees and controls, with
     Stop control / End session, and the red frame marks the shared screen.
   - Be the customer yourself (you will be asked for consent), in another terminal:

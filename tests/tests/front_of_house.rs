@@ -504,6 +504,16 @@ fn the_session_panel_chats_invites_a_specialist_removes_and_ends() {
         "connected",
         T,
     );
+    // The native viewer holds the host's seat: watching here too is refused, and the pane
+    // offers it again.
+    b.click("admin", &format!("{pane} [data-testid=watch-screen]"));
+    b.wait_text(
+        "admin",
+        &format!("{pane} [data-testid=session-error]"),
+        "already connected from another window",
+        T_MS,
+    );
+    b.wait_visible("admin", &format!("{pane} [data-testid=watch-screen]"), T_MS);
     b.fill(
         "admin",
         &format!("{pane} [data-testid=session-chat-input]"),

@@ -28,6 +28,7 @@ export class SessionsView {
     const wanted = new Set(s.panels.map((p) => p.id));
     for (const [id, view] of this.views) {
       if (!wanted.has(id)) {
+        view.dispose();
         view.el.remove();
         this.views.delete(id);
       }

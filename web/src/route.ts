@@ -104,7 +104,8 @@ export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
   cancel_specialist_invitation: ["panel"],
   change_rights: ["panel"],
   remove_attendee: ["panel"],
-  end_session: ["panel"],
+  // A specialist's page leaving on purpose gives its seat up.
+  end_session: ["panel", "viewer"],
   join_as_specialist: ["viewer"],
   // The panel's screen answers offers once the panel watches (watch_session).
   signal: ["viewer", "panel"],

@@ -52,6 +52,8 @@ export class PanelView {
   private readonly screenSlot = h("div", { class: "screen-slot" });
   /** The screen, once the representative chose to watch here. */
   private screen: RemoteScreen | null = null;
+  /** The screen has shown its link open at least once (a refusal before that undoes watching). */
+  private screenLive = false;
   private shownChat = 0;
   private attendeesKey = "";
   private panel: PanelState;
@@ -120,6 +122,7 @@ export class PanelView {
     };
     const screen = new RemoteScreen(() => HOST, (msg) => this.actions.act(id, msg, (p) => p), {
       live: (path, rights) => {
+        this.screenLive = true;
         say(path === "relay" ? "Connected (through the portal)." : "Connected.");
         screen.setControl(hasRights(rights, CONTROL));
         screen.setFiles(hasRights(rights, FILES));
@@ -144,6 +147,20 @@ export class PanelView {
     this.actions.act(id, { type: "watch_session" }, (p) => acted(p));
   }
 
+  private unwatch(): void {
+    this.screen?.dispose();
+    this.screen = null;
+    show(this.screenStatus, false);
+    show(this.watchButton, true);
+    this.el.classList.remove("watching");
+  }
+
+  /** The pane is closed: its screen (worker, saved files) goes with it. */
+  dispose(): void {
+    this.screen?.dispose();
+    this.screen = null;
+  }
+
   /** Brings the pane into view (its code was opened again). */
   focus(): void {
     this.el.scrollIntoView({ block: "nearest" });
@@ -165,6 +182,8 @@ export class PanelView {
     for (const control of [this.chatInput, this.repsOnly, this.chatSend, this.endButton]) control.disabled = !live;
     if (this.screen === null) this.watchButton.disabled = !(live || p.phase === "waiting");
     if (p.phase === "ended" || p.phase === "failed" || p.lost) this.screen?.close();
+    // Watching was refused (another window holds the host's seat): back to the button.
+    if (this.screen !== null && !this.screenLive && p.error !== null) this.unwatch();
     this.saveNotes.disabled = !maySaveNotes(p);
     show(this.notesStatus, p.notesStatus !== null);
     setText(this.notesStatus, p.notesStatus ?? "");

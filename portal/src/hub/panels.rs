@@ -88,6 +88,13 @@ impl Hub {
         if seat_taken {
             return Err(HubError::HostTaken);
         }
+        // Checked before the panel is given up, so a refusal leaves it a panel.
+        if !state.by_code.contains_key(&code_id)
+            && redeemed
+            && state.recently_ended.contains_key(&code_id)
+        {
+            return Err(HubError::SessionGone);
+        }
         state.close_panel(peer.conn);
         state.join_or_wait(code_id, peer, info, redeemed)
     }

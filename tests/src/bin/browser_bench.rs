@@ -32,7 +32,12 @@ fn cpu_seconds_of(what: &str) -> f64 {
         // Fields after the command name (which may hold spaces) start after the last ')'.
         let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        let field = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
         // utime and stime are fields 14 and 15 of stat; 12 and 13 after the name and state.
         total += (field(11) + field(12)) / ticks;
     }
@@ -48,17 +53,30 @@ fn main() {
     let x = Xvfb::start(1920, 1080);
     // A full-screen terminal (about 1900x1060 pixels of text at this font size).
     let _xterm = x.xterm(0, 0, "exec sh");
-    x.xdotool(&["search", "--name", "tandem-e2e", "windowsize", "1920", "1080"]);
+    x.xdotool(&[
+        "search",
+        "--name",
+        "tandem-e2e",
+        "windowsize",
+        "1920",
+        "1080",
+    ]);
     let portal = Portal::start(&dir, &["--no-tls"]);
     let base = portal.url.split('#').next().unwrap_or_default().to_owned();
     let code = portal.create_code("Bench");
     let mut host = portal.headless_viewer(&code.code.digits());
     host.wait_event("waiting", T);
-    let _agent = Proc::spawn("agent", agent_command(&x.display, &code.join_url, "control", &[]));
+    let _agent = Proc::spawn(
+        "agent",
+        agent_command(&x.display, &code.join_url, "control", &[]),
+    );
     host.wait_event("connected", T);
     host.send(json!({"cmd": "invite_specialist", "rights": "view"}));
     let inv = host.wait_portal("specialist_invited", T);
-    let link = inv["join_url"].as_str().expect("link").replace(&portal.url, &base);
+    let link = inv["join_url"]
+        .as_str()
+        .expect("link")
+        .replace(&portal.url, &base);
 
     let mut b = Browser::launch();
     b.goto(PAGE, &link);

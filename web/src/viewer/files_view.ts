@@ -14,6 +14,8 @@ export class FilesView {
   private readonly listing = h("ul", { class: "dir-listing", testid: "dir-listing", hidden: true });
   private readonly list = h("ul", { class: "transfers", testid: "transfers" });
   private transfers: Transfers | null = null;
+  /** Object URLs of fetched files shown for saving (revoked on dispose). */
+  private readonly urls = new Set<string>();
 
   constructor() {
     this.picker.addEventListener("change", () => {
@@ -58,7 +60,14 @@ export class FilesView {
     show(this.listing, true);
   }
 
+  /** Frees the fetched files' memory (the screen is gone). */
+  dispose(): void {
+    for (const url of this.urls) URL.revokeObjectURL(url);
+    this.urls.clear();
+  }
+
   render(list: readonly TransferInfo[]): void {
+    for (const t of list) if (t.url !== null) this.urls.add(t.url);
     replace(this.list, ...list.map((t) => {
       const what = t.direction === "send" ? `To the customer: ${t.name}` : `From the customer: ${t.name}`;
       const status = t.state === "failed"

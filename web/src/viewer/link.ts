@@ -74,11 +74,18 @@ export async function answerOffer(
       finish(`connection ${pc.connectionState}`);
     }
   });
-  await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
-  await pc.setLocalDescription(await pc.createAnswer());
-  await gathered(pc);
-  const answer = pc.localDescription?.sdp;
-  if (answer === undefined) throw new Error("no answer could be made");
+  let answer: string | undefined;
+  try {
+    await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    answer = pc.localDescription?.sdp;
+    if (answer === undefined) throw new Error("no answer could be made");
+  } catch (e) {
+    done = true;
+    pc.close();
+    throw e;
+  }
   const link: Link = {
     path: "direct",
     send(channel, bytes) {

@@ -11,7 +11,10 @@
 import {
   WireError,
   decodeMessage,
+  ERROR_CODE,
+  ID,
   encodeEnd,
+  encodeError,
   encodeHello,
   encodeInput,
   encodePing,
@@ -54,7 +57,15 @@ export class LinkSession {
   private nonce = 0n;
   private readonly timer: ReturnType<typeof setInterval>;
   private queued = 0;
-  private dropping = false;
+  /**
+   * Frames are being dropped (the worker is too far behind): "dropping" until it caught up,
+   * then "boundary" until the end of the update in progress, so the worker never gets the
+   * tail of an update whose head it never saw.
+   */
+  private dropping: "no" | "dropping" | "boundary" = "no";
+  /** Tags this link's frames: replies about an earlier link's frames are not ours. */
+  private static nextTag = 1;
+  private readonly tag = LinkSession.nextTag++;
   private welcomed = false;
   private stopped = false;
   private readonly onWorker = (e: MessageEvent<FromWorker>): void => this.fromWorker(e.data);
@@ -92,8 +103,9 @@ export class LinkSession {
     try {
       msg = decodeMessage(new Uint8Array(data));
     } catch (e) {
+      // Answered, not fatal, as the native viewer does: the agent logs it and goes on.
       const why = e instanceof WireError ? (e as Error).message : String(e);
-      this.link.send("control", encodeEnd(`malformed message: ${why}`));
+      this.link.send("control", encodeError(ERROR_CODE.MALFORMED, `malformed message: ${why}`));
       return;
     }
     switch (msg.kind) {
@@ -110,7 +122,11 @@ export class LinkSession {
       case "pong":
         break;
       case "error":
-        this.events.refused(msg.text);
+        if (msg.code === ERROR_CODE.VERSION_MISMATCH) {
+          this.events.ended(`the customer's computer speaks another version of Tandem (${msg.text})`);
+        } else {
+          this.events.refused(msg.text);
+        }
         break;
       case "end":
         this.events.ended(msg.reason);
@@ -128,8 +144,11 @@ export class LinkSession {
         // Frames belong on their channel; handled there all the same.
         this.frame(data);
         break;
+      case "unknown":
+        // A newer agent's message: say so (as the native viewer does) and carry on.
+        this.link.send("control", encodeError(ERROR_CODE.UNKNOWN_MESSAGE, `unknown message ${msg.id}`));
+        break;
       default:
-        // File messages and newer ones: this page does not take files yet.
         break;
     }
   }
@@ -137,24 +156,25 @@ export class LinkSession {
   private frame(data: ArrayBuffer): void {
     // Bytes received for the screen, for the benchmark beside the native viewer's.
     document.body.dataset.frameBytes = String(Number(document.body.dataset.frameBytes ?? "0") + data.byteLength);
-    if (this.dropping) return;
-    if (this.queued + data.byteLength > MAX_QUEUED) {
-      this.dropping = true;
+    if (this.dropping === "no" && this.queued + data.byteLength > MAX_QUEUED) this.dropping = "dropping";
+    if (this.dropping !== "no") {
+      if (this.dropping === "boundary" && lastChunk(data)) {
+        // The next chunk starts an update; the keyframe asked for will repaint everything.
+        this.dropping = "no";
+        this.link.send("control", encodeRefreshRequest());
+      }
       return;
     }
     this.queued += data.byteLength;
-    this.worker.postMessage({ type: "frame", data }, [data]);
+    this.worker.postMessage({ type: "frame", data, tag: this.tag }, [data]);
   }
 
   private fromWorker(msg: FromWorker): void {
-    if (this.stopped) return;
+    if (this.stopped || (msg.type !== "pixels" && msg.tag !== this.tag)) return;
     switch (msg.type) {
       case "done":
         this.queued = Math.max(0, this.queued - msg.bytes);
-        if (this.dropping && this.queued < RESUME_BELOW) {
-          this.dropping = false;
-          this.link.send("control", encodeRefreshRequest());
-        }
+        if (this.dropping === "dropping" && this.queued < RESUME_BELOW) this.dropping = "boundary";
         break;
       case "applied":
         this.events.applied(msg.width, msg.height);
@@ -200,4 +220,12 @@ export class LinkSession {
       this.link.send("control", encodePing(this.nonce));
     }
   }
+}
+
+/** Whether a frames-channel message is the last chunk of its update (read from its header:
+ * id u16, len u32, then seq u32, width u16, height u16, last u8). */
+function lastChunk(data: ArrayBuffer): boolean {
+  if (data.byteLength < 15) return false;
+  const v = new DataView(data);
+  return v.getUint16(0, true) === ID.FRAME_UPDATE && v.getUint8(14) === 1;
 }

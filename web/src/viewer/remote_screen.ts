@@ -44,6 +44,8 @@ export class RemoteScreen {
   private readonly fullButton: HTMLButtonElement;
   private readonly files = new FilesView();
   private link: Link | null = null;
+  /** Bumped by every new offer, relay token and close: a late answer to an old offer is dropped. */
+  private generation = 0;
   private session: LinkSession | null = null;
   private control = false;
   private closed = false;
@@ -106,6 +108,7 @@ export class RemoteScreen {
   /** The session is over for this page: the link closes, the last picture stays (dimmed). */
   close(): void {
     this.closed = true;
+    this.generation += 1;
     this.closeLink();
     this.input.setEnabled(false);
     this.el.classList.add("ended");
@@ -116,14 +119,24 @@ export class RemoteScreen {
     this.canvas.focus();
   }
 
+  /** The page no longer shows this screen: the worker and saved files' memory go too. */
+  dispose(): void {
+    this.close();
+    this.worker.terminate();
+    this.files.dispose();
+    this.el.remove();
+  }
+
   private async answer(from: number, sdp: string): Promise<void> {
     // Marks for the first-frame timeline (performance.getEntriesByType("mark")).
     performance.mark("tandem:offer");
     this.closeLink();
+    const generation = ++this.generation;
     const owner: { link: Link | null } = { link: null };
     try {
       const { answer, link } = await answerOffer(sdp, this.handlers(owner));
-      if (this.closed) {
+      if (this.closed || generation !== this.generation) {
+        // A newer offer or the relay replaced this one while it was being answered.
         link.close();
         return;
       }
@@ -131,13 +144,14 @@ export class RemoteScreen {
       this.portal({ type: "signal", to: from, payload: { kind: "answer", sdp: answer } });
       performance.mark("tandem:answer-sent");
     } catch (e) {
-      this.events.lost(`could not answer: ${String(e)}`);
+      if (generation === this.generation) this.events.lost(`could not answer: ${String(e)}`);
     }
   }
 
   private relay(token: string): void {
     // The agent gave up on a direct path: the relay replaces whatever was being negotiated.
     this.closeLink();
+    this.generation += 1;
     const owner: { link: Link | null } = { link: null };
     this.link = owner.link = connectRelay(token, this.handlers(owner));
   }

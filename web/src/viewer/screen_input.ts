@@ -35,9 +35,13 @@ export class ScreenInput {
     canvas.addEventListener("pointermove", (e) => this.pointer(e));
     canvas.addEventListener("pointerdown", (e) => {
       canvas.focus();
+      // Captured: the release reaches us even over the toolbar or outside the window, so no
+      // button stays down on the customer's desktop.
+      canvas.setPointerCapture(e.pointerId);
       this.pointer(e);
       this.button(e, true);
     });
+    canvas.addEventListener("lostpointercapture", () => this.releaseButtons());
     canvas.addEventListener("pointerup", (e) => {
       this.pointer(e);
       this.button(e, false);
@@ -56,6 +60,7 @@ export class ScreenInput {
       if (text !== null) this.send(text);
     });
     canvas.addEventListener("blur", () => this.releaseAll());
+    canvas.addEventListener("pointercancel", () => this.releaseButtons());
   }
 
   /** The customer's screen size (from each applied update). */
@@ -68,7 +73,13 @@ export class ScreenInput {
 
   /** Whether input goes out (live and with control). */
   setEnabled(enabled: boolean): void {
-    if (this.enabled && !enabled) this.releaseAll();
+    if (this.enabled && !enabled) {
+      // Control is gone (or the link): the agent releases what we held when it takes control
+      // away, so here the state is only forgotten, never sent.
+      this.enabled = false;
+      this.keys.releaseAll();
+      this.held.clear();
+    }
     this.enabled = enabled;
     this.canvas.classList.toggle("controlling", enabled);
   }
@@ -167,9 +178,16 @@ export class ScreenInput {
     for (const ev of out.events) this.send(ev);
   }
 
+  /** Focus left the screen: release what we hold (while we still control). */
   private releaseAll(): void {
-    for (const ev of this.keys.releaseAll()) this.send(ev);
-    for (const button of this.held) this.send({ type: "pointer_button", button, down: false });
+    const keys = this.keys.releaseAll();
+    if (this.enabled) for (const ev of keys) this.send(ev);
+    this.releaseButtons();
+  }
+
+  private releaseButtons(): void {
+    const held = [...this.held];
     this.held.clear();
+    if (this.enabled) for (const button of held) this.send({ type: "pointer_button", button, down: false });
   }
 }

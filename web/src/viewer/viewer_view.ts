@@ -66,7 +66,15 @@ export function startViewerPage(root: HTMLElement, key: string, linkToken: strin
     live: (path, rights) => { state = linkOpen(rightsChanged(state, rights, true), path); render(); },
     rights: (rights) => { state = rightsChanged(state, rights, false); render(); },
     lost: (why) => { state = linkLost(state, why); render(); },
-    ended: (reason) => { state = ended(state, reason); render(); },
+    // The agent ended it (or the picture cannot be shown): leave the seat too, or the agent
+    // would keep offering links nobody answers.
+    ended: (reason) => {
+      screen.leave(reason);
+      conn?.send({ type: "end_session", reason });
+      conn?.close();
+      state = ended(state, reason);
+      render();
+    },
     refused: (text) => { state = { ...state, notice: sentence(`The customer's computer refused: ${text}`) }; render(); },
     rebooting: () => { state = { ...state, notice: "The customer's computer is restarting; the session comes back by itself." }; render(); },
     viewOnly: () => { state = { ...state, notice: "View only: your keyboard and mouse do not reach the customer's computer." }; render(); },
@@ -133,6 +141,7 @@ export function startViewerPage(root: HTMLElement, key: string, linkToken: strin
   function leave(): void {
     screen.leave("the specialist left");
     screen.close();
+    conn?.send({ type: "end_session", reason: "the specialist left" });
     conn?.close();
     state = ended(state, "You left the session.");
     render();

@@ -36,10 +36,13 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
       canvas = msg.canvas;
       ctx = canvas.getContext("2d", { alpha: false });
       break;
-    case "frame":
-      queue = queue.then(() => handleFrame(msg.data)).catch((e: unknown) => {
-        post({ type: "failed", message: String(e), keyframe: true, fatal: false });
+    case "frame": {
+      const tag = msg.tag;
+      queue = queue.then(() => handleFrame(msg.data, tag)).catch((e: unknown) => {
+        post({ type: "failed", message: String(e), keyframe: true, fatal: false, tag });
       });
+      break;
+    }
       break;
     case "reset":
       queue = queue.then(() => stream.reset());
@@ -50,7 +53,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   }
 };
 
-async function handleFrame(data: ArrayBuffer): Promise<void> {
+async function handleFrame(data: ArrayBuffer, tag: number): Promise<void> {
   const bytes = data.byteLength;
   try {
     let message;
@@ -58,36 +61,46 @@ async function handleFrame(data: ArrayBuffer): Promise<void> {
       message = decodeMessage(new Uint8Array(data));
     } catch (e) {
       const why = e instanceof WireError ? (e as Error).message : String(e);
-      post({ type: "failed", message: `malformed screen update: ${why}`, keyframe: true, fatal: false });
+      post({ type: "failed", message: `malformed screen update: ${why}`, keyframe: true, fatal: false, tag });
       return;
     }
     if (message.kind !== "frame_update") return;
     const result = stream.push(message.update, bytes);
     if (result === null) return;
     if ("error" in result) {
-      post({ type: "failed", message: result.error, keyframe: result.needsKeyframe, fatal: result.fatal === true });
+      post({ type: "failed", message: result.error, keyframe: result.needsKeyframe, fatal: result.fatal === true, tag });
       return;
     }
-    await apply(result);
+    await apply(result, tag);
   } finally {
-    post({ type: "done", bytes });
+    post({ type: "done", bytes, tag });
   }
 }
 
-async function apply(update: CompleteUpdate): Promise<void> {
+async function apply(update: CompleteUpdate, tag: number): Promise<void> {
   const jpegs = new Map<(typeof update.tiles)[number], { width: number; height: number; data: Uint8ClampedArray }>();
-  for (const tile of jpegTilesOf(update)) {
+  // Checked before anything is decoded: every JPEG inside the screen, and together no more
+  // pixels than two screens (the agent sends at most one per grid cell), so an agent cannot
+  // make the tab decode gigabytes from a few compressible kilobytes.
+  const tiles = jpegTilesOf(update);
+  const area = tiles.reduce((sum, t) => sum + t.w * t.h, 0);
+  const inside = tiles.every((t) => t.w > 0 && t.h > 0 && t.x + t.w <= update.width && t.y + t.h <= update.height);
+  if (!inside || area > 2 * update.width * update.height) {
+    post({ type: "failed", message: `screen update ${update.seq} holds JPEG tiles outside the screen`, keyframe: true, fatal: false, tag });
+    return;
+  }
+  for (const tile of tiles) {
     jpegs.set(tile, await decodeJpeg(tile.data, tile.w, tile.h));
   }
   let rects;
   try {
     rects = raster.apply(update, jpegs);
   } catch (e) {
-    post({ type: "failed", message: `screen update ${update.seq} does not apply: ${String(e)}`, keyframe: true, fatal: false });
+    post({ type: "failed", message: `screen update ${update.seq} does not apply: ${String(e)}`, keyframe: true, fatal: false, tag });
     return;
   }
   paint(rects);
-  post({ type: "applied", seq: update.seq, width: raster.width, height: raster.height, bytes: update.bytes, rects: rects.length });
+  post({ type: "applied", seq: update.seq, width: raster.width, height: raster.height, bytes: update.bytes, rects: rects.length, tag });
 }
 
 function paint(rects: ReadonlyArray<{ x: number; y: number; w: number; h: number }>): void {
