@@ -475,6 +475,15 @@ async fn drain_events(
                 }
             }
             AgentEvent::RebootRequested { from } => *reboot_asked = Some(from),
+            AgentEvent::ControlRequested { from } => {
+                let name = agent
+                    .name_for_customer(from)
+                    .unwrap_or("Your representative");
+                customer.ask(Question::Control {
+                    attendee: from,
+                    from: name.to_owned(),
+                });
+            }
             AgentEvent::File { from, message } => {
                 if let Some(p) = peers.get_mut(&from) {
                     // Every listing is shown as it happens (the core checked the path). The

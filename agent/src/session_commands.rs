@@ -99,11 +99,17 @@ pub(super) fn handle(command: CustomerCommand, cx: &mut Context<'_>) -> Outcome 
                 reps_only: false,
             });
         }
+        CustomerCommand::KeepControl(id) => {
+            customer.settle(QuestionKey::Control(id));
+            agent.decline_control(id);
+        }
         CustomerCommand::RevokeControl | CustomerCommand::GiveControlBack => {
             if command == CustomerCommand::RevokeControl {
                 agent.revoke_all_control();
             } else {
                 agent.give_control_back();
+                // Whoever asked for control has it now.
+                customer.settle_where(|key| matches!(key, QuestionKey::Control(_)));
             }
             if let Some(r) = record.as_mut() {
                 r.control = agent.control_allowed();

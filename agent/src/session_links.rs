@@ -104,7 +104,7 @@ pub(super) async fn drop_peer(
     customer: &mut Customer,
 ) {
     customer.settle_where(|key| match key {
-        QuestionKey::Browse(who) => *who == id,
+        QuestionKey::Browse(who) | QuestionKey::Control(who) => *who == id,
         QuestionKey::Transfer(tag) => transfers::parse_tag(tag).is_some_and(|(who, _)| who == id),
         QuestionKey::Consent | QuestionKey::Reboot => false,
     });

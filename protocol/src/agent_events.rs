@@ -76,6 +76,12 @@ pub enum AgentEvent {
         /// Who asks.
         from: AttendeeId,
     },
+    /// An attendee whose grant includes control, but whom the customer does not let control
+    /// now, asks for it; ask the customer ([`AgentSession::decline_control`] if they say no).
+    ControlRequested {
+        /// Who asks.
+        from: AttendeeId,
+    },
     /// A file-transfer message from an attendee allowed to transfer files.
     File {
         /// Who sent it.

@@ -182,6 +182,12 @@ impl ViewerSession {
             .push_back((Channel::Control, Message::RebootRequest.encode()));
     }
 
+    /// Ask the customer, through the agent, to give control back (after they took it away).
+    pub fn request_control(&mut self) {
+        self.transmits
+            .push_back((Channel::Control, Message::ControlRequest.encode()));
+    }
+
     /// Ask the agent for the whole screen again.
     pub fn request_refresh(&mut self) {
         self.transmits
@@ -269,6 +275,7 @@ impl ViewerSession {
             | Message::Input(_)
             | Message::RefreshRequest
             | Message::RebootRequest
+            | Message::ControlRequest
             | Message::FileFetch { .. }
             | Message::ListDir { .. } => {
                 let err = Message::Error {

@@ -71,6 +71,8 @@ pub mod id {
     pub const REBOOT_REQUEST: u16 = 9;
     /// [`super::Message::Rebooting`]
     pub const REBOOTING: u16 = 10;
+    /// [`super::Message::ControlRequest`]
+    pub const CONTROL_REQUEST: u16 = 11;
     /// [`super::Message::FrameUpdate`]
     pub const FRAME_UPDATE: u16 = 16;
     /// [`super::Message::CursorShape`]
@@ -231,6 +233,9 @@ pub enum Message {
     RebootRequest,
     /// Agent → viewer: the machine reboots now; the agent comes back by itself.
     Rebooting,
+    /// Viewer → agent: the customer took control away; please ask them to give it back (needs
+    /// CONTROL in the host's grant; the customer answers Allow or Not now).
+    ControlRequest,
     /// Agent → viewer: part of a screen update.
     FrameUpdate(FrameUpdate),
     /// Agent → viewer: the pointer's look (it is not part of the screen updates).
@@ -359,6 +364,7 @@ impl Message {
             Message::RefreshRequest => id::REFRESH_REQUEST,
             Message::RebootRequest => id::REBOOT_REQUEST,
             Message::Rebooting => id::REBOOTING,
+            Message::ControlRequest => id::CONTROL_REQUEST,
             Message::FrameUpdate(_) => id::FRAME_UPDATE,
             Message::CursorShape { .. } => id::CURSOR_SHAPE,
             Message::CursorPosition { .. } => id::CURSOR_POSITION,
@@ -414,7 +420,10 @@ impl Message {
                 w.str(text);
             }
             Message::End { reason } => w.str(reason),
-            Message::RefreshRequest | Message::RebootRequest | Message::Rebooting => {}
+            Message::RefreshRequest
+            | Message::RebootRequest
+            | Message::Rebooting
+            | Message::ControlRequest => {}
             Message::FrameUpdate(u) => {
                 w.u32(u.seq);
                 w.u16(u.width);

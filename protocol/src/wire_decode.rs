@@ -45,6 +45,7 @@ pub(super) fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, Dec
         id::REFRESH_REQUEST => Message::RefreshRequest,
         id::REBOOT_REQUEST => Message::RebootRequest,
         id::REBOOTING => Message::Rebooting,
+        id::CONTROL_REQUEST => Message::ControlRequest,
         id::FRAME_UPDATE => {
             let seq = r.u32()?;
             let width = r.u16()?;

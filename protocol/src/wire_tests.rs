@@ -280,3 +280,10 @@ fn golden_file_chunk() {
         ]
     );
 }
+
+#[test]
+fn golden_control_request() {
+    let m = Message::ControlRequest;
+    assert_eq!(m.encode(), [11, 0, 0, 0, 0, 0]);
+    assert_eq!(Message::decode(&m.encode()), Ok(m));
+}

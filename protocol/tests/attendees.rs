@@ -377,3 +377,57 @@ fn an_attendee_announced_again_keeps_its_connection_and_gets_the_new_grant() {
     );
     assert_eq!(room.agent.frame_recipients(), vec![SPECIALIST]);
 }
+
+#[test]
+fn asking_for_control_reaches_the_customer_only_when_they_stand_between() {
+    // The host may control but the customer took it away; a view-only specialist asks too.
+    let mut room = Room::new(
+        &[
+            (HOST, Role::Host, Rights::HOST_DEFAULT),
+            (
+                SPECIALIST,
+                Role::Specialist,
+                Rights::VIEW.union(Rights::CHAT),
+            ),
+        ],
+        Consent::ALL,
+    );
+    room.agent.revoke_all_control();
+    room.drive();
+    let ask = |room: &mut Room, id| {
+        room.agent
+            .handle_datagram(id, &Message::ControlRequest.encode(), room.now);
+        let mut asked = Vec::new();
+        while let Some(ev) = room.agent.poll_event() {
+            if let AgentEvent::ControlRequested { from } = ev {
+                asked.push(from);
+            }
+        }
+        room.drive();
+        asked
+    };
+    assert_eq!(ask(&mut room, HOST), vec![HOST], "the customer is asked");
+    assert!(
+        ask(&mut room, SPECIALIST).is_empty(),
+        "no grant, no question"
+    );
+    let refused = |room: &Room, id, words: &str| {
+        room.viewer_events
+            .iter()
+            .any(|(who, e)| *who == id && matches!(e, ViewerEvent::Refused(t) if t.contains(words)))
+    };
+    assert!(refused(
+        &room,
+        SPECIALIST,
+        "the host has not given you control"
+    ));
+    // The customer says no: the host is told.
+    room.agent.decline_control(HOST);
+    room.drive();
+    assert!(refused(&room, HOST, "did not give control back"));
+    // The customer gives it back: asking again is refused as needless.
+    room.agent.give_control_back();
+    room.drive();
+    assert!(ask(&mut room, HOST).is_empty());
+    assert!(refused(&room, HOST, "you already have control"));
+}

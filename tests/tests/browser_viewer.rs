@@ -408,7 +408,7 @@ fn a_representative_watches_and_hosts_from_the_console() {
         "--share-dir".as_ref(),
         share.as_os_str(),
     ];
-    let agent = Proc::spawn(
+    let mut agent = Proc::spawn(
         "agent",
         agent_command(&x.display, &join_url, "control", &files),
     );
@@ -437,6 +437,34 @@ fn a_representative_watches_and_hosts_from_the_console() {
             .filter(|c| c.ends_with('\n'))
     });
     assert_eq!(content, "from-the-console\n");
+
+    // The customer takes control away; the representative asks for it back from the pane:
+    // "Not now" first, then allowed, and input reaches X again.
+    agent.send_line("stop-control");
+    b.wait_text(
+        rep,
+        &format!("{pane} [data-testid=screen-status]"),
+        "View only",
+        T,
+    );
+    let status = format!("{pane} [data-testid=screen-status]");
+    for (answer, then) in [
+        ("keep-control 2", "did not give control back"),
+        ("give-control", "You may control"),
+    ] {
+        b.click(rep, &format!("{pane} [data-testid=ask-control]"));
+        agent.wait_line("the customer is asked for control", T, |l| {
+            l.contains("asks to use your mouse and keyboard again")
+        });
+        agent.send_line(answer);
+        b.wait_text(rep, &status, then, T);
+    }
+    b.wait_hidden(rep, &format!("{pane} [data-testid=ask-control]"), T);
+    x.xdotool(&["mousemove", "600", "500"]);
+    click_screen_at(&mut b, rep, 210, 160);
+    wait_for("a click after control came back", T, || {
+        (x.pointer() == (210, 160)).then_some(())
+    });
 
     // Files: one sent from the browser lands in the customer's folder; one fetched from the
     // customer's shared folder is saved by the browser, byte for byte.

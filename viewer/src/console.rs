@@ -14,7 +14,7 @@ invite specialist view|control | cancel <key> | invite rep <user> view|control [
 invite portal <name> view|control [masked] | grant <attendee> <rights> | \
 revoke <attendee> <rights> (rights: view, control, chat, files, reboot, joined by '+'; \
 the others stay as they are) | remove <attendee> | send <local file> | fetch <path> | \
-ls [path] | cancel-transfer <id> | reboot | quit";
+ls [path] | cancel-transfer <id> | reboot | ask-control (after the customer took it away) | quit";
 
 /// Parses one console line.
 pub fn parse(line: &str) -> Result<UiCommand, String> {
@@ -71,6 +71,7 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         },
         ["quit"] => return Ok(UiCommand::Leave),
         ["reboot"] => return Ok(UiCommand::Reboot),
+        ["ask-control"] => return Ok(UiCommand::RequestControl),
         ["send", ..] => return Ok(UiCommand::SendFile(rest(1).into())),
         ["fetch", ..] => return Ok(UiCommand::FetchFile(rest(1))),
         ["ls", ..] => return Ok(UiCommand::ListDir(rest(1))),

@@ -5,7 +5,7 @@
 //! `{"cmd":"button","button":1,"down":true}`, `{"cmd":"wheel","dy":1}`,
 //! `{"cmd":"key","key":"Return"}` (a keysym name or one character; press and release),
 //! `{"cmd":"type","text":"ls"}`, `{"cmd":"screenshot","path":"/tmp/s.png"}`,
-//! `{"cmd":"refresh"}`, `{"cmd":"quit"}`.
+//! `{"cmd":"refresh"}`, `{"cmd":"request_control"}` (ask the customer for control back), `{"cmd":"quit"}`.
 //! Session management (host): `{"cmd":"invite_specialist","rights":"view"}`,
 //! `{"cmd":"cancel_specialist","key":"123456789"}`, `{"cmd":"invite_rep","user":"bob","rights":"control","masked":true,"comment":"…"}`,
 //! `{"cmd":"invite_portal","portal":"default","rights":"view"}`,
@@ -126,6 +126,7 @@ enum Command {
         id: u32,
     },
     Reboot,
+    RequestControl,
 }
 
 fn rights(words: &str) -> Result<Rights, String> {
@@ -240,6 +241,7 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
         Command::ListDir { path } => vec![UiCommand::ListDir(path)],
         Command::CancelTransfer { id } => vec![UiCommand::CancelTransfer(id)],
         Command::Reboot => vec![UiCommand::Reboot],
+        Command::RequestControl => vec![UiCommand::RequestControl],
     })
 }
 

@@ -46,6 +46,8 @@ pub enum UiCommand {
     CancelTransfer(u32),
     /// Ask to reboot the customer's machine.
     Reboot,
+    /// Ask the customer to give control back (after they took it away).
+    RequestControl,
     /// Leave the session.
     Leave,
 }
@@ -374,6 +376,7 @@ async fn run_link(
                 Some(UiCommand::Screenshot(path)) => screenshot(session.frame().clone(), path, last_seq, ui.clone()),
                 Some(UiCommand::Refresh) => session.request_refresh(),
                 Some(UiCommand::Reboot) => session.request_reboot(),
+                Some(UiCommand::RequestControl) => session.request_control(),
                 Some(UiCommand::SendFile(path)) => { transfers.send_file(path); }
                 Some(UiCommand::FetchFile(path)) => { transfers.fetch(&path); }
                 Some(UiCommand::ListDir(path)) => { transfers.list(&path); }

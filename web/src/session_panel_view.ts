@@ -5,7 +5,7 @@
 
 import { viewerCommand, viewerLink } from "./format";
 import { field, h, replace, setText, show } from "./h";
-import { CONTROL, FILES, hasRights, rightsInWords, roleInWords } from "./rights";
+import { CONTROL, FILES, VIEW, hasRights, rightsInWords, roleInWords } from "./rights";
 import { InviteView, type PanelActions } from "./session_invite_view";
 import {
   acted,
@@ -120,18 +120,23 @@ export class PanelView {
       setText(this.screenStatus, text);
       show(this.screenStatus, true);
     };
+    // The host's grant includes control; only the customer can stand between.
+    const apply = (rights: number): void => {
+      screen.setControl(hasRights(rights, CONTROL));
+      screen.setFiles(hasRights(rights, FILES));
+      screen.setAskable(hasRights(rights, VIEW) && !hasRights(rights, CONTROL));
+    };
     const screen = new RemoteScreen(() => HOST, (msg) => this.actions.act(id, msg, (p) => p), {
       live: (path, rights) => {
         this.screenLive = true;
         say(path === "relay" ? "Connected (through the portal)." : "Connected.");
-        screen.setControl(hasRights(rights, CONTROL));
-        screen.setFiles(hasRights(rights, FILES));
+        apply(rights);
       },
       rights: (rights) => {
         say(hasRights(rights, CONTROL) ? "You may control the screen." : "View only: the customer has not given you control.");
-        screen.setControl(hasRights(rights, CONTROL));
-        screen.setFiles(hasRights(rights, FILES));
+        apply(rights);
       },
+      asked: () => say("You asked the customer for control; they answer on their computer."),
       lost: (why) => say(`Connection to the customer's computer lost (${why}); waiting for it to come back.`),
       ended: (reason) => say(reason),
       refused: (text) => say(`The customer's computer refused: ${text}`),

@@ -15,6 +15,7 @@ import {
   encodePing,
   encodePong,
   encodeRebootRequest,
+  encodeControlRequest,
   encodeRefreshRequest,
   type DataMessage,
   type FrameUpdate,
@@ -120,6 +121,7 @@ test("the encoders write the Rust bytes", () => {
   same("end", encodeEnd("Sitzung beendet 👋"));
   same("refresh_request", encodeRefreshRequest());
   same("reboot_request", encodeRebootRequest());
+  same("control_request", encodeControlRequest());
   for (const [name, ev] of INPUTS) same(name, encodeInput(ev));
 });
 

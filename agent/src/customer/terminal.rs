@@ -99,6 +99,15 @@ pub fn parse_command(line: &str) -> Result<Option<CustomerCommand>, String> {
             Some(id) => CustomerCommand::RefuseBrowse(id),
             None => CustomerCommand::Refuse(arg("refuse ")),
         },
+        l if l.starts_with("keep-control ") => match attendee(&arg("keep-control ")) {
+            Some(id) => CustomerCommand::KeepControl(id),
+            None => {
+                return Err(
+                    "type 'keep-control' and the number you were shown, e.g. 'keep-control 2'"
+                        .into(),
+                );
+            }
+        },
         l if l.starts_with("cancel ") => CustomerCommand::Cancel(arg("cancel ")),
         l if l.starts_with("chat ") => {
             let text = arg("chat ");

@@ -58,6 +58,13 @@ pub enum Question {
         /// Who asks.
         from: String,
     },
+    /// An attendee the host lets control asks the customer to give control back.
+    Control {
+        /// Who asks.
+        attendee: AttendeeId,
+        /// Their name.
+        from: String,
+    },
 }
 
 /// Which question an answer or a withdrawal is about.
@@ -71,6 +78,8 @@ pub enum QuestionKey {
     Browse(AttendeeId),
     /// The reboot request.
     Reboot,
+    /// A request for control, by attendee.
+    Control(AttendeeId),
 }
 
 impl Question {
@@ -83,6 +92,7 @@ impl Question {
             }
             Question::Browse { attendee, .. } => QuestionKey::Browse(*attendee),
             Question::Reboot { .. } => QuestionKey::Reboot,
+            Question::Control { attendee, .. } => QuestionKey::Control(*attendee),
         }
     }
 
@@ -118,6 +128,9 @@ impl Question {
             Question::Reboot { from } => format!(
                 "{from} asks to restart your computer. Programs will close and unsaved work is lost; Tandem reconnects to this session by itself after the restart."
             ),
+            Question::Control { from, .. } => format!(
+                "{from} asks to use your mouse and keyboard again. If you allow it, the support team may control your computer until you stop it again."
+            ),
         }
     }
 
@@ -137,6 +150,10 @@ impl Question {
                 )
             }
             Question::Reboot { .. } => "Type 'reboot' to agree or 'no-reboot' to decline.".into(),
+            Question::Control { attendee, .. } => format!(
+                "Type 'give-control' to allow, or 'keep-control {}' to decline.",
+                attendee.to_wire()
+            ),
         }
     }
 }
@@ -197,6 +214,8 @@ pub enum CustomerCommand {
     RevokeControl,
     /// Let the support team control again.
     GiveControlBack,
+    /// Decline this attendee's request for control.
+    KeepControl(AttendeeId),
     /// Show who is connected and what they may do.
     Status,
     /// Send a chat message to everyone in the session.

@@ -70,6 +70,7 @@ impl Button {
             QuestionKey::Transfer(tag) => format!("transfer-{tag}"),
             QuestionKey::Browse(id) => format!("browse-{}", id.to_wire()),
             QuestionKey::Reboot => "reboot".to_owned(),
+            QuestionKey::Control(id) => format!("control-{}", id.to_wire()),
         };
         match self {
             Button::AllowViewing => "allow-viewing".into(),
@@ -225,6 +226,8 @@ impl Model {
                     (QuestionKey::Browse(id), false) => CustomerCommand::RefuseBrowse(*id),
                     (QuestionKey::Reboot, true) => CustomerCommand::Reboot,
                     (QuestionKey::Reboot, false) => CustomerCommand::DeclineReboot,
+                    (QuestionKey::Control(_), true) => CustomerCommand::GiveControlBack,
+                    (QuestionKey::Control(id), false) => CustomerCommand::KeepControl(*id),
                 })
             }
             Button::CancelTransfer(tag) => Some(CustomerCommand::Cancel(tag.clone())),
@@ -260,6 +263,7 @@ impl Model {
             Question::Fetch { .. } => ("Allow copy", "Refuse"),
             Question::Browse { .. } => ("Allow for this session", "Refuse"),
             Question::Reboot { .. } => ("Restart now", "Not now"),
+            Question::Control { .. } => ("Allow control", "Not now"),
         }
     }
 

@@ -147,3 +147,31 @@ fn the_log_is_bounded() {
     assert_eq!(m.log.len(), LOG_LINES);
     assert_eq!(m.log.front(), Some(&LogLine::Notice("n50".into())));
 }
+
+#[test]
+fn a_request_for_control_is_answered_with_allow_or_not_now() {
+    let mut m = Model::default();
+    let who = AttendeeId::HOST;
+    let q = Question::Control {
+        attendee: who,
+        from: "Bob Smith".into(),
+    };
+    assert_eq!(Model::answers(&q), ("Allow control", "Not now"));
+    assert!(
+        q.text()
+            .contains("Bob Smith asks to use your mouse and keyboard again")
+    );
+    m.apply(UiEvent::Ask(q));
+    assert_eq!(
+        m.click(&Button::Yes(QuestionKey::Control(who))),
+        Some(CustomerCommand::GiveControlBack)
+    );
+    assert_eq!(
+        m.click(&Button::No(QuestionKey::Control(who))),
+        Some(CustomerCommand::KeepControl(who))
+    );
+    assert_eq!(
+        Button::Yes(QuestionKey::Control(who)).name(),
+        "yes-control-2"
+    );
+}

@@ -61,6 +61,7 @@ fn messages() -> Vec<(&'static str, Message)> {
         ("refresh_request", Message::RefreshRequest),
         ("reboot_request", Message::RebootRequest),
         ("rebooting", Message::Rebooting),
+        ("control_request", Message::ControlRequest),
         (
             "cursor_shape",
             Message::CursorShape {

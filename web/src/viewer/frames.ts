@@ -30,6 +30,7 @@ export const ID = {
   REFRESH_REQUEST: 8,
   REBOOT_REQUEST: 9,
   REBOOTING: 10,
+  CONTROL_REQUEST: 11,
   FRAME_UPDATE: 16,
   CURSOR_SHAPE: 17,
   CURSOR_POSITION: 18,
@@ -356,6 +357,11 @@ export function encodeRefreshRequest(): Uint8Array {
 
 export function encodeRebootRequest(): Uint8Array {
   return new Writer(ID.REBOOT_REQUEST).finish();
+}
+
+/** Asks the customer, through the agent, to give control back. */
+export function encodeControlRequest(): Uint8Array {
+  return new Writer(ID.CONTROL_REQUEST).finish();
 }
 
 export function encodeEnd(reason: string): Uint8Array {

@@ -13,6 +13,7 @@ import {
   decodeMessage,
   ERROR_CODE,
   ID,
+  encodeControlRequest,
   encodeEnd,
   encodeError,
   encodeHello,
@@ -193,6 +194,11 @@ export class LinkSession {
 
   sendInput(ev: InputEvent): void {
     if (!this.stopped && this.welcomed) this.link.send("input", encodeInput(ev));
+  }
+
+  /** Asks the customer, through the agent, to give control back. */
+  requestControl(): void {
+    if (!this.stopped && this.welcomed) this.link.send("control", encodeControlRequest());
   }
 
   /** Says goodbye to the agent (leaving on purpose). */

@@ -27,6 +27,8 @@ export interface ScreenEvents {
   rebooting(): void;
   /** Input was attempted without control (the page says so). */
   viewOnly(): void;
+  /** "Ask for control" was pressed: the customer is asked. */
+  asked(): void;
 }
 
 /** What tests and diagnostics may call on `window.tandemViewer`. */
@@ -42,6 +44,7 @@ export class RemoteScreen {
   private readonly input: ScreenInput;
   private readonly scaleButton: HTMLButtonElement;
   private readonly fullButton: HTMLButtonElement;
+  private readonly askButton: HTMLButtonElement;
   private readonly files = new FilesView();
   private link: Link | null = null;
   /** Bumped by every new offer, relay token and close: a late answer to an old offer is dropped. */
@@ -72,8 +75,12 @@ export class RemoteScreen {
     });
     this.scaleButton = h("button", { type: "button", class: "button", testid: "scale-toggle", on: { click: () => this.toggleScale() } }, "Actual size");
     this.fullButton = h("button", { type: "button", class: "button", testid: "full-window", on: { click: () => this.toggleFull() } }, "Full window");
+    this.askButton = h("button", { type: "button", class: "button", testid: "ask-control", hidden: true, on: { click: () => {
+      this.session?.requestControl();
+      this.events.asked();
+    } } }, "Ask for control");
     this.el = h("div", { class: "remote-screen" },
-      h("div", { class: "screen-tools" }, keys, this.scaleButton, this.fullButton),
+      h("div", { class: "screen-tools" }, this.askButton, keys, this.scaleButton, this.fullButton),
       box,
       this.files.el);
     const offscreen = this.canvas.transferControlToOffscreen();
@@ -87,6 +94,14 @@ export class RemoteScreen {
     if (this.closed) return;
     if (payload.kind === "offer") void this.answer(from, payload.sdp);
     else if (payload.kind === "relay") this.relay(payload.token);
+  }
+
+  /**
+   * Whether "Ask for control" shows: the host's grant includes control, but the customer does
+   * not let us control now (they took it away, or allowed viewing only).
+   */
+  setAskable(askable: boolean): void {
+    this.askButton.hidden = !askable;
   }
 
   /** Whether the files bar shows: live with the FILES right (the agent decides anyway). */
