@@ -1,5 +1,5 @@
-//! What attendees ask of the agent that costs the customer something: keyframes (CPU) and
-//! the customer's files (privacy). Part of [`AgentSession`]; see the module docs there.
+//! What attendees ask of the agent that costs the customer something: keyframes (CPU), the
+//! customer's files (privacy) and control given back (their mouse and keyboard). Part of [`AgentSession`]; see the module docs there.
 
 use super::*;
 use crate::files::RelativePath;
@@ -190,5 +190,42 @@ impl AgentSession {
             self.events
                 .push_back(AgentEvent::NeedsKeyframe { attendee: id });
         }
+    }
+}
+
+impl AgentSession {
+    /// An attendee asks for control: passed on to the customer only when the host granted it
+    /// and the customer is what stands between (they see the screen, but may not control).
+    pub(super) fn handle_control_request(&mut self, from: AttendeeId) {
+        let Some(a) = self.attendees.get(&from) else {
+            return;
+        };
+        let granted = a.granted;
+        let effective = self.effective_rights(from);
+        let refusal = if !self.is_ready(from) {
+            Some("not connected")
+        } else if !granted.contains(Rights::CONTROL) {
+            Some("control refused: the host has not given you control")
+        } else if effective.contains(Rights::CONTROL) {
+            Some("you already have control")
+        } else if !effective.contains(Rights::VIEW) {
+            Some("control refused: the customer does not share the screen with you")
+        } else {
+            None
+        };
+        match refusal {
+            Some(text) => self.send(
+                from,
+                Channel::Control,
+                &error(ErrorCode::NotAllowed, text.to_owned()),
+            ),
+            None => self.events.push_back(AgentEvent::ControlRequested { from }),
+        }
+    }
+
+    /// The customer did not give control back to `to`, who asked: tell them.
+    pub fn decline_control(&mut self, to: AttendeeId) {
+        let text = "the customer did not give control back".to_owned();
+        self.send(to, Channel::Control, &error(ErrorCode::NotAllowed, text));
     }
 }

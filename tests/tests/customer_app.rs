@@ -217,7 +217,27 @@ fn stop_control_and_give_control_back_act_at_once_and_end_session_ends_it_for_ev
     );
     app.keep_png("session-bar-control-stopped");
 
-    app.click("give-control-back");
+    // The representative asks for control back: the window asks; "Not now" is told to them,
+    // "Allow control" gives it back.
+    app.viewer.send(json!({"cmd": "request_control"}));
+    app.wait_window("the request for control", |t| {
+        App::texts(t).contains("asks to use your mouse and keyboard again")
+            && t["buttons"]["no-control-2"].is_array()
+    });
+    app.keep_png("control-asked");
+    app.click("no-control-2");
+    let refused = app.viewer.wait_event("refused", T);
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did not give control back")),
+        "{refused}"
+    );
+    app.viewer.send(json!({"cmd": "request_control"}));
+    app.wait_window("the request for control again", |t| {
+        t["buttons"]["yes-control-2"].is_array()
+    });
+    app.click("yes-control-2");
     let rights = app.viewer.wait_event("rights", T);
     assert!(has_right(&rights["rights"], "control"), "{rights}");
     app.viewer
