@@ -1,5 +1,6 @@
 //! What attendees ask of the agent that costs the customer something: keyframes (CPU), the
-//! customer's files (privacy) and control given back (their mouse and keyboard). Part of [`AgentSession`]; see the module docs there.
+//! customer's files (privacy) and control given back (their mouse and keyboard). Part of
+//! [`AgentSession`]; see the module docs there.
 
 use super::*;
 use crate::files::RelativePath;
