@@ -69,6 +69,9 @@ export async function answerOffer(
     if (dc.readyState === "open") opened();
     else dc.addEventListener("open", opened);
   });
+  // The handshake's steps, for the first-frame timeline (performance marks).
+  pc.addEventListener("iceconnectionstatechange", () => performance.mark(`tandem:ice-${pc.iceConnectionState}`));
+  pc.addEventListener("connectionstatechange", () => performance.mark(`tandem:pc-${pc.connectionState}`));
   pc.addEventListener("connectionstatechange", () => {
     if (pc.connectionState === "failed" || pc.connectionState === "closed") {
       finish(`connection ${pc.connectionState}`);
