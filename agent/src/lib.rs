@@ -12,6 +12,7 @@
 pub mod capture;
 pub mod clock;
 pub mod customer;
+pub mod download;
 pub mod inject;
 mod link_setup;
 mod pipeline;

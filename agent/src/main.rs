@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use tandem_agent::customer::Customer;
+use tandem_agent::download;
 use tandem_agent::window::WindowOptions;
 use tandem_agent::{AgentConfig, AgentError, FileSettings, FrontSettings, RebootSettings, Start};
 use tandem_protocol::rights::Consent;
@@ -18,7 +19,9 @@ use tandem_transport::TransportConfig;
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// The link you were sent (http://portal/join/123456789), or the 9-digit code with --portal.
+    /// The link you were sent (https://portal/join/123456789), or the 9-digit code with
+    /// --portal. Without it, a customer app downloaded from the join page joins the session
+    /// it was downloaded for.
     #[arg(long = "join", value_name = "LINK_OR_CODE")]
     join: Option<String>,
     /// Same as --join, as a plain argument.
@@ -209,10 +212,20 @@ fn main() -> ExitCode {
         eprintln!("error: cannot write the log: {e}");
         return ExitCode::from(2);
     }
+    // A downloaded app is double-clicked: with no terminal to read, its window says what
+    // went wrong.
+    let window_for_errors = (!args.no_window && std::env::var_os("DISPLAY").is_some())
+        .then(|| WindowOptions {
+            frame: None,
+            trace: args.ui_trace.clone(),
+        });
     let (mut config, trace, pre_authorized) = match configure(args, state_dir) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
+            if let Some(options) = window_for_errors {
+                show_error(&e, options);
+            }
             return ExitCode::from(2);
         }
     };
@@ -323,27 +336,52 @@ fn with_window(
     }
 }
 
+/// Shows `message` in the customer app's window (the screen a session ends on) until the
+/// customer closes it or it closes itself.
+fn show_error(message: &str, options: WindowOptions) {
+    let (ui_tx, ui_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let _ = ui_tx.send(tandem_agent::customer::UiEvent::Ended(message.to_owned()));
+    drop(ui_tx);
+    let shown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tandem_agent::window::run(ui_rx, cmd_tx, options)
+    }));
+    if !matches!(shown, Ok(Ok(()))) {
+        tracing::warn!("could not show the error in a window");
+    }
+}
+
+/// A session start from a join link (or a code with `--portal`).
+fn code_start(join: &str, portal: Option<&str>) -> Result<Start, String> {
+    let (portal, code) = tandem_agent::parse_join(join, portal).map_err(|e| e.to_string())?;
+    Ok(Start::Code {
+        portal,
+        code,
+        link_token: tandem_transport::signalling::link_token(join),
+    })
+}
+
 /// The agent's settings from the command line; the window trace path; pre-authorisation.
 type Configured = (AgentConfig, Option<PathBuf>, Option<Consent>);
 
 fn configure(args: Args, state_dir: PathBuf) -> Result<Configured, String> {
-    let start = match (args.join.or(args.positional), args.resume) {
+    let given = args
+        .join
+        .or(args.positional)
+        .map(|link| download::from_url_scheme(&link));
+    let start = match (given, args.resume) {
         (_, true) => Start::Resume,
-        (Some(join), false) => {
-            let (portal, code) = tandem_agent::parse_join(&join, args.portal.as_deref())
-                .map_err(|e| e.to_string())?;
-            Start::Code {
-                portal,
-                code,
-                link_token: tandem_transport::signalling::link_token(&join),
+        (Some(join), false) => code_start(&join, args.portal.as_deref())?,
+        // Downloaded from the join page: the portal stamped the link into this file.
+        (None, false) => match download::own_stamp()? {
+            Some(stamp) => code_start(&stamp.join, None)?,
+            None => {
+                return Err(
+                    "give the link or code you were sent, e.g. tandem-agent --join https://portal/join/123456789"
+                        .into(),
+                );
             }
-        }
-        (None, false) => {
-            return Err(
-                "give the link or code you were sent, e.g. tandem-agent --join https://portal/join/123456789"
-                    .into(),
-            );
-        }
+        },
     };
     let pre_authorized = args.pre_authorize.map(|p| match p {
         PreAuth::View => Consent {

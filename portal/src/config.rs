@@ -59,6 +59,10 @@ pub struct Config {
     /// The built web app (`web/dist`: `index.html`, `app.js`, `app.css`); `None`: found
     /// beside the binary (`../share/tandem/web`) or in the source tree it was built from.
     pub web_dir: Option<PathBuf>,
+    /// The customer app's builds for download (`tandem-agent-linux-x86_64`…); `None`: the
+    /// installed ones (`../lib/tandem/downloads` beside the binary), else the agent built
+    /// beside the portal (a development tree).
+    pub downloads_dir: Option<PathBuf>,
     /// How long a representative has to accept a Queue-mode request before it goes to the
     /// next (default 30 s).
     pub offer_timeout: Duration,
@@ -116,6 +120,7 @@ impl Default for Config {
             identify_within: Duration::from_secs(15),
             smtp: None,
             web_dir: None,
+            downloads_dir: None,
             offer_timeout: Duration::from_secs(30),
             queue_cap: 50,
             mail_language: "en".to_owned(),
@@ -145,6 +150,8 @@ impl std::fmt::Debug for Config {
             .field("identify_within", &self.identify_within)
             .field("smtp", &self.smtp)
             .field("mail_language", &self.mail_language)
+            .field("web_dir", &self.web_dir)
+            .field("downloads_dir", &self.downloads_dir)
             .finish()
     }
 }

@@ -82,6 +82,8 @@ pub mod auth;
 pub mod budget;
 pub mod codes;
 pub mod config;
+pub mod config_file;
+pub mod download;
 pub mod front;
 pub mod hub;
 pub mod invites;
@@ -157,7 +159,9 @@ pub enum Error {
     Tls(#[from] tls::TlsSetupError),
     /// Plain HTTP was asked for on an address other hosts can reach.
     #[error(
-        "refusing to serve plain HTTP on {0}: passwords, codes and session secrets would          travel in clear. Serve TLS (the default), listen on a loopback address, or say          that a TLS proxy is in front (--behind-tls-proxy)"
+        "refusing to serve plain HTTP on {0}: passwords, codes and session secrets would \
+         travel in clear. Serve TLS (the default), listen on a loopback address, or say \
+         that a TLS proxy is in front (--behind-tls-proxy)"
     )]
     PlainHttpOnPublicAddress(SocketAddr),
     /// Behind a TLS proxy without naming it.
@@ -166,6 +170,9 @@ pub enum Error {
          told apart by X-Forwarded-For"
     )]
     ProxyNotNamed,
+    /// No account has this user name.
+    #[error("there is no account '{0}'")]
+    NoSuchUser(String),
 }
 
 /// Libraries whose verbose logs would print WebSocket payloads (passwords, codes, chat).
@@ -272,6 +279,28 @@ pub async fn add_representative_to(
     add_representative(&storage, user, name, password, is_admin).await
 }
 
+/// Sets the password of the account `user` in the database at `db_path` (the `set-password`
+/// command); an error when there is no such account.
+pub async fn set_password_in(
+    db_path: &std::path::Path,
+    user: &str,
+    password: String,
+) -> Result<(), Error> {
+    let storage = Storage::open_sqlite(db_path).await?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))??;
+    let who = user.to_owned();
+    let changed = storage
+        .call(move |b| b.set_password_hash(&who, &hash))
+        .await?;
+    if changed {
+        Ok(())
+    } else {
+        Err(Error::NoSuchUser(user.to_owned()))
+    }
+}
+
 /// State shared by every request and connection.
 struct App {
     config: Config,
@@ -285,6 +314,8 @@ struct App {
     relays: relay::Relays,
     limits: Mutex<Limits>,
     password_checks: auth::PasswordChecks,
+    /// The customer app's build, read once for every download.
+    builds: download::Builds,
     next_conn: AtomicU64,
     /// Becomes `true` when the portal shuts down.
     shutdown: watch::Receiver<bool>,
@@ -335,6 +366,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/", get(web::index))
         .route("/join", get(web::join_form))
         .route("/join/{code}", get(web::join_page))
+        .route("/join/{code}/download/{platform}", get(download::download))
         .route("/healthz", get(web::healthz))
         .route("/console", get(web_app::page))
         .route("/p/{name}", get(web_app::portal_page))
@@ -486,6 +518,7 @@ pub async fn run(
         relays: relay::Relays::default(),
         limits: Mutex::new(Limits::default()),
         password_checks: auth::PasswordChecks::default(),
+        builds: download::Builds::default(),
         next_conn: AtomicU64::new(1),
         shutdown: stop_rx,
         _alive: alive_tx,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use tandem_portal::config_file::{Flag, flags_from_file};
 use tandem_portal::mail::{SmtpConfig, SmtpSecurity};
 use tandem_portal::tls::{PortalTls, TlsSource};
 use tandem_portal::{AdminBootstrap, Config};
@@ -18,11 +19,20 @@ use tandem_portal::{AdminBootstrap, Config};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Settings file (TOML): every flag of this command as a key of the same name, e.g.
+    /// `listen = "0.0.0.0:8470"`. Flags and TANDEM_* variables override it.
+    #[arg(long, env = "TANDEM_CONFIG", global = true)]
+    config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "TANDEM_LISTEN", default_value = "127.0.0.1:8470")]
     listen: String,
     /// SQLite database file (created if missing).
-    #[arg(long, env = "TANDEM_DB", default_value = "./tandem-portal.sqlite3")]
+    #[arg(
+        long,
+        env = "TANDEM_DB",
+        default_value = "./tandem-portal.sqlite3",
+        global = true
+    )]
     db: PathBuf,
     /// Base URL customers reach the portal at, e.g. https://help.example.com
     #[arg(long, env = "TANDEM_PUBLIC_URL")]
@@ -105,6 +115,11 @@ struct Cli {
     /// by default, or `../share/tandem/web` beside an installed binary.
     #[arg(long, env = "TANDEM_WEB_DIR")]
     web_dir: Option<PathBuf>,
+    /// The customer app's builds offered on join pages (`tandem-agent-linux-x86_64`…):
+    /// `../lib/tandem/downloads` beside an installed binary by default, else the agent built
+    /// beside the portal.
+    #[arg(long, env = "TANDEM_DOWNLOADS_DIR")]
+    downloads_dir: Option<PathBuf>,
     /// Seconds a representative has to accept a Queue-mode request before it goes to the
     /// next available one.
     #[arg(long, env = "TANDEM_QUEUE_OFFER_SECS", default_value_t = 30)]
@@ -133,9 +148,6 @@ enum SmtpSecurityArg {
 enum Command {
     /// Add a representative account; the password is read from TANDEM_REP_PASSWORD.
     AddRep {
-        /// SQLite database file (created if missing).
-        #[arg(long, env = "TANDEM_DB", default_value = "./tandem-portal.sqlite3")]
-        db: PathBuf,
         /// Login name.
         #[arg(long)]
         user: String,
@@ -146,11 +158,15 @@ enum Command {
         #[arg(long)]
         admin: bool,
     },
+    /// Set an account's password (the first administrator's is `admin`): read from
+    /// TANDEM_REP_PASSWORD, else the first line of standard input.
+    SetPassword {
+        /// Login name.
+        #[arg(long)]
+        user: String,
+    },
     /// Create or change a customer portal (its page is /p/<name>).
     Portal {
-        /// SQLite database file (created if missing).
-        #[arg(long, env = "TANDEM_DB", default_value = "./tandem-portal.sqlite3")]
-        db: PathBuf,
         /// The name in the page's address: a-z, 0-9 and '-'.
         #[arg(long)]
         name: String,
@@ -183,16 +199,19 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let cli = Cli::parse();
+    let args = match with_config_file(std::env::args().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
+    let db = cli.db.clone();
     match cli.command {
-        Some(Command::AddRep {
-            db,
-            user,
-            name,
-            admin,
-        }) => add_rep(&db, &user, &name, admin).await,
+        Some(Command::AddRep { user, name, admin }) => add_rep(&db, &user, &name, admin).await,
+        Some(Command::SetPassword { user }) => set_password(&db, &user).await,
         Some(Command::Portal {
-            db,
             name,
             title,
             mode,
@@ -218,6 +237,58 @@ async fn main() -> anyhow::Result<()> {
         }
         None => serve(cli).await,
     }
+}
+
+/// The command line with the settings file's keys (`--config`, or TANDEM_CONFIG) put before
+/// its own flags, leaving out what the command line or the environment sets.
+fn with_config_file(args: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let named = args.iter().enumerate().find_map(|(i, a)| match a.as_str() {
+        "--config" => args.get(i + 1).cloned(),
+        a => a.strip_prefix("--config=").map(str::to_owned),
+    });
+    let Some(path) = named.or_else(|| std::env::var("TANDEM_CONFIG").ok()) else {
+        return Ok(args);
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the settings file {path}"))?;
+    let command = <Cli as clap::CommandFactory>::command();
+    let known: Vec<Flag> = command
+        .get_arguments()
+        .filter_map(|arg| {
+            let name = arg.get_long()?;
+            (!matches!(name, "config" | "help" | "version")).then(|| Flag {
+                name: name.to_owned(),
+                takes_value: arg.get_action().takes_values(),
+                env: arg.get_env().and_then(|e| e.to_str()).map(str::to_owned),
+            })
+        })
+        .collect();
+    let given = args.get(1..).unwrap_or_default();
+    let flags = flags_from_file(&text, &known, given, |var| std::env::var_os(var).is_some())
+        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let mut merged = args;
+    let tail = merged.split_off(1.min(merged.len()));
+    merged.extend(flags);
+    merged.extend(tail);
+    Ok(merged)
+}
+
+async fn set_password(db: &std::path::Path, user: &str) -> anyhow::Result<()> {
+    let password = match std::env::var("TANDEM_REP_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    tandem_portal::set_password_in(db, user, password)
+        .await
+        .with_context(|| format!("could not set the password of '{user}' in {}", db.display()))?;
+    println!("password of '{user}' set");
+    Ok(())
 }
 
 async fn add_rep(db: &std::path::Path, user: &str, name: &str, admin: bool) -> anyhow::Result<()> {
@@ -330,6 +401,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         smtp,
         mail_language,
         web_dir: cli.web_dir,
+        downloads_dir: cli.downloads_dir,
         offer_timeout: Duration::from_secs(cli.queue_offer_secs.max(1)),
         queue_cap: cli.queue_cap.max(1),
         ..Config::default()

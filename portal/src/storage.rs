@@ -323,6 +323,9 @@ pub trait Backend: Send {
         is_admin: bool,
         now: UnixTime,
     ) -> Result<Representative, StorageError>;
+    /// Replaces an account's password hash; `false` when there is no such account.
+    fn set_password_hash(&mut self, user: &str, password_hash: &str)
+    -> Result<bool, StorageError>;
     /// The account and its password hash.
     fn representative(
         &mut self,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -45,7 +45,9 @@ fn grouped(code: SessionCode) -> String {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;\
 padding:0 1rem;line-height:1.5;color:#222}h1{font-size:1.6rem}pre{background:#f3f3f3;\
 padding:.8rem;overflow-x:auto}.code{font-size:1.4rem;letter-spacing:.1rem}\
-input{font-size:1.4rem;width:10em}button{font-size:1.2rem}.error{color:#a00}";
+input{font-size:1.4rem;width:10em}button{font-size:1.2rem}.error{color:#a00}\
+a.button{display:inline-block;background:#1565c0;color:#fff;padding:.6rem 1.1rem;\
+border-radius:.4rem;text-decoration:none;font-size:1.15rem}li{margin:.3rem 0}";
 
 /// A whole page. `title` is plain text; `body` is HTML the caller escaped.
 fn page(title: &str, body: &str) -> String {
@@ -84,7 +86,7 @@ pub(crate) struct JoinQuery {
     code: Option<String>,
 }
 
-fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = format!(
         "<h1>{}</h1>\n<p class=\"error\">{}</p>\n<p>Try another code:</p>\n{CODE_FORM}",
         escape(title),
@@ -118,7 +120,7 @@ pub(crate) async fn join_form(Query(query): Query<JoinQuery>) -> Response {
 /// The query of a join link: `?t=<link token>`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct LinkQuery {
-    t: Option<String>,
+    pub(crate) t: Option<String>,
 }
 
 /// `GET /join/<code>`: who invited the customer and how to start the agent.
@@ -127,6 +129,7 @@ pub(crate) async fn join_page(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(raw): Path<String>,
     Query(link): Query<LinkQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let unknown = CodeRefusal::Unknown.to_string();
     let Ok(code) = raw.parse::<SessionCode>() else {
@@ -190,21 +193,27 @@ pub(crate) async fn join_page(
         }
     };
     forgive(&app);
-    let url = app.join_url(code);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let start = crate::download::start_section(
+        &app,
+        code,
+        crate::download::desktop_of(user_agent),
+        &record.rep_name,
+    );
     let body = format!(
         "<h1>Remote support with {rep}</h1>\n\
          <p>Hello {customer}, <strong>{rep}</strong> invited you to a remote support \
          session.</p>\n\
-         <h2>Start the session</h2>\n\
-         <p>Run this command on your computer:</p>\n\
-         <pre><code>tandem-agent --join '{url}'</code></pre>\n\
+         {start}\n\
          <p>If you are asked for a support code, enter \
          <strong class=\"code\">{grouped}</strong> ({digits}).</p>\n\
          <p>The code works once and expires in {left}. Nobody sees or controls your screen \
          until you allow it.</p>",
         rep = escape(&record.rep_name),
         customer = escape(&record.customer),
-        url = escape(&url),
         grouped = grouped(code),
         digits = code.digits(),
         left = codes::duration_text(Duration::from_secs(left)),

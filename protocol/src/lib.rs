@@ -43,6 +43,7 @@ pub mod queue;
 pub mod rights;
 pub mod roster;
 pub mod signal;
+pub mod stamp;
 pub mod tiles;
 pub mod updates;
 pub mod viewer;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use tandem_protocol::signal::CodeInfo;
 
 pub mod browser;
+pub mod customer_window;
 pub mod netns;
 pub mod proxy;
 pub mod smtp;
@@ -545,6 +546,34 @@ impl Viewer {
             return (0, 0, Vec::new());
         }
         read_png(&path)
+    }
+}
+
+/// Waits until the viewer's picture equals X's own screenshot, pixel for pixel; returns it.
+pub fn wait_pictures_match(
+    x: &x::Xvfb,
+    viewer: &mut Viewer,
+    dir: &TempDir,
+    timeout: Duration,
+) -> Vec<u8> {
+    let mut last_diff = 0;
+    let mut attempts = 0;
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (xw, xh, xs) = x.screenshot();
+        let (vw, vh, vs) = viewer.screenshot(dir);
+        attempts += 1;
+        if (xw, xh) == (vw, vh) && xs == vs {
+            return vs;
+        }
+        if xs.len() == vs.len() {
+            last_diff = xs.iter().zip(&vs).filter(|(a, b)| a != b).count();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "viewer picture never matched X after {attempts} tries: X {xw}x{xh}, viewer {vw}x{vh}, {last_diff} bytes differ"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

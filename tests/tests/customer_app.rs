@@ -3,10 +3,11 @@
 //! do is checked where it matters — in the viewer's rights and in X's pointer. Each window
 //! state is kept as a PNG in target/tmp/customer-app/.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tandem_e2e::customer_window::{CustomerWindow, keep_png};
 use tandem_e2e::x::Xvfb;
 use tandem_e2e::{Portal, Proc, TempDir, Viewer, customer_app_command, has_right, wait_for};
 
@@ -66,90 +67,29 @@ fn start(tag: &str) -> App {
 }
 
 impl App {
+    fn window(&self) -> CustomerWindow {
+        CustomerWindow {
+            trace: self.trace.clone(),
+        }
+    }
+
     /// Waits until the window's trace satisfies `pred`; returns it.
     fn wait_window(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        wait_for(what, T, || {
-            let text = std::fs::read_to_string(&self.trace).ok()?;
-            let v: Value = serde_json::from_str(&text).ok()?;
-            pred(&v).then_some(v)
-        })
+        self.window().wait(what, T, pred)
     }
 
     fn texts(trace: &Value) -> String {
-        trace["texts"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .unwrap_or_default()
+        CustomerWindow::texts(trace)
     }
 
-    /// Waits for a button to be on screen and stay where it is (two traces in a row agree:
-    /// a question arriving moves the buttons below it), then clicks its centre with xdotool,
-    /// as the customer would.
+    /// Clicks a button of the window, as the customer would.
     fn click(&self, button: &str) {
-        let last = std::cell::RefCell::new(Value::Null);
-        let trace = wait_for(&format!("the '{button}' button, settled"), T, || {
-            let text = std::fs::read_to_string(&self.trace).ok()?;
-            let t: Value = serde_json::from_str(&text).ok()?;
-            let rect = t["buttons"][button].clone();
-            let settled = rect.is_array() && *last.borrow() == rect;
-            *last.borrow_mut() = rect;
-            if !settled {
-                // The trace is rewritten every 200 ms: look again after the next one.
-                std::thread::sleep(Duration::from_millis(250));
-            }
-            settled.then_some(t)
-        });
-        let r = &trace["buttons"][button];
-        let f = |i: usize| r[i].as_f64().unwrap_or(0.0);
-        let (ox, oy) = self.window_origin();
-        let cx = ox + (f(0) + f(2) / 2.0) as i32;
-        let cy = oy + (f(1) + f(3) / 2.0) as i32;
-        self.x
-            .xdotool(&["mousemove", &cx.to_string(), &cy.to_string(), "click", "1"]);
-    }
-
-    fn window_origin(&self) -> (i32, i32) {
-        let id = wait_for("the customer app's window", T, || {
-            let out = self
-                .x
-                .command("xdotool")
-                .args(["search", "--name", "^Tandem remote support$"])
-                .output()
-                .ok()?;
-            let id = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .next()?
-                .to_owned();
-            (!id.is_empty()).then_some(id)
-        });
-        let geometry = self.x.xdotool(&["getwindowgeometry", "--shell", &id]);
-        let field = |k: &str| {
-            geometry
-                .lines()
-                .find_map(|l| l.strip_prefix(k))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("X="), field("Y="))
+        self.window().click(&self.x, button, T);
     }
 
     /// Keeps the whole screen as a PNG artefact.
     fn keep_png(&self, name: &str) {
-        let (w, h, rgb) = self.x.screenshot();
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("customer-app");
-        std::fs::create_dir_all(&dir).expect("artefacts");
-        let file = std::fs::File::create(dir.join(format!("{name}.png"))).expect("png");
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        enc.write_header()
-            .and_then(|mut wr| wr.write_image_data(&rgb))
-            .expect("write png");
+        keep_png(&self.x, "customer-app", name);
     }
 }
 

@@ -48,25 +48,7 @@ fn setup(tag: &str, pre_authorize: &str) -> Setup {
 
 /// Waits until the viewer's picture equals X's own screenshot, pixel for pixel.
 fn wait_until_pictures_match(s: &mut Setup) -> Vec<u8> {
-    let mut last_diff = 0;
-    let mut attempts = 0;
-    let deadline = std::time::Instant::now() + T;
-    loop {
-        let (xw, xh, xs) = s.x.screenshot();
-        let (vw, vh, vs) = s.viewer.screenshot(&s.dir);
-        attempts += 1;
-        if (xw, xh) == (vw, vh) && xs == vs {
-            return vs;
-        }
-        if xs.len() == vs.len() {
-            last_diff = xs.iter().zip(&vs).filter(|(a, b)| a != b).count();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "viewer picture never matched X after {attempts} tries: X {xw}x{xh}, viewer {vw}x{vh}, {last_diff} bytes differ"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tandem_e2e::wait_pictures_match(&s.x, &mut s.viewer, &s.dir, T)
 }
 
 #[test]

@@ -58,7 +58,12 @@ pub fn main_window(model: &Model) -> Element<'_, Msg> {
         Screen::Consent => consent(model),
         Screen::Session => session(model),
         Screen::Ended => column![
-            text("Your support session has ended").size(TITLE),
+            text(if model.in_session {
+                "Your support session has ended"
+            } else {
+                "The support session did not start"
+            })
+            .size(TITLE),
             text(sentence(model.ended.as_deref().unwrap_or_default())).size(BODY),
             text("Nobody sees your screen or uses your computer through Tandem now.").size(BODY),
             btn("Close", Button::Close, button::secondary),

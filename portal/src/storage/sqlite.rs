@@ -241,6 +241,11 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn set_password_hash(&mut self, user: &str, hash: &str) -> Result<bool, StorageError> {
+        let sql = "UPDATE representatives SET password_hash = ?2 WHERE username = ?1";
+        Ok(self.conn.execute(sql, params![user, hash])? == 1)
+    }
+
     fn representative(
         &mut self,
         user: &str,
