@@ -5,12 +5,14 @@
 # and lints, fuzzes each protocol target for 30 s (scripts/fuzz.sh; it replays every crash
 # ever found first), builds the web app (Node.js from Debian; npm packages from its lockfile)
 # and runs its type check and unit tests, then runs all tests (the browser ones in Debian's
-# Chromium through playwright-core).
+# Chromium through playwright-core). The packaging test installs and purges the Debian
+# packages on this machine (systemd for systemd-analyze, binutils for strip, curl for /healthz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/lib.sh
-ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates chromium
+ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates chromium \
+  systemd binutils curl passwd util-linux
 ensure_cargo
 ensure_web_app
 (cd web && npm test --silent)

@@ -16,7 +16,8 @@ pub const URL_SCHEME: &str = "tandem-agent";
 
 /// The stamp at the end of the running program's own file, if it carries one.
 pub fn own_stamp() -> Result<Option<Stamp>, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's file: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find this program's file: {e}"))?;
     stamp_of(&exe)
 }
 
@@ -58,7 +59,9 @@ mod tests {
     #[test]
     fn scheme_links_become_https_links() {
         assert_eq!(
-            from_url_scheme("tandem-agent://help.example.com:8470/join/123456789?t=ab#pin=sha256:x"),
+            from_url_scheme(
+                "tandem-agent://help.example.com:8470/join/123456789?t=ab#pin=sha256:x"
+            ),
             "https://help.example.com:8470/join/123456789?t=ab#pin=sha256:x"
         );
         assert_eq!(from_url_scheme("123456789"), "123456789");

@@ -214,8 +214,8 @@ fn main() -> ExitCode {
     }
     // A downloaded app is double-clicked: with no terminal to read, its window says what
     // went wrong.
-    let window_for_errors = (!args.no_window && std::env::var_os("DISPLAY").is_some())
-        .then(|| WindowOptions {
+    let window_for_errors =
+        (!args.no_window && std::env::var_os("DISPLAY").is_some()).then(|| WindowOptions {
             frame: None,
             trace: args.ui_trace.clone(),
         });

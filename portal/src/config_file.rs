@@ -85,7 +85,11 @@ fn values_of(key: &str, item: &Item, takes_value: bool) -> Result<Vec<Option<Str
     match value {
         Value::Array(items) => items
             .iter()
-            .map(|v| scalar(v).map(Some).ok_or_else(|| wrong("lists hold text or numbers")))
+            .map(|v| {
+                scalar(v)
+                    .map(Some)
+                    .ok_or_else(|| wrong("lists hold text or numbers"))
+            })
             .collect(),
         v => scalar(v)
             .map(|s| vec![Some(s)])
@@ -155,9 +159,15 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let err = flags_from_file("lissen = 1", &known(), &[], |_| false).expect_err("unknown");
-        assert!(err.contains("unknown key 'lissen'") && err.contains("listen"), "{err}");
+        assert!(
+            err.contains("unknown key 'lissen'") && err.contains("listen"),
+            "{err}"
+        );
         let err = flags_from_file("no-tls = \"yes\"", &known(), &[], |_| false).expect_err("bool");
-        assert!(err.contains("'no-tls'") && err.contains("true or false"), "{err}");
+        assert!(
+            err.contains("'no-tls'") && err.contains("true or false"),
+            "{err}"
+        );
         let err = flags_from_file("listen = true", &known(), &[], |_| false).expect_err("type");
         assert!(err.contains("'listen'"), "{err}");
         let err = flags_from_file("[listen]\nx = 1", &known(), &[], |_| false).expect_err("t");

@@ -18,10 +18,10 @@ use axum::response::{IntoResponse, Response};
 use tandem_protocol::SessionCode;
 use tandem_protocol::stamp::{self, Stamp};
 
+use crate::App;
 use crate::codes::{self, CodeStatus};
 use crate::storage::unix_now;
 use crate::web::{LinkQuery, error_page, escape};
-use crate::App;
 
 /// A platform the customer app is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +152,9 @@ impl Builds {
         if stamp::read_tail(&bytes[bytes.len().saturating_sub(stamp::MAX_STAMP_BYTES)..])
             != Ok(None)
         {
-            return Err(std::io::Error::other("the build in the downloads folder is already stamped"));
+            return Err(std::io::Error::other(
+                "the build in the downloads folder is already stamped",
+            ));
         }
         *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
             path: path.to_owned(),
@@ -184,8 +186,9 @@ pub(crate) fn start_section(app: &App, code: SessionCode, desktop: Desktop, rep:
         escape(&scheme_link(&link))
     );
     let build = match desktop {
-        Desktop::Supported(platform) => build_path(app.config.downloads_dir.as_deref(), platform)
-            .map(|path| (platform, path)),
+        Desktop::Supported(platform) => {
+            build_path(app.config.downloads_dir.as_deref(), platform).map(|path| (platform, path))
+        }
         Desktop::Unsupported(_) => None,
     };
     let Some((platform, path)) = build else {
@@ -200,7 +203,9 @@ pub(crate) fn start_section(app: &App, code: SessionCode, desktop: Desktop, rep:
             escape(rep),
         );
     };
-    let size = std::fs::metadata(&path).map(|m| megabytes(m.len())).unwrap_or_default();
+    let size = std::fs::metadata(&path)
+        .map(|m| megabytes(m.len()))
+        .unwrap_or_default();
     let href = format!(
         "/join/{}/download/{}?t={}",
         code.digits(),
@@ -328,17 +333,30 @@ mod tests {
     #[test]
     fn desktops_from_user_agents() {
         let chromium_linux = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-        assert_eq!(desktop_of(chromium_linux), Desktop::Supported(Platform::LinuxX86_64));
-        let firefox_linux = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
-        assert_eq!(desktop_of(firefox_linux), Desktop::Supported(Platform::LinuxX86_64));
+        assert_eq!(
+            desktop_of(chromium_linux),
+            Desktop::Supported(Platform::LinuxX86_64)
+        );
+        let firefox_linux =
+            "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(
+            desktop_of(firefox_linux),
+            Desktop::Supported(Platform::LinuxX86_64)
+        );
         let windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36";
         assert_eq!(desktop_of(windows), Desktop::Unsupported("Windows"));
         let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15";
         assert_eq!(desktop_of(mac), Desktop::Unsupported("macOS"));
         let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36";
-        assert_eq!(desktop_of(android), Desktop::Unsupported("phones and tablets"));
+        assert_eq!(
+            desktop_of(android),
+            Desktop::Unsupported("phones and tablets")
+        );
         let arm = "Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36";
-        assert_eq!(desktop_of(arm), Desktop::Unsupported("this kind of Linux computer"));
+        assert_eq!(
+            desktop_of(arm),
+            Desktop::Unsupported("this kind of Linux computer")
+        );
         assert_eq!(desktop_of(""), Desktop::Unsupported("this computer"));
     }
 

@@ -324,8 +324,7 @@ pub trait Backend: Send {
         now: UnixTime,
     ) -> Result<Representative, StorageError>;
     /// Replaces an account's password hash; `false` when there is no such account.
-    fn set_password_hash(&mut self, user: &str, password_hash: &str)
-    -> Result<bool, StorageError>;
+    fn set_password_hash(&mut self, user: &str, password_hash: &str) -> Result<bool, StorageError>;
     /// The account and its password hash.
     fn representative(
         &mut self,

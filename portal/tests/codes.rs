@@ -21,12 +21,13 @@ async fn login_good_and_bad() {
     assert_eq!(wrong_pw, wrong_user);
     assert_eq!(error_message(&wrong_pw), "wrong user name or password");
     let ok = c.login("admin", common::ADMIN_PASSWORD).await;
-    assert_eq!(
-        ok,
-        PortalMessage::LoggedIn {
-            name: "Administrator".into()
-        }
-    );
+    let PortalMessage::LoggedIn { name, portal_url } = ok else {
+        panic!("not logged in: {ok:?}");
+    };
+    assert_eq!(name, "Administrator");
+    // The address the console's "Open in viewer" link gives the native viewer.
+    let url = portal_url.expect("the portal's address");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     server.stop().await;
 }
 

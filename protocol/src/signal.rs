@@ -303,6 +303,11 @@ pub enum PortalMessage {
     LoggedIn {
         /// The representative's display name.
         name: String,
+        /// The portal's address as the native viewer is given it (`https://host:port`, with
+        /// `#pin=sha256:…` when the certificate is self-signed): the console's "Open in viewer"
+        /// link carries it. Absent from older portals.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        portal_url: Option<String>,
     },
     /// A new code.
     CodeCreated(CodeInfo),

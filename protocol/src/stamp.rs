@@ -84,7 +84,11 @@ pub fn append(stamp: &Stamp) -> Vec<u8> {
     out.extend_from_slice(&seal(&payload));
     // MAX_PAYLOAD bounds what readers accept; a longer link is the portal's bug, and the
     // reader says "damaged" rather than reading past it.
-    out.extend_from_slice(&u32::try_from(payload.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(
+        &u32::try_from(payload.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
     out.extend_from_slice(MAGIC);
     out
 }

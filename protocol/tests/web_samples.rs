@@ -248,6 +248,7 @@ fn portal_samples() -> Vec<PortalMessage> {
         PortalMessage::Welcome { version: 1 },
         PortalMessage::LoggedIn {
             name: "Bob Smith".into(),
+            portal_url: Some("https://help.example.com:8470#pin=sha256:00ff".into()),
         },
         PortalMessage::CodeCreated(code_info("012345678", "Carol Customer", "acme", 1200)),
         PortalMessage::Codes {

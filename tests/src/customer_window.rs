@@ -91,7 +91,9 @@ fn window_origin(x: &Xvfb, timeout: Duration) -> (i32, i32) {
 /// Keeps X's whole screen as `target/tmp/<folder>/<name>.png`, an artefact to look at.
 pub fn keep_png(x: &Xvfb, folder: &str, name: &str) {
     let (w, h, rgb) = x.screenshot();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp").join(folder);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tmp")
+        .join(folder);
     std::fs::create_dir_all(&dir).expect("artefacts");
     let file = std::fs::File::create(dir.join(format!("{name}.png"))).expect("png");
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);

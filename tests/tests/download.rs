@@ -55,7 +55,10 @@ impl Account {
             .args(["--create-home", "--shell", "/bin/sh", &name])
             .status()
             .expect("run useradd: this test needs root, as CI runs");
-        assert!(status.success(), "useradd {name} failed (this test needs root)");
+        assert!(
+            status.success(),
+            "useradd {name} failed (this test needs root)"
+        );
         let home = PathBuf::from(format!("/home/{name}"));
         assert!(home.is_dir(), "no home folder {}", home.display());
         Account { name, home }
@@ -91,24 +94,33 @@ impl Account {
     /// network) and the window's automation trace.
     fn run(&self, program: &Path, display: &str, trace: &Path) -> Proc {
         let mut cmd = Command::new("setpriv");
-        cmd.args(["--reuid", &self.name, "--regid", &self.name, "--init-groups", "--"])
-            .arg("env")
-            .arg("-i")
-            .arg(format!("DISPLAY={display}"))
-            .arg(format!("HOME={}", self.home.display()))
-            .arg(format!("USER={}", self.name))
-            .arg("PATH=/usr/bin:/bin")
-            .arg("TANDEM_WEBRTC_BIND=127.0.0.1")
-            .arg(format!("TANDEM_UI_TRACE={}", trace.display()))
-            .arg(program)
-            .current_dir(&self.home);
+        cmd.args([
+            "--reuid",
+            &self.name,
+            "--regid",
+            &self.name,
+            "--init-groups",
+            "--",
+        ])
+        .arg("env")
+        .arg("-i")
+        .arg(format!("DISPLAY={display}"))
+        .arg(format!("HOME={}", self.home.display()))
+        .arg(format!("USER={}", self.name))
+        .arg("PATH=/usr/bin:/bin")
+        .arg("TANDEM_WEBRTC_BIND=127.0.0.1")
+        .arg(format!("TANDEM_UI_TRACE={}", trace.display()))
+        .arg(program)
+        .current_dir(&self.home);
         Proc::spawn("downloaded customer app", cmd)
     }
 }
 
 impl Drop for Account {
     fn drop(&mut self) {
-        let _ = Command::new("pkill").args(["-KILL", "-u", &self.name]).status();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-u", &self.name])
+            .status();
         let _ = Command::new("userdel")
             .args(["--remove", &self.name])
             .output();
@@ -200,7 +212,11 @@ fn the_join_pages_download_joins_its_session_once_and_refuses_a_changed_stamp() 
     let mut bytes = std::fs::read(&file).expect("read");
     let at = find(&bytes[build_len as usize..], digits.as_bytes()).expect("the code in the stamp")
         + build_len as usize;
-    bytes[at] = if bytes[at] == b'9' { b'8' } else { bytes[at] + 1 };
+    bytes[at] = if bytes[at] == b'9' {
+        b'8'
+    } else {
+        bytes[at] + 1
+    };
     let changed = dir.path("changed");
     std::fs::write(&changed, &bytes).expect("write");
     let program = customer.receive(&changed, "tandem-support-changed");

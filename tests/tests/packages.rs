@@ -52,7 +52,15 @@ fn run(program: &str, args: &[&str]) -> Output {
 fn build_packages(version: &str, out: &Path) -> Vec<PathBuf> {
     let script = repo_root().join("installers/linux/build-debs.sh");
     let out_arg = out.to_string_lossy().into_owned();
-    let args = ["--profile", "debug", "--compress", "gzip", "--version", version, "--out"];
+    let args = [
+        "--profile",
+        "debug",
+        "--compress",
+        "gzip",
+        "--version",
+        version,
+        "--out",
+    ];
     let mut all: Vec<&str> = vec![script.to_str().expect("utf-8 path")];
     all.extend(args);
     all.push(&out_arg);
@@ -68,7 +76,17 @@ fn build_packages(version: &str, out: &Path) -> Vec<PathBuf> {
 }
 
 fn purge_all() {
-    run("apt-get", &["purge", "-y", "-q", "tandem-portal", "tandem-agent", "tandem-viewer"]);
+    run(
+        "apt-get",
+        &[
+            "purge",
+            "-y",
+            "-q",
+            "tandem-portal",
+            "tandem-agent",
+            "tandem-viewer",
+        ],
+    );
 }
 
 fn installed(package: &str) -> bool {
@@ -84,9 +102,16 @@ fn verify_unit(unit: &str, user: bool, runtime: &Path) {
     if user {
         cmd.arg("--user").env("XDG_RUNTIME_DIR", runtime);
     }
-    let out = cmd.arg("verify").arg(unit).output().expect("systemd-analyze");
+    let out = cmd
+        .arg("verify")
+        .arg(unit)
+        .output()
+        .expect("systemd-analyze");
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
-    let name = Path::new(unit).file_name().and_then(|n| n.to_str()).unwrap_or(unit);
+    let name = Path::new(unit)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(unit);
     assert!(
         out.status.success() && !said.contains(name),
         "systemd-analyze verify {unit}:\n{said}"
@@ -154,16 +179,30 @@ fn logs_in(url: &str, user: &str, password: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Purges the packages when the test ends, passed or failed: the machine keeps nothing.
+struct PurgeOnDrop;
+
+impl Drop for PurgeOnDrop {
+    fn drop(&mut self) {
+        if PACKAGES.iter().any(|p| installed(p)) {
+            let _ = Command::new("apt-get")
+                .args(["purge", "-y", "-q"])
+                .args(PACKAGES)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .output();
+        }
+    }
+}
+
 #[test]
 fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_nothing() {
     let dir = TempDir::new("packages");
     let previous = build_packages("0.0.9", &dir.path("previous"));
     let version = env!("CARGO_PKG_VERSION");
     let current = build_packages(version, &dir.path("current"));
-    for p in PACKAGES {
-        if installed(p) {
-            purge_all();
-        }
+    let _purge = PurgeOnDrop;
+    if PACKAGES.iter().any(|p| installed(p)) {
+        purge_all();
     }
 
     // The previous build, installed; its units as systemd reads them.
@@ -173,9 +212,16 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
     let runtime = dir.path("runtime");
     std::fs::create_dir_all(&runtime).expect("runtime dir");
     verify_unit(UNIT, false, &runtime);
-    verify_unit("/usr/lib/systemd/user/tandem-agent-resume.service", true, &runtime);
+    verify_unit(
+        "/usr/lib/systemd/user/tandem-agent-resume.service",
+        true,
+        &runtime,
+    );
     let passwd = String::from_utf8_lossy(&run("getent", &["passwd", "tandem"]).stdout).into_owned();
-    assert!(passwd.contains("/var/lib/tandem") && passwd.contains("nologin"), "{passwd}");
+    assert!(
+        passwd.contains("/var/lib/tandem") && passwd.contains("nologin"),
+        "{passwd}"
+    );
 
     // The administrator edits the configuration: a port of its own for this test.
     let config = std::fs::read_to_string(CONFIG).expect("the configuration");
@@ -184,17 +230,34 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
     std::fs::write(CONFIG, &edited).expect("edit the configuration");
 
     let (portal, url, printed) = start_as_the_unit_says();
-    assert!(url.starts_with("https://127.0.0.1:") && url.contains("#pin=sha256:"), "{url}");
+    assert!(
+        url.starts_with("https://127.0.0.1:") && url.contains("#pin=sha256:"),
+        "{url}"
+    );
     assert_eq!(healthz(&url), "ok");
     let announced = admin_password(&printed);
-    assert!(logs_in(&url, "admin", &announced), "the announced password does not work");
+    assert!(
+        logs_in(&url, "admin", &announced),
+        "the announced password does not work"
+    );
     let mut add = Command::new("setpriv");
-    add.args(["--reuid", "tandem", "--regid", "tandem", "--init-groups", "--"])
-        .args(["/usr/bin/tandem-portal", "--config", CONFIG, "add-rep"])
-        .args(["--user", "bob", "--name", "Bob Smith"])
-        .env("TANDEM_REP_PASSWORD", "bob-password-1");
+    add.args([
+        "--reuid",
+        "tandem",
+        "--regid",
+        "tandem",
+        "--init-groups",
+        "--",
+    ])
+    .args(["/usr/bin/tandem-portal", "--config", CONFIG, "add-rep"])
+    .args(["--user", "bob", "--name", "Bob Smith"])
+    .env("TANDEM_REP_PASSWORD", "bob-password-1");
     let added = add.output().expect("add-rep");
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     assert!(logs_in(&url, "bob", "bob-password-1"));
     drop(portal);
 
@@ -202,8 +265,8 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
     let mut upgrade: Vec<&str> = vec!["-i", "--force-confold"];
     upgrade.extend(current.iter().map(|p| p.to_str().expect("utf-8")));
     run("dpkg", &upgrade);
-    let status = String::from_utf8_lossy(&run("dpkg-query", &["-W", "tandem-portal"]).stdout)
-        .into_owned();
+    let status =
+        String::from_utf8_lossy(&run("dpkg-query", &["-W", "tandem-portal"]).stdout).into_owned();
     assert!(status.contains(version), "{status}");
     assert_eq!(std::fs::read_to_string(CONFIG).expect("config"), edited);
     let (portal, url, printed) = start_as_the_unit_says();
@@ -212,8 +275,14 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
         !printed.iter().any(|l| l.contains("password")),
         "a second administrator password: {printed:?}"
     );
-    assert!(logs_in(&url, "bob", "bob-password-1"), "the upgrade lost bob");
-    assert!(logs_in(&url, "admin", &announced), "the upgrade changed admin");
+    assert!(
+        logs_in(&url, "bob", "bob-password-1"),
+        "the upgrade lost bob"
+    );
+    assert!(
+        logs_in(&url, "admin", &announced),
+        "the upgrade changed admin"
+    );
     drop(portal);
 
     installed_app_opens_its_link(&dir);
@@ -223,9 +292,15 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
     for path in LEFT_BEHIND {
         assert!(!Path::new(path).exists(), "purge left {path}");
     }
-    let user = Command::new("getent").args(["passwd", "tandem"]).output().expect("getent");
+    let user = Command::new("getent")
+        .args(["passwd", "tandem"])
+        .output()
+        .expect("getent");
     assert!(!user.status.success(), "purge left the user tandem");
-    let group = Command::new("getent").args(["group", "tandem"]).output().expect("getent");
+    let group = Command::new("getent")
+        .args(["group", "tandem"])
+        .output()
+        .expect("getent");
     assert!(!group.status.success(), "purge left the group tandem");
     for p in PACKAGES {
         assert!(!installed(p), "{p} still installed");
@@ -241,20 +316,88 @@ fn admin_password(printed: &[String]) -> String {
     line.rsplit(' ').next().expect("password").to_owned()
 }
 
-/// The customer app's desktop entry, run as it says with the join page's `tandem-agent://`
-/// link: the installed app asks the customer about the right session.
+/// `text` as a URL query value (what the console's encodeURIComponent gives).
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A desktop entry's command line for `link` (its `%u`), run with a desktop session's
+/// environment (nothing inherited from the test).
+fn desktop_command(entry_file: &str, link: &str, home: &Path, display: &str) -> Command {
+    let desktop = std::fs::read_to_string(entry_file).expect("the desktop entry");
+    let exec = entry(&desktop, "Exec");
+    let argv: Vec<String> = exec
+        .split_whitespace()
+        .map(|a| {
+            if a == "%u" {
+                link.to_owned()
+            } else {
+                a.to_owned()
+            }
+        })
+        .collect();
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home)
+        .env("DISPLAY", display)
+        .env("TANDEM_WEBRTC_BIND", "127.0.0.1");
+    cmd
+}
+
+/// The desktop entries, run as they say with the console's `tandem://` link (the viewer) and
+/// the join page's `tandem-agent://` link (the customer app): both reach the right session.
 fn installed_app_opens_its_link(dir: &TempDir) {
+    let viewer_entry = "/usr/share/applications/tandem-viewer.desktop";
+    let desktop = std::fs::read_to_string(viewer_entry).expect("the viewer's desktop entry");
+    assert!(
+        entry(&desktop, "MimeType").contains("x-scheme-handler/tandem;"),
+        "{desktop}"
+    );
     let desktop = std::fs::read_to_string("/usr/share/applications/tandem-agent.desktop")
         .expect("the desktop entry");
     assert!(
         entry(&desktop, "MimeType").contains("x-scheme-handler/tandem-agent"),
         "{desktop}"
     );
-    let exec = entry(&desktop, "Exec");
-    let x = Xvfb::start(800, 600);
+    let x = Xvfb::start(1024, 700);
     let portal = Portal::start(dir, &[]);
     let code = portal.create_code("Alice");
-    let page = run("curl", &["--silent", "--insecure", code.join_url.split('#').next().unwrap_or("")]);
+    let home = dir.path("home");
+    std::fs::create_dir_all(&home).expect("home");
+    // The console's "Open in viewer" link: code, portal (with its pin) and user.
+    let console_link = format!(
+        "tandem://join?code={}&portal={}&user=admin",
+        code.code.digits(),
+        query_value(&portal.url)
+    );
+    let mut viewer = desktop_command(viewer_entry, &console_link, &home, &x.display);
+    viewer.env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
+    let _viewer = Proc::spawn("installed viewer", viewer);
+    let session = format!("session {}", spaced(&code.code.digits()));
+    tandem_e2e::wait_for("the viewer waiting for the customer", T, || {
+        portal
+            .proc
+            .stderr()
+            .contains("host waiting for the customer")
+            .then_some(())
+    });
+    let page = run(
+        "curl",
+        &[
+            "--silent",
+            "--insecure",
+            code.join_url.split('#').next().unwrap_or(""),
+        ],
+    );
     let page = String::from_utf8_lossy(&page.stdout).into_owned();
     let link = page
         .split("data-testid=\"open-installed\" href=\"")
@@ -266,20 +409,53 @@ fn installed_app_opens_its_link(dir: &TempDir) {
     let window = CustomerWindow {
         trace: dir.path("installed-window.json"),
     };
-    let argv: Vec<String> = exec
-        .split_whitespace()
-        .map(|a| if a == "%u" { link.clone() } else { a.to_owned() })
-        .collect();
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.path("home"))
-        .env("DISPLAY", &x.display)
-        .env("TANDEM_WEBRTC_BIND", "127.0.0.1")
-        .env("TANDEM_UI_TRACE", &window.trace);
-    let _app = Proc::spawn("installed customer app", cmd);
+    let mut app = desktop_command(
+        "/usr/share/applications/tandem-agent.desktop",
+        &link,
+        &home,
+        &x.display,
+    );
+    app.env("TANDEM_UI_TRACE", &window.trace);
+    let _app = Proc::spawn("installed customer app", app);
     let consent = window.wait("the consent dialog", T, |t| t["screen"] == "consent");
     let words = CustomerWindow::texts(&consent);
-    assert!(words.contains("Administrator") && words.contains("asks to see your screen"), "{words}");
+    assert!(
+        words.contains("Administrator") && words.contains("asks to see your screen"),
+        "{words}"
+    );
+    window.click(&x, "allow-viewing", T);
+    // The viewer the console's link opened shows the session in its window.
+    wait_title(
+        &x,
+        "the viewer connected",
+        &format!("{session} — connected"),
+    );
+    let _ = &portal;
+    window.wait("the customer told who sees the screen", T, |t| {
+        CustomerWindow::texts(t).contains("sees your screen")
+    });
+}
+
+/// Waits for a window whose title contains `part`.
+fn wait_title(x: &Xvfb, what: &str, part: &str) {
+    let deadline = std::time::Instant::now() + T;
+    let mut titles = String::new();
+    while std::time::Instant::now() < deadline {
+        let out = x
+            .command("xdotool")
+            .args(["search", "--name", "Tandem", "getwindowname", "%@"])
+            .output()
+            .expect("xdotool");
+        titles = String::from_utf8_lossy(&out.stdout).into_owned();
+        if titles.lines().any(|t| t.contains(part)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no window titled '{part}' ({what}); the windows: {titles}");
+}
+
+/// "123 456 789".
+fn spaced(digits: &str) -> String {
+    format!("{} {} {}", &digits[0..3], &digits[3..6], &digits[6..9])
 }

@@ -152,7 +152,8 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Args::parse()) {
+    let args = with_link_settings(std::env::args().collect());
+    match run(Args::parse_from(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -379,9 +380,101 @@ fn code_or_link(text: &str) -> Result<SessionCode, String> {
     code.parse::<SessionCode>().map_err(|e| e.to_string())
 }
 
+/// The console's link also names the portal and the user (`tandem://join?code=…&portal=…&
+/// user=…`): as `--portal` and `--user` before the command, unless the command line names them.
+fn with_link_settings(mut args: Vec<String>) -> Vec<String> {
+    let Some(query) = args
+        .iter()
+        .find_map(|a| a.strip_prefix("tandem:"))
+        .and_then(|rest| rest.split_once('?'))
+        .map(|(_, q)| q.to_owned())
+    else {
+        return args;
+    };
+    let given = |flag: &str| {
+        args.iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    let mut extra = Vec::new();
+    for (key, flag) in [("portal", "--portal"), ("user", "--user")] {
+        let value = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            .and_then(percent_decoded);
+        if let Some(value) = value.filter(|v| !v.is_empty())
+            && !given(flag)
+        {
+            extra.push(format!("{flag}={value}"));
+        }
+    }
+    let at = 1.min(args.len());
+    args.splice(at..at, extra);
+    args
+}
+
+/// `%3A` → `:`; `None` for a broken escape or text that is not UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = text.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::code_or_link;
+    use super::{code_or_link, with_link_settings};
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_console_link_names_portal_and_user() {
+        let link = "tandem://join?code=123456789&portal=https%3A%2F%2Fh%3A8470%23pin%3Dsha256%3Aab&user=bob";
+        assert_eq!(
+            with_link_settings(args(&["tandem-viewer", "join", link])),
+            args(&[
+                "tandem-viewer",
+                "--portal=https://h:8470#pin=sha256:ab",
+                "--user=bob",
+                "join",
+                link
+            ])
+        );
+        // What the command line says wins.
+        assert_eq!(
+            with_link_settings(args(&["v", "--user", "carol", "join", link])),
+            args(&[
+                "v",
+                "--portal=https://h:8470#pin=sha256:ab",
+                "--user",
+                "carol",
+                "join",
+                link
+            ])
+        );
+        let plain = args(&["v", "join", "tandem://join?code=123456789"]);
+        assert_eq!(with_link_settings(plain.clone()), plain);
+        let broken = args(&["v", "join", "tandem://join?code=123456789&portal=%zz"]);
+        assert_eq!(with_link_settings(broken.clone()), broken);
+    }
 
     #[test]
     fn codes_and_console_links_name_the_same_code() {

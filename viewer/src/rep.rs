@@ -47,7 +47,7 @@ pub async fn login(
         portal: portal_name,
     };
     match conn.request(login).await? {
-        PortalMessage::LoggedIn { name } => Ok((conn, name)),
+        PortalMessage::LoggedIn { name, .. } => Ok((conn, name)),
         other => Err(refused_or_unexpected(other)),
     }
 }

@@ -49,6 +49,9 @@ export interface ConsoleState {
   readonly name: string | null;
   /** The portal the representative logged in on (codes are made for it). */
   readonly portal: string | null;
+  /** The user name logged in with, and the portal's address for the native viewer. */
+  readonly user: string | null;
+  readonly portalUrl: string | null;
   readonly loggingIn: boolean;
   readonly loginError: string | null;
   readonly queries: readonly Timed<Query>[];
@@ -86,6 +89,8 @@ export function initialConsole(): ConsoleState {
   return {
     name: null,
     portal: null,
+    user: null,
+    portalUrl: null,
     loggingIn: false,
     loginError: null,
     queries: [],
@@ -152,7 +157,7 @@ export function consoleUpdate(
 ): [ConsoleState, Effect[]] {
   switch (msg.type) {
     case "logged_in":
-      return [{ ...s, name: msg.name, loggingIn: false, loginError: null, alert: null }, [{ kind: "logged_in" }]];
+      return [{ ...s, name: msg.name, portalUrl: msg.portal_url ?? null, loggingIn: false, loginError: null, alert: null }, [{ kind: "logged_in" }]];
     case "queries": {
       const fresh = newQueries(
         s.queries.map((q) => q.value),
@@ -326,8 +331,8 @@ export function closePanel(s: ConsoleState, id: number): ConsoleState {
 }
 
 /** The Log in button was pressed. */
-export function loginSent(s: ConsoleState, portal: string | null): ConsoleState {
-  return { ...s, portal, loggingIn: true, loginError: null, lost: false };
+export function loginSent(s: ConsoleState, portal: string | null, user: string | null = null): ConsoleState {
+  return { ...s, portal, user, loggingIn: true, loginError: null, lost: false };
 }
 
 /** A code operation (create, email, cancel) was sent. */

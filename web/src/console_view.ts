@@ -122,6 +122,7 @@ class ConsolePage {
       },
       copy: (id, text, what) => void this.copyForPanel(id, text, what),
       close: (id) => this.set(closePanel(this.state, id)),
+      viewerTarget: () => ({ portalUrl: this.state.portalUrl, user: this.state.user }),
     });
     this.mainView = h("div", { class: "console", hidden: true },
       h("header", { class: "top" }, h("h1", null, "Tandem console"), h("p", null, "Logged in as ", this.repName)),
@@ -160,7 +161,7 @@ class ConsolePage {
     }
     const chosen = portal === "" ? null : portal;
     this.conn.send({ type: "login", user, password, portal: chosen });
-    this.set(loginSent(this.state, chosen));
+    this.set(loginSent(this.state, chosen, user));
   }
 
   private send(msg: ClientMessage): void {

@@ -54,14 +54,28 @@ export function representatives(n: number): string {
   return n === 1 ? "1 representative" : `${n} representatives`;
 }
 
-/** The command line that opens the native viewer on a code. */
-export function viewerCommand(code: string): string {
-  return `tandem-viewer join ${code}`;
+/** Where the native viewer logs in: the portal's address (with its `#pin=` when
+ *  self-signed) and the representative's user name, when the console knows them. */
+export interface ViewerTarget {
+  readonly portalUrl: string | null;
+  readonly user: string | null;
 }
 
-/** The link that opens the native viewer on a code. */
-export function viewerLink(code: string): string {
-  return `tandem://join?code=${encodeURIComponent(code)}`;
+const NO_TARGET: ViewerTarget = { portalUrl: null, user: null };
+
+/** The command line that opens the native viewer on a code. */
+export function viewerCommand(code: string, to: ViewerTarget = NO_TARGET): string {
+  const portal = to.portalUrl === null ? "" : ` --portal '${to.portalUrl}'`;
+  const user = to.user === null ? "" : ` --user '${to.user}'`;
+  return `tandem-viewer${portal}${user} join ${code}`;
+}
+
+/** The link that opens the native viewer on a code (its desktop entry handles tandem:). */
+export function viewerLink(code: string, to: ViewerTarget = NO_TARGET): string {
+  let link = `tandem://join?code=${encodeURIComponent(code)}`;
+  if (to.portalUrl !== null) link += `&portal=${encodeURIComponent(to.portalUrl)}`;
+  if (to.user !== null) link += `&user=${encodeURIComponent(to.user)}`;
+  return link;
 }
 
 /** A size for a person: "812 bytes", "1.4 KB", "3.2 MB" (powers of 1024). */

@@ -207,7 +207,7 @@ type Msg<K extends PortalType> = Extract<PortalMessage, { type: K }>;
 /** One check per message type the app understands; the compiler insists on all of them. */
 const checks: { [K in PortalType]: Check<Msg<K>> } = {
   welcome: obj({ type: oneOf("welcome"), version: num }),
-  logged_in: obj({ type: oneOf("logged_in"), name: str }),
+  logged_in: obj({ type: oneOf("logged_in"), name: str, portal_url: opt(str) }),
   code_created: (v): v is Msg<"code_created"> =>
     obj({ type: oneOf("code_created") })(v) && codeInfo(v),
   codes: obj({ type: oneOf("codes"), codes: arr(codeInfo) }),

@@ -3,7 +3,7 @@
 // not, and a comment) and external specialists (a support key and link to pass on, which
 // the host may cancel). Part of session_panel_view.ts.
 
-import { groupDigits } from "./format";
+import { groupDigits, type ViewerTarget } from "./format";
 import { field, h, replace, show } from "./h";
 import { INVITE_RIGHTS, rightsChoice, rightsInWords } from "./rights";
 import {
@@ -25,6 +25,8 @@ export interface PanelActions {
   copy(id: number, text: string, what: string): void;
   /** Remove the pane and close its connection. */
   close(id: number): void;
+  /** Where "Open in viewer" sends the native viewer. */
+  viewerTarget(): ViewerTarget;
 }
 
 function rightsSelect(testid: string, label: string): HTMLSelectElement {

@@ -224,7 +224,7 @@ export type ClientMessage =
 /** What the portal sends to the web app. */
 export type PortalMessage =
   | { type: "welcome"; version: number }
-  | { type: "logged_in"; name: string }
+  | { type: "logged_in"; name: string; portal_url?: string }
   | ({ type: "code_created" } & CodeInfo)
   | { type: "codes"; codes: CodeInfo[] }
   | { type: "code_cancelled"; code: SessionCode }

@@ -64,6 +64,15 @@ test("words", () => {
   assert.equal(representatives(3), "3 representatives");
   assert.equal(viewerCommand("012345678"), "tandem-viewer join 012345678");
   assert.equal(viewerLink("012345678"), "tandem://join?code=012345678");
+  const to = { portalUrl: "https://help.example.com:8470#pin=sha256:ab", user: "bob" };
+  assert.equal(
+    viewerLink("012345678", to),
+    "tandem://join?code=012345678&portal=https%3A%2F%2Fhelp.example.com%3A8470%23pin%3Dsha256%3Aab&user=bob",
+  );
+  assert.equal(
+    viewerCommand("012345678", to),
+    "tandem-viewer --portal 'https://help.example.com:8470#pin=sha256:ab' --user 'bob' join 012345678",
+  );
 });
 
 test("sizes read as a person says them", () => {

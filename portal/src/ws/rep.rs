@@ -68,6 +68,7 @@ impl Conn {
                 tracing::info!(user = ?rep.user, portal = ?portal, "representative logged in");
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
+                    portal_url: Some(format!("{}{}", self.app.base_url, self.app.pin_fragment)),
                 });
                 self.rep_portal.clone_from(&portal);
                 let login = RepLogin {

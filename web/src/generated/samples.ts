@@ -45,7 +45,7 @@ export const clientSamples: ClientMessage[] = [
 
 export const portalSamples: PortalMessage[] = [
   {"type":"welcome","version":1},
-  {"type":"logged_in","name":"Bob Smith"},
+  {"type":"logged_in","name":"Bob Smith","portal_url":"https://help.example.com:8470#pin=sha256:00ff"},
   {"type":"code_created","code":"012345678","customer":"Carol Customer","portal":"acme","expires_in_secs":1200,"join_url":"https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy","invitation":"Hello Carol Customer,\n\nplease open https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy to start the support session.\nYour code is 012 345 678."},
   {"type":"codes","codes":[{"code":"012345678","customer":"Carol Customer","portal":"acme","expires_in_secs":1187,"join_url":"https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy","invitation":"Hello Carol Customer,\n\nplease open https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy to start the support session.\nYour code is 012 345 678."},{"code":"987654321","customer":"Dan","portal":"default","expires_in_secs":45,"join_url":"https://help.example.com/p/default/join?code=987654321&t=Zm9vYmFy","invitation":"Hello Dan,\n\nplease open https://help.example.com/p/default/join?code=987654321&t=Zm9vYmFy to start the support session.\nYour code is 987 654 321."}]},
   {"type":"codes","codes":[]},
