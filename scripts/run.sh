@@ -10,7 +10,7 @@ data="$root/tandem-demo"
 port="${TANDEM_PORT:-8470}"
 
 source scripts/lib.sh
-ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1 libturbojpeg0-dev pkg-config
+ensure_packages xvfb xterm xdotool x11-utils x11-apps fonts-dejavu-core libx11-xcb1 libturbojpeg0-dev pkg-config binutils
 ensure_cargo
 echo "Building the web app (customer portal pages and the console)…"
 ensure_web_app
@@ -41,7 +41,12 @@ if [ ! -s "$pwfile" ]; then
   (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$pwfile")
 fi
 export TANDEM_ADMIN_PASSWORD; TANDEM_ADMIN_PASSWORD=$(cat "$pwfile")
-"$bin/tandem-portal" --listen "127.0.0.1:$port" --db "$data/portal.sqlite3" >"$data/portal.log" 2>&1 &
+# The customer app the join pages offer for download: this build, stripped as the packages
+# ship it.
+mkdir -p "$data/downloads"
+strip --strip-unneeded -o "$data/downloads/tandem-agent-linux-x86_64" "$bin/tandem-agent"
+"$bin/tandem-portal" --listen "127.0.0.1:$port" --db "$data/portal.sqlite3" \
+  --downloads-dir "$data/downloads" >"$data/portal.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$data/portal.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "listening on" "$data/portal.log" || { echo "the portal did not start:"; cat "$data/portal.log"; exit 1; }
@@ -111,8 +116,9 @@ What to do next:
       export TANDEM_PORTAL='$portal_url' TANDEM_USER=admin
       $bin/tandem-viewer code new --customer You       # prints a code and its link
       $bin/tandem-viewer join <code>                    # opens a window, waits for the customer
-      $bin/tandem-agent --join <link>                   # on the customer's machine: a window asks
-                                                        # (--no-window: questions on the terminal)
+    then open the link in a browser on a Linux desktop: "Download Tandem Support" gives one
+    file; make it executable (chmod +x) and start it with no arguments: a window asks.
+    (Or: $bin/tandem-agent --join <link>; --no-window puts the questions on the terminal.)
   - Logs: $data/*.log
 Press Ctrl-C to stop everything.
 MSG

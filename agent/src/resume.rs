@@ -176,7 +176,8 @@ pub fn install_autostart(state_dir: &Path, display: Option<&str>) -> io::Result<
         .unwrap_or_else(|| ":0".into());
     let unit = format!(
         "[Unit]\nDescription=Tandem: rejoin the support session after a reboot\nAfter=graphical-session.target\n\n\
-         [Service]\nType=simple\nEnvironment=DISPLAY={display}\nExecStart={} --resume --state-dir {}\nRestart=on-failure\nRestartSec=3\n\n\
+         [Service]\nType=simple\nEnvironment=DISPLAY={display}\nExecStart={} --resume --state-dir {}\nRestart=on-failure\nRestartSec=3\n\
+         # 5: no session to resume (it ended); nothing to retry\nRestartPreventExitStatus=5\n\n\
          [Install]\nWantedBy=default.target\n",
         exe.display(),
         state_dir.display()

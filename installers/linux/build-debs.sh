@@ -305,13 +305,14 @@ EOF
     sed -e '/^#/d' \
         -e '/^Environment=DISPLAY=/d' \
         -e 's|^ExecStart=.*|ExecStart=/usr/bin/tandem-agent --resume|' \
-        -e 's|^Restart=on-failure$|Restart=on-failure\nRestartPreventExitStatus=5|' \
         "$here/tandem-agent-resume.service"
 } >"$p/usr/lib/systemd/user/tandem-agent-resume.service"
 unit="$p/usr/lib/systemd/user/tandem-agent-resume.service"
 chmod 0644 "$unit"
 [[ $(grep -c '^ExecStart=/usr/bin/tandem-agent --resume$' "$unit") -eq 1 ]] ||
     die "tandem-agent-resume.service: no single ExecStart= line to replace"
+[[ $(grep -c '^RestartPreventExitStatus=5$' "$unit") -eq 1 ]] ||
+    die "tandem-agent-resume.service: no single RestartPreventExitStatus=5 line"
 ! grep -q '^Environment=DISPLAY' "$unit" ||
     die "tandem-agent-resume.service: the DISPLAY line is still there"
 install_file 0644 "$deb_dir/tandem-agent.desktop" "$p/usr/share/applications/tandem-agent.desktop"
