@@ -315,6 +315,13 @@ pub fn error_message(msg: &PortalMessage) -> &str {
 
 /// A plain HTTP/1.1 GET: (status, headers, body).
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+    let (status, head, body) = http_get_bytes(addr, path).await;
+    let body = String::from_utf8(body).expect("utf-8 response");
+    (status, head, body)
+}
+
+/// The same, with the body as bytes (downloads).
+pub async fn http_get_bytes(addr: SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
     let fetch = async {
         let mut stream = TcpStream::connect(addr).await.expect("connects");
         let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -326,15 +333,19 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String, String) {
     let raw = tokio::time::timeout(STEP, fetch)
         .await
         .expect("answers in time");
-    let text = String::from_utf8(raw).expect("utf-8 response");
-    let (head, body) = text.split_once("\r\n\r\n").expect("has a head");
+    let at = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("has a head");
+    let head = String::from_utf8_lossy(&raw[..at]).into_owned();
+    let body = raw[at + 4..].to_vec();
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("has a status");
     // Bodies here are small and sent with Content-Length (no chunking) by axum for strings.
-    (status, head.to_owned(), body.to_owned())
+    (status, head, body)
 }
 
 /// The roster entry of the admin as host.
