@@ -386,6 +386,16 @@ fn a_representative_watches_and_hosts_from_the_console() {
     let join_url = b.clipboard(rep);
     b.click(rep, "[data-testid=open-session]");
     let pane = format!("[data-testid=session-{code}]");
+    // "Open in viewer" hands the native viewer the code, this portal (with its address as the
+    // viewer must be given it) and the user (see packages.rs, which opens such a link).
+    let open = b
+        .attr(rep, &format!("{pane} [data-testid=open-viewer]"), "href")
+        .expect("the viewer link");
+    assert!(
+        open.starts_with(&format!("tandem://join?code={code}&portal=http"))
+            && open.ends_with("&user=admin"),
+        "{open}"
+    );
     // Watching before the customer is there: the pane waits for the customer's computer.
     b.click(rep, &format!("{pane} [data-testid=watch-screen]"));
     b.wait_text(
