@@ -56,13 +56,17 @@ pub fn has_right(rights: &Value, right: &str) -> bool {
     right_names(rights).contains(&right)
 }
 
-/// Path of one of the workspace's binaries (built by `cargo build --workspace --bins`).
+/// Path of one of the workspace's binaries (built by `cargo build --workspace --bins`), or of
+/// the folder `TANDEM_E2E_BIN_DIR` names (e.g. target/release, to time the release build).
 pub fn binary(name: &str) -> PathBuf {
     // Test executables live in target/<profile>/deps, bench binaries in target/<profile>.
     let exe = std::env::current_exe().expect("current exe");
     let mut dir = exe.parent().expect("target dir").to_path_buf();
     if dir.file_name().is_some_and(|n| n == "deps") {
         dir.pop();
+    }
+    if let Some(chosen) = std::env::var_os("TANDEM_E2E_BIN_DIR") {
+        dir = PathBuf::from(chosen);
     }
     let path = dir.join(name);
     assert!(
