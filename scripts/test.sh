@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 source scripts/lib.sh
 ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates chromium \
-  systemd binutils curl passwd util-linux
+  systemd binutils curl passwd util-linux procps
 ensure_cargo
 ensure_web_app
 (cd web && npm test --silent)

@@ -37,18 +37,38 @@ pub fn stamp_of(file: &Path) -> Result<Option<Stamp>, String> {
 }
 
 /// A `tandem-agent://host/join/…` link (from the browser, through the desktop's URL handler)
-/// as the `https://` join link it stands for, `tandem-agent:http://…` (a plain loopback
-/// portal) as the link after the colon; anything else unchanged.
-pub fn from_url_scheme(link: &str) -> String {
+/// as the `https://` join link it stands for, `tandem-agent:http://…` (a plain-HTTP portal,
+/// which only a loopback one may be) as the link after the colon; anything else unchanged.
+/// Any web page can write such a link: plain HTTP to another host is refused.
+pub fn from_url_scheme(link: &str) -> Result<String, String> {
     let Some(rest) = link
         .strip_prefix(URL_SCHEME)
         .and_then(|rest| rest.strip_prefix(':'))
     else {
-        return link.to_owned();
+        return Ok(link.to_owned());
     };
-    match rest.strip_prefix("//") {
-        Some(host_and_path) => format!("https://{host_and_path}"),
-        None => rest.to_owned(),
+    if let Some(host_and_path) = rest.strip_prefix("//") {
+        return Ok(format!("https://{host_and_path}"));
+    }
+    let host = rest
+        .strip_prefix("http://")
+        .and_then(|r| r.split(['/', '?', '#']).next())
+        .unwrap_or_default();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let loopback = name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(rest.to_owned())
+    } else {
+        Err(format!(
+            "this link asks for an unencrypted connection to {host}; only a portal on this \
+             computer may be reached that way"
+        ))
     }
 }
 
@@ -58,21 +78,36 @@ mod tests {
 
     #[test]
     fn scheme_links_become_https_links() {
+        let ok = |link: &str| from_url_scheme(link).expect("accepted");
         assert_eq!(
-            from_url_scheme(
-                "tandem-agent://help.example.com:8470/join/123456789?t=ab#pin=sha256:x"
-            ),
+            ok("tandem-agent://help.example.com:8470/join/123456789?t=ab#pin=sha256:x"),
             "https://help.example.com:8470/join/123456789?t=ab#pin=sha256:x"
         );
-        assert_eq!(from_url_scheme("123456789"), "123456789");
+        assert_eq!(ok("123456789"), "123456789");
         assert_eq!(
-            from_url_scheme("tandem-agent:http://127.0.0.1:1/join/123456789?t=ab"),
+            ok("tandem-agent:http://127.0.0.1:1/join/123456789?t=ab"),
             "http://127.0.0.1:1/join/123456789?t=ab"
         );
         assert_eq!(
-            from_url_scheme("http://127.0.0.1:1/join/123456789"),
+            ok("tandem-agent:http://[::1]:1/join/1"),
+            "http://[::1]:1/join/1"
+        );
+        assert_eq!(
+            ok("tandem-agent:http://localhost/join/1"),
+            "http://localhost/join/1"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:1/join/123456789"),
             "http://127.0.0.1:1/join/123456789"
         );
+        for remote in [
+            "tandem-agent:http://evil.example:80/join/1",
+            "tandem-agent:http://10.0.0.1/join/1",
+            "tandem-agent:http://127.0.0.1.evil.example/join/1",
+            "tandem-agent:ftp://127.0.0.1/join/1",
+        ] {
+            assert!(from_url_scheme(remote).is_err(), "{remote}");
+        }
     }
 
     #[test]
@@ -84,7 +119,7 @@ mod tests {
             join: "https://127.0.0.1:9/join/123456789?t=abcd".into(),
         };
         let mut bytes = vec![7u8; 100_000];
-        bytes.extend_from_slice(&stamp::append(&stamp));
+        bytes.extend_from_slice(&stamp::append(&stamp).expect("short link"));
         std::fs::write(&file, &bytes).expect("write");
         assert_eq!(stamp_of(&file), Ok(Some(stamp)));
         let at = bytes.len() - 70;

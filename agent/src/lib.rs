@@ -117,6 +117,10 @@ pub enum AgentError {
     /// There is no session to come back to.
     #[error("cannot resume the session: {0}")]
     Resume(String),
+    /// The session's task stopped unexpectedly (a bug): not "nothing to resume", so the
+    /// resume unit retries.
+    #[error("the session stopped: {0}")]
+    Stopped(String),
 }
 
 /// Runs one support session from code (or resume record) to end. Returns why it ended.

@@ -332,7 +332,7 @@ fn with_window(
     }
     match runtime.block_on(session) {
         Ok(result) => result,
-        Err(e) => Err(AgentError::Resume(format!("the session stopped: {e}"))),
+        Err(e) => Err(AgentError::Stopped(e.to_string())),
     }
 }
 
@@ -368,7 +368,8 @@ fn configure(args: Args, state_dir: PathBuf) -> Result<Configured, String> {
     let given = args
         .join
         .or(args.positional)
-        .map(|link| download::from_url_scheme(&link));
+        .map(|link| download::from_url_scheme(&link))
+        .transpose()?;
     let start = match (given, args.resume) {
         (_, true) => Start::Resume,
         (Some(join), false) => code_start(&join, args.portal.as_deref())?,

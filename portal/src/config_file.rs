@@ -3,13 +3,16 @@
 //! The file is turned into flags placed before the command line's own, so there is one
 //! meaning per setting and one place that checks it (the flag parser). What a person typed
 //! wins, then the environment, then the file: a key is left out when its flag is on the
-//! command line or its `TANDEM_*` variable is set.
+//! command line or its `TANDEM_*` variable is set, and so is a key whose flag cannot be
+//! combined with one the command line or the environment gives (`no-tls` in the file,
+//! `--tls-cert` on the command line). A switch (`no-tls = true`) is only turned on by a flag:
+//! to turn it off, change the file.
 //!
 //! ```
 //! use tandem_portal::config_file::{Flag, flags_from_file};
 //! let known = [
-//!     Flag { name: "listen".into(), takes_value: true, env: Some("TANDEM_LISTEN".into()) },
-//!     Flag { name: "no-tls".into(), takes_value: false, env: None },
+//!     Flag { name: "listen".into(), takes_value: true, env: Some("TANDEM_LISTEN".into()), conflicts: vec![] },
+//!     Flag { name: "no-tls".into(), takes_value: false, env: None, conflicts: vec![] },
 //! ];
 //! let file = "listen = \"0.0.0.0:8470\"\nno-tls = true\n";
 //! let flags = flags_from_file(file, &known, &[], |_| false).unwrap();
@@ -27,6 +30,8 @@ pub struct Flag {
     pub takes_value: bool,
     /// The environment variable that sets it, if any.
     pub env: Option<String>,
+    /// The flags it cannot be combined with.
+    pub conflicts: Vec<String>,
 }
 
 /// The flags the file `text` stands for, given the `known` flags, the command line's own
@@ -48,14 +53,20 @@ pub fn flags_from_file(
                 names.join(", ")
             ));
         };
-        let on_command_line = given.iter().any(|arg| {
-            arg.strip_prefix("--")
-                .and_then(|a| a.strip_prefix(key))
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
-        });
-        let from_env = flag.env.as_deref().is_some_and(&env_is_set);
+        let set_elsewhere = |f: &Flag| {
+            let on_command_line = given.iter().any(|arg| {
+                arg.strip_prefix("--")
+                    .and_then(|a| a.strip_prefix(f.name.as_str()))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+            });
+            on_command_line || f.env.as_deref().is_some_and(&env_is_set)
+        };
         let values = values_of(key, item, flag.takes_value)?;
-        if on_command_line || from_env {
+        let conflicting = known
+            .iter()
+            .filter(|f| flag.conflicts.contains(&f.name))
+            .any(&set_elsewhere);
+        if set_elsewhere(flag) || conflicting {
             continue;
         }
         for value in values {
@@ -115,13 +126,19 @@ mod tests {
             name: name.into(),
             takes_value,
             env: env.map(Into::into),
+            conflicts: Vec::new(),
         };
+        let mut no_tls = flag("no-tls", false, None);
+        no_tls.conflicts = vec!["tls-cert".into()];
+        let mut cert = flag("tls-cert", true, Some("TANDEM_TLS_CERT"));
+        cert.conflicts = vec!["no-tls".into()];
         vec![
             flag("listen", true, Some("TANDEM_LISTEN")),
             flag("db", true, Some("TANDEM_DB")),
             flag("code-ttl-secs", true, Some("TANDEM_CODE_TTL_SECS")),
             flag("trusted-proxy", true, Some("TANDEM_TRUSTED_PROXIES")),
-            flag("no-tls", false, None),
+            no_tls,
+            cert,
         ]
     }
 
@@ -154,6 +171,19 @@ mod tests {
         let given = ["--listen-more".to_owned()];
         let flags = flags_from_file(text, &known(), &given, |_| false).expect("valid");
         assert_eq!(flags.len(), 2);
+    }
+
+    #[test]
+    fn a_key_that_conflicts_with_the_command_line_is_left_out() {
+        let text = "no-tls = true\nlisten = \"127.0.0.1:1\"\n";
+        let given = ["--tls-cert=/etc/cert.pem".to_owned()];
+        let flags = flags_from_file(text, &known(), &given, |_| false).expect("valid");
+        assert_eq!(flags, ["--listen=127.0.0.1:1"]);
+        let flags = flags_from_file(text, &known(), &[], |v| v == "TANDEM_TLS_CERT").expect("ok");
+        assert_eq!(flags, ["--listen=127.0.0.1:1"]);
+        let text = "tls-cert = \"/etc/cert.pem\"\n";
+        let flags = flags_from_file(text, &known(), &["--no-tls".to_owned()], |_| false);
+        assert_eq!(flags.expect("valid"), Vec::<String>::new());
     }
 
     #[test]

@@ -177,8 +177,8 @@ pub(crate) fn start_section(app: &App, code: SessionCode, desktop: Desktop, rep:
     let link = app.join_url(code);
     let command = format!(
         "<details><summary>Start it from a terminal instead</summary>\
-         <pre><code>tandem-agent --join '{}'</code></pre></details>",
-        escape(&link)
+         <pre><code>tandem-agent --join {}</code></pre></details>",
+        escape(&shell_quoted(&link))
     );
     let installed = format!(
         "<p>Tandem Support already installed? <a data-testid=\"open-installed\" href=\"{}\">Open \
@@ -226,6 +226,11 @@ pub(crate) fn start_section(app: &App, code: SessionCode, desktop: Desktop, rep:
         label = platform.label(),
         rep = escape(rep),
     )
+}
+
+/// `text` as one word for a POSIX shell: in single quotes, a quote in it as `'\''`.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// The join link as the installed app's URL: `tandem-agent://host/join/…` for an https link,
@@ -304,9 +309,15 @@ pub(crate) async fn download(
             return missing();
         }
     };
-    let stamp = Bytes::from(stamp::append(&Stamp {
+    let stamp = match stamp::append(&Stamp {
         join: app.join_url(code),
-    }));
+    }) {
+        Ok(bytes) => Bytes::from(bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot stamp the customer app (is public-url that long?)");
+            return missing();
+        }
+    };
     tracing::info!(code = %code.redacted(), platform = platform.name(), "customer app downloaded");
     let len = build.len() + stamp.len();
     let chunks = [Ok::<_, std::convert::Infallible>(build), Ok(stamp)];
@@ -378,6 +389,15 @@ mod tests {
             scheme_link("http://127.0.0.1:1/join/123456789?t=ab"),
             "tandem-agent:http://127.0.0.1:1/join/123456789?t=ab"
         );
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(
+            shell_quoted("https://h/join/1?t=a"),
+            "'https://h/join/1?t=a'"
+        );
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
     }
 
     #[test]

@@ -260,9 +260,27 @@ fn with_config_file(args: Vec<String>) -> anyhow::Result<Vec<String>> {
                 name: name.to_owned(),
                 takes_value: arg.get_action().takes_values(),
                 env: arg.get_env().and_then(|e| e.to_str()).map(str::to_owned),
+                conflicts: command
+                    .get_arg_conflicts_with(arg)
+                    .into_iter()
+                    .filter_map(|c| c.get_long().map(str::to_owned))
+                    .collect(),
             })
         })
         .collect();
+    // Clap lists a conflict under the flag that declares it: make it go both ways.
+    let declared: Vec<(String, Vec<String>)> = known
+        .iter()
+        .map(|f| (f.name.clone(), f.conflicts.clone()))
+        .collect();
+    let mut known = known;
+    for flag in &mut known {
+        for (other, conflicts) in &declared {
+            if conflicts.contains(&flag.name) && !flag.conflicts.contains(other) {
+                flag.conflicts.push(other.clone());
+            }
+        }
+    }
     let given = args.get(1..).unwrap_or_default();
     let flags = flags_from_file(&text, &known, given, |var| std::env::var_os(var).is_some())
         .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
@@ -276,6 +294,10 @@ fn with_config_file(args: Vec<String>) -> anyhow::Result<Vec<String>> {
 async fn set_password(db: &std::path::Path, user: &str) -> anyhow::Result<()> {
     let password = match std::env::var("TANDEM_REP_PASSWORD") {
         Ok(p) => p,
+        Err(_) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            quiet_line(&format!("New password for {user}: "))
+                .context("reading the password from the terminal")?
+        }
         Err(_) => {
             let mut line = String::new();
             std::io::stdin()
@@ -289,6 +311,24 @@ async fn set_password(db: &std::path::Path, user: &str) -> anyhow::Result<()> {
         .with_context(|| format!("could not set the password of '{user}' in {}", db.display()))?;
     println!("password of '{user}' set");
     Ok(())
+}
+
+/// A line typed on the terminal without showing it (echo off while it is typed).
+fn quiet_line(prompt: &str) -> std::io::Result<String> {
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    use std::os::fd::AsFd;
+    let stdin = std::io::stdin();
+    let saved = tcgetattr(stdin.as_fd())?;
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(LocalModes::ECHO);
+    tcsetattr(stdin.as_fd(), OptionalActions::Now, &quiet)?;
+    eprint!("{prompt}");
+    let mut line = String::new();
+    let read = stdin.read_line(&mut line);
+    let _ = tcsetattr(stdin.as_fd(), OptionalActions::Now, &saved);
+    eprintln!();
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn add_rep(db: &std::path::Path, user: &str, name: &str, admin: bool) -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ async fn join_page_shows_the_command_and_escapes_names() {
         http_get(server.addr, &format!("/join/{}", info.code.digits())).await;
     assert_eq!(status, 200, "{body}");
     let command = format!(
-        "tandem-agent --join '{}/join/{}?t=",
+        "tandem-agent --join &#39;{}/join/{}?t=",
         server.base_url(),
         info.code.digits()
     );
@@ -284,9 +284,10 @@ async fn downloads_are_the_build_stamped_with_the_join_link_for_active_codes_onl
 
     // A build that is itself stamped is refused (it would carry a stale link).
     let mut twice = build.clone();
-    twice.extend_from_slice(&stamp::append(&stamp::Stamp {
+    let elsewhere = stamp::Stamp {
         join: "https://elsewhere/join/1".into(),
-    }));
+    };
+    twice.extend_from_slice(&stamp::append(&elsewhere).expect("short link"));
     std::fs::write(builds.join("tandem-agent-linux-x86_64"), &twice).expect("build");
     let (status, _, body) = http_get(server.addr, &path("linux-x86_64", token)).await;
     assert_eq!(status, 404, "{body}");

@@ -23,7 +23,7 @@
 //! use tandem_protocol::stamp::{Stamp, append, read_tail};
 //! let stamp = Stamp { join: "https://help.example.com/join/123456789?t=ab12".into() };
 //! let mut file = b"\x7fELF...the program...".to_vec();
-//! file.extend_from_slice(&append(&stamp));
+//! file.extend_from_slice(&append(&stamp).unwrap());
 //! assert_eq!(read_tail(&file), Ok(Some(stamp)));
 //! assert_eq!(read_tail(b"\x7fELF...the program..."), Ok(None));
 //! ```
@@ -54,6 +54,9 @@ pub enum StampError {
         "this download is damaged or was changed after the support portal made it; download it again from the link you were sent"
     )]
     Damaged,
+    /// The join link is longer than a stamp may hold (a very long public address).
+    #[error("the join link is longer than {MAX_PAYLOAD} bytes and cannot be stamped")]
+    TooLong,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -71,26 +74,25 @@ fn seal(payload: &[u8]) -> [u8; 32] {
     out
 }
 
-/// The bytes to append to a build to stamp it.
-pub fn append(stamp: &Stamp) -> Vec<u8> {
+/// The bytes to append to a build to stamp it; `TooLong` rather than a stamp readers refuse.
+pub fn append(stamp: &Stamp) -> Result<Vec<u8>, StampError> {
     let payload = serde_json::to_vec(&Payload {
         v: 1,
         join: stamp.join.clone(),
     })
     // A struct of a number and a string always serialises.
     .unwrap_or_default();
+    if payload.len() > MAX_PAYLOAD {
+        return Err(StampError::TooLong);
+    }
     let mut out = Vec::with_capacity(payload.len() + FOOTER);
     out.extend_from_slice(&payload);
     out.extend_from_slice(&seal(&payload));
-    // MAX_PAYLOAD bounds what readers accept; a longer link is the portal's bug, and the
-    // reader says "damaged" rather than reading past it.
-    out.extend_from_slice(
-        &u32::try_from(payload.len())
-            .unwrap_or(u32::MAX)
-            .to_le_bytes(),
-    );
+    // At most MAX_PAYLOAD (checked above): it fits in a u32.
+    let len = u32::try_from(payload.len()).map_err(|_| StampError::TooLong)?;
+    out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(MAGIC);
-    out
+    Ok(out)
 }
 
 /// `bytes` split `n` bytes before its end.
@@ -133,13 +135,13 @@ mod tests {
         };
         let mut file = vec![0x7f, b'E', b'L', b'F'];
         file.extend(std::iter::repeat_n(0xAA, 5000));
-        file.extend_from_slice(&append(&stamp));
+        file.extend_from_slice(&append(&stamp).expect("short link"));
         (file, stamp)
     }
 
     #[test]
     fn golden_layout() {
-        let bytes = append(&Stamp { join: "x".into() });
+        let bytes = append(&Stamp { join: "x".into() }).expect("short link");
         let payload = br#"{"v":1,"join":"x"}"#;
         assert_eq!(&bytes[..payload.len()], payload);
         assert_eq!(
@@ -170,6 +172,7 @@ mod tests {
                 // An edit of the magic makes it an unstamped file, which asks for a link.
                 Ok(None) => assert!(i >= file.len() - MAGIC.len(), "byte {i}"),
                 Ok(Some(s)) => panic!("byte {i} edited, still accepted: {s:?}"),
+                Err(StampError::TooLong) => panic!("reading never says TooLong"),
             }
         }
     }
@@ -188,6 +191,14 @@ mod tests {
         past.extend_from_slice(&100u32.to_le_bytes());
         past.extend_from_slice(MAGIC);
         assert_eq!(read_tail(&past), Err(StampError::Damaged));
+    }
+
+    #[test]
+    fn links_too_long_for_a_stamp_are_refused_when_stamping() {
+        let long = Stamp {
+            join: format!("https://h/{}", "a".repeat(MAX_PAYLOAD)),
+        };
+        assert_eq!(append(&long), Err(StampError::TooLong));
     }
 
     #[test]

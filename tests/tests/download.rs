@@ -59,9 +59,19 @@ impl Account {
             status.success(),
             "useradd {name} failed (this test needs root)"
         );
-        let home = PathBuf::from(format!("/home/{name}"));
-        assert!(home.is_dir(), "no home folder {}", home.display());
-        Account { name, home }
+        // From here on the guard removes the account, whatever fails next.
+        let mut account = Account {
+            name,
+            home: PathBuf::new(),
+        };
+        let entry = Command::new("getent")
+            .args(["passwd", &account.name])
+            .output()
+            .expect("getent");
+        let entry = String::from_utf8_lossy(&entry.stdout).into_owned();
+        account.home = PathBuf::from(entry.trim().split(':').nth(5).unwrap_or_default());
+        assert!(account.home.is_dir(), "no home folder in {entry}");
+        account
     }
 
     /// Puts `file` in the account's Downloads folder, owned by it, executable (the customer's

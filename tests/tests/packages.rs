@@ -20,7 +20,12 @@ const CONFIG: &str = "/etc/tandem/portal.toml";
 const UNIT: &str = "/lib/systemd/system/tandem-portal.service";
 const PACKAGES: [&str; 3] = ["tandem-portal", "tandem-agent", "tandem-viewer"];
 /// Everything the packages put on the machine, or made there.
-const LEFT_BEHIND: [&str; 10] = [
+const LEFT_BEHIND: [&str; 15] = [
+    "/usr/share/applications/tandem-viewer.desktop",
+    "/usr/share/doc/tandem-portal",
+    "/usr/share/doc/tandem-agent",
+    "/usr/share/doc/tandem-viewer",
+    "/etc/systemd/system/multi-user.target.wants/tandem-portal.service",
     "/etc/tandem",
     "/var/lib/tandem",
     "/usr/share/tandem",
@@ -200,10 +205,13 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
     let previous = build_packages("0.0.9", &dir.path("previous"));
     let version = env!("CARGO_PKG_VERSION");
     let current = build_packages(version, &dir.path("current"));
-    let _purge = PurgeOnDrop;
-    if PACKAGES.iter().any(|p| installed(p)) {
-        purge_all();
+    // A machine with Tandem installed for real keeps it: its database is not ours to purge.
+    if let Some(p) = PACKAGES.iter().find(|p| installed(p)) {
+        panic!(
+            "{p} is installed on this machine: this test installs and purges it; run it elsewhere"
+        );
     }
+    let _purge = PurgeOnDrop;
 
     // The previous build, installed; its units as systemd reads them.
     let mut install: Vec<&str> = vec!["-i", "--force-confold"];
@@ -221,6 +229,17 @@ fn packages_install_run_as_their_units_say_upgrade_keeping_data_and_purge_to_not
     assert!(
         passwd.contains("/var/lib/tandem") && passwd.contains("nologin"),
         "{passwd}"
+    );
+    // The configuration: readable by the portal's group, writable by root only.
+    let owner = run("stat", &["-c", "%U:%G %a", CONFIG]);
+    assert_eq!(
+        String::from_utf8_lossy(&owner.stdout).trim(),
+        "root:tandem 640"
+    );
+    let state = run("stat", &["-c", "%U:%G %a", "/var/lib/tandem"]);
+    assert_eq!(
+        String::from_utf8_lossy(&state.stdout).trim(),
+        "tandem:tandem 750"
     );
 
     // The administrator edits the configuration: a port of its own for this test.
@@ -380,7 +399,11 @@ fn installed_app_opens_its_link(dir: &TempDir) {
         query_value(&portal.url)
     );
     let mut viewer = desktop_command(viewer_entry, &console_link, &home, &x.display);
-    viewer.env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
+    // The representative's own settings: the link's portal is theirs, so the password from
+    // the environment may go to it (a link naming another portal is refused).
+    viewer
+        .env("TANDEM_PORTAL", &portal.url)
+        .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD);
     let _viewer = Proc::spawn("installed viewer", viewer);
     let session = format!("session {}", spaced(&code.code.digits()));
     tandem_e2e::wait_for("the viewer waiting for the customer", T, || {

@@ -48,6 +48,10 @@ struct Args {
     /// `#pin=sha256:…` (a self-signed portal) needs none.
     #[arg(long, env = "TANDEM_CA_FILE", global = true)]
     ca_file: Option<std::path::PathBuf>,
+    /// Set when --portal came from a link (the console's tandem:// link): the password is
+    /// then asked on the terminal, naming the portal, never taken from TANDEM_PASSWORD.
+    #[arg(long, hide = true, global = true)]
+    portal_from_link: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -128,14 +132,22 @@ enum CodeAction {
     },
 }
 
-fn password(user: &str) -> Result<String> {
-    if let Ok(p) = std::env::var("TANDEM_PASSWORD") {
+fn password(user: &str, portal: &str, from_link: bool) -> Result<String> {
+    // A link is any web page's to write: its portal gets no password without the person
+    // seeing where it goes.
+    if !from_link && let Ok(p) = std::env::var("TANDEM_PASSWORD") {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
         bail!("no password: set TANDEM_PASSWORD or run in a terminal");
     }
-    eprint!("Password for {user}: ");
+    if from_link {
+        let shown = portal.split('#').next().unwrap_or(portal);
+        eprintln!("The link you opened is for the portal {shown}.");
+        eprint!("Password for {user} at {shown} (only if this is your portal): ");
+    } else {
+        eprint!("Password for {user}: ");
+    }
     std::io::stderr().flush().ok();
     let mut line = String::new();
     std::io::stdin()
@@ -152,7 +164,14 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = with_link_settings(std::env::args().collect());
+    let configured = std::env::var("TANDEM_PORTAL").ok();
+    let args = match with_link_settings(std::env::args().collect(), configured.as_deref()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match run(Args::parse_from(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -222,7 +241,7 @@ fn run(args: Args) -> Result<()> {
             base,
         );
     }
-    let pw = password(&args.user)?;
+    let pw = password(&args.user, &args.portal, args.portal_from_link)?;
     let (mut conn, name) = rt.block_on(rep::login(
         &args.portal,
         &args.user,
@@ -381,35 +400,60 @@ fn code_or_link(text: &str) -> Result<SessionCode, String> {
 }
 
 /// The console's link also names the portal and the user (`tandem://join?code=…&portal=…&
-/// user=…`): as `--portal` and `--user` before the command, unless the command line names them.
-fn with_link_settings(mut args: Vec<String>) -> Vec<String> {
+/// user=…`): as `--portal` and `--user` before the command, unless the command line names
+/// them. The portal of `configured` (TANDEM_PORTAL) is never silently replaced by a link's: a
+/// different one is an error; a portal taken from the link is marked so that the password is
+/// asked naming it (see [`password`]).
+fn with_link_settings(
+    mut args: Vec<String>,
+    configured: Option<&str>,
+) -> Result<Vec<String>, String> {
     let Some(query) = args
         .iter()
         .find_map(|a| a.strip_prefix("tandem:"))
         .and_then(|rest| rest.split_once('?'))
         .map(|(_, q)| q.to_owned())
     else {
-        return args;
+        return Ok(args);
     };
     let given = |flag: &str| {
         args.iter()
             .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
     };
-    let mut extra = Vec::new();
-    for (key, flag) in [("portal", "--portal"), ("user", "--user")] {
-        let value = query
+    let value = |key: &str| {
+        query
             .split('&')
             .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-            .and_then(percent_decoded);
-        if let Some(value) = value.filter(|v| !v.is_empty())
-            && !given(flag)
-        {
-            extra.push(format!("{flag}={value}"));
+            .and_then(percent_decoded)
+            .filter(|v| !v.is_empty())
+    };
+    let mut extra = Vec::new();
+    if let Some(portal) = value("portal")
+        && !given("--portal")
+    {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        match configured {
+            Some(mine) if same(mine, &portal) => {}
+            Some(mine) => {
+                return Err(format!(
+                    "the link is for the portal {portal}, but you use {mine} (TANDEM_PORTAL); \
+                     to use the link's portal, give it with --portal"
+                ));
+            }
+            None => {
+                extra.push(format!("--portal={portal}"));
+                extra.push("--portal-from-link".to_owned());
+            }
         }
+    }
+    if let Some(user) = value("user")
+        && !given("--user")
+    {
+        extra.push(format!("--user={user}"));
     }
     let at = 1.min(args.len());
     args.splice(at..at, extra);
-    args
+    Ok(args)
 }
 
 /// `%3A` → `:`; `None` for a broken escape or text that is not UTF-8.
@@ -421,6 +465,9 @@ fn percent_decoded(text: &str) -> Option<String> {
         match bytes[i] {
             b'%' => {
                 let hex = text.get(i + 1..i + 3)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;
             }
@@ -449,31 +496,45 @@ mod tests {
     fn the_console_link_names_portal_and_user() {
         let link = "tandem://join?code=123456789&portal=https%3A%2F%2Fh%3A8470%23pin%3Dsha256%3Aab&user=bob";
         assert_eq!(
-            with_link_settings(args(&["tandem-viewer", "join", link])),
-            args(&[
+            with_link_settings(args(&["tandem-viewer", "join", link]), None),
+            Ok(args(&[
                 "tandem-viewer",
                 "--portal=https://h:8470#pin=sha256:ab",
+                "--portal-from-link",
                 "--user=bob",
                 "join",
                 link
-            ])
+            ]))
         );
         // What the command line says wins.
         assert_eq!(
-            with_link_settings(args(&["v", "--user", "carol", "join", link])),
-            args(&[
-                "v",
-                "--portal=https://h:8470#pin=sha256:ab",
-                "--user",
-                "carol",
-                "join",
-                link
-            ])
+            with_link_settings(
+                args(&["v", "--user", "carol", "--portal", "x", "join", link]),
+                None
+            ),
+            Ok(args(&[
+                "v", "--user", "carol", "--portal", "x", "join", link
+            ]))
         );
+        // The portal one works with is kept; another one is refused, never used quietly.
+        let mine = Some("https://h:8470#pin=sha256:ab");
+        assert_eq!(
+            with_link_settings(args(&["v", "join", link]), mine),
+            Ok(args(&["v", "--user=bob", "join", link]))
+        );
+        let refused = with_link_settings(args(&["v", "join", link]), Some("https://mine"))
+            .expect_err("another portal");
+        assert!(refused.contains("https://h:8470"), "{refused}");
         let plain = args(&["v", "join", "tandem://join?code=123456789"]);
-        assert_eq!(with_link_settings(plain.clone()), plain);
-        let broken = args(&["v", "join", "tandem://join?code=123456789&portal=%zz"]);
-        assert_eq!(with_link_settings(broken.clone()), broken);
+        assert_eq!(with_link_settings(plain.clone(), None), Ok(plain));
+        for broken in ["%zz", "%+1", "%4"] {
+            let broken = args(&[
+                "v",
+                "join",
+                &format!("tandem://join?code=1&portal={broken}"),
+            ]);
+            assert_eq!(with_link_settings(broken.clone(), None), Ok(broken));
+        }
     }
 
     #[test]

@@ -63,10 +63,15 @@ export interface ViewerTarget {
 
 const NO_TARGET: ViewerTarget = { portalUrl: null, user: null };
 
+/** `text` as one word for a POSIX shell: in single quotes, a quote in it as '\''. */
+export function shellQuoted(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 /** The command line that opens the native viewer on a code. */
 export function viewerCommand(code: string, to: ViewerTarget = NO_TARGET): string {
-  const portal = to.portalUrl === null ? "" : ` --portal '${to.portalUrl}'`;
-  const user = to.user === null ? "" : ` --user '${to.user}'`;
+  const portal = to.portalUrl === null ? "" : ` --portal ${shellQuoted(to.portalUrl)}`;
+  const user = to.user === null ? "" : ` --user ${shellQuoted(to.user)}`;
   return `tandem-viewer${portal}${user} join ${code}`;
 }
 

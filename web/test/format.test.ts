@@ -11,6 +11,7 @@ import {
   representatives,
   secondsLeft,
   secondsSince,
+  shellQuoted,
   viewerCommand,
   viewerLink,
 } from "../src/format";
@@ -69,6 +70,7 @@ test("words", () => {
     viewerLink("012345678", to),
     "tandem://join?code=012345678&portal=https%3A%2F%2Fhelp.example.com%3A8470%23pin%3Dsha256%3Aab&user=bob",
   );
+  assert.equal(shellQuoted("o'brien"), "'o'\\''brien'");
   assert.equal(
     viewerCommand("012345678", to),
     "tandem-viewer --portal 'https://help.example.com:8470#pin=sha256:ab' --user 'bob' join 012345678",
