@@ -76,8 +76,11 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+mod accounts;
 pub mod admin;
 pub mod admission;
+pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod budget;
 pub mod codes;
@@ -102,6 +105,7 @@ mod web;
 mod web_app;
 mod ws;
 
+pub use accounts::{add_representative_to, set_password_in};
 pub use config::Config;
 
 use auth::PasswordError;
@@ -267,40 +271,6 @@ async fn add_representative(
         .await?)
 }
 
-/// Adds a representative account to the database at `db_path` (the `add-rep` command).
-pub async fn add_representative_to(
-    db_path: &std::path::Path,
-    user: &str,
-    name: &str,
-    password: String,
-    is_admin: bool,
-) -> Result<storage::Representative, Error> {
-    let storage = Storage::open_sqlite(db_path).await?;
-    add_representative(&storage, user, name, password, is_admin).await
-}
-
-/// Sets the password of the account `user` in the database at `db_path` (the `set-password`
-/// command); an error when there is no such account.
-pub async fn set_password_in(
-    db_path: &std::path::Path,
-    user: &str,
-    password: String,
-) -> Result<(), Error> {
-    let storage = Storage::open_sqlite(db_path).await?;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| StorageError::Task(e.to_string()))??;
-    let who = user.to_owned();
-    let changed = storage
-        .call(move |b| b.set_password_hash(&who, &hash))
-        .await?;
-    if changed {
-        Ok(())
-    } else {
-        Err(Error::NoSuchUser(user.to_owned()))
-    }
-}
-
 /// State shared by every request and connection.
 struct App {
     config: Config,
@@ -316,6 +286,8 @@ struct App {
     password_checks: auth::PasswordChecks,
     /// The customer app's build, read once for every download.
     builds: download::Builds,
+    /// Security events, written in order to the hash-chained audit trail.
+    audit_log: audit_trail::AuditLog,
     next_conn: AtomicU64,
     /// Becomes `true` when the portal shuts down.
     shutdown: watch::Receiver<bool>,
@@ -519,6 +491,7 @@ pub async fn run(
         limits: Mutex::new(Limits::default()),
         password_checks: auth::PasswordChecks::default(),
         builds: download::Builds::default(),
+        audit_log: audit_trail::AuditLog::start(kept.clone()),
         next_conn: AtomicU64::new(1),
         shutdown: stop_rx,
         _alive: alive_tx,

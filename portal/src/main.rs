@@ -133,6 +133,19 @@ struct Cli {
     mail_language: String,
 }
 
+#[derive(Debug, Subcommand)]
+enum AuditAction {
+    /// Walk the chain; name the first record that was edited, inserted or removed.
+    Verify {
+        /// A head printed earlier (`audit head`, or the log's "audit" lines): the chain must
+        /// still reach it, so records cut off the end are found too.
+        #[arg(long)]
+        head: Option<String>,
+    },
+    /// Print the chain's head (last record number and hash), e.g. for syslog or a printout.
+    Head,
+}
+
 /// `--smtp-security`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum SmtpSecurityArg {
@@ -164,6 +177,11 @@ enum Command {
         /// Login name.
         #[arg(long)]
         user: String,
+    },
+    /// The audit trail: check its hash chain, or print its head to keep elsewhere.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
     },
     /// Create or change a customer portal (its page is /p/<name>).
     Portal {
@@ -211,6 +229,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::AddRep { user, name, admin }) => add_rep(&db, &user, &name, admin).await,
         Some(Command::SetPassword { user }) => set_password(&db, &user).await,
+        Some(Command::Audit { action }) => audit(&db, action).await,
         Some(Command::Portal {
             name,
             title,
@@ -329,6 +348,30 @@ fn quiet_line(prompt: &str) -> std::io::Result<String> {
     eprintln!();
     read?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn audit(db: &std::path::Path, action: AuditAction) -> anyhow::Result<()> {
+    use tandem_portal::audit::{Head, verify};
+    let kept = match &action {
+        AuditAction::Verify { head: Some(h) } => {
+            Some(h.parse::<Head>().map_err(anyhow::Error::msg)?)
+        }
+        _ => None,
+    };
+    let records = tandem_portal::audit_trail::records_in(db)
+        .await
+        .with_context(|| format!("could not read the audit trail of {}", db.display()))?;
+    let count = records.len();
+    match (action, verify(records, kept.as_ref())) {
+        (_, Err(broken)) => anyhow::bail!("the audit trail is broken: {broken}"),
+        (AuditAction::Head, Ok(Some(head))) => println!("{head}"),
+        (AuditAction::Head, Ok(None)) => println!("0:empty"),
+        (AuditAction::Verify { .. }, Ok(head)) => {
+            let head = head.map_or_else(|| "none".to_owned(), |h| h.to_string());
+            println!("the audit trail is intact: {count} records, head {head}");
+        }
+    }
+    Ok(())
 }
 
 async fn add_rep(db: &std::path::Path, user: &str, name: &str, admin: bool) -> anyhow::Result<()> {

@@ -16,6 +16,7 @@ use tandem_protocol::front_desk::Outcome;
 use tandem_protocol::signal::AttendeeInfo;
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
+use crate::audit::Record as AuditRecord;
 use crate::auth;
 use crate::codes::{CodeRefusal, StoredState};
 
@@ -323,6 +324,10 @@ pub trait Backend: Send {
         is_admin: bool,
         now: UnixTime,
     ) -> Result<Representative, StorageError>;
+    /// Appends an event to the audit trail (see [`crate::audit`]).
+    fn append_audit(&mut self, event: &crate::audit::Event) -> Result<AuditRecord, StorageError>;
+    /// The whole audit trail, in the order written.
+    fn audit_records(&mut self) -> Result<Vec<AuditRecord>, StorageError>;
     /// Replaces an account's password hash; `false` when there is no such account.
     fn set_password_hash(&mut self, user: &str, password_hash: &str) -> Result<bool, StorageError>;
     /// The account and its password hash.

@@ -342,6 +342,13 @@ impl Conn {
                 forgive(&self.app);
                 let session = redemption.session_id;
                 tracing::info!(session, by_link = !charged, "code redeemed");
+                let detail = format!("code #{} redeemed by {customer}", redemption.code.id);
+                self.app.audit(
+                    "customer",
+                    "session.start",
+                    &format!("session {session}"),
+                    &detail,
+                );
                 // A help request waiting for its customer app sees it arrive.
                 self.app
                     .desk
@@ -461,6 +468,9 @@ impl Conn {
             }
             Leave::Left { session } => {
                 tracing::info!(session, "attendee left");
+                let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
+                self.app
+                    .audit(who, "attendee.leave", &format!("session {session}"), "");
                 persist(&self.app, session);
             }
             Leave::StoppedWaiting | Leave::Nothing => {}
@@ -515,6 +525,7 @@ pub(crate) fn persist(app: &App, session: u64) {
 /// Stores the end of `session`.
 async fn record_end(app: &App, session: u64, reason: String) {
     tracing::info!(session, reason = ?reason, "session ended");
+    app.audit("-", "session.end", &format!("session {session}"), &reason);
     app.desk.session_over(session, Instant::now());
     let now = unix_now();
     let stored = app

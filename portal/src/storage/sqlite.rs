@@ -11,9 +11,11 @@ use super::{
     Redemption, Representative, RequestEnd, Restorable, SessionRecord, SpecialistKey, StorageError,
     UnixTime,
 };
+use crate::audit::Record as AuditRecord;
 use crate::codes::{self, CodeRefusal, StoredState};
 use tandem_protocol::front_desk::Outcome;
 
+mod audit;
 mod front_desk;
 mod keys;
 mod live;
@@ -567,16 +569,15 @@ impl Backend for SqliteBackend {
     }
 
     fn portal_secret(&mut self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StorageError> {
-        // Insert-or-keep, then read: two portals starting at once agree on one value.
-        self.conn.execute(
-            "INSERT OR IGNORE INTO portal_secrets (name, value) VALUES (?1, ?2)",
-            params![name, fresh],
-        )?;
-        Ok(self.conn.query_row(
-            "SELECT value FROM portal_secrets WHERE name = ?1",
-            params![name],
-            |r| r.get(0),
-        )?)
+        keys::portal_secret(&self.conn, name, fresh)
+    }
+
+    fn append_audit(&mut self, event: &crate::audit::Event) -> Result<AuditRecord, StorageError> {
+        audit::append(&mut self.conn, event)
+    }
+
+    fn audit_records(&mut self) -> Result<Vec<AuditRecord>, StorageError> {
+        audit::all(&self.conn)
     }
 
     fn restore_open_sessions(

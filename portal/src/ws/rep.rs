@@ -66,6 +66,8 @@ impl Conn {
                 self.app.forgive(limit, self.ip);
                 self.identify();
                 tracing::info!(user = ?rep.user, portal = ?portal, "representative logged in");
+                self.app
+                    .audit(&rep.user, "login", &rep.user, &format!("from {}", self.ip));
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
                     portal_url: Some(format!("{}{}", self.app.base_url, self.app.pin_fragment)),
@@ -82,6 +84,9 @@ impl Conn {
             }
             Ok(None) => {
                 tracing::warn!("failed login");
+                let named: String = user.chars().take(64).collect();
+                self.app
+                    .audit("-", "login.failed", &named, &format!("from {}", self.ip));
                 self.error(ErrorKind::Unauthorized, "wrong user name or password");
             }
             Err(StorageError::Busy(why)) => {
@@ -140,6 +145,13 @@ impl Conn {
         match self.issue_code(rep.id, customer, portal, max).await {
             Ok(Some(record)) => {
                 tracing::info!(code = %record.code.redacted(), "code created");
+                let detail = format!("for {} on portal {}", record.customer, record.portal);
+                self.app.audit(
+                    &rep.user,
+                    "code.create",
+                    &format!("code #{}", record.id),
+                    &detail,
+                );
                 self.reply(PortalMessage::CodeCreated(
                     self.code_info(&record, unix_now()),
                 ));
@@ -227,6 +239,12 @@ impl Conn {
         {
             Ok(Ok(record)) => {
                 tracing::info!(code = %code.redacted(), "code cancelled");
+                self.app.audit(
+                    &rep.user,
+                    "code.cancel",
+                    &format!("code #{}", record.id),
+                    "",
+                );
                 let why = CodeRefusal::Cancelled;
                 self.app.hub.stop_waiting(
                     record.id,
@@ -308,6 +326,9 @@ impl Conn {
         {
             Ok(JoinOutcome::Joined { session }) => {
                 tracing::info!(session, "host joined");
+                let subject = format!("session {session}");
+                self.app
+                    .audit(&rep.user, "attendee.join", &subject, "as host");
                 super::persist(&self.app, session);
             }
             Ok(JoinOutcome::Waiting) => {

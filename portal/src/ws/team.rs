@@ -93,10 +93,18 @@ impl Conn {
         }
     }
 
+    /// Records a rights change by this connection's representative.
+    fn audit_rights(&self, session: u64, attendee: AttendeeId, detail: &str) {
+        let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
+        let subject = format!("session {session} attendee {attendee}");
+        self.app.audit(who, "rights.change", &subject, detail);
+    }
+
     pub(super) fn set_rights(&self, attendee: AttendeeId, rights: Rights) {
         match self.app.hub.set_rights(self.id, attendee, rights) {
             Ok((session, seq)) => {
                 tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
+                self.audit_rights(session, attendee, &format!("set to {}", rights.describe()));
                 super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
@@ -107,6 +115,13 @@ impl Conn {
         match self.app.hub.change_rights(self.id, attendee, grant, revoke) {
             Ok((session, seq, rights)) => {
                 tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
+                let detail = format!(
+                    "granted {}, revoked {}: now {}",
+                    grant.describe(),
+                    revoke.describe(),
+                    rights.describe()
+                );
+                self.audit_rights(session, attendee, &detail);
                 super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
@@ -118,6 +133,9 @@ impl Conn {
             Ok(removed) => {
                 let session = removed.session;
                 tracing::info!(session, %attendee, "attendee removed by the host");
+                let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
+                let subject = format!("session {session} attendee {attendee}");
+                self.app.audit(who, "attendee.remove", &subject, "");
                 super::persist(&self.app, session);
                 if let Some(key) = removed.cancelled_key {
                     self.cancel_removed_key(session, key).await;

@@ -147,3 +147,21 @@ pub(super) fn for_session(
     let rows = stmt.query_map(params![session], key_row)?;
     rows.map(|row| parse_key(row?)).collect()
 }
+
+/// The secret `name` (link-token key…): `fresh` the first time, the stored one after.
+pub(super) fn portal_secret(
+    conn: &Connection,
+    name: &str,
+    fresh: &[u8],
+) -> Result<Vec<u8>, StorageError> {
+    // Insert-or-keep, then read: two portals starting at once agree on one value.
+    conn.execute(
+        "INSERT OR IGNORE INTO portal_secrets (name, value) VALUES (?1, ?2)",
+        params![name, fresh],
+    )?;
+    Ok(conn.query_row(
+        "SELECT value FROM portal_secrets WHERE name = ?1",
+        params![name],
+        |r| r.get(0),
+    )?)
+}

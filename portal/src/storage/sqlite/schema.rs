@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 7;
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -149,5 +149,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX web_chat_by_request ON web_chat (request_id);
     ALTER TABLE sessions ADD COLUMN notes TEXT;
     ALTER TABLE sessions ADD COLUMN outcome TEXT;
+",
+    // The audit trail (crate::audit): id is the order written; seq and the hashes chain.
+    "
+    CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq     INTEGER NOT NULL,
+        at      INTEGER NOT NULL,
+        actor   TEXT    NOT NULL,
+        action  TEXT    NOT NULL,
+        subject TEXT    NOT NULL,
+        detail  TEXT    NOT NULL,
+        prev    BLOB    NOT NULL,
+        hash    BLOB    NOT NULL
+    );
 ",
 ];
