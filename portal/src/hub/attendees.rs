@@ -77,6 +77,15 @@ impl Hub {
         })
     }
 
+    /// The rights `attendee` holds in the session hosted on `conn` (for the audit trail's
+    /// "from what": only that host changes them, so they stay so until it does).
+    pub fn rights_of(&self, conn: ConnId, attendee: AttendeeId) -> Option<Rights> {
+        let state = self.lock();
+        let session_id = state.hosted_by(conn).ok()?;
+        let session = state.sessions.get(&session_id)?;
+        session.attendees.get(&attendee).map(|a| a.info.rights)
+    }
+
     /// Gives `attendee` the rights `new` makes of its current ones: the agent gets a
     /// `Grant` with the session's next sequence number, everyone a roster.
     fn regrant(

@@ -94,17 +94,27 @@ impl Conn {
     }
 
     /// Records a rights change by this connection's representative.
-    fn audit_rights(&self, session: u64, attendee: AttendeeId, detail: &str) {
+    fn audit_rights(
+        &self,
+        session: u64,
+        attendee: AttendeeId,
+        before: Option<Rights>,
+        detail: &str,
+    ) {
         let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
         let subject = format!("session {session} attendee {attendee}");
-        self.app.audit(who, "rights.change", &subject, detail);
+        let from = before.map_or_else(|| "?".to_owned(), |r| r.describe());
+        let detail = format!("from {from}: {detail}");
+        self.app.audit(who, "rights.change", &subject, &detail);
     }
 
     pub(super) fn set_rights(&self, attendee: AttendeeId, rights: Rights) {
+        let before = self.app.hub.rights_of(self.id, attendee);
         match self.app.hub.set_rights(self.id, attendee, rights) {
             Ok((session, seq)) => {
                 tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
-                self.audit_rights(session, attendee, &format!("set to {}", rights.describe()));
+                let detail = format!("set to {}", rights.describe());
+                self.audit_rights(session, attendee, before, &detail);
                 super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
@@ -112,6 +122,7 @@ impl Conn {
     }
 
     pub(super) fn change_rights(&self, attendee: AttendeeId, grant: Rights, revoke: Rights) {
+        let before = self.app.hub.rights_of(self.id, attendee);
         match self.app.hub.change_rights(self.id, attendee, grant, revoke) {
             Ok((session, seq, rights)) => {
                 tracing::info!(session, %attendee, rights = %rights.describe(), seq, "rights changed");
@@ -121,7 +132,7 @@ impl Conn {
                     revoke.describe(),
                     rights.describe()
                 );
-                self.audit_rights(session, attendee, &detail);
+                self.audit_rights(session, attendee, before, &detail);
                 super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
