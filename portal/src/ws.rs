@@ -136,6 +136,15 @@ impl Conn {
     }
 
     /// The logged-in representative, or an `Unauthorized` reply.
+    /// Who this connection acts for, in the audit trail: its representative (or the one whose
+    /// console opened this session panel), else "-".
+    fn actor(&self) -> &str {
+        self.rep
+            .as_ref()
+            .or(self.panel_rep.as_ref())
+            .map_or("-", |r| r.user.as_str())
+    }
+
     fn require_rep(&self) -> Option<Representative> {
         if self.rep.is_none() {
             self.error(ErrorKind::Unauthorized, "log in first");
@@ -468,7 +477,7 @@ impl Conn {
             }
             Leave::Left { session } => {
                 tracing::info!(session, "attendee left");
-                let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
+                let who = self.actor();
                 self.app
                     .audit(who, "attendee.leave", &format!("session {session}"), "");
                 persist(&self.app, session);

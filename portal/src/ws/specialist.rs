@@ -43,6 +43,10 @@ impl Conn {
             match issued {
                 Ok(KeyIssue::Issued(_)) => {
                     tracing::info!(session, key = %key.redacted(), rights = %rights.describe(), "specialist invited");
+                    let detail = format!("support key with {}", rights.describe());
+                    let subject = format!("session {session}");
+                    self.app
+                        .audit(self.actor(), "invite.specialist", &subject, &detail);
                     let join_url = self.app.join_url(key);
                     let email = invites::specialist_email(
                         &host.host,
@@ -83,6 +87,9 @@ impl Conn {
             Ok(Some(_)) => {
                 self.app.hub.cancel_key(session, key);
                 tracing::info!(session, key = %key.redacted(), "specialist invitation cancelled");
+                let subject = format!("session {session}");
+                self.app
+                    .audit(self.actor(), "invite.specialist.cancel", &subject, "");
                 self.reply(PortalMessage::SpecialistInvitationCancelled { key });
             }
             Ok(None) => self.error(

@@ -45,14 +45,26 @@ impl Conn {
             inviter: self.panel_rep.as_ref().map(|r| r.id),
         };
         match self.app.hub.invite_reps(self.id, invite) {
-            Ok(sent) => tracing::info!(
-                session = sent.session,
-                invitation = sent.id,
-                accounts = sent.accounts,
-                rights = %rights.describe(),
-                masked,
-                "representatives invited"
-            ),
+            Ok(sent) => {
+                tracing::info!(
+                    session = sent.session,
+                    invitation = sent.id,
+                    accounts = sent.accounts,
+                    rights = %rights.describe(),
+                    masked,
+                    "representatives invited"
+                );
+                let detail = format!(
+                    "invitation {} to {} account(s) with {}{}",
+                    sent.id,
+                    sent.accounts,
+                    rights.describe(),
+                    if masked { ", masked" } else { "" }
+                );
+                let subject = format!("session {}", sent.session);
+                self.app
+                    .audit(self.actor(), "invite.rep", &subject, &detail);
+            }
             Err(e) => self.hub_error(&e),
         }
     }
@@ -64,6 +76,10 @@ impl Conn {
         match self.app.hub.accept_invitation(self.id, invitation) {
             Ok((session, you)) => {
                 tracing::info!(session, invitation, attendee = %you, "invitation accepted");
+                let detail = format!("invitation {invitation}, as attendee {you}");
+                let subject = format!("session {session}");
+                self.app
+                    .audit(self.actor(), "attendee.join", &subject, &detail);
                 super::persist(&self.app, session);
             }
             Err(e) => self.hub_error(&e),
@@ -101,7 +117,7 @@ impl Conn {
         before: Option<Rights>,
         detail: &str,
     ) {
-        let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
+        let who = self.actor();
         let subject = format!("session {session} attendee {attendee}");
         let from = before.map_or_else(|| "?".to_owned(), |r| r.describe());
         let detail = format!("from {from}: {detail}");
@@ -144,7 +160,7 @@ impl Conn {
             Ok(removed) => {
                 let session = removed.session;
                 tracing::info!(session, %attendee, "attendee removed by the host");
-                let who = self.rep.as_ref().map_or("-", |r| r.user.as_str());
+                let who = self.actor();
                 let subject = format!("session {session} attendee {attendee}");
                 self.app.audit(who, "attendee.remove", &subject, "");
                 super::persist(&self.app, session);
