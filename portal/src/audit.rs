@@ -165,7 +165,7 @@ pub enum Break {
         seq: u64,
     },
     /// Numbers are missing before this record.
-    #[error("records {first} to {last} were removed (the chain jumps from {before} to {next})", before = first - 1, next = last + 1)]
+    #[error("records {first} to {last} were removed (the chain jumps from {before} to {next})", before = first.saturating_sub(1), next = last.saturating_add(1))]
     Removed {
         /// The first missing number.
         first: u64,
@@ -211,7 +211,12 @@ pub fn verify(
     kept: Option<&Head>,
 ) -> Result<Option<Head>, Break> {
     let mut last: Option<Head> = None;
-    let mut reached_kept = kept.is_none();
+    // The empty chain's head (what `audit head` prints before any record) is always reached.
+    let empty = Head {
+        seq: 0,
+        hash: GENESIS,
+    };
+    let mut reached_kept = kept.is_none_or(|k| *k == empty);
     for record in records {
         if hash_of(&record.prev, record.seq, &record.event) != record.hash {
             return Err(Break::Edited { seq: record.seq });
@@ -349,6 +354,26 @@ mod tests {
                 expected: kept
             })
         );
+    }
+
+    #[test]
+    fn the_empty_head_is_reached_by_any_chain() {
+        let empty = Head {
+            seq: 0,
+            hash: GENESIS,
+        };
+        assert_eq!(empty.to_string().parse::<Head>(), Ok(empty));
+        assert_eq!(verify(Vec::new(), Some(&empty)), Ok(None));
+        let records = chain(2);
+        assert_eq!(
+            verify(records.clone(), Some(&empty)),
+            Ok(Some(records[1].head()))
+        );
+        let removed = Break::Removed {
+            first: 0,
+            last: u64::MAX,
+        };
+        assert!(removed.to_string().contains("removed"));
     }
 
     #[test]

@@ -20,9 +20,10 @@ pub(crate) struct AuditLog {
 
 impl AuditLog {
     /// Starts the writer; it stops when the last `AuditLog` is dropped and the queue is empty.
-    pub(crate) fn start(storage: Storage) -> AuditLog {
+    /// Await the handle before the process exits, so that queued events are written.
+    pub(crate) fn start(storage: Storage) -> (AuditLog, tokio::task::JoinHandle<()>) {
         let (events, mut rx) = mpsc::channel::<Event>(QUEUE);
-        tokio::spawn(async move {
+        let writer = tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
                 let action = event.action.clone();
                 match storage.call(move |b| b.append_audit(&event)).await {
@@ -33,7 +34,7 @@ impl AuditLog {
                 }
             }
         });
-        AuditLog { events }
+        (AuditLog { events }, writer)
     }
 
     /// Queues `event` (never waits: called from the connections' handlers).
@@ -44,9 +45,12 @@ impl AuditLog {
     }
 }
 
+/// The log target of the head lines: always on (see [`crate::log_filter`]).
+pub const HEAD_TARGET: &str = "tandem_portal::audit";
+
 fn log_head(record: &Record) {
     tracing::info!(
-        target: "tandem_portal::audit",
+        target: HEAD_TARGET,
         action = %record.event.action,
         head = %record.head(),
         "audit"
@@ -68,8 +72,15 @@ pub(crate) async fn append_now(storage: &Storage, event: Event) -> Result<Record
     Ok(record)
 }
 
-/// The whole audit trail of the database at `db_path`, in the order written.
+/// The whole audit trail of the database at `db_path`, in the order written. A missing file
+/// is an error (opening would make an empty database that "verifies").
 pub async fn records_in(db_path: &std::path::Path) -> Result<Vec<Record>, Error> {
+    if !db_path.is_file() {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("there is no database at {}", db_path.display()),
+        )));
+    }
     let storage = Storage::open_sqlite(db_path).await?;
     Ok(storage.call(|b| b.audit_records()).await?)
 }

@@ -195,6 +195,10 @@ pub fn log_filter(spec: Option<&str>) -> tracing_subscriber::EnvFilter {
             filter = filter.add_directive(directive);
         }
     }
+    // The audit trail's heads are its copy outside the database: never filtered out.
+    if let Ok(directive) = format!("{}=info", audit_trail::HEAD_TARGET).parse() {
+        filter = filter.add_directive(directive);
+    }
     filter
 }
 
@@ -242,6 +246,14 @@ async fn ensure_admin(storage: &Storage, password: Option<&str>) -> Result<Admin
     match add_representative(storage, ADMIN_USER, ADMIN_NAME, password, true).await {
         Ok(_) => {
             tracing::info!(user = ADMIN_USER, "created the administrator account");
+            let event = audit::Event::new(
+                unix_now(),
+                "portal",
+                "account.add",
+                ADMIN_USER,
+                "administrator, at first start",
+            );
+            audit_trail::append_now(storage, event).await?;
             Ok(AdminBootstrap::Created {
                 generated_password: generated,
             })
@@ -469,6 +481,7 @@ pub async fn run(
         }
     }
     let kept = storage.clone();
+    let (audit_log, audit_writer) = audit_trail::AuditLog::start(kept.clone());
     let hub_at_stop = Arc::clone(&hub);
     let handshake_timeout = config.handshake_timeout;
     let forwarding = server::Forwarding {
@@ -491,7 +504,7 @@ pub async fn run(
         limits: Mutex::new(Limits::default()),
         password_checks: auth::PasswordChecks::default(),
         builds: download::Builds::default(),
-        audit_log: audit_trail::AuditLog::start(kept.clone()),
+        audit_log,
         next_conn: AtomicU64::new(1),
         shutdown: stop_rx,
         _alive: alive_tx,
@@ -549,6 +562,13 @@ pub async fn run(
         .is_err()
     {
         tracing::warn!("some connections did not close within 10 s of shutdown");
+    }
+    // The events of the shutdown itself (sessions ended…) are written before returning.
+    if tokio::time::timeout(Duration::from_secs(5), audit_writer)
+        .await
+        .is_err()
+    {
+        tracing::error!("the audit trail's writer did not finish within 5 s of shutdown");
     }
     tracing::info!("portal stopped");
     Ok(())

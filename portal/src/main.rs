@@ -365,7 +365,13 @@ async fn audit(db: &std::path::Path, action: AuditAction) -> anyhow::Result<()> 
     match (action, verify(records, kept.as_ref())) {
         (_, Err(broken)) => anyhow::bail!("the audit trail is broken: {broken}"),
         (AuditAction::Head, Ok(Some(head))) => println!("{head}"),
-        (AuditAction::Head, Ok(None)) => println!("0:empty"),
+        (AuditAction::Head, Ok(None)) => println!(
+            "{}",
+            Head {
+                seq: 0,
+                hash: tandem_portal::audit::GENESIS
+            }
+        ),
         (AuditAction::Verify { .. }, Ok(head)) => {
             let head = head.map_or_else(|| "none".to_owned(), |h| h.to_string());
             println!("the audit trail is intact: {count} records, head {head}");

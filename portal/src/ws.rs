@@ -135,7 +135,6 @@ impl Conn {
         self.rep.clone().or_else(|| self.panel_rep.clone())
     }
 
-    /// The logged-in representative, or an `Unauthorized` reply.
     /// Who this connection acts for, in the audit trail: its representative (or the one whose
     /// console opened this session panel), else "-".
     fn actor(&self) -> &str {
@@ -145,6 +144,7 @@ impl Conn {
             .map_or("-", |r| r.user.as_str())
     }
 
+    /// The logged-in representative, or an `Unauthorized` reply.
     fn require_rep(&self) -> Option<Representative> {
         if self.rep.is_none() {
             self.error(ErrorKind::Unauthorized, "log in first");

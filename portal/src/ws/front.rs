@@ -361,6 +361,9 @@ impl Conn {
                         .call(move |b| b.cancel_code(rep_id, code, now))
                         .await;
                     if let Ok(Ok(record)) = cancelled {
+                        let subject = format!("code #{}", record.id);
+                        self.app
+                            .audit(self.actor(), "code.cancel", &subject, "request closed");
                         // A console panel still waiting for it stops waiting.
                         let why = crate::codes::CodeRefusal::Cancelled;
                         self.app.hub.stop_waiting(

@@ -91,6 +91,13 @@ impl Conn {
         {
             Ok(crate::hub::JoinOutcome::Joined { session }) => {
                 tracing::info!(session, "host watches from the browser");
+                let subject = format!("session {session}");
+                self.app.audit(
+                    self.actor(),
+                    "attendee.join",
+                    &subject,
+                    "as host, in the browser",
+                );
                 super::persist(&self.app, session);
             }
             Ok(crate::hub::JoinOutcome::Waiting) => {

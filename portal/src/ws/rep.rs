@@ -84,7 +84,8 @@ impl Conn {
             }
             Ok(None) => {
                 tracing::warn!("failed login");
-                let named: String = user.chars().take(64).collect();
+                // Typed by anyone: no control characters, at most 64 of them.
+                let named: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
                 self.app
                     .audit("-", "login.failed", &named, &format!("from {}", self.ip));
                 self.error(ErrorKind::Unauthorized, "wrong user name or password");
@@ -145,13 +146,6 @@ impl Conn {
         match self.issue_code(rep.id, customer, portal, max).await {
             Ok(Some(record)) => {
                 tracing::info!(code = %record.code.redacted(), "code created");
-                let detail = format!("for {} on portal {}", record.customer, record.portal);
-                self.app.audit(
-                    &rep.user,
-                    "code.create",
-                    &format!("code #{}", record.id),
-                    &detail,
-                );
                 self.reply(PortalMessage::CodeCreated(
                     self.code_info(&record, unix_now()),
                 ));
@@ -197,7 +191,13 @@ impl Conn {
                 })
                 .await?;
             match issued {
-                IssueOutcome::Issued(record) => return Ok(Some(record)),
+                IssueOutcome::Issued(record) => {
+                    let detail = format!("for {} on portal {}", record.customer, record.portal);
+                    let subject = format!("code #{}", record.id);
+                    self.app
+                        .audit(self.actor(), "code.create", &subject, &detail);
+                    return Ok(Some(record));
+                }
                 IssueOutcome::Collision => {}
                 IssueOutcome::TooMany => return Ok(None),
             }

@@ -211,9 +211,10 @@ impl Conn {
                 } else {
                     tracing::info!(session, %attendee, %rights, "specialist joined");
                 }
-                let detail = format!("specialist {attendee} '{name}' with {rights}");
+                let detail = format!("'{name}' (the name they gave) with {rights}");
                 let subject = format!("session {session}");
-                self.app.audit(&name, "attendee.join", &subject, &detail);
+                let actor = format!("specialist {attendee}");
+                self.app.audit(&actor, "attendee.join", &subject, &detail);
                 super::persist(&self.app, session);
             }
             Err(HubError::SessionGone) => self.error(ErrorKind::SessionGone, SESSION_OVER),
