@@ -48,6 +48,7 @@ mod attendees;
 mod error;
 mod invitations;
 mod panels;
+mod policy;
 mod resume;
 mod seats;
 mod sessions;
@@ -57,6 +58,7 @@ pub use attendees::{
 };
 pub use error::HubError;
 pub use invitations::{InviteSent, RepInvite, RepLogin};
+pub use policy::{Owner, Recapped};
 pub use resume::{AwayToken, CUSTOMER_AWAY, REPLACED, Resumed};
 pub use seats::{KeyJoin, SEAT_GONE, SeatPass, SpecialistJoined, TAKEN_OVER};
 
@@ -150,6 +152,8 @@ struct Attendee {
 #[derive(Debug)]
 struct LiveSession {
     code_id: i64,
+    /// Whose code it was and on which portal: the policy in force for the host.
+    owner: Owner,
     customer: String,
     /// The host's entry as the agent was told in `Redeemed` (told again in `Resumed`).
     host: AttendeeInfo,
@@ -189,6 +193,7 @@ struct LiveSession {
 impl LiveSession {
     fn new(
         code_id: i64,
+        owner: Owner,
         customer: &str,
         agent: Peer,
         host: AttendeeInfo,
@@ -196,6 +201,7 @@ impl LiveSession {
     ) -> Self {
         let mut session = LiveSession {
             code_id,
+            owner,
             customer: customer.to_owned(),
             host,
             resume,
@@ -334,6 +340,8 @@ struct State {
     /// What became of invitations that are no longer open.
     closed_invitations: HashMap<u64, (Instant, invitations::Closed)>,
     next_invitation: u64,
+    /// Functions by policy, consulted for every grant (`policy`).
+    policy: crate::policy::PolicyBook,
 }
 
 /// The live routing table.
@@ -363,10 +371,17 @@ impl State {
     }
 
     /// [`State::attach`], telling a specialist that took a new seat its seat token.
-    fn attach_seated(&mut self, session_id: u64, attendee: Attendee, seat_token: Option<String>) {
+    fn attach_seated(
+        &mut self,
+        session_id: u64,
+        mut attendee: Attendee,
+        seat_token: Option<String>,
+    ) {
         let Some(session) = self.sessions.get_mut(&session_id) else {
             return;
         };
+        // Nobody joins with more than the policy allows them, whatever they were offered.
+        session.cap_joining(&self.policy, &mut attendee.info);
         let info = attendee.info.clone();
         attendee.peer.send(PortalMessage::Joined {
             session: session_id,
@@ -577,6 +592,8 @@ fn accounts_in(state: &State, session: &LiveSession) -> BTreeSet<i64> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_policy;
 #[cfg(test)]
 mod tests_resume;
 #[cfg(test)]

@@ -93,7 +93,9 @@ pub mod invites;
 pub mod limits;
 pub mod linktoken;
 pub mod mail;
+pub mod management;
 pub mod outbox;
+pub mod policy;
 pub mod ratelimit;
 mod relay;
 pub mod resume;
@@ -467,6 +469,12 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let hub = Arc::new(Hub::with_resume_window(config.resume_window));
+    // The policy is in force before any session comes back or starts.
+    let policy = storage
+        .call(move |b| b.manage_policy(None, now))
+        .await?
+        .map_err(StorageError::Corrupt)?;
+    hub.set_policy(policy.book());
     let mut waits = Vec::new();
     for stored in &restorable {
         // The window counts from when the session was last live.

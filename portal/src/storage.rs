@@ -235,6 +235,9 @@ pub struct LiveState {
     pub session_id: u64,
     /// The redeemed code's row id.
     pub code_id: i64,
+    /// Whose code it was, on which portal (the sessions table has it; `save_live` does not
+    /// write it).
+    pub owner: crate::hub::Owner,
     /// The customer's name.
     pub customer: String,
     /// The host's entry as the agent was told in `Redeemed`.
@@ -292,6 +295,7 @@ impl std::fmt::Debug for LiveState {
         f.debug_struct("LiveState")
             .field("session_id", &self.session_id)
             .field("code_id", &self.code_id)
+            .field("owner", &self.owner)
             .field("customer", &self.customer)
             .field("host", &self.host)
             .field("grants", &self.grants)
@@ -328,6 +332,13 @@ pub trait Backend: Send {
     fn append_audit(&mut self, event: &crate::audit::Event) -> Result<AuditRecord, StorageError>;
     /// The whole audit trail, in the order written.
     fn audit_records(&mut self) -> Result<Vec<AuditRecord>, StorageError>;
+    /// Applies a checked management change (if any) and returns teams and policy after it;
+    /// the inner error is the refusal's words (`PolicyRows::check`).
+    fn manage_policy(
+        &mut self,
+        change: Option<&crate::management::PolicyChange>,
+        now: UnixTime,
+    ) -> Result<Result<crate::management::PolicyRows, String>, StorageError>;
     /// Replaces an account's password hash; `false` when there is no such account.
     fn set_password_hash(&mut self, user: &str, password_hash: &str) -> Result<bool, StorageError>;
     /// The account and its password hash.

@@ -33,6 +33,7 @@ use crate::{App, Limit};
 
 mod front;
 mod mail;
+mod manage;
 mod panel;
 mod rep;
 mod resume;
@@ -200,6 +201,7 @@ impl Conn {
                 portal,
             } => self.login(user, password, portal.as_deref()).await,
             ClientMessage::ListReps => self.list_reps(),
+            ClientMessage::Manage(request) => self.manage(request).await,
             ClientMessage::InviteReps {
                 target,
                 rights,
@@ -364,9 +366,14 @@ impl Conn {
                     .code_redeemed(redemption.code.id, session, Instant::now());
                 let host = hub::host_info(&redemption.code.rep_name);
                 let resume = Issued::generate(session, &mut rand::rng());
+                let owner = hub::Owner {
+                    rep: redemption.code.rep_id,
+                    portal: redemption.code.portal.clone(),
+                };
                 let opened = self.app.hub.open_session(
                     session,
                     redemption.code.id,
+                    owner,
                     self.peer(),
                     &customer,
                     host,

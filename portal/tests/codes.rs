@@ -21,7 +21,10 @@ async fn login_good_and_bad() {
     assert_eq!(wrong_pw, wrong_user);
     assert_eq!(error_message(&wrong_pw), "wrong user name or password");
     let ok = c.login("admin", common::ADMIN_PASSWORD).await;
-    let PortalMessage::LoggedIn { name, portal_url } = ok else {
+    let PortalMessage::LoggedIn {
+        name, portal_url, ..
+    } = ok
+    else {
         panic!("not logged in: {ok:?}");
     };
     assert_eq!(name, "Administrator");

@@ -36,6 +36,7 @@ pub mod front_desk;
 pub mod ids;
 pub mod input;
 pub mod lossy;
+pub mod management;
 pub mod motion;
 pub mod moves;
 mod picture;

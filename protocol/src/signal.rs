@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AttendeeId, Rights, SessionCode};
+pub use crate::management::{ManageRequest, ManagementView};
 
 pub use crate::front_desk::{
     ChatStart, FieldKind, FieldSpec, FieldValue, Outcome, PortalAvailability, PortalMode,
@@ -47,6 +48,8 @@ pub enum ClientMessage {
     },
     /// List the representatives logged in now, with their portal and active sessions.
     ListReps,
+    /// The management pages (administrators only): answered with `Management`.
+    Manage(ManageRequest),
     /// The host invites representatives into its session.
     InviteReps {
         /// One representative, or everyone logged in on a portal (first to accept joins).
@@ -308,6 +311,14 @@ pub enum PortalMessage {
         /// link carries it. Absent from older portals.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         portal_url: Option<String>,
+        /// An administrator: the console offers the management pages.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        admin: bool,
+        /// The functions the policy allows them on their portal (names, see
+        /// [`crate::management`]); later changes come as `Functions`. Absent from older
+        /// portals: everything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        functions: Option<Vec<String>>,
     },
     /// A new code.
     CodeCreated(CodeInfo),
@@ -453,6 +464,14 @@ pub enum PortalMessage {
     },
     /// A customer portal's page (answer to [`ClientMessage::OpenPortal`], and its updates).
     Portal(PortalPage),
+    /// To an administrator: the management state, after every change.
+    Management(ManagementView),
+    /// To a representative: the functions the policy allows them (on their portal), at
+    /// login and whenever the policy changes; the console hides the rest.
+    Functions {
+        /// Function names (see [`crate::management`]).
+        allowed: Vec<String>,
+    },
     /// To a customer's page: where their help request stands.
     RequestStatus {
         /// The request.
@@ -560,6 +579,8 @@ impl PortalMessage {
             PortalMessage::Roster { .. } => "roster",
             PortalMessage::Chat { .. } => "chat",
             PortalMessage::Portal(_) => "portal",
+            PortalMessage::Management(_) => "management",
+            PortalMessage::Functions { .. } => "functions",
             PortalMessage::RequestStatus { .. } => "request_status",
             PortalMessage::Queries { .. } => "queries",
             PortalMessage::RequestTaken { .. } => "request_taken",

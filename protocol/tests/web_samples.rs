@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use tandem_protocol::management::{ManageRequest, PolicyScope};
 use tandem_protocol::signal::{
     ChatStart, ClientMessage, CodeInfo, ErrorKind, FieldKind, FieldSpec, FieldValue, InviteTarget,
     Outcome, PortalAvailability, PortalMessage, PortalMode, PortalPage, Query, QueueLength,
@@ -58,6 +59,33 @@ fn view_control_chat() -> Rights {
 
 fn client_samples() -> Vec<ClientMessage> {
     vec![
+        ClientMessage::Manage(ManageRequest::Show),
+        ClientMessage::Manage(ManageRequest::AddTeam {
+            name: "Tier 2".into(),
+            parent: Some(1),
+        }),
+        ClientMessage::Manage(ManageRequest::MoveTeam {
+            team: 2,
+            parent: None,
+        }),
+        ClientMessage::Manage(ManageRequest::SetTeam {
+            user: "bob".into(),
+            team: Some(2),
+        }),
+        ClientMessage::Manage(ManageRequest::Withhold {
+            scope: PolicyScope::Team { team: 2 },
+            withheld: vec!["files".into()],
+        }),
+        ClientMessage::Manage(ManageRequest::Withhold {
+            scope: PolicyScope::Rep { user: "bob".into() },
+            withheld: vec!["control".into()],
+        }),
+        ClientMessage::Manage(ManageRequest::Withhold {
+            scope: PolicyScope::Portal {
+                portal: "default".into(),
+            },
+            withheld: Vec::new(),
+        }),
         ClientMessage::Hello {
             version: 1,
             client: "tandem-web".into(),
@@ -249,7 +277,13 @@ fn portal_samples() -> Vec<PortalMessage> {
         PortalMessage::LoggedIn {
             name: "Bob Smith".into(),
             portal_url: Some("https://help.example.com:8470#pin=sha256:00ff".into()),
+            admin: true,
+            functions: Some(vec!["screen".into(), "control".into(), "chat".into()]),
         },
+        PortalMessage::Functions {
+            allowed: vec!["screen".into(), "chat".into()],
+        },
+        PortalMessage::Management(management_sample()),
         PortalMessage::CodeCreated(code_info("012345678", "Carol Customer", "acme", 1200)),
         PortalMessage::Codes {
             codes: vec![
@@ -574,4 +608,53 @@ fn first_difference(old: &str, new: &str) -> String {
         }
     }
     "the file on disk has extra lines".into()
+}
+
+fn management_sample() -> tandem_protocol::management::ManagementView {
+    use tandem_protocol::management::{ManagementView, MemberView, PortalPolicyView, TeamView};
+    let all: Vec<String> = [
+        "screen",
+        "control",
+        "files",
+        "reboot",
+        "chat",
+        "invite_reps",
+        "invite_specialists",
+        "specialist_control",
+    ]
+    .map(String::from)
+    .to_vec();
+    ManagementView {
+        functions: all.clone(),
+        teams: vec![
+            TeamView {
+                id: 1,
+                name: "Support".into(),
+                parent: None,
+                withheld: vec!["reboot".into()],
+            },
+            TeamView {
+                id: 2,
+                name: "Tier 1".into(),
+                parent: Some(1),
+                withheld: Vec::new(),
+            },
+        ],
+        members: vec![MemberView {
+            user: "bob".into(),
+            name: "Bob Smith".into(),
+            admin: false,
+            team: Some(2),
+            withheld: vec!["files".into()],
+            in_force: all
+                .iter()
+                .filter(|f| *f != "files" && *f != "reboot")
+                .cloned()
+                .collect(),
+        }],
+        portals: vec![PortalPolicyView {
+            portal: "default".into(),
+            withheld: Vec::new(),
+        }],
+    }
 }

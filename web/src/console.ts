@@ -17,7 +17,16 @@ import {
   ticketUsed,
   type PanelState,
 } from "./session_panel";
-import type { ChatStart, CodeInfo, ErrorKind, PortalMessage, Query, QueueLength } from "./wire";
+import type {
+  ChatStart,
+  CodeInfo,
+  ErrorKind,
+  FunctionName,
+  ManagementView,
+  PortalMessage,
+  Query,
+  QueueLength,
+} from "./wire";
 
 /** A value from the portal with the moment (ms, page clock) it arrived, for live counters. */
 export interface Timed<T> {
@@ -72,6 +81,18 @@ export interface ConsoleState {
   /** The last error the portal reported. */
   readonly alert: string | null;
   readonly lost: boolean;
+  /** An administrator: the console offers the management page. */
+  readonly admin: boolean;
+  /** The functions the policy allows (null: the portal named none, so all). See policy.ts. */
+  readonly functions: readonly FunctionName[] | null;
+  /** The management page is shown instead of the console. */
+  readonly managing: boolean;
+  /** The latest management state (null until the first answer). */
+  readonly management: ManagementView | null;
+  /** A manage request was sent and not answered yet: its error belongs to the page. */
+  readonly managePending: boolean;
+  /** What the portal refused while the page was open (cleared by the next answer). */
+  readonly manageError: string | null;
 }
 
 export type Effect =
@@ -105,6 +126,12 @@ export function initialConsole(): ConsoleState {
     nextPanel: 1,
     alert: null,
     lost: false,
+    admin: false,
+    functions: null,
+    managing: false,
+    management: null,
+    managePending: false,
+    manageError: null,
   };
 }
 
@@ -156,8 +183,28 @@ export function consoleUpdate(
   nowMs: number,
 ): [ConsoleState, Effect[]] {
   switch (msg.type) {
-    case "logged_in":
-      return [{ ...s, name: msg.name, portalUrl: msg.portal_url ?? null, loggingIn: false, loginError: null, alert: null }, [{ kind: "logged_in" }]];
+    case "logged_in": {
+      const admin = msg.admin ?? false;
+      const next: ConsoleState = {
+        ...s,
+        name: msg.name,
+        portalUrl: msg.portal_url ?? null,
+        loggingIn: false,
+        loginError: null,
+        alert: null,
+        admin,
+        functions: msg.functions ?? null,
+        managing: s.managing && admin,
+      };
+      return [next, [{ kind: "logged_in" }]];
+    }
+    case "functions":
+      return [{ ...s, functions: msg.allowed }, []];
+    case "management": {
+      const { functions, teams, members, portals } = msg;
+      const management = { functions, teams, members, portals };
+      return [{ ...s, management, managePending: false, manageError: null }, []];
+    }
     case "queries": {
       const fresh = newQueries(
         s.queries.map((q) => q.value),
@@ -230,8 +277,13 @@ export function consoleUpdate(
       const taken = s.taken.map((p) => (p.request === msg.request ? { ...p, chat: [...p.chat, line] } : p));
       return [{ ...s, taken }, []];
     }
-    case "error":
-      return [routeError(s, msg.kind, msg.message, nowMs), []];
+    case "error": {
+      // While the page is open every error shows on it; one answering a manage request is
+      // the page's alone.
+      if (s.managing && s.managePending) return [{ ...s, managePending: false, manageError: msg.message }, []];
+      const next = routeError(s, msg.kind, msg.message, nowMs);
+      return [s.managing ? { ...next, manageError: msg.message } : next, []];
+    }
     case "welcome":
     case "portal":
     case "request_status":
@@ -359,6 +411,22 @@ export function dismissPane(s: ConsoleState, request: number): ConsoleState {
   };
 }
 
+/** The management page opens (administrators only); the shell asks for its state. */
+export function openManagement(s: ConsoleState): ConsoleState {
+  if (!s.admin || s.name === null) return s;
+  return { ...s, managing: true, managePending: true, manageError: null };
+}
+
+/** Back to the console. */
+export function closeManagement(s: ConsoleState): ConsoleState {
+  return { ...s, managing: false, managePending: false, manageError: null };
+}
+
+/** A manage request was sent from the page. */
+export function manageSent(s: ConsoleState): ConsoleState {
+  return { ...s, managePending: true, manageError: null };
+}
+
 /** The representative put the last error away. */
 export function dismissAlert(s: ConsoleState): ConsoleState {
   return { ...s, alert: null };
@@ -367,7 +435,7 @@ export function dismissAlert(s: ConsoleState): ConsoleState {
 export function connectionLost(s: ConsoleState): ConsoleState {
   // Panels asking for a ticket get none now; open ones have connections of their own.
   const panels = s.panels.map((p) => (p.phase === "ticket" ? failed(p, "The console's connection to the portal was lost.") : p));
-  return { ...s, lost: true, loggingIn: false, panels };
+  return { ...s, lost: true, loggingIn: false, panels, managePending: false };
 }
 
 /** A query's waiting time, counting up: "Waiting 1:05". */

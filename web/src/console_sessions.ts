@@ -44,7 +44,7 @@ export class SessionsView {
       const home = slot ?? this.list;
       if (slot === null) inList += 1;
       if (view.el.parentElement !== home) home.appendChild(view.el);
-      view.render(panel, nowMs);
+      view.render(panel, nowMs, s.functions);
     }
     show(this.empty, inList === 0);
   }

@@ -5,6 +5,7 @@
 // one connection per session panel.
 
 import {
+  closeManagement,
   closePanel,
   closeSent,
   codeSent,
@@ -15,8 +16,10 @@ import {
   escalateSent,
   initialConsole,
   loginSent,
+  manageSent,
   mapPanel,
   offerText,
+  openManagement,
   openPanel,
   panelMessage,
   queryNotification,
@@ -26,6 +29,7 @@ import {
   type Timed,
 } from "./console";
 import { CodesView } from "./console_codes";
+import { ManageView, SHOW } from "./console_manage";
 import { PanesView } from "./console_panes";
 import { SessionsView } from "./console_sessions";
 import { field, h, replace, setText, show } from "./h";
@@ -58,6 +62,11 @@ class ConsolePage {
   private readonly loginSubmit = h("button", { type: "submit", testid: "login-submit" }, "Log in");
   private readonly mainView: HTMLElement;
   private readonly repName = h("span", { testid: "rep-name" });
+  /** Administrators only: opens the management page. */
+  private readonly manageOpen = h("button", { type: "button", class: "secondary small", id: "manage-open", testid: "manage-open", hidden: true, on: { click: () => this.openManage() } }, "Teams and policy");
+  /** The console itself (hidden while the management page is open). */
+  private readonly body: HTMLElement;
+  private readonly manage: ManageView;
   private readonly accepting = h("input", { type: "checkbox", testid: "accepting" });
   /** Shown only while the console has taken requests. */
   private readonly requestsTitle = h("h2", { hidden: true }, "Your requests");
@@ -124,8 +133,14 @@ class ConsolePage {
       close: (id) => this.set(closePanel(this.state, id)),
       viewerTarget: () => ({ portalUrl: this.state.portalUrl, user: this.state.user }),
     });
-    this.mainView = h("div", { class: "console", hidden: true },
-      h("header", { class: "top" }, h("h1", null, "Tandem console"), h("p", null, "Logged in as ", this.repName)),
+    this.manage = new ManageView({
+      send: (msg) => {
+        this.send(msg);
+        this.set(manageSent(this.state));
+      },
+      close: () => this.set(closeManagement(this.state)),
+    });
+    this.body = h("div", { class: "console-body" },
       h("div", { class: "columns" },
         h("section", { class: "card list-view", "aria-labelledby": "list-title" },
           h("h2", { id: "list-title" }, "Waiting customers"),
@@ -136,7 +151,12 @@ class ConsolePage {
         this.codes.el),
       this.requestsTitle,
       this.panes.el,
-      this.sessions.el,
+      this.sessions.el);
+    this.mainView = h("div", { class: "console", hidden: true },
+      h("header", { class: "top" }, h("h1", null, "Tandem console"),
+        h("p", null, "Logged in as ", this.repName, " ", this.manageOpen)),
+      this.body,
+      this.manage.el,
     );
     document.body.dataset.alerts = "0";
     replace(root, h("div", { class: "page console-page" }, this.lostBanner, this.toast, this.loginView, this.mainView));
@@ -162,6 +182,14 @@ class ConsolePage {
     const chosen = portal === "" ? null : portal;
     this.conn.send({ type: "login", user, password, portal: chosen });
     this.set(loginSent(this.state, chosen, user));
+  }
+
+  /** The management page: shown at once, filled when the portal answers. */
+  private openManage(): void {
+    const next = openManagement(this.state);
+    if (!next.managing) return;
+    this.send(SHOW);
+    this.set(next);
   }
 
   private send(msg: ClientMessage): void {
@@ -298,6 +326,9 @@ class ConsolePage {
     if (!loggedIn) return;
     setText(this.repName, s.name ?? "");
     document.title = `Tandem console — ${s.name ?? ""}`;
+    show(this.manageOpen, s.admin && !s.managing);
+    show(this.body, !s.managing);
+    this.manage.render(s);
     this.accepting.checked = s.accepting;
     this.accepting.disabled = s.lost;
     replace(this.queues, ...s.queues.map((q) =>

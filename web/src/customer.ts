@@ -91,6 +91,8 @@ export function customerUpdate(s: CustomerState, msg: PortalMessage): CustomerSt
     }
     case "welcome":
     case "logged_in":
+    case "functions":
+    case "management":
     case "code_created":
     case "codes":
     case "code_cancelled":

@@ -9,7 +9,10 @@ import type {
   ErrorKind,
   FieldSpec,
   FieldValue,
+  ManagementView,
+  MemberView,
   PortalMessage,
+  PortalPolicyView,
   PortalPage,
   PortalType,
   Query,
@@ -19,6 +22,7 @@ import type {
   RequestState,
   SignalPayload,
   SpecialistInvitation,
+  TeamView,
 } from "./wire";
 
 type Check<T> = (v: unknown) => v is T;
@@ -37,6 +41,11 @@ function oneOf<const T extends string>(...values: T[]): Check<T> {
 
 function arr<T>(item: Check<T>): Check<T[]> {
   return (v): v is T[] => Array.isArray(v) && v.every(item);
+}
+
+/** A value or JSON null (serde writes None as null where it does not skip it). */
+function nullable<T>(check: Check<T>): Check<T | null> {
+  return (v): v is T | null => v === null || check(v);
 }
 
 /** A field that may be absent (serde skips these when they are None). */
@@ -181,6 +190,26 @@ const signalPayload: Check<SignalPayload> = (v): v is SignalPayload => {
   return check !== undefined && check(v);
 };
 
+const teamView: Check<TeamView> = obj({ id: num, name: str, parent: nullable(num), withheld: arr(str) });
+
+const memberView: Check<MemberView> = obj({
+  user: str,
+  name: str,
+  admin: bool,
+  team: nullable(num),
+  withheld: arr(str),
+  in_force: arr(str),
+});
+
+const portalPolicyView: Check<PortalPolicyView> = obj({ portal: str, withheld: arr(str) });
+
+const managementView: Check<ManagementView> = obj({
+  functions: arr(str),
+  teams: arr(teamView),
+  members: arr(memberView),
+  portals: arr(portalPolicyView),
+});
+
 const ERROR_KINDS: readonly ErrorKind[] = [
   "bad_request",
   "unauthorized",
@@ -207,7 +236,16 @@ type Msg<K extends PortalType> = Extract<PortalMessage, { type: K }>;
 /** One check per message type the app understands; the compiler insists on all of them. */
 const checks: { [K in PortalType]: Check<Msg<K>> } = {
   welcome: obj({ type: oneOf("welcome"), version: num }),
-  logged_in: obj({ type: oneOf("logged_in"), name: str, portal_url: opt(str) }),
+  logged_in: obj({
+    type: oneOf("logged_in"),
+    name: str,
+    portal_url: opt(str),
+    admin: opt(bool),
+    functions: opt(arr(str)),
+  }),
+  functions: obj({ type: oneOf("functions"), allowed: arr(str) }),
+  management: (v): v is Msg<"management"> =>
+    obj({ type: oneOf("management") })(v) && managementView(v),
   code_created: (v): v is Msg<"code_created"> =>
     obj({ type: oneOf("code_created") })(v) && codeInfo(v),
   codes: obj({ type: oneOf("codes"), codes: arr(codeInfo) }),

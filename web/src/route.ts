@@ -49,6 +49,9 @@ export type Receiver = "customer" | "console" | "panel" | "viewer";
 export const RECEIVED_BY: Record<PortalType, readonly Receiver[]> = {
   welcome: [],
   logged_in: ["console"],
+  // On the console's own connection (a panel's is no representative's login).
+  functions: ["console"],
+  management: ["console"],
   code_created: ["console"],
   codes: ["console"],
   code_cancelled: ["console"],
@@ -110,4 +113,5 @@ export const SENT_BY: Record<ClientType, readonly Receiver[]> = {
   // The panel's screen answers offers once the panel watches (watch_session).
   signal: ["viewer", "panel"],
   watch_session: ["panel"],
+  manage: ["console"],
 };

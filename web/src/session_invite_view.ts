@@ -5,6 +5,7 @@
 
 import { groupDigits, type ViewerTarget } from "./format";
 import { field, h, replace, show } from "./h";
+import { allows, specialistChoices } from "./policy";
 import { INVITE_RIGHTS, rightsChoice, rightsInWords } from "./rights";
 import {
   acted,
@@ -15,7 +16,7 @@ import {
   type PanelState,
   type SpecialistBox,
 } from "./session_panel";
-import type { ClientMessage, InviteTarget } from "./wire";
+import type { ClientMessage, FunctionName, InviteTarget, Rights } from "./wire";
 
 /** What the panel's parts ask the shell to do. */
 export interface PanelActions {
@@ -29,9 +30,12 @@ export interface PanelActions {
   viewerTarget(): ViewerTarget;
 }
 
+function rightsOptions(choices: ReadonlyArray<readonly [Rights, string]>): HTMLOptionElement[] {
+  return choices.map(([bits, text]) => h("option", { value: String(bits) }, text));
+}
+
 function rightsSelect(testid: string, label: string): HTMLSelectElement {
-  return h("select", { testid, "aria-label": label },
-    ...INVITE_RIGHTS.map(([bits, text]) => h("option", { value: String(bits) }, text)));
+  return h("select", { testid, "aria-label": label }, ...rightsOptions(INVITE_RIGHTS));
 }
 
 export class InviteView {
@@ -46,6 +50,11 @@ export class InviteView {
   private readonly specialistRights = rightsSelect("specialist-rights", "Rights of the specialist");
   private readonly specialistButton: HTMLButtonElement;
   private readonly specialists = h("div", { class: "specialists" });
+  /** The parts the policy may withhold (see policy.ts). */
+  private readonly repSection: HTMLElement;
+  private readonly specialistSection: HTMLElement;
+  /** The specialist choices drawn, by their bits ("5,7"). */
+  private specialistKey = "";
   private readonly boxes = new Map<string, { el: HTMLElement; cancelled: HTMLElement; cancel: HTMLButtonElement; data: SpecialistBox }>();
   private listKey = "";
   private panel: PanelState;
@@ -58,7 +67,7 @@ export class InviteView {
     this.search.addEventListener("input", () => this.renderReps());
     this.specialistButton = h("button", { type: "button", class: "secondary", testid: "invite-specialist", on: { click: () =>
       this.actions.act(id, { type: "invite_specialist", rights: rightsChoice(this.specialistRights.value) }, (p) => acted(p)) } }, "Invite a specialist");
-    this.el = h("div", { class: "invites" },
+    this.repSection = h("div", { class: "invite-reps", testid: "invite-reps-section" },
       h("h4", null, "Invite a representative"),
       h("div", { class: "actions" }, this.listButton),
       field("Search", this.search),
@@ -66,21 +75,36 @@ export class InviteView {
       this.portals,
       field("Rights", this.rights),
       h("label", { class: "check" }, this.masked, " Hide from the customer"),
-      field("Comment", this.comment),
+      field("Comment", this.comment));
+    this.specialistSection = h("div", { class: "invite-specialists", testid: "invite-specialist-section" },
       h("h4", null, "External specialist"),
-      h("div", { class: "inline" }, field("Rights", this.specialistRights), this.specialistButton),
-      this.specialists,
-    );
+      h("div", { class: "inline" }, field("Rights", this.specialistRights), this.specialistButton));
+    this.el = h("div", { class: "invites" }, this.repSection, this.specialistSection, this.specialists);
   }
 
-  render(p: PanelState): void {
+  /** `functions`: what the policy allows this representative (null: everything). */
+  render(p: PanelState, functions: readonly FunctionName[] | null = null): void {
     this.panel = p;
+    show(this.repSection, allows(functions, "invite_reps"));
+    show(this.specialistSection, allows(functions, "invite_specialists"));
+    this.renderSpecialistChoices(functions);
     const live = mayAct(p);
     for (const control of [this.listButton, this.rights, this.masked, this.comment, this.specialistRights, this.specialistButton])
       control.disabled = !live;
     show(this.search.parentElement ?? this.search, p.reps !== null);
     this.renderReps();
     this.renderSpecialists(p, live);
+  }
+
+  /** Offers a specialist control only when the policy lets this host give it. */
+  private renderSpecialistChoices(functions: readonly FunctionName[] | null): void {
+    const choices = specialistChoices(functions);
+    const key = choices.map(([bits]) => bits).join(",");
+    if (key === this.specialistKey) return;
+    this.specialistKey = key;
+    const chosen = this.specialistRights.value;
+    replace(this.specialistRights, ...rightsOptions(choices));
+    if (choices.some(([bits]) => String(bits) === chosen)) this.specialistRights.value = chosen;
   }
 
   private invite(target: InviteTarget, who: string): void {

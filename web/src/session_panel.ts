@@ -142,6 +142,8 @@ export function panelUpdate(p: PanelState, msg: PortalMessage, nowMs: number): P
       return failed(p, msg.message);
     case "welcome":
     case "logged_in":
+    case "functions":
+    case "management":
     case "code_created":
     case "codes":
     case "code_cancelled":
@@ -238,10 +240,15 @@ export interface RowButtons {
   readonly remove: boolean;
 }
 
-export function rowButtons(a: AttendeeInfo): RowButtons {
+/**
+ * `specialistControl`: whether the policy lets this host give specialists control (see
+ * policy.ts); without it a specialist's row offers no "Allow control".
+ */
+export function rowButtons(a: AttendeeInfo, specialistControl = true): RowButtons {
   const managed = a.role === "representative" || a.role === "specialist";
   const control = hasRights(a.rights, CONTROL);
-  return { grantControl: managed && !control, revokeControl: managed && control, remove: managed };
+  const mayGrant = a.role !== "specialist" || specialistControl;
+  return { grantControl: managed && !control && mayGrant, revokeControl: managed && control, remove: managed };
 }
 
 /** What the customer allowed an attendee, or null when they have not answered. */

@@ -5,6 +5,7 @@
 
 import { viewerCommand, viewerLink } from "./format";
 import { field, h, replace, setText, show } from "./h";
+import { allows, allowsControl, allowsSpecialistControl } from "./policy";
 import { CONTROL, FILES, VIEW, hasRights, rightsInWords, roleInWords } from "./rights";
 import { InviteView, type PanelActions } from "./session_invite_view";
 import {
@@ -21,7 +22,7 @@ import {
   type SessionChatLine,
 } from "./session_panel";
 import { RemoteScreen } from "./viewer/remote_screen";
-import type { AttendeeInfo, Outcome, SignalPayload } from "./wire";
+import type { AttendeeInfo, FunctionName, Outcome, Rights, SignalPayload } from "./wire";
 
 /** The host's attendee id: a pane that watches takes the host's seat. */
 const HOST = 2;
@@ -39,6 +40,11 @@ export class PanelView {
   private readonly chatInput = h("input", { type: "text", testid: "session-chat-input", maxlength: 2000, autocomplete: "off", "aria-label": "Message to the session", placeholder: "Type a message" });
   private readonly repsOnly = h("input", { type: "checkbox", testid: "session-chat-reps-only" });
   private readonly chatSend = h("button", { type: "submit", testid: "session-chat-send" }, "Send");
+  private readonly chatForm: HTMLElement;
+  private readonly repsOnlyLabel: HTMLElement;
+  private readonly noChat = h("p", { class: "muted", testid: "session-chat-withheld", hidden: true }, "The policy does not let you chat in sessions.");
+  /** "Watch the screen here" and "Open in viewer": only when the policy allows screen sharing. */
+  private readonly screenRow: HTMLElement;
   private readonly invites: InviteView;
   private readonly notes = h("textarea", { testid: "session-notes", rows: 3, maxlength: 4000 });
   private readonly outcome = h("select", { testid: "session-outcome" },
@@ -57,12 +63,16 @@ export class PanelView {
   private shownChat = 0;
   private attendeesKey = "";
   private panel: PanelState;
+  /** What the policy allows this representative (null: everything); see policy.ts. */
+  private functions: readonly FunctionName[] | null = null;
+  /** The rights the watched screen last reported (re-applied when the policy changes). */
+  private screenRights: Rights | null = null;
 
   constructor(panel: PanelState, private readonly actions: PanelActions) {
     this.panel = panel;
     const id = panel.id;
     this.invites = new InviteView(panel, actions);
-    const chatForm = h("form", { class: "chat-form", novalidate: true, on: { submit: (e) => {
+    this.chatForm = h("form", { class: "chat-form", novalidate: true, on: { submit: (e) => {
       e.preventDefault();
       const text = this.chatInput.value.trim();
       if (text === "") return;
@@ -79,6 +89,7 @@ export class PanelView {
     this.endButton = h("button", { type: "button", class: "danger", testid: "end-session", on: { click: () =>
       this.actions.act(id, { type: "end_session", reason: ENDED_BY_REP }, endSent) } }, "End session");
     this.watchButton = h("button", { type: "button", class: "button", testid: "watch-screen", on: { click: () => this.watch() } }, "Watch the screen here");
+    this.repsOnlyLabel = h("label", { class: "check" }, this.repsOnly, " Representatives only (the customer and specialists do not see it)");
     const code = panel.code;
     this.el = h("section", { class: "card pane session-pane", testid: `session-${code}`, "data-code": code },
       h("div", { class: "pane-head" }, this.title,
@@ -86,7 +97,7 @@ export class PanelView {
       this.status,
       this.error,
       this.notice,
-      h("p", null, this.watchButton, " ",
+      this.screenRow = h("p", null, this.watchButton, " ",
         h("a", { class: "button secondary", testid: "open-viewer", href: viewerLink(code, actions.viewerTarget()) }, "Open in viewer"),
         " or run ", h("code", { testid: "viewer-command" }, viewerCommand(code, actions.viewerTarget()))),
       this.screenStatus,
@@ -95,8 +106,9 @@ export class PanelView {
       this.attendees,
       h("h4", null, "Chat"),
       this.chatLog,
-      chatForm,
-      h("label", { class: "check" }, this.repsOnly, " Representatives only (the customer and specialists do not see it)"),
+      this.chatForm,
+      this.repsOnlyLabel,
+      this.noChat,
       this.invites.el,
       h("div", { class: "end" },
         h("h4", null, "End"),
@@ -120,11 +132,9 @@ export class PanelView {
       setText(this.screenStatus, text);
       show(this.screenStatus, true);
     };
-    // The host's grant includes control; only the customer can stand between.
     const apply = (rights: number): void => {
-      screen.setControl(hasRights(rights, CONTROL));
-      screen.setFiles(hasRights(rights, FILES));
-      screen.setAskable(hasRights(rights, VIEW) && !hasRights(rights, CONTROL));
+      this.screenRights = rights;
+      this.applyRights();
     };
     const screen = new RemoteScreen(() => HOST, (msg) => this.actions.act(id, msg, (p) => p), {
       live: (path, rights) => {
@@ -133,7 +143,9 @@ export class PanelView {
         apply(rights);
       },
       rights: (rights) => {
-        say(hasRights(rights, CONTROL) ? "You may control the screen." : "View only: the customer has not given you control.");
+        say(hasRights(rights, CONTROL) ? "You may control the screen." : allowsControl(this.functions)
+          ? "View only: the customer has not given you control."
+          : "View only: the policy does not allow you remote control.");
         apply(rights);
       },
       asked: () => say("You asked the customer for control; they answer on their computer."),
@@ -152,9 +164,23 @@ export class PanelView {
     this.actions.act(id, { type: "watch_session" }, (p) => acted(p));
   }
 
+  /**
+   * The watched screen's controls from the rights the agent reported and what the policy
+   * allows. The host's grant includes control; only the customer can stand between.
+   */
+  private applyRights(): void {
+    const rights = this.screenRights;
+    if (this.screen === null || rights === null) return;
+    const f = this.functions;
+    this.screen.setControl(hasRights(rights, CONTROL));
+    this.screen.setFiles(hasRights(rights, FILES) && allows(f, "files"));
+    this.screen.setAskable(hasRights(rights, VIEW) && !hasRights(rights, CONTROL) && allowsControl(f));
+  }
+
   private unwatch(): void {
     this.screen?.dispose();
     this.screen = null;
+    this.screenRights = null;
     show(this.screenStatus, false);
     show(this.watchButton, true);
     this.el.classList.remove("watching");
@@ -172,9 +198,18 @@ export class PanelView {
     this.chatInput.focus({ preventScroll: true });
   }
 
-  render(p: PanelState, nowMs: number): void {
+  /** `functions`: what the policy allows this representative (null: everything). */
+  render(p: PanelState, nowMs: number, functions: readonly FunctionName[] | null = null): void {
     this.panel = p;
+    const policyChanged = functions !== this.functions;
+    this.functions = functions;
+    if (policyChanged) this.applyRights();
     const live = mayAct(p);
+    show(this.screenRow, allows(functions, "screen"));
+    const chat = allows(functions, "chat");
+    show(this.chatForm, chat);
+    show(this.repsOnlyLabel, chat);
+    show(this.noChat, !chat);
     setText(this.title, `Session with ${p.customer}`);
     this.tick(nowMs);
     show(this.error, p.error !== null);
@@ -192,7 +227,7 @@ export class PanelView {
     this.saveNotes.disabled = !maySaveNotes(p);
     show(this.notesStatus, p.notesStatus !== null);
     setText(this.notesStatus, p.notesStatus ?? "");
-    this.invites.render(p);
+    this.invites.render(p, functions);
   }
 
   /** Advances the away countdown. */
@@ -201,7 +236,7 @@ export class PanelView {
   }
 
   private renderAttendees(p: PanelState, live: boolean): void {
-    const key = JSON.stringify([p.attendees, p.consents, live]);
+    const key = JSON.stringify([p.attendees, p.consents, live, allowsSpecialistControl(this.functions)]);
     if (key === this.attendeesKey) return;
     this.attendeesKey = key;
     if (p.attendees.length === 0) {
@@ -213,7 +248,7 @@ export class PanelView {
 
   private attendeeRow(p: PanelState, a: AttendeeInfo, live: boolean): HTMLElement {
     const id = p.id;
-    const buttons = rowButtons(a);
+    const buttons = rowButtons(a, allowsSpecialistControl(this.functions));
     const allowed = consentOf(p, a.id);
     const change = (grant: number, revoke: number): void =>
       this.actions.act(id, { type: "change_rights", attendee: a.id, grant, revoke }, (s) => acted(s));

@@ -162,6 +162,66 @@ export interface SpecialistInvitation {
 }
 
 /**
+ * A function the policy may withhold, by name: "screen", "control", "files", "reboot",
+ * "chat", "invite_reps", "invite_specialists", "specialist_control" (see policy.ts). A string,
+ * so a newer portal's names pass through.
+ */
+export type FunctionName = string;
+
+/** A team as the management page shows it. */
+export interface TeamView {
+  id: number;
+  name: string;
+  /** The team it is a subteam of (null: top level). */
+  parent: number | null;
+  /** Functions withheld from everyone in it and in its subteams. */
+  withheld: FunctionName[];
+}
+
+/** A representative as the management page shows it. */
+export interface MemberView {
+  /** Account name. */
+  user: string;
+  name: string;
+  admin: boolean;
+  team: number | null;
+  /** Functions withheld from them alone. */
+  withheld: FunctionName[];
+  /** What is in force for them on the default portal, after their team and the portal. */
+  in_force: FunctionName[];
+}
+
+/** What a customer portal withholds from every session started on it. */
+export interface PortalPolicyView {
+  portal: string;
+  withheld: FunctionName[];
+}
+
+/** Everything the management page shows (the answer to every manage request). */
+export interface ManagementView {
+  /** Every function name, in the order to list them. */
+  functions: FunctionName[];
+  teams: TeamView[];
+  members: MemberView[];
+  portals: PortalPolicyView[];
+}
+
+/** Where a withholding applies. */
+export type PolicyScope =
+  | { kind: "rep"; user: string }
+  | { kind: "team"; team: number }
+  | { kind: "portal"; portal: string };
+
+/** A management request (administrators only), tagged by `op`. */
+export type ManageRequest =
+  | { op: "show" }
+  | { op: "add_team"; name: string; parent: number | null }
+  | { op: "move_team"; team: number; parent: number | null }
+  | { op: "set_team"; user: string; team: number | null }
+  /** Replaces the whole withheld set of `scope`. */
+  | { op: "withhold"; scope: PolicyScope; withheld: FunctionName[] };
+
+/**
  * WebRTC negotiation through the portal (tagged by `kind`): the agent offers, the viewer
  * answers; when no direct path opens the portal hands each end a one-use relay token.
  */
@@ -219,12 +279,26 @@ export type ClientMessage =
     }
   | { type: "signal"; to: AttendeeId; payload: SignalPayload }
   /** A session panel takes the host's seat to watch the screen in the browser. */
-  | { type: "watch_session" };
+  | { type: "watch_session" }
+  /** The management page (administrators only); answered with `management` or an error. */
+  | ({ type: "manage" } & ManageRequest);
 
 /** What the portal sends to the web app. */
 export type PortalMessage =
   | { type: "welcome"; version: number }
-  | { type: "logged_in"; name: string; portal_url?: string }
+  | {
+      type: "logged_in";
+      name: string;
+      portal_url?: string;
+      /** An administrator: the console offers the management page. Absent: false. */
+      admin?: boolean;
+      /** The functions the policy allows them on their portal. Absent: all. */
+      functions?: FunctionName[];
+    }
+  /** The policy changed: the functions allowed now (replaces logged_in's). */
+  | { type: "functions"; allowed: FunctionName[] }
+  /** To an administrator: the management state, after every manage request. */
+  | ({ type: "management" } & ManagementView)
   | ({ type: "code_created" } & CodeInfo)
   | { type: "codes"; codes: CodeInfo[] }
   | { type: "code_cancelled"; code: SessionCode }

@@ -101,22 +101,17 @@ impl Hub {
                 "only invited attendees' rights can be changed",
             ));
         }
-        let session = state
-            .sessions
-            .get_mut(&session_id)
-            .ok_or(HubError::SessionGone)?;
+        let super::State {
+            sessions, policy, ..
+        } = &mut *state;
+        let session = sessions.get_mut(&session_id).ok_or(HubError::SessionGone)?;
         let target = session
             .attendees
-            .get_mut(&attendee)
+            .get(&attendee)
             .ok_or(HubError::NoSuchAttendee(attendee))?;
         let rights = new(target.info.rights)?;
-        target.info.rights = rights;
-        for seat in session.seats.values_mut().filter(|s| s.id == attendee) {
-            seat.rights = rights;
-        }
-        if let Some(seat) = session.specialist_seats.get_mut(&attendee) {
-            seat.info.rights = rights;
-        }
+        session.check_grant(policy, &target.info, rights)?;
+        session.store_rights(attendee, rights);
         session.grants += 1;
         let seq = session.grants;
         session.tell_agent(PortalMessage::Grant {

@@ -36,7 +36,7 @@ pub(super) struct OnlineRep {
     pub(super) rep_id: i64,
     user: String,
     name: String,
-    portal: String,
+    pub(super) portal: String,
     /// Which login this was (higher is later).
     login: u64,
 }
@@ -216,6 +216,14 @@ impl Hub {
             .sessions
             .get(&session_id)
             .ok_or(HubError::SessionGone)?;
+        if !session
+            .host_functions(&state.policy)
+            .contains(crate::policy::Functions::INVITE_REPS)
+        {
+            return Err(HubError::NotAllowed(
+                "the policy does not allow you to invite representatives",
+            ));
+        }
         let host = invite
             .inviter
             .or_else(|| state.reps.get(&conn).map(|r| r.rep_id));

@@ -199,6 +199,7 @@ impl Hub {
         Some(LiveState {
             session_id,
             code_id: session.code_id,
+            owner: session.owner.clone(),
             customer: session.customer.clone(),
             host: session.host.clone(),
             resume_digest: session.resume.to_bytes(),
@@ -248,6 +249,7 @@ impl Hub {
         let token = AwayToken(1);
         let session = LiveSession {
             code_id: stored.code_id,
+            owner: stored.owner.clone(),
             customer: stored.customer.clone(),
             host: stored.host.clone(),
             resume: ResumeDigest::from_bytes(&stored.resume_digest),
@@ -282,6 +284,14 @@ impl Hub {
         };
         state.sessions.insert(stored.session_id, session);
         state.by_code.insert(stored.code_id, stored.session_id);
+        // The policy may have changed while the portal was down: apply it before anyone
+        // is back (the agent, away, hears the result in `Resumed`).
+        let super::State {
+            sessions, policy, ..
+        } = &mut *state;
+        if let Some(session) = sessions.get_mut(&stored.session_id) {
+            session.recap(policy, stored.session_id);
+        }
         Some((token, until))
     }
 

@@ -3,7 +3,7 @@
 use tandem_protocol::signal::{AttendeeInfo, PortalMessage, SignalPayload};
 use tandem_protocol::{AttendeeId, Rights};
 
-use super::{ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Peer};
+use super::{ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Owner, Peer};
 use crate::resume::Issued;
 
 impl Hub {
@@ -14,15 +14,20 @@ impl Hub {
         &self,
         session: u64,
         code_id: i64,
+        owner: Owner,
         agent: Peer,
         customer: &str,
-        host: AttendeeInfo,
+        mut host: AttendeeInfo,
         resume: Issued,
     ) -> Result<(), HubError> {
         let mut state = self.lock();
         if state.members.contains_key(&agent.conn) {
             return Err(HubError::AlreadyInSession);
         }
+        // The agent learns the host's rights here: never more than the policy allows.
+        host.rights = host
+            .rights
+            .intersect(state.policy.in_force(owner.rep, &owner.portal).rights_cap());
         let Issued { secret, digest } = resume;
         agent.send(PortalMessage::Redeemed {
             session,
@@ -39,7 +44,7 @@ impl Hub {
         );
         state.sessions.insert(
             session,
-            LiveSession::new(code_id, customer, agent, host, digest),
+            LiveSession::new(code_id, owner, customer, agent, host, digest),
         );
         state.by_code.insert(code_id, session);
         // The roster leaves the customer out: alone, the agent has nothing to be told.

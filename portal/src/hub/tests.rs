@@ -57,8 +57,16 @@ fn waiting_host_is_joined_when_the_code_is_redeemed() {
         Ok(JoinOutcome::Waiting)
     );
     assert!(drain(&mut host_rx).is_empty());
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     let agent_msgs = drain(&mut agent_rx);
     assert!(matches!(
         agent_msgs[0],
@@ -95,8 +103,16 @@ fn signals_are_relayed_with_the_senders_id() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     assert_eq!(
         hub.join_or_wait(7, host, host_info("Bob"), true),
         Ok(JoinOutcome::Joined { session: 40 })
@@ -139,8 +155,16 @@ fn agent_disconnect_ends_host_disconnect_leaves() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     hub.join_or_wait(7, host.clone(), host_info("Bob"), true)
         .expect("joins");
     drain(&mut agent_rx);
@@ -183,8 +207,16 @@ fn end_session_from_host_ends_for_the_agent() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     drain(&mut agent_rx);
@@ -225,8 +257,16 @@ fn consent_goes_to_the_host() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, _agent_rx) = peer(2);
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     drain(&mut host_rx);

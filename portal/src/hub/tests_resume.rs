@@ -26,8 +26,16 @@ fn running(window: Duration) -> (Hub, ResumeSecret, Rx, Rx) {
     let (host, mut host_rx) = peer(2);
     let issued = Issued::generate(40, &mut rand::rng());
     let secret = issued.secret.clone();
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued)
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued,
+    )
+    .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     let redeemed = drain(&mut agent_rx);

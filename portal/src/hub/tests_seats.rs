@@ -25,8 +25,16 @@ fn running() -> (Hub, Rx, Rx) {
     let hub = Hub::with_resume_window(Duration::from_secs(60));
     let (agent, mut agent_rx) = peer(1);
     let (host, mut host_rx) = peer(2);
-    hub.open_session(SESSION, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        SESSION,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     drain(&mut agent_rx);

@@ -14,8 +14,16 @@ fn running() -> (Hub, Rx, Rx) {
     let (agent, agent_rx) = peer(1);
     let (host, host_rx) = peer(2);
     hub.rep_logged_in(host.clone(), login(100, "bob", "default"));
-    hub.open_session(40, 7, agent, "alice", host_info("Bob"), issued())
-        .expect("opens");
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     (hub, agent_rx, host_rx)

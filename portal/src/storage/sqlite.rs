@@ -19,6 +19,7 @@ mod audit;
 mod front_desk;
 mod keys;
 mod live;
+mod policy;
 mod schema;
 
 use schema::{MIGRATIONS, SCHEMA_VERSION};
@@ -578,6 +579,14 @@ impl Backend for SqliteBackend {
 
     fn audit_records(&mut self) -> Result<Vec<AuditRecord>, StorageError> {
         audit::all(&self.conn)
+    }
+
+    fn manage_policy(
+        &mut self,
+        change: Option<&crate::management::PolicyChange>,
+        now: UnixTime,
+    ) -> Result<Result<crate::management::PolicyRows, String>, StorageError> {
+        policy::manage(&mut self.conn, change, now)
     }
 
     fn restore_open_sessions(

@@ -68,9 +68,12 @@ impl Conn {
                 tracing::info!(user = ?rep.user, portal = ?portal, "representative logged in");
                 self.app
                     .audit(&rep.user, "login", &rep.user, &format!("from {}", self.ip));
+                let functions = self.app.hub.functions_of(rep.id, &portal).names();
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
                     portal_url: Some(format!("{}{}", self.app.base_url, self.app.pin_fragment)),
+                    admin: rep.is_admin,
+                    functions: Some(functions),
                 });
                 self.rep_portal.clone_from(&portal);
                 let login = RepLogin {

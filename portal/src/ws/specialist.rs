@@ -30,6 +30,27 @@ impl Conn {
             Err(e) => return self.hub_error(&e),
         };
         let rights = invites::specialist_rights(requested);
+        // Keys are checked here, and whoever joins with one is capped again on joining
+        // (the policy may change in between).
+        let cap = match self.app.hub.host_functions(self.id) {
+            Ok(functions) => functions.specialist_cap(),
+            Err(e) => return self.hub_error(&e),
+        };
+        if !cap.contains(Rights::VIEW) {
+            return self.error(
+                ErrorKind::Unauthorized,
+                "the policy does not allow you to invite external specialists",
+            );
+        }
+        if !cap.contains(rights) {
+            return self.error(
+                ErrorKind::Unauthorized,
+                format!(
+                    "the policy does not allow {} for external specialists",
+                    rights.without(cap).describe()
+                ),
+            );
+        }
         let session = host.session;
         // Collisions with the few live codes and keys among 10^9 are rare.
         for _ in 0..16 {

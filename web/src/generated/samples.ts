@@ -2,6 +2,13 @@
 import type { ClientMessage, PortalMessage } from "../wire";
 
 export const clientSamples: ClientMessage[] = [
+  {"type":"manage","op":"show"},
+  {"type":"manage","op":"add_team","name":"Tier 2","parent":1},
+  {"type":"manage","op":"move_team","team":2,"parent":null},
+  {"type":"manage","op":"set_team","user":"bob","team":2},
+  {"type":"manage","op":"withhold","scope":{"kind":"team","team":2},"withheld":["files"]},
+  {"type":"manage","op":"withhold","scope":{"kind":"rep","user":"bob"},"withheld":["control"]},
+  {"type":"manage","op":"withhold","scope":{"kind":"portal","portal":"default"},"withheld":[]},
   {"type":"hello","version":1,"client":"tandem-web"},
   {"type":"login","user":"bob","password":"correct horse battery staple","portal":"default"},
   {"type":"login","user":"alice","password":"s3cret","portal":null},
@@ -45,7 +52,9 @@ export const clientSamples: ClientMessage[] = [
 
 export const portalSamples: PortalMessage[] = [
   {"type":"welcome","version":1},
-  {"type":"logged_in","name":"Bob Smith","portal_url":"https://help.example.com:8470#pin=sha256:00ff"},
+  {"type":"logged_in","name":"Bob Smith","portal_url":"https://help.example.com:8470#pin=sha256:00ff","admin":true,"functions":["screen","control","chat"]},
+  {"type":"functions","allowed":["screen","chat"]},
+  {"type":"management","functions":["screen","control","files","reboot","chat","invite_reps","invite_specialists","specialist_control"],"teams":[{"id":1,"name":"Support","parent":null,"withheld":["reboot"]},{"id":2,"name":"Tier 1","parent":1,"withheld":[]}],"members":[{"user":"bob","name":"Bob Smith","admin":false,"team":2,"withheld":["files"],"in_force":["screen","control","chat","invite_reps","invite_specialists","specialist_control"]}],"portals":[{"portal":"default","withheld":[]}]},
   {"type":"code_created","code":"012345678","customer":"Carol Customer","portal":"acme","expires_in_secs":1200,"join_url":"https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy","invitation":"Hello Carol Customer,\n\nplease open https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy to start the support session.\nYour code is 012 345 678."},
   {"type":"codes","codes":[{"code":"012345678","customer":"Carol Customer","portal":"acme","expires_in_secs":1187,"join_url":"https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy","invitation":"Hello Carol Customer,\n\nplease open https://help.example.com/p/acme/join?code=012345678&t=Zm9vYmFy to start the support session.\nYour code is 012 345 678."},{"code":"987654321","customer":"Dan","portal":"default","expires_in_secs":45,"join_url":"https://help.example.com/p/default/join?code=987654321&t=Zm9vYmFy","invitation":"Hello Dan,\n\nplease open https://help.example.com/p/default/join?code=987654321&t=Zm9vYmFy to start the support session.\nYour code is 987 654 321."}]},
   {"type":"codes","codes":[]},

@@ -183,6 +183,8 @@ type LiveRow = (
     u32,
     i64,
     Option<i64>,
+    i64,
+    String,
 );
 
 fn attendees_of(conn: &Connection, session: i64) -> Result<Vec<AttendeeInfo>, StorageError> {
@@ -278,7 +280,7 @@ pub(super) fn restore(
     let rows: Vec<LiveRow> = {
         let mut stmt = tx.prepare(
             "SELECT s.id, s.code_id, s.customer, l.host_name, l.resume_digest, l.grants, \
-             l.next_attendee, l.live_at, l.suspended_at \
+             l.next_attendee, l.live_at, l.suspended_at, s.representative_id, s.portal \
              FROM sessions s JOIN live_sessions l ON l.session_id = s.id \
              WHERE s.ended_at IS NULL ORDER BY s.id",
         )?;
@@ -286,7 +288,9 @@ pub(super) fn restore(
         rows.collect::<Result<_, _>>()?
     };
     let mut restored = Vec::new();
-    for (id, code_id, customer, host_name, digest, grants, next, live_at, suspended) in rows {
+    for (id, code_id, customer, host_name, digest, grants, next, live_at, suspended, rep, portal) in
+        rows
+    {
         let last_live = suspended.unwrap_or(live_at);
         if now.saturating_sub(last_live) >= window_secs {
             continue;
@@ -305,6 +309,7 @@ pub(super) fn restore(
             state: LiveState {
                 session_id: u64::try_from(id).map_err(|_| corrupt(format!("session id {id}")))?,
                 code_id,
+                owner: crate::hub::Owner { rep, portal },
                 customer,
                 host: AttendeeInfo {
                     name: host_name,

@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 8;
+pub(super) const SCHEMA_VERSION: i64 = 9;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -162,6 +162,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
         detail  TEXT    NOT NULL,
         prev    BLOB    NOT NULL,
         hash    BLOB    NOT NULL
+    );
+",
+    // 9: teams (nested), who is in which, and the functions withheld per representative,
+    // team and portal (crate::policy).
+    "
+    CREATE TABLE teams (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT    NOT NULL UNIQUE,
+        parent_id  INTEGER REFERENCES teams(id),
+        withheld   INTEGER NOT NULL DEFAULT 0,   -- crate::policy::Functions bits
+        created_at INTEGER NOT NULL
+    );
+    ALTER TABLE representatives ADD COLUMN team_id INTEGER REFERENCES teams(id);
+    ALTER TABLE representatives ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE portal_policies (
+        portal   TEXT    PRIMARY KEY,
+        withheld INTEGER NOT NULL
     );
 ",
 ];

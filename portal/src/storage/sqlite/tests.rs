@@ -327,6 +327,7 @@ fn live_state(session: u64, code_id: i64, away: bool) -> crate::storage::LiveSta
     crate::storage::LiveState {
         session_id: session,
         code_id,
+        owner: crate::hub::Owner::default(),
         customer: "alice@laptop".into(),
         host: host.clone(),
         resume_digest: vec![7; 32],
@@ -415,6 +416,10 @@ fn running_sessions_come_back_within_their_window_and_end_after_it() {
     assert!(first.state.away);
     assert_eq!((first.state.grants, first.state.next_attendee), (3, 5));
     assert_eq!(first.state.resume_digest, vec![7; 32]);
+    assert_eq!(
+        first.state.owner.rep, rep,
+        "the owner comes from the sessions table"
+    );
     assert_eq!(
         first.state.attendees,
         live_state(crashed, crashed_code, false).attendees

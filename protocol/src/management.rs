@@ -1,0 +1,119 @@
+//! What the console's management pages send and get: teams, who is in which, and the
+//! functions withheld per representative, per team and per portal. Functions travel by name
+//! ("screen", "control", "files", "reboot", "chat", "invite_reps", "invite_specialists",
+//! "specialist_control"); the portal refuses names it does not know.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a withholding applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PolicyScope {
+    /// One representative, by account name.
+    Rep {
+        /// Account name.
+        user: String,
+    },
+    /// A team and its subteams.
+    Team {
+        /// The team's id.
+        team: i64,
+    },
+    /// Every session started on a customer portal.
+    Portal {
+        /// The portal's name.
+        portal: String,
+    },
+}
+
+/// A management request (administrators only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ManageRequest {
+    /// Send the current state.
+    Show,
+    /// A new team, at the top or under `parent`.
+    AddTeam {
+        /// Its name (unique).
+        name: String,
+        /// The team it is a subteam of.
+        #[serde(default)]
+        parent: Option<i64>,
+    },
+    /// Moves a team under another (or to the top).
+    MoveTeam {
+        /// The team.
+        team: i64,
+        /// Its new parent.
+        #[serde(default)]
+        parent: Option<i64>,
+    },
+    /// Puts a representative in a team (or in none).
+    SetTeam {
+        /// Account name.
+        user: String,
+        /// The team.
+        #[serde(default)]
+        team: Option<i64>,
+    },
+    /// Replaces what `scope` withholds.
+    Withhold {
+        /// Where.
+        scope: PolicyScope,
+        /// Function names withheld there; the rest are allowed there.
+        withheld: Vec<String>,
+    },
+}
+
+/// A team as the management pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The team above it.
+    pub parent: Option<i64>,
+    /// Function names it withholds.
+    pub withheld: Vec<String>,
+}
+
+/// A representative as the management pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    /// Account name.
+    pub user: String,
+    /// Display name.
+    pub name: String,
+    /// An administrator (may use these pages).
+    pub admin: bool,
+    /// Their team.
+    pub team: Option<i64>,
+    /// Function names withheld from them alone.
+    pub withheld: Vec<String>,
+    /// Function names in force for them on the default portal (after team and portal).
+    pub in_force: Vec<String>,
+}
+
+/// A portal's policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalPolicyView {
+    /// The portal's name.
+    pub portal: String,
+    /// Function names withheld from every session started there.
+    pub withheld: Vec<String>,
+}
+
+/// Everything the management pages show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagementView {
+    /// Every function name, in the order to list them.
+    pub functions: Vec<String>,
+    /// Teams, by id.
+    pub teams: Vec<TeamView>,
+    /// Representatives, by account name.
+    pub members: Vec<MemberView>,
+    /// Portals (the default one included), by name.
+    pub portals: Vec<PortalPolicyView>,
+}

@@ -1,0 +1,185 @@
+// Functions by policy, without the DOM: what the console offers a representative (`allows`),
+// and the management page's logic — team nesting, labels, and the manage requests its
+// controls send. console_manage.ts draws the page. The portal decides everything again:
+// hiding a control here only spares the representative a refusal.
+
+import { CONTROL, INVITE_RIGHTS, hasRights } from "./rights";
+import type { ClientMessage, FunctionName, ManageRequest, PolicyScope, Rights, TeamView } from "./wire";
+
+/** Every function the portal knows, in display order, with its label. */
+export const FUNCTIONS: ReadonlyArray<readonly [FunctionName, string]> = [
+  ["screen", "Screen sharing"],
+  ["control", "Remote control"],
+  ["files", "File transfer"],
+  ["reboot", "Reboot and reconnect"],
+  ["chat", "Chat"],
+  ["invite_reps", "Invite representatives"],
+  ["invite_specialists", "Invite specialists"],
+  ["specialist_control", "Give specialists control"],
+];
+
+/** A function's label ("Remote control"); a name this app does not know stays as it is. */
+export function functionLabel(name: FunctionName): string {
+  return FUNCTIONS.find(([n]) => n === name)?.[1] ?? name;
+}
+
+/** Whether `functions` (null: the portal said nothing, so everything) allows `name`. */
+export function allows(functions: readonly FunctionName[] | null, name: FunctionName): boolean {
+  return functions === null || functions.includes(name);
+}
+
+/** Controlling the screen needs both screen sharing and remote control. */
+export function allowsControl(functions: readonly FunctionName[] | null): boolean {
+  return allows(functions, "screen") && allows(functions, "control");
+}
+
+/** Whether a specialist may be given control: the host's control and that function. */
+export function allowsSpecialistControl(functions: readonly FunctionName[] | null): boolean {
+  return allowsControl(functions) && allows(functions, "specialist_control");
+}
+
+/** The specialist rights select's choices: control only when it may be given. */
+export function specialistChoices(functions: readonly FunctionName[] | null): ReadonlyArray<readonly [Rights, string]> {
+  const control = allowsSpecialistControl(functions);
+  return INVITE_RIGHTS.filter(([bits]) => control || !hasRights(bits, CONTROL));
+}
+
+/** What the in-force cell says: "Screen sharing, Chat", or "nothing". */
+export function inForceText(inForce: readonly FunctionName[], order: readonly FunctionName[]): string {
+  const names = sortByOrder(inForce, order);
+  return names.length === 0 ? "nothing" : names.map(functionLabel).join(", ");
+}
+
+/** `names` without duplicates, in `order` (names not in it last, as they came). */
+function sortByOrder(names: readonly FunctionName[], order: readonly FunctionName[]): FunctionName[] {
+  const unique = [...new Set(names)];
+  const rank = (n: FunctionName): number => {
+    const i = order.indexOf(n);
+    return i < 0 ? order.length : i;
+  };
+  return unique
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
+    .map(({ n }) => n);
+}
+
+/**
+ * How deep each team is nested (0: top level). A parent that is missing counts as the top;
+ * a loop of parents (which the portal refuses, but a page must not hang on) stops the walk
+ * where it closes.
+ */
+export function teamDepths(teams: readonly TeamView[]): Map<number, number> {
+  const byId = new Map(teams.map((t) => [t.id, t]));
+  const depths = new Map<number, number>();
+  for (const team of teams) {
+    const seen = new Set<number>([team.id]);
+    let depth = 0;
+    let parent = team.parent;
+    while (parent !== null && !seen.has(parent)) {
+      const up = byId.get(parent);
+      if (up === undefined) break;
+      seen.add(parent);
+      depth += 1;
+      parent = up.parent;
+    }
+    depths.set(team.id, depth);
+  }
+  return depths;
+}
+
+/**
+ * The teams in tree order: each followed by its subteams (by name), with their depth. Teams
+ * only a loop reaches come last, at depth 0, so none is ever missing.
+ */
+export function teamTree(teams: readonly TeamView[]): { team: TeamView; depth: number }[] {
+  const ids = new Set(teams.map((t) => t.id));
+  const byName = (a: TeamView, b: TeamView): number => a.name.localeCompare(b.name) || a.id - b.id;
+  const children = (id: number | null): TeamView[] =>
+    teams
+      .filter((t) => (id === null ? t.parent === null || !ids.has(t.parent) : t.parent === id))
+      .sort(byName);
+  const out: { team: TeamView; depth: number }[] = [];
+  const placed = new Set<number>();
+  const walk = (team: TeamView, depth: number): void => {
+    if (placed.has(team.id)) return;
+    placed.add(team.id);
+    out.push({ team, depth });
+    for (const child of children(team.id)) walk(child, depth + 1);
+  };
+  for (const top of children(null)) walk(top, 0);
+  for (const team of [...teams].sort(byName)) walk(team, 0);
+  return out;
+}
+
+/** `team` and every team under it (loop-safe): none of them can become its parent. */
+export function subtree(teams: readonly TeamView[], team: number): Set<number> {
+  const found = new Set<number>([team]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const t of teams) {
+      if (t.parent !== null && found.has(t.parent) && !found.has(t.id)) {
+        found.add(t.id);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+/** A team name indented by its depth, for a select's option. */
+export function indented(name: string, depth: number): string {
+  return `${"\u00a0\u00a0\u00a0".repeat(depth)}${name}`;
+}
+
+/** A select's value as a team id: "" (top level, no team) or anything not an id is null. */
+export function teamOf(value: string): number | null {
+  if (!/^\d+$/.test(value)) return null;
+  const id = Number(value);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** The message of a manage request. */
+export function manage(request: ManageRequest): ClientMessage {
+  return { type: "manage", ...request };
+}
+
+/** Adding a team named `name` under the select's `parent`; null for an empty name. */
+export function addTeamRequest(name: string, parent: string): ClientMessage | null {
+  const trimmed = name.trim();
+  if (trimmed === "") return null;
+  return manage({ op: "add_team", name: trimmed, parent: teamOf(parent) });
+}
+
+export function moveTeamRequest(team: number, parent: string): ClientMessage {
+  return manage({ op: "move_team", team, parent: teamOf(parent) });
+}
+
+export function setTeamRequest(user: string, team: string): ClientMessage {
+  return manage({ op: "set_team", user, team: teamOf(team) });
+}
+
+/**
+ * A scope's whole new withheld list after its checkbox of `name` was set to `allowed`
+ * (checked means allowed): in the portal's function order.
+ */
+export function withheldAfter(
+  withheld: readonly FunctionName[],
+  name: FunctionName,
+  allowed: boolean,
+  order: readonly FunctionName[],
+): FunctionName[] {
+  const rest = withheld.filter((n) => n !== name);
+  return sortByOrder(allowed ? rest : [...rest, name], order);
+}
+
+/** The withhold request a function's checkbox sends (the scope's full new list). */
+export function toggleRequest(
+  scope: PolicyScope,
+  withheld: readonly FunctionName[],
+  name: FunctionName,
+  allowed: boolean,
+  order: readonly FunctionName[],
+): ClientMessage {
+  return manage({ op: "withhold", scope, withheld: withheldAfter(withheld, name, allowed, order) });
+}
