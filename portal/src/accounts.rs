@@ -49,3 +49,10 @@ pub async fn set_password_in(
         Err(Error::NoSuchUser(user.to_owned()))
     }
 }
+
+/// Checks a new account's name and display name (the management pages' "Add
+/// representative"), with words for the person adding it.
+pub fn check_new_account(user: &str, name: &str) -> Result<(), String> {
+    auth::check_user_name(user).map_err(|e| e.to_string())?;
+    crate::codes::clean_name(name, "display name").map(|_| ())
+}

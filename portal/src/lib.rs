@@ -102,6 +102,7 @@ pub mod resume;
 pub mod routing;
 mod server;
 pub mod storage;
+pub mod tiers;
 pub mod tls;
 mod web;
 mod web_app;
@@ -470,8 +471,8 @@ pub async fn run(
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let hub = Arc::new(Hub::with_resume_window(config.resume_window));
     // The policy is in force before any session comes back or starts.
-    let policy = storage
-        .call(move |b| b.manage_policy(None, now))
+    let (policy, _) = storage
+        .call(move |b| b.manage_policy(None, None, now))
         .await?
         .map_err(StorageError::Corrupt)?;
     hub.set_policy(policy.book());

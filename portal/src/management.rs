@@ -1,19 +1,24 @@
 //! The management pages' changes to teams and policy, checked before they reach the
 //! database, and the state they are shown (`tandem_protocol::management`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tandem_protocol::management::{
     ManageRequest, ManagementView, MemberView, PolicyScope, PortalPolicyView, TeamView,
 };
 
 use crate::policy::{Functions, Member, PolicyBook, RepId, Team, TeamId};
+use crate::tiers::{Actor, Powers};
 
 /// Longest team name, in characters.
 pub const MAX_TEAM_NAME_CHARS: usize = 60;
 
 /// Most teams a portal keeps (each page shows them all).
 pub const MAX_TEAMS: usize = 500;
+
+/// What a management request comes to: the whole state after it and who asked, or the
+/// refusal's words.
+pub type Managed = Result<(PolicyRows, Actor), String>;
 
 /// A checked change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +51,26 @@ pub enum PolicyChange {
         /// What.
         withheld: Functions,
     },
+    /// Who manages which teams, with which powers.
+    SetAccess {
+        /// Account name.
+        user: String,
+        /// Teams managed.
+        manages: Vec<TeamId>,
+        /// Powers.
+        powers: Powers,
+    },
+    /// A new account (the caller made its password and keeps it to show once).
+    AddRep {
+        /// Account name.
+        user: String,
+        /// Display name.
+        name: String,
+        /// Team.
+        team: Option<TeamId>,
+        /// Argon2id hash of the first password.
+        password_hash: String,
+    },
 }
 
 impl PolicyChange {
@@ -69,6 +94,28 @@ impl PolicyChange {
                 scope,
                 withheld: Functions::from_names(&withheld)?,
             },
+            ManageRequest::SetAccess {
+                user,
+                mut manages,
+                powers,
+            } => {
+                manages.sort_unstable();
+                manages.dedup();
+                PolicyChange::SetAccess {
+                    user,
+                    manages,
+                    powers: Powers::from_names(&powers)?,
+                }
+            }
+            ManageRequest::AddRep { user, name, team } => {
+                crate::accounts::check_new_account(&user, &name)?;
+                PolicyChange::AddRep {
+                    user,
+                    name: name.trim().to_owned(),
+                    team,
+                    password_hash: String::new(),
+                }
+            }
             _ => return Err("this portal does not know that management request".into()),
         }))
     }
@@ -111,6 +158,22 @@ impl PolicyChange {
                 };
                 ("policy.change", subject, detail)
             }
+            PolicyChange::SetAccess {
+                user,
+                manages,
+                powers,
+            } => {
+                let teams: Vec<String> = manages.iter().map(|t| team_name(&Some(*t))).collect();
+                let detail = format!(
+                    "manages [{}] with powers [{}]",
+                    teams.join(", "),
+                    powers.names().join(", ")
+                );
+                ("access.change", user.clone(), detail)
+            }
+            PolicyChange::AddRep { user, team, .. } => {
+                ("account.add", user.clone(), format!("in {}", team_name(team)))
+            }
         }
     }
 }
@@ -128,6 +191,10 @@ pub struct MemberRow {
     pub admin: bool,
     /// Team and what is withheld from them.
     pub member: Member,
+    /// Teams they manage.
+    pub manages: Vec<TeamId>,
+    /// Their powers.
+    pub powers: Powers,
 }
 
 /// Everything the policy is made of, as stored.
@@ -151,6 +218,24 @@ impl PolicyRows {
             members: self.members.iter().map(|m| (m.id, m.member)).collect(),
             portals: self.portals.clone(),
         }
+    }
+
+    /// `team` and every team below it.
+    pub fn subtree(&self, team: TeamId) -> BTreeSet<TeamId> {
+        let mut found = BTreeSet::from([team]);
+        // Bounded by the number of teams, so a loop in stored data cannot hang it.
+        for _ in 0..self.teams.len() {
+            let before = found.len();
+            for (id, t) in &self.teams {
+                if t.parent.is_some_and(|p| found.contains(&p)) {
+                    found.insert(*id);
+                }
+            }
+            if found.len() == before {
+                break;
+            }
+        }
+        found
     }
 
     /// Checks `change` against the state it would change; the database applies it only
@@ -184,6 +269,18 @@ impl PolicyRows {
                 }
                 team.as_ref().map_or(Ok(()), team_exists)
             }
+            PolicyChange::SetAccess { user, manages, .. } => {
+                if !self.members.iter().any(|m| &m.user == user) {
+                    return Err(format!("there is no representative '{user}'"));
+                }
+                manages.iter().try_for_each(team_exists)
+            }
+            PolicyChange::AddRep { user, team, .. } => {
+                if self.members.iter().any(|m| &m.user == user) {
+                    return Err(format!("there is an account named '{user}' already"));
+                }
+                team.as_ref().map_or(Ok(()), team_exists)
+            }
             PolicyChange::Withhold { scope, .. } => match scope {
                 PolicyScope::Rep { user } if !self.members.iter().any(|m| &m.user == user) => {
                     Err(format!("there is no representative '{user}'"))
@@ -197,10 +294,17 @@ impl PolicyRows {
         }
     }
 
-    /// The management pages' view.
-    pub fn view(&self) -> ManagementView {
+    /// The management pages' view for `actor` (who sees these rows, already narrowed).
+    pub fn view(&self, actor: &Actor) -> ManagementView {
         let book = self.book();
+        let (you, powers) = match actor {
+            Actor::Admin => ("admin", Powers::NAMED.iter().map(|(_, n)| (*n).to_owned()).collect()),
+            Actor::Manager { powers, .. } | Actor::Rep { powers, .. } => ("manager", powers.names()),
+        };
         ManagementView {
+            you: you.to_owned(),
+            powers,
+            added: None,
             functions: Functions::ALL.names(),
             teams: self
                 .teams
@@ -222,6 +326,8 @@ impl PolicyRows {
                     team: m.member.team,
                     withheld: m.member.withheld.names(),
                     in_force: book.in_force(m.id, "default").names(),
+                    manages: m.manages.clone(),
+                    powers: m.powers.names(),
                 })
                 .collect(),
             portals: self
@@ -259,6 +365,8 @@ mod tests {
             name: "Bob".into(),
             admin: false,
             member: Member::default(),
+            manages: Vec::new(),
+            powers: Powers::NONE,
         });
         rows
     }
@@ -344,7 +452,7 @@ mod tests {
         let mut r = rows();
         r.teams.get_mut(&1).expect("team").withheld = Functions::FILES;
         r.members[0].member.team = Some(1);
-        let view = r.view();
+        let view = r.view(&Actor::Admin);
         assert!(!view.members[0].in_force.contains(&"files".to_owned()));
         assert!(view.members[0].in_force.contains(&"control".to_owned()));
         assert_eq!(view.teams[0].withheld, ["files"]);

@@ -336,9 +336,10 @@ pub trait Backend: Send {
     /// the inner error is the refusal's words (`PolicyRows::check`).
     fn manage_policy(
         &mut self,
+        asker: Option<(crate::policy::RepId, bool)>,
         change: Option<&crate::management::PolicyChange>,
         now: UnixTime,
-    ) -> Result<Result<crate::management::PolicyRows, String>, StorageError>;
+    ) -> Result<crate::management::Managed, StorageError>;
     /// Replaces an account's password hash; `false` when there is no such account.
     fn set_password_hash(&mut self, user: &str, password_hash: &str) -> Result<bool, StorageError>;
     /// The account and its password hash.

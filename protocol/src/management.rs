@@ -64,6 +64,39 @@ pub enum ManageRequest {
         /// Function names withheld there; the rest are allowed there.
         withheld: Vec<String>,
     },
+    /// Makes a representative a team manager of `manages` (none: not a manager) with
+    /// `powers` ("add_reps", "change_functions", "view_reports", "own_reports"; the last
+    /// also for representatives who manage nothing). Administrators only.
+    SetAccess {
+        /// Account name.
+        user: String,
+        /// Teams they manage (with their subteams).
+        #[serde(default)]
+        manages: Vec<i64>,
+        /// Power names.
+        #[serde(default)]
+        powers: Vec<String>,
+    },
+    /// A new representative account in `team`; the portal makes its first password and
+    /// shows it once (in `ManagementView::added`).
+    AddRep {
+        /// Account name.
+        user: String,
+        /// Name shown to customers.
+        name: String,
+        /// Their team.
+        #[serde(default)]
+        team: Option<i64>,
+    },
+}
+
+/// A representative just added, with the only copy of their first password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedRep {
+    /// Account name.
+    pub user: String,
+    /// The first password: shown once, never stored in the clear.
+    pub password: String,
 }
 
 /// A team as the management pages show it.
@@ -94,6 +127,12 @@ pub struct MemberView {
     pub withheld: Vec<String>,
     /// Function names in force for them on the default portal (after team and portal).
     pub in_force: Vec<String>,
+    /// Teams they manage (empty: not a manager).
+    #[serde(default)]
+    pub manages: Vec<i64>,
+    /// Their power names.
+    #[serde(default)]
+    pub powers: Vec<String>,
 }
 
 /// A portal's policy.
@@ -114,6 +153,14 @@ pub struct ManagementView {
     pub teams: Vec<TeamView>,
     /// Representatives, by account name.
     pub members: Vec<MemberView>,
-    /// Portals (the default one included), by name.
+    /// Portals (the default one included), by name; empty for team managers.
     pub portals: Vec<PortalPolicyView>,
+    /// "admin" (everything) or "manager" (the teams listed, with `powers`).
+    pub you: String,
+    /// The asking manager's power names (administrators: all).
+    #[serde(default)]
+    pub powers: Vec<String>,
+    /// The representative the request added, with their first password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added: Option<AddedRep>,
 }

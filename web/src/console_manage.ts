@@ -49,7 +49,7 @@ export class ManageView {
   private shownError: string | null = null;
 
   constructor(private readonly actions: ManageActions) {
-    const addForm = h("form", { class: "inline", novalidate: true, on: { submit: (e) => {
+    const addForm = h("form", { class: "inline team-form", novalidate: true, on: { submit: (e) => {
       e.preventDefault();
       const msg = addTeamRequest(this.teamName.value, this.teamParent.value);
       if (msg === null) {
@@ -178,8 +178,8 @@ export class ManageView {
       team.addEventListener("change", () => this.actions.send(setTeamRequest(m.user, team.value)));
       const scope: PolicyScope = { kind: "rep", user: m.user };
       return h("tr", { "data-member": m.user },
-        h("th", { scope: "row" }, m.name, " ", h("span", { class: "muted" }, `(${m.user})`),
-          m.admin ? h("span", { class: "badge" }, "admin") : null),
+        h("th", { scope: "row", class: "member" }, m.name, m.admin ? h("span", { class: "badge" }, "admin") : null,
+          h("span", { class: "user muted" }, m.user)),
         h("td", null, team),
         ...this.checkboxes(view, scope, key, m.name, m.withheld),
         h("td", { class: "in-force" }, inForceText(m.in_force, view.functions)));

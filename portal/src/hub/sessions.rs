@@ -10,6 +10,10 @@ impl Hub {
     /// The customer's agent redeemed code row `code_id`, opening `session`. Queues
     /// `Redeemed` (with `resume`'s secret; the session keeps only its digest) for the agent
     /// and, when the host is already waiting, completes its join.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each is a different fact of the redemption; a struct would only rename them"
+    )]
     pub fn open_session(
         &self,
         session: u64,

@@ -583,10 +583,11 @@ impl Backend for SqliteBackend {
 
     fn manage_policy(
         &mut self,
+        asker: Option<(crate::policy::RepId, bool)>,
         change: Option<&crate::management::PolicyChange>,
         now: UnixTime,
-    ) -> Result<Result<crate::management::PolicyRows, String>, StorageError> {
-        policy::manage(&mut self.conn, change, now)
+    ) -> Result<crate::management::Managed, StorageError> {
+        policy::manage(&mut self.conn, asker, change, now)
     }
 
     fn restore_open_sessions(

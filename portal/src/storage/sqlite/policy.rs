@@ -7,27 +7,38 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tandem_protocol::management::PolicyScope;
 
-use crate::management::{MemberRow, PolicyChange, PolicyRows};
-use crate::policy::{Functions, Member, Team};
+use crate::management::{Managed, MemberRow, PolicyChange, PolicyRows};
+use crate::policy::{Functions, Member, RepId, Team};
 use crate::storage::{StorageError, UnixTime};
+use crate::tiers::{Actor, NOT_A_MANAGER, Powers};
 
-/// Applies `change` (if any) and returns the state after it, or the refusal's words.
+/// Applies `change` (if any) for `asker` (account and whether an administrator; `None`:
+/// the portal itself) and returns the whole state after it with who the asker is, or the
+/// refusal's words. Who may do what is read in the same transaction as the change.
 pub(super) fn manage(
     conn: &mut Connection,
+    asker: Option<(RepId, bool)>,
     change: Option<&PolicyChange>,
     now: UnixTime,
-) -> Result<Result<PolicyRows, String>, StorageError> {
+) -> Result<Managed, StorageError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut rows = load(&tx)?;
+    let actor = match asker {
+        Some((rep, admin)) => Actor::of(&rows, rep, admin),
+        None => Actor::Admin,
+    };
+    if !actor.manages() && (change.is_some() || asker.is_some()) {
+        return Ok(Err(NOT_A_MANAGER.into()));
+    }
     if let Some(change) = change {
-        if let Err(refusal) = rows.check(change) {
+        if let Err(refusal) = actor.may(&rows, change).and_then(|()| rows.check(change)) {
             return Ok(Err(refusal));
         }
         apply(&tx, change, now)?;
         rows = load(&tx)?;
     }
     tx.commit()?;
-    Ok(Ok(rows))
+    Ok(Ok((rows, actor)))
 }
 
 fn bits(f: Functions) -> i64 {
@@ -76,6 +87,41 @@ fn apply(conn: &Connection, change: &PolicyChange, now: UnixTime) -> Result<(), 
                 )?,
             };
         }
+        PolicyChange::SetAccess {
+            user,
+            manages,
+            powers,
+        } => {
+            let rep: i64 = conn.query_row(
+                "SELECT id FROM representatives WHERE username = ?1",
+                params![user],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "UPDATE representatives SET powers = ?2 WHERE id = ?1",
+                params![rep, i64::from(powers.bits())],
+            )?;
+            conn.execute("DELETE FROM team_managers WHERE rep_id = ?1", params![rep])?;
+            for team in manages {
+                conn.execute(
+                    "INSERT INTO team_managers (rep_id, team_id) VALUES (?1, ?2)",
+                    params![rep, team],
+                )?;
+            }
+        }
+        PolicyChange::AddRep {
+            user,
+            name,
+            team,
+            password_hash,
+        } => {
+            conn.execute(
+                "INSERT INTO representatives \
+                 (username, display_name, password_hash, is_admin, created_at, team_id) \
+                 VALUES (?1, ?2, ?3, 0, ?4, ?5)",
+                params![user, name, password_hash, now, team],
+            )?;
+        }
     }
     Ok(())
 }
@@ -105,10 +151,10 @@ pub(super) fn load(conn: &Connection) -> Result<PolicyRows, StorageError> {
         );
     }
     let mut stmt = conn.prepare(
-        "SELECT id, username, display_name, is_admin, team_id, withheld FROM representatives \
-         ORDER BY username",
+        "SELECT id, username, display_name, is_admin, team_id, withheld, powers \
+         FROM representatives ORDER BY username",
     )?;
-    let members = stmt
+    let mut members = stmt
         .query_map([], |r| {
             Ok(MemberRow {
                 id: r.get(0)?,
@@ -119,9 +165,19 @@ pub(super) fn load(conn: &Connection) -> Result<PolicyRows, StorageError> {
                     team: r.get(4)?,
                     withheld: functions(r.get(5)?),
                 },
+                manages: Vec::new(),
+                powers: Powers::from_bits(u32::try_from(r.get::<_, i64>(6)?).unwrap_or(0)),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt =
+        conn.prepare("SELECT rep_id, team_id FROM team_managers ORDER BY rep_id, team_id")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (rep, team) = row?;
+        if let Some(m) = members.iter_mut().find(|m| m.id == rep) {
+            m.manages.push(team);
+        }
+    }
     let mut portals = BTreeMap::new();
     let mut stmt = conn.prepare("SELECT portal, withheld FROM portal_policies")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {

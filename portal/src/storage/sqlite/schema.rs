@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 9;
+pub(super) const SCHEMA_VERSION: i64 = 10;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -180,5 +180,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
         portal   TEXT    PRIMARY KEY,
         withheld INTEGER NOT NULL
     );
+",
+    // 10: team managers and what managers (and representatives) may do (crate::tiers).
+    "
+    CREATE TABLE team_managers (
+        rep_id  INTEGER NOT NULL REFERENCES representatives(id),
+        team_id INTEGER NOT NULL REFERENCES teams(id),
+        PRIMARY KEY (rep_id, team_id)
+    );
+    ALTER TABLE representatives ADD COLUMN powers INTEGER NOT NULL DEFAULT 0;
 ",
 ];
