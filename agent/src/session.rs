@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use tandem_protocol::agent::{AgentEvent, AgentSession};
 use tandem_protocol::input::InputEvent;
 use tandem_protocol::rights::Consent;
-use tandem_protocol::signal::{AttendeeInfo, ClientMessage, PortalMessage, SignalPayload};
+use tandem_protocol::signal::{
+    AttendeeInfo, ClientMessage, PortalMessage, SessionActivity, SignalPayload,
+};
 use tandem_protocol::{AttendeeId, Rights};
 use tandem_transport::signalling::{PortalConnection, PortalSender};
 use tandem_transport::{Channel, Link, LinkEvent, LinkSender, TransportConfig};
@@ -67,6 +69,8 @@ struct Peer {
     attempt: u64,
     /// The folder last shown as looked at (the same one again is not said again).
     last_listing: Option<String>,
+    /// A folder looked at that the portal has not been told of yet (for the session's record).
+    unreported_listing: Option<String>,
     control: Option<mpsc::UnboundedSender<(Channel, Vec<u8>)>>,
     frames: Arc<PendingFrames>,
     link: Option<LinkSender>,
@@ -251,7 +255,9 @@ pub async fn run(
                             && let Some(f) = p.files.as_mut()
                         {
                             let name = agent.name_for_customer(id).unwrap_or("Someone");
-                            transfers::on_event(f, id, name, ev, customer, &files);
+                            if let Some(done) = transfers::on_event(f, id, name, ev, customer, &files) {
+                                let _ = portal.send(ClientMessage::Activity(done));
+                            }
                         }
                     }
                     Internal::LinkFailed(id, attempt, _) if !is_current(&peers, id, attempt) => {}
@@ -350,6 +356,15 @@ pub async fn run(
             &mut present,
         )
         .await;
+        for (id, p) in &mut peers {
+            if let Some(folder) = p.unreported_listing.take() {
+                let listed = SessionActivity::FolderListing {
+                    attendee: *id,
+                    folder,
+                };
+                let _ = portal.send(ClientMessage::Activity(listed));
+            }
+        }
         flush(&mut agent, &peers);
         // What the customer is told is derived here, once per turn, from the enforced state.
         customer.show_view(agent.customer_view());
@@ -370,6 +385,7 @@ pub async fn run(
                     "{name} restarts your computer (agreed in advance)."
                 ));
                 rebooting = true;
+                reboot_asked_by = Some(from);
                 break "the customer's machine is rebooting".to_owned();
             }
             customer.ask(Question::Reboot {
@@ -386,6 +402,11 @@ pub async fn run(
     };
 
     if rebooting {
+        if let Some(attendee) = reboot_asked_by {
+            let _ = portal.send(ClientMessage::Activity(SessionActivity::Reboot {
+                attendee,
+            }));
+        }
         // The session waits at the portal; the resume record and autostart bring us back.
         agent.announce_reboot();
     } else {
@@ -495,6 +516,7 @@ async fn drain_events(
                         let name = agent.name_for_customer(from).unwrap_or("Someone");
                         if p.last_listing.as_deref() != Some(folder.as_str()) {
                             customer.say(&format!("{name} looks at the files in '{folder}'."));
+                            p.unreported_listing = Some(folder.clone());
                             p.last_listing = Some(folder);
                         }
                     }

@@ -27,6 +27,7 @@ pub(super) fn connect(
         Peer {
             attempt,
             last_listing: None,
+            unreported_listing: None,
             control: None,
             frames: Arc::new(PendingFrames::default()),
             link: None,

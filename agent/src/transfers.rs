@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tandem_protocol::AttendeeId;
 use tandem_protocol::files::RelativePath;
+use tandem_protocol::signal::SessionActivity;
 use tandem_transport::LinkSender;
 use tandem_transport::files::{TransferEvent, Transfers};
 use tokio::sync::{mpsc, watch};
@@ -71,7 +72,7 @@ pub fn on_event(
     ev: TransferEvent,
     customer: &mut Customer,
     settings: &FileSettings,
-) {
+) -> Option<SessionActivity> {
     let tag = format!("{}-{}", who.to_wire(), id_of(&ev));
     match ev {
         TransferEvent::Offered {
@@ -122,9 +123,26 @@ pub fn on_event(
                 });
             }
         }
-        TransferEvent::Completed { file, .. } => {
+        TransferEvent::Completed {
+            file,
+            size,
+            sha256,
+            received,
+            ..
+        } => {
             customer.transfer_over(&tag);
             customer.say(&format!("Transfer {tag} with {name} done: {file}"));
+            // The record names the file, never the customer's folders.
+            let base = Path::new(&file)
+                .file_name()
+                .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+            return Some(SessionActivity::File {
+                attendee: who,
+                name: base,
+                size,
+                sha256: sha256.iter().map(|b| format!("{b:02x}")).collect(),
+                to_customer: received,
+            });
         }
         TransferEvent::Failed { reason, .. } => {
             let reason = match tandem_protocol::chat::check_chat_text(&reason) {
@@ -137,6 +155,7 @@ pub fn on_event(
         TransferEvent::Listing { .. } => {}
         other => tracing::debug!("{other:?}"),
     }
+    None
 }
 
 fn id_of(ev: &TransferEvent) -> u32 {

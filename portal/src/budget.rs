@@ -65,7 +65,8 @@ impl Bucket {
 pub enum Kind {
     /// Chat: people type slowly.
     Chat,
-    /// The agent's consent reports: one per question the customer answers.
+    /// The agent's consent reports (one per question the customer answers) and activity
+    /// reports (files, folder listings, reboots).
     Consent,
     /// WebRTC offers, answers, candidates and relay requests: bursts while links open.
     Signal,
@@ -78,7 +79,8 @@ impl Kind {
     pub fn of(msg: &ClientMessage) -> Kind {
         match msg {
             ClientMessage::Chat { .. } | ClientMessage::WebChat { .. } => Kind::Chat,
-            ClientMessage::Consent { .. } => Kind::Consent,
+            // The agent's reports of what happened peer to peer come as steadily.
+            ClientMessage::Consent { .. } | ClientMessage::Activity(_) => Kind::Consent,
             ClientMessage::Signal { .. } => Kind::Signal,
             _ => Kind::Request,
         }

@@ -98,6 +98,7 @@ pub mod outbox;
 pub mod policy;
 pub mod ratelimit;
 mod relay;
+pub mod reports;
 pub mod resume;
 pub mod routing;
 mod server;
@@ -474,7 +475,7 @@ pub async fn run(
     let (policy, _) = storage
         .call(move |b| b.manage_policy(None, None, now))
         .await?
-        .map_err(StorageError::Corrupt)?;
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
     hub.set_policy(policy.book());
     let mut waits = Vec::new();
     for stored in &restorable {

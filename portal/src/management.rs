@@ -16,9 +16,19 @@ pub const MAX_TEAM_NAME_CHARS: usize = 60;
 /// Most teams a portal keeps (each page shows them all).
 pub const MAX_TEAMS: usize = 500;
 
-/// What a management request comes to: the whole state after it and who asked, or the
-/// refusal's words.
-pub type Managed = Result<(PolicyRows, Actor), String>;
+/// What a management request comes to: the whole state after it and who asked, or why not.
+pub type Managed = Result<(PolicyRows, Actor), Refused>;
+
+/// Why a management request was refused, in words for the person who asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The asker may not do that (`crate::tiers`).
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The change itself cannot be made (a missing team, a loop, a taken name…).
+    #[error("{0}")]
+    Invalid(String),
+}
 
 /// A checked change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,9 +181,11 @@ impl PolicyChange {
                 );
                 ("access.change", user.clone(), detail)
             }
-            PolicyChange::AddRep { user, team, .. } => {
-                ("account.add", user.clone(), format!("in {}", team_name(team)))
-            }
+            PolicyChange::AddRep { user, team, .. } => (
+                "account.add",
+                user.clone(),
+                format!("in {}", team_name(team)),
+            ),
         }
     }
 }
@@ -298,8 +310,13 @@ impl PolicyRows {
     pub fn view(&self, actor: &Actor) -> ManagementView {
         let book = self.book();
         let (you, powers) = match actor {
-            Actor::Admin => ("admin", Powers::NAMED.iter().map(|(_, n)| (*n).to_owned()).collect()),
-            Actor::Manager { powers, .. } | Actor::Rep { powers, .. } => ("manager", powers.names()),
+            Actor::Admin => (
+                "admin",
+                Powers::NAMED.iter().map(|(_, n)| (*n).to_owned()).collect(),
+            ),
+            Actor::Manager { powers, .. } | Actor::Rep { powers, .. } => {
+                ("manager", powers.names())
+            }
         };
         ManagementView {
             you: you.to_owned(),

@@ -340,6 +340,12 @@ pub trait Backend: Send {
         change: Option<&crate::management::PolicyChange>,
         now: UnixTime,
     ) -> Result<crate::management::Managed, StorageError>;
+    /// The sessions of a report `asker` (account, administrator) may see.
+    fn session_report(
+        &mut self,
+        asker: (crate::policy::RepId, bool),
+        filter: &tandem_protocol::reports::ReportFilter,
+    ) -> Result<crate::reports::ReportRows, StorageError>;
     /// Replaces an account's password hash; `false` when there is no such account.
     fn set_password_hash(&mut self, user: &str, password_hash: &str) -> Result<bool, StorageError>;
     /// The account and its password hash.

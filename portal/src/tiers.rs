@@ -114,7 +114,8 @@ pub enum ReportScope {
 }
 
 /// Why management was refused to someone who may not.
-pub const NOT_A_MANAGER: &str = "only administrators and team managers may use the management pages";
+pub const NOT_A_MANAGER: &str =
+    "only administrators and team managers may use the management pages";
 
 impl Actor {
     /// Who `rep` is in `rows` (read in the same transaction as the change being checked).
@@ -187,11 +188,12 @@ impl Actor {
             PolicyChange::MoveTeam { team, parent } => {
                 need(Powers::CHANGE_FUNCTIONS, "change teams")?;
                 // Their own top teams stay where the administrator put them.
-                let below_mine = rows
-                    .teams
-                    .get(team)
-                    .is_some_and(|t| mine(&t.parent));
-                if below_mine && mine(parent) { Ok(()) } else { outside() }
+                let below_mine = rows.teams.get(team).is_some_and(|t| mine(&t.parent));
+                if below_mine && mine(parent) {
+                    Ok(())
+                } else {
+                    outside()
+                }
             }
             PolicyChange::SetTeam { user, team } => {
                 need(Powers::CHANGE_FUNCTIONS, "move representatives")?;
@@ -274,7 +276,11 @@ mod tests {
             portal_names: vec!["default".into()],
             ..PolicyRows::default()
         };
-        for (id, name, parent) in [(1, "Support", None), (2, "Tier 1", Some(1)), (3, "Sales", None)] {
+        for (id, name, parent) in [
+            (1, "Support", None),
+            (2, "Tier 1", Some(1)),
+            (3, "Sales", None),
+        ] {
             let team = Team {
                 name: name.into(),
                 parent,
@@ -315,7 +321,10 @@ mod tests {
         let all = Powers::ADD_REPS.union(Powers::CHANGE_FUNCTIONS);
         let r = rows(all);
         let mia = Actor::of(&r, 10, false);
-        assert!(mia.may(&r, &withhold(PolicyScope::Team { team: 2 })).is_ok());
+        assert!(
+            mia.may(&r, &withhold(PolicyScope::Team { team: 2 }))
+                .is_ok()
+        );
         assert!(
             mia.may(&r, &withhold(PolicyScope::Rep { user: "bob".into() }))
                 .is_ok()
@@ -385,7 +394,11 @@ mod tests {
         let users: Vec<&str> = seen.members.iter().map(|m| m.user.as_str()).collect();
         assert_eq!(users, ["mia", "bob"]);
         assert!(seen.portal_names.is_empty());
-        assert_eq!(Actor::of(&r, 11, false).visible(&r), None, "Bob manages nothing");
+        assert_eq!(
+            Actor::of(&r, 11, false).visible(&r),
+            None,
+            "Bob manages nothing"
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::server::ConnHandle;
 use crate::storage::{Representative, StorageError, unix_now};
 use crate::{App, Limit};
 
+mod activity;
 mod front;
 mod mail;
 mod manage;
@@ -202,6 +203,7 @@ impl Conn {
             } => self.login(user, password, portal.as_deref()).await,
             ClientMessage::ListReps => self.list_reps(),
             ClientMessage::Manage(request) => self.manage(request).await,
+            ClientMessage::Activity(activity) => self.activity(&activity),
             ClientMessage::InviteReps {
                 target,
                 rights,

@@ -41,6 +41,7 @@ pub mod motion;
 pub mod moves;
 mod picture;
 pub mod queue;
+pub mod reports;
 pub mod rights;
 pub mod roster;
 pub mod signal;

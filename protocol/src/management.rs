@@ -77,6 +77,9 @@ pub enum ManageRequest {
         #[serde(default)]
         powers: Vec<String>,
     },
+    /// A session report (administrators; managers and representatives as their powers
+    /// allow): answered with `Report`.
+    Report(crate::reports::ReportFilter),
     /// A new representative account in `team`; the portal makes its first password and
     /// shows it once (in `ManagementView::added`).
     AddRep {

@@ -17,8 +17,8 @@ pub use crate::front_desk::{
 #[path = "signal_types.rs"]
 mod types;
 pub use types::{
-    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RepInvitation, RepPresence, SignalPayload,
-    SpecialistInvitation,
+    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RepInvitation, RepPresence, SessionActivity,
+    SignalPayload, SpecialistInvitation,
 };
 
 /// Version of this signalling vocabulary; sent in [`ClientMessage::Hello`].
@@ -48,6 +48,8 @@ pub enum ClientMessage {
     },
     /// List the representatives logged in now, with their portal and active sessions.
     ListReps,
+    /// From the customer's agent: something that happened peer to peer, for the record.
+    Activity(SessionActivity),
     /// The management pages (administrators only): answered with `Management`.
     Manage(ManageRequest),
     /// The host invites representatives into its session.
@@ -314,6 +316,12 @@ pub enum PortalMessage {
         /// An administrator: the console offers the management pages.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         admin: bool,
+        /// A team manager: the console offers the management pages for their teams.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        manager: bool,
+        /// May see session reports (everyone's, their teams' or their own).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reports: bool,
         /// The functions the policy allows them on their portal (names, see
         /// [`crate::management`]); later changes come as `Functions`. Absent from older
         /// portals: everything.
@@ -466,6 +474,8 @@ pub enum PortalMessage {
     Portal(PortalPage),
     /// To an administrator: the management state, after every change.
     Management(ManagementView),
+    /// A session report.
+    Report(crate::reports::ReportView),
     /// To a representative: the functions the policy allows them (on their portal), at
     /// login and whenever the policy changes; the console hides the rest.
     Functions {
@@ -580,6 +590,7 @@ impl PortalMessage {
             PortalMessage::Chat { .. } => "chat",
             PortalMessage::Portal(_) => "portal",
             PortalMessage::Management(_) => "management",
+            PortalMessage::Report(_) => "report",
             PortalMessage::Functions { .. } => "functions",
             PortalMessage::RequestStatus { .. } => "request_status",
             PortalMessage::Queries { .. } => "queries",

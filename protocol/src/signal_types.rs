@@ -165,3 +165,36 @@ pub enum ErrorKind {
     /// Something failed inside the portal.
     Internal,
 }
+
+/// Something that happened between the customer's agent and an attendee, which the portal
+/// cannot see (it travels peer to peer): the agent reports it for the session's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SessionActivity {
+    /// A file went between the customer and an attendee, complete and verified.
+    File {
+        /// The attendee on the other end.
+        attendee: AttendeeId,
+        /// The file's name (no folders).
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its SHA-256, lowercase hex.
+        sha256: String,
+        /// It went to the customer (else it came from the customer).
+        to_customer: bool,
+    },
+    /// An attendee listed a folder the customer shares.
+    FolderListing {
+        /// Who.
+        attendee: AttendeeId,
+        /// The folder, relative to the shared one.
+        folder: String,
+    },
+    /// The customer's machine reboots at an attendee's request.
+    Reboot {
+        /// Who asked.
+        attendee: AttendeeId,
+    },
+}

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 use tandem_protocol::management::{ManageRequest, PolicyScope};
+use tandem_protocol::reports::{ReportEvent, ReportFilter, ReportView, SessionReport};
 use tandem_protocol::signal::{
     ChatStart, ClientMessage, CodeInfo, ErrorKind, FieldKind, FieldSpec, FieldValue, InviteTarget,
     Outcome, PortalAvailability, PortalMessage, PortalMode, PortalPage, Query, QueueLength,
@@ -60,6 +61,24 @@ fn view_control_chat() -> Rights {
 fn client_samples() -> Vec<ClientMessage> {
     vec![
         ClientMessage::Manage(ManageRequest::Show),
+        ClientMessage::Manage(ManageRequest::Report(ReportFilter {
+            from: Some(1_796_000_000),
+            to: None,
+            team: Some(2),
+            rep: Some("bob".into()),
+            portal: None,
+            outcome: Some("resolved".into()),
+        })),
+        ClientMessage::Manage(ManageRequest::SetAccess {
+            user: "mia".into(),
+            manages: vec![1],
+            powers: vec!["add_reps".into(), "view_reports".into()],
+        }),
+        ClientMessage::Manage(ManageRequest::AddRep {
+            user: "carol".into(),
+            name: "Carol Jones".into(),
+            team: Some(2),
+        }),
         ClientMessage::Manage(ManageRequest::AddTeam {
             name: "Tier 2".into(),
             parent: Some(1),
@@ -278,12 +297,15 @@ fn portal_samples() -> Vec<PortalMessage> {
             name: "Bob Smith".into(),
             portal_url: Some("https://help.example.com:8470#pin=sha256:00ff".into()),
             admin: true,
+            manager: false,
+            reports: true,
             functions: Some(vec!["screen".into(), "control".into(), "chat".into()]),
         },
         PortalMessage::Functions {
             allowed: vec!["screen".into(), "chat".into()],
         },
         PortalMessage::Management(management_sample()),
+        PortalMessage::Report(report_sample()),
         PortalMessage::CodeCreated(code_info("012345678", "Carol Customer", "acme", 1200)),
         PortalMessage::Codes {
             codes: vec![
@@ -611,7 +633,9 @@ fn first_difference(old: &str, new: &str) -> String {
 }
 
 fn management_sample() -> tandem_protocol::management::ManagementView {
-    use tandem_protocol::management::{ManagementView, MemberView, PortalPolicyView, TeamView};
+    use tandem_protocol::management::{
+        AddedRep, ManagementView, MemberView, PortalPolicyView, TeamView,
+    };
     let all: Vec<String> = [
         "screen",
         "control",
@@ -651,10 +675,49 @@ fn management_sample() -> tandem_protocol::management::ManagementView {
                 .filter(|f| *f != "files" && *f != "reboot")
                 .cloned()
                 .collect(),
+            manages: vec![2],
+            powers: vec!["change_functions".into(), "view_reports".into()],
         }],
         portals: vec![PortalPolicyView {
             portal: "default".into(),
             withheld: Vec::new(),
         }],
+        you: "admin".into(),
+        powers: vec![
+            "add_reps".into(),
+            "change_functions".into(),
+            "view_reports".into(),
+            "own_reports".into(),
+        ],
+        added: Some(AddedRep {
+            user: "carol".into(),
+            password: "correct-horse-battery".into(),
+        }),
+    }
+}
+
+fn report_sample() -> ReportView {
+    let sessions = vec![SessionReport {
+        id: 12,
+        rep: "bob".into(),
+        rep_name: "Bob Smith".into(),
+        customer: "Carol Customer".into(),
+        portal: "default".into(),
+        started_at: 1_796_000_000,
+        ended_at: Some(1_796_000_600),
+        end_reason: Some("the representative ended the session".into()),
+        outcome: Some("resolved".into()),
+        notes: None,
+        events: vec![ReportEvent {
+            at: 1_796_000_010,
+            actor: "customer app".into(),
+            action: "file.transfer".into(),
+            detail: "'a.txt' (3 bytes, sha256 ab) from Bob Smith to the customer".into(),
+        }],
+    }];
+    ReportView {
+        sessions,
+        truncated: false,
+        csv: "session,representative\r\n12,bob\r\n".into(),
     }
 }

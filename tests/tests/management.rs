@@ -90,7 +90,9 @@ fn a_portal_policy_takes_control_away_mid_session_and_gives_it_back() {
         })
     });
     host.send(json!({"cmd": "move", "x": 300, "y": 310}));
-    wait_for("the host's pointer move after the policy allows it", T, || {
-        (x.pointer() == (300, 310)).then_some(())
-    });
+    wait_for(
+        "the host's pointer move after the policy allows it",
+        T,
+        || (x.pointer() == (300, 310)).then_some(()),
+    );
 }

@@ -56,6 +56,12 @@ pub enum TransferEvent {
         id: u32,
         /// The file's final path (receiver) or name (sender).
         file: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its SHA-256, as checked by the receiver.
+        sha256: [u8; 32],
+        /// This side received it (else it sent it).
+        received: bool,
     },
     /// Stopped.
     Failed {

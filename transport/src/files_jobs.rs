@@ -177,6 +177,9 @@ impl Receive {
                 let _ = ends.events.send(TransferEvent::Completed {
                     id: self.id,
                     file: final_path.display().to_string(),
+                    size: self.size,
+                    sha256: self.sha256,
+                    received: true,
                 });
             }
             Err(e) => {
@@ -388,6 +391,9 @@ impl Send {
                     let _ = ends.events.send(TransferEvent::Completed {
                         id: self.id,
                         file: name,
+                        size,
+                        sha256,
+                        received: false,
                     });
                     return;
                 }

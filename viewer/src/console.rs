@@ -145,7 +145,7 @@ pub fn show_transfer(t: &TransferEvent) {
                 );
             }
         }
-        TransferEvent::Completed { id, file } => eprintln!("transfer {id} done: {file}"),
+        TransferEvent::Completed { id, file, .. } => eprintln!("transfer {id} done: {file}"),
         TransferEvent::Failed { id, reason } => eprintln!("transfer {id} stopped: {reason}"),
         TransferEvent::Listing { entries, .. } => {
             for e in entries {

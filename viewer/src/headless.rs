@@ -271,7 +271,7 @@ fn transfer_json(t: &TransferEvent) -> serde_json::Value {
         TransferEvent::Progress { id, done, total } => {
             json!({"event": "transfer", "kind": "progress", "id": id, "done": done, "total": total})
         }
-        TransferEvent::Completed { id, file } => {
+        TransferEvent::Completed { id, file, .. } => {
             json!({"event": "transfer", "kind": "completed", "id": id, "file": file})
         }
         TransferEvent::Failed { id, reason } => {

@@ -215,4 +215,31 @@ impl Hub {
     ) -> std::collections::BTreeMap<crate::policy::TeamId, crate::policy::Team> {
         self.lock().policy.teams.clone()
     }
+
+    /// The session whose customer's agent is on `conn`.
+    pub fn agent_session(&self, conn: ConnId) -> Option<u64> {
+        match self.lock().members.get(&conn) {
+            Some(super::Membership::Attendee { session, id }) if *id == AttendeeId::CUSTOMER => {
+                Some(*session)
+            }
+            _ => None,
+        }
+    }
+
+    /// The name `id` has (or had, while seated) in `session`.
+    pub fn attendee_name(&self, session: u64, id: AttendeeId) -> Option<String> {
+        let state = self.lock();
+        let s = state.sessions.get(&session)?;
+        if let Some(a) = s.attendees.get(&id) {
+            return Some(a.info.name.clone());
+        }
+        if id == AttendeeId::HOST {
+            return Some(s.host.name.clone());
+        }
+        let seated = s.seats.values().find(|seat| seat.id == id);
+        seated
+            .cloned()
+            .or_else(|| s.specialist_seats.get(&id).map(|seat| seat.info.clone()))
+            .map(|info| info.name)
+    }
 }

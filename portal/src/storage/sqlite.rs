@@ -20,6 +20,7 @@ mod front_desk;
 mod keys;
 mod live;
 mod policy;
+mod reports;
 mod schema;
 
 use schema::{MIGRATIONS, SCHEMA_VERSION};
@@ -588,6 +589,14 @@ impl Backend for SqliteBackend {
         now: UnixTime,
     ) -> Result<crate::management::Managed, StorageError> {
         policy::manage(&mut self.conn, asker, change, now)
+    }
+
+    fn session_report(
+        &mut self,
+        asker: (crate::policy::RepId, bool),
+        filter: &tandem_protocol::reports::ReportFilter,
+    ) -> Result<crate::reports::ReportRows, StorageError> {
+        reports::report(&mut self.conn, asker, filter)
     }
 
     fn restore_open_sessions(

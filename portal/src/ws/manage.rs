@@ -4,13 +4,15 @@
 //! representative is told their functions again.
 
 use tandem_protocol::management::AddedRep;
+use tandem_protocol::reports::{ReportFilter, ReportView};
 use tandem_protocol::signal::{ErrorKind, ManageRequest, PortalMessage};
 
 use super::{Conn, persist};
 use crate::auth;
-use crate::management::PolicyChange;
+use crate::management::{PolicyChange, Refused};
+use crate::reports;
 use crate::storage::{StorageError, unix_now};
-use crate::tiers::NOT_A_MANAGER;
+use crate::tiers::{Actor, NOT_A_MANAGER};
 
 impl Conn {
     pub(super) async fn manage(&self, request: ManageRequest) {
@@ -18,6 +20,9 @@ impl Conn {
             return self.error(ErrorKind::Unauthorized, "log in first");
         };
         let asker = Some((me.id, me.is_admin));
+        if let ManageRequest::Report(filter) = request {
+            return self.report((me.id, me.is_admin), filter).await;
+        }
         let mut change = match PolicyChange::parse(request) {
             Ok(change) => change,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
@@ -53,14 +58,8 @@ impl Conn {
             .await;
         let (rows, actor) = match result {
             Ok(Ok(managed)) => managed,
-            Ok(Err(refusal)) => {
-                let kind = if refusal == NOT_A_MANAGER || refusal.contains("not allowed you") {
-                    ErrorKind::Unauthorized
-                } else {
-                    ErrorKind::BadRequest
-                };
-                return self.error(kind, refusal);
-            }
+            Ok(Err(Refused::NotAllowed(why))) => return self.error(ErrorKind::Unauthorized, why),
+            Ok(Err(Refused::Invalid(why))) => return self.error(ErrorKind::BadRequest, why),
             Err(e) => return self.internal(&e),
         };
         if let Some(change) = &change {
@@ -98,6 +97,52 @@ impl Conn {
         }
         for session in sessions {
             persist(&self.app, session);
+        }
+    }
+
+    async fn report(&self, asker: (i64, bool), filter: ReportFilter) {
+        let result = self
+            .app
+            .storage
+            .call(move |b| b.session_report(asker, &filter))
+            .await;
+        match result {
+            Ok(Ok((sessions, truncated))) => {
+                let csv = reports::to_csv(&sessions);
+                self.reply(PortalMessage::Report(ReportView {
+                    sessions,
+                    truncated,
+                    csv,
+                }));
+            }
+            Ok(Err(refusal)) => {
+                let kind = if refusal.contains("not allowed you") {
+                    ErrorKind::Unauthorized
+                } else {
+                    ErrorKind::BadRequest
+                };
+                self.error(kind, refusal);
+            }
+            Err(e) => self.internal(&e),
+        }
+    }
+
+    /// Whether `rep` manages teams, and may see any reports (for the console's menu).
+    pub(super) async fn access_of(&self, rep: i64, admin: bool) -> (bool, bool) {
+        let now = unix_now();
+        let read = self
+            .app
+            .storage
+            .call(move |b| b.manage_policy(None, None, now))
+            .await;
+        match read {
+            Ok(Ok((rows, _))) => {
+                let actor = Actor::of(&rows, rep, admin);
+                let manager = matches!(actor, Actor::Manager { .. });
+                (manager, actor.report_scope(&rows).is_ok())
+            }
+            // The menu only: the pages themselves check again.
+            _ => (false, admin),
         }
     }
 }

@@ -69,10 +69,13 @@ impl Conn {
                 self.app
                     .audit(&rep.user, "login", &rep.user, &format!("from {}", self.ip));
                 let functions = self.app.hub.functions_of(rep.id, &portal).names();
+                let (manager, reports) = self.access_of(rep.id, rep.is_admin).await;
                 self.reply(PortalMessage::LoggedIn {
                     name: rep.name.clone(),
                     portal_url: Some(format!("{}{}", self.app.base_url, self.app.pin_fragment)),
                     admin: rep.is_admin,
+                    manager,
+                    reports,
                     functions: Some(functions),
                 });
                 self.rep_portal.clone_from(&portal);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tandem_protocol::management::PolicyScope;
 
-use crate::management::{Managed, MemberRow, PolicyChange, PolicyRows};
+use crate::management::{Managed, MemberRow, PolicyChange, PolicyRows, Refused};
 use crate::policy::{Functions, Member, RepId, Team};
 use crate::storage::{StorageError, UnixTime};
 use crate::tiers::{Actor, NOT_A_MANAGER, Powers};
@@ -28,11 +28,14 @@ pub(super) fn manage(
         None => Actor::Admin,
     };
     if !actor.manages() && (change.is_some() || asker.is_some()) {
-        return Ok(Err(NOT_A_MANAGER.into()));
+        return Ok(Err(Refused::NotAllowed(NOT_A_MANAGER.into())));
     }
     if let Some(change) = change {
-        if let Err(refusal) = actor.may(&rows, change).and_then(|()| rows.check(change)) {
-            return Ok(Err(refusal));
+        if let Err(refusal) = actor.may(&rows, change) {
+            return Ok(Err(Refused::NotAllowed(refusal)));
+        }
+        if let Err(refusal) = rows.check(change) {
+            return Ok(Err(Refused::Invalid(refusal)));
         }
         apply(&tx, change, now)?;
         rows = load(&tx)?;

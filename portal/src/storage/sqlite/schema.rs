@@ -189,5 +189,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (rep_id, team_id)
     );
     ALTER TABLE representatives ADD COLUMN powers INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX audit_log_by_subject ON audit_log (subject);
 ",
 ];
