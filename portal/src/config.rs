@@ -71,6 +71,9 @@ pub struct Config {
     /// The language of invitation mails when the representative names none the portal has
     /// (see [`crate::mail::LANGUAGES`]; default "en").
     pub mail_language: String,
+    /// How long a representative's sign-in lasts on one connection before they must sign
+    /// in again (default 12 hours).
+    pub sign_in_lifetime: Duration,
 }
 
 impl Config {
@@ -124,6 +127,7 @@ impl Default for Config {
             offer_timeout: Duration::from_secs(30),
             queue_cap: 50,
             mail_language: "en".to_owned(),
+            sign_in_lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -150,6 +154,7 @@ impl std::fmt::Debug for Config {
             .field("identify_within", &self.identify_within)
             .field("smtp", &self.smtp)
             .field("mail_language", &self.mail_language)
+            .field("sign_in_lifetime", &self.sign_in_lifetime)
             .field("web_dir", &self.web_dir)
             .field("downloads_dir", &self.downloads_dir)
             .finish()

@@ -105,6 +105,7 @@ mod server;
 pub mod storage;
 pub mod tiers;
 pub mod tls;
+pub mod totp;
 mod web;
 mod web_app;
 mod ws;

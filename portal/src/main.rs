@@ -51,6 +51,9 @@ struct Cli {
     /// connection dropped (reboot, network), in seconds; 0 ends the session at once.
     #[arg(long, env = "TANDEM_RESUME_WINDOW_SECS", default_value_t = 600)]
     resume_window_secs: u64,
+    /// How long a representative stays signed in on one connection, in minutes.
+    #[arg(long, env = "TANDEM_SIGN_IN_MINUTES", default_value_t = 720)]
+    sign_in_minutes: u64,
     /// TLS certificate chain (PEM); read again when it changes. Without --tls-cert and
     /// --tls-key the portal makes a self-signed certificate and prints its pin.
     #[arg(long, env = "TANDEM_TLS_CERT", requires = "tls_key")]
@@ -493,6 +496,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         downloads_dir: cli.downloads_dir,
         offer_timeout: Duration::from_secs(cli.queue_offer_secs.max(1)),
         queue_cap: cli.queue_cap.max(1),
+        sign_in_lifetime: Duration::from_secs(cli.sign_in_minutes.max(1) * 60),
         ..Config::default()
     };
     let mut stdout = std::io::stdout();

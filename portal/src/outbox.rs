@@ -27,6 +27,8 @@ pub const OUTBOX_CAPACITY: usize = 512;
 pub struct Outbox {
     tx: mpsc::Sender<PortalMessage>,
     overflow: Arc<watch::Sender<bool>>,
+    /// Set when the portal closes the connection itself (a forced sign-out).
+    kick: Arc<watch::Sender<bool>>,
 }
 
 /// The receiving side, owned by the connection's task.
@@ -34,6 +36,7 @@ pub struct Outbox {
 pub struct OutboxReceiver {
     rx: mpsc::Receiver<PortalMessage>,
     overflowed: watch::Receiver<bool>,
+    kicked: watch::Receiver<bool>,
 }
 
 impl Outbox {
@@ -46,13 +49,24 @@ impl Outbox {
     pub fn with_capacity(capacity: usize) -> (Outbox, OutboxReceiver) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let (overflow, overflowed) = watch::channel(false);
+        let (kick, kicked) = watch::channel(false);
         (
             Outbox {
                 tx,
                 overflow: Arc::new(overflow),
+                kick: Arc::new(kick),
             },
-            OutboxReceiver { rx, overflowed },
+            OutboxReceiver {
+                rx,
+                overflowed,
+                kicked,
+            },
         )
+    }
+
+    /// Closes the connection once what is queued (say, why) has been sent.
+    pub fn kick(&self) {
+        self.kick.send_replace(true);
     }
 
     /// Queues `msg`; `false` if the connection is gone or has stopped reading (then it is
@@ -88,6 +102,11 @@ impl OutboxReceiver {
     /// A watch on the queue running full, to wait on beside [`OutboxReceiver::recv`].
     pub fn overflow(&self) -> Overflow {
         Overflow(self.overflowed.clone())
+    }
+
+    /// A watch on [`Outbox::kick`] (it completes like [`Overflow::wait`]).
+    pub fn kicked(&self) -> Overflow {
+        Overflow(self.kicked.clone())
     }
 }
 

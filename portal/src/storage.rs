@@ -340,6 +340,12 @@ pub trait Backend: Send {
         change: Option<&crate::management::PolicyChange>,
         now: UnixTime,
     ) -> Result<crate::management::Managed, StorageError>;
+    /// Reads or changes `rep`'s second factor (`crate::totp`).
+    fn second_factor(
+        &mut self,
+        rep: crate::policy::RepId,
+        op: &crate::totp::FactorOp,
+    ) -> Result<crate::totp::StoredFactor, StorageError>;
     /// The sessions of a report `asker` (account, administrator) may see.
     fn session_report(
         &mut self,

@@ -217,6 +217,30 @@ impl Actor {
         }
     }
 
+    /// Whether this actor may sign `user` out or reset their sign-in: administrators
+    /// anyone, team managers with the power to add representatives the people in their
+    /// teams (never an administrator).
+    pub fn may_manage_account(&self, rows: &PolicyRows, user: &str) -> Result<(), String> {
+        let Some(member) = rows.members.iter().find(|m| m.user == user) else {
+            return Err(format!("there is no representative '{user}'"));
+        };
+        match self {
+            Actor::Admin => Ok(()),
+            Actor::Rep { .. } => Err(NOT_A_MANAGER.into()),
+            Actor::Manager { teams, powers, .. } => {
+                if !powers.contains(Powers::ADD_REPS) {
+                    return Err("an administrator has not allowed you to manage accounts".into());
+                }
+                let theirs = member.member.team.is_some_and(|t| teams.contains(&t));
+                if theirs && !member.admin {
+                    Ok(())
+                } else {
+                    Err("you manage only your own teams".into())
+                }
+            }
+        }
+    }
+
     /// What this actor sees of `rows`: a manager only their teams and the representatives in
     /// them (and no portals); `None` for someone who may not manage.
     pub fn visible(&self, rows: &PolicyRows) -> Option<PolicyRows> {

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use tandem_protocol::SessionCode;
 use tandem_protocol::signal::{
-    ClientMessage, ErrorKind, PortalMessage, SIGNAL_VERSION, SignalPayload,
+    ClientMessage, ErrorKind, ManageRequest, PortalMessage, SIGNAL_VERSION, SignalPayload,
 };
 use tandem_protocol::{AttendeeId, Rights};
 
@@ -31,6 +31,7 @@ use crate::server::ConnHandle;
 use crate::storage::{Representative, StorageError, unix_now};
 use crate::{App, Limit};
 
+mod account;
 mod activity;
 mod front;
 mod mail;
@@ -92,6 +93,10 @@ struct Conn {
     budgets: Budgets,
     /// Set to close the connection after the current message.
     closing: bool,
+    /// When a representative's sign-in on this connection runs out.
+    signed_in_until: Option<tokio::time::Instant>,
+    /// A second factor being set up (`account`): kept only here until confirmed.
+    factor_setup: Option<crate::totp::Secret>,
 }
 
 impl Conn {
@@ -200,8 +205,17 @@ impl Conn {
                 user,
                 password,
                 portal,
-            } => self.login(user, password, portal.as_deref()).await,
+                otp,
+            } => {
+                self.login(user, password, portal.as_deref(), otp.as_deref())
+                    .await;
+            }
             ClientMessage::ListReps => self.list_reps(),
+            ClientMessage::Manage(
+                request @ (ManageRequest::SecondFactorSetup
+                | ManageRequest::SecondFactorOn { .. }
+                | ManageRequest::SecondFactorOff { .. }),
+            ) => self.own_second_factor(request).await,
             ClientMessage::Manage(request) => self.manage(request).await,
             ClientMessage::Activity(activity) => self.activity(&activity),
             ClientMessage::InviteReps {

@@ -77,6 +77,31 @@ pub enum ManageRequest {
         #[serde(default)]
         powers: Vec<String>,
     },
+    /// Signs every connection of `user` out at once (administrators; team managers for
+    /// their teams' people).
+    SignOut {
+        /// Account name.
+        user: String,
+    },
+    /// Signs `user` out, turns their second factor off and gives them a new password
+    /// (shown once, in `ManagementView::added`).
+    ResetSignIn {
+        /// Account name.
+        user: String,
+    },
+    /// One's own second factor: starts setting one up (answered with a secret to enter in an
+    /// authenticator app; nothing changes until `SecondFactorOn`).
+    SecondFactorSetup,
+    /// Turns one's own second factor on with the secret just set up, proved by a code.
+    SecondFactorOn {
+        /// The code the app shows now.
+        code: String,
+    },
+    /// Turns one's own second factor off, proved by a code.
+    SecondFactorOff {
+        /// The code the app shows now.
+        code: String,
+    },
     /// A session report (administrators; managers and representatives as their powers
     /// allow): answered with `Report`.
     Report(crate::reports::ReportFilter),
@@ -166,4 +191,23 @@ pub struct ManagementView {
     /// The representative the request added, with their first password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added: Option<AddedRep>,
+}
+
+/// One's own second factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorView {
+    /// On: signing in asks for a code.
+    pub enabled: bool,
+    /// A setup in progress: enter this in an authenticator app, then confirm with a code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<SecondFactorSetup>,
+}
+
+/// A secret to enter in an authenticator app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorSetup {
+    /// Base32, as apps take it typed in.
+    pub secret: String,
+    /// The `otpauth://` URI, as apps take it from a link or QR code.
+    pub uri: String,
 }

@@ -45,6 +45,10 @@ pub enum ClientMessage {
         /// The customer portal the representative works on (`None` = the default portal).
         #[serde(default)]
         portal: Option<String>,
+        /// The code from their authenticator app, when their account has a second factor
+        /// (asked for with [`ErrorKind::SecondFactor`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        otp: Option<String>,
     },
     /// List the representatives logged in now, with their portal and active sessions.
     ListReps,
@@ -476,6 +480,8 @@ pub enum PortalMessage {
     Management(ManagementView),
     /// A session report.
     Report(crate::reports::ReportView),
+    /// To a representative: their own second factor, after a request about it.
+    SecondFactor(crate::management::SecondFactorView),
     /// To a representative: the functions the policy allows them (on their portal), at
     /// login and whenever the policy changes; the console hides the rest.
     Functions {
@@ -591,6 +597,7 @@ impl PortalMessage {
             PortalMessage::Portal(_) => "portal",
             PortalMessage::Management(_) => "management",
             PortalMessage::Report(_) => "report",
+            PortalMessage::SecondFactor(_) => "second_factor",
             PortalMessage::Functions { .. } => "functions",
             PortalMessage::RequestStatus { .. } => "request_status",
             PortalMessage::Queries { .. } => "queries",

@@ -162,6 +162,8 @@ pub enum ErrorKind {
     RequestGone,
     /// The mail server could not be reached or refused the message.
     MailFailed,
+    /// The password was right; the account also needs the code from its authenticator app.
+    SecondFactor,
     /// Something failed inside the portal.
     Internal,
 }

@@ -9,7 +9,9 @@
 
 use std::path::PathBuf;
 
-use tandem_protocol::management::{ManageRequest, PolicyScope};
+use tandem_protocol::management::{
+    ManageRequest, PolicyScope, SecondFactorSetup, SecondFactorView,
+};
 use tandem_protocol::reports::{ReportEvent, ReportFilter, ReportView, SessionReport};
 use tandem_protocol::signal::{
     ChatStart, ClientMessage, CodeInfo, ErrorKind, FieldKind, FieldSpec, FieldValue, InviteTarget,
@@ -61,6 +63,15 @@ fn view_control_chat() -> Rights {
 fn client_samples() -> Vec<ClientMessage> {
     vec![
         ClientMessage::Manage(ManageRequest::Show),
+        ClientMessage::Manage(ManageRequest::SignOut { user: "bob".into() }),
+        ClientMessage::Manage(ManageRequest::ResetSignIn { user: "bob".into() }),
+        ClientMessage::Manage(ManageRequest::SecondFactorSetup),
+        ClientMessage::Manage(ManageRequest::SecondFactorOn {
+            code: "123456".into(),
+        }),
+        ClientMessage::Manage(ManageRequest::SecondFactorOff {
+            code: "654321".into(),
+        }),
         ClientMessage::Manage(ManageRequest::Report(ReportFilter {
             from: Some(1_796_000_000),
             to: None,
@@ -113,11 +124,13 @@ fn client_samples() -> Vec<ClientMessage> {
             user: "bob".into(),
             password: "correct horse battery staple".into(),
             portal: Some("default".into()),
+            otp: Some("123 456".into()),
         },
         ClientMessage::Login {
             user: "alice".into(),
             password: "s3cret".into(),
             portal: None,
+            otp: None,
         },
         ClientMessage::CreateCode {
             customer: "Carol Customer".into(),
@@ -306,6 +319,17 @@ fn portal_samples() -> Vec<PortalMessage> {
         },
         PortalMessage::Management(management_sample()),
         PortalMessage::Report(report_sample()),
+        PortalMessage::SecondFactor(SecondFactorView {
+            enabled: false,
+            setup: Some(SecondFactorSetup {
+                secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into(),
+                uri: "otpauth://totp/Tandem:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Tandem&algorithm=SHA1&digits=6&period=30".into(),
+            }),
+        }),
+        PortalMessage::SecondFactor(SecondFactorView {
+            enabled: true,
+            setup: None,
+        }),
         PortalMessage::CodeCreated(code_info("012345678", "Carol Customer", "acme", 1200)),
         PortalMessage::Codes {
             codes: vec![
@@ -485,6 +509,10 @@ fn portal_samples() -> Vec<PortalMessage> {
     let errors = [
         (ErrorKind::BadRequest, "That request is not allowed now."),
         (ErrorKind::Unauthorized, "Wrong user name or password."),
+        (
+            ErrorKind::SecondFactor,
+            "enter the 6-digit code from your authenticator app",
+        ),
         (ErrorKind::CodeUnknown, "There is no such code."),
         (ErrorKind::CodeExpired, "This code has expired."),
         (ErrorKind::CodeRedeemed, "This code was already used."),

@@ -45,6 +45,9 @@ pub async fn login(
         user: user.to_owned(),
         password: password.to_owned(),
         portal: portal_name,
+        // The native viewer signs in with a password only; accounts with a second factor
+        // are told so by the portal and use the console.
+        otp: None,
     };
     match conn.request(login).await? {
         PortalMessage::LoggedIn { name, .. } => Ok((conn, name)),

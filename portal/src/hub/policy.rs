@@ -242,4 +242,20 @@ impl Hub {
             .or_else(|| s.specialist_seats.get(&id).map(|seat| seat.info.clone()))
             .map(|info| info.name)
     }
+
+    /// Signs every connection of account `rep` out: each is told `why` and closed once that
+    /// is sent. Returns how many there were.
+    pub fn sign_out(&self, rep: RepId, why: &str) -> usize {
+        let state = self.lock();
+        let mut count = 0;
+        for online in state.reps.values().filter(|r| r.rep_id == rep) {
+            online.peer.send(PortalMessage::Error {
+                kind: tandem_protocol::signal::ErrorKind::Unauthorized,
+                message: why.to_owned(),
+            });
+            online.peer.tx.kick();
+            count += 1;
+        }
+        count
+    }
 }

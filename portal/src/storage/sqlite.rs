@@ -22,6 +22,7 @@ mod live;
 mod policy;
 mod reports;
 mod schema;
+mod second_factor;
 
 use schema::{MIGRATIONS, SCHEMA_VERSION};
 
@@ -589,6 +590,14 @@ impl Backend for SqliteBackend {
         now: UnixTime,
     ) -> Result<crate::management::Managed, StorageError> {
         policy::manage(&mut self.conn, asker, change, now)
+    }
+
+    fn second_factor(
+        &mut self,
+        rep: crate::policy::RepId,
+        op: &crate::totp::FactorOp,
+    ) -> Result<crate::totp::StoredFactor, StorageError> {
+        second_factor::second_factor(&self.conn, rep, op)
     }
 
     fn session_report(

@@ -20,8 +20,14 @@ impl Conn {
             return self.error(ErrorKind::Unauthorized, "log in first");
         };
         let asker = Some((me.id, me.is_admin));
-        if let ManageRequest::Report(filter) = request {
-            return self.report((me.id, me.is_admin), filter).await;
+        match request {
+            ManageRequest::Report(filter) => {
+                return self.report((me.id, me.is_admin), filter).await;
+            }
+            ManageRequest::SignOut { .. } | ManageRequest::ResetSignIn { .. } => {
+                return self.manage_account(request).await;
+            }
+            _ => {}
         }
         let mut change = match PolicyChange::parse(request) {
             Ok(change) => change,

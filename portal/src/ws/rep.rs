@@ -6,6 +6,7 @@ use std::time::Duration;
 use tandem_protocol::SessionCode;
 use tandem_protocol::signal::{CodeInfo, ErrorKind, PortalMessage};
 
+use super::account::FactorCheck;
 use super::{Conn, MAX_CREDENTIAL_BYTES};
 use crate::Limit;
 use crate::codes::{self, CodeRefusal, CodeStatus};
@@ -22,7 +23,13 @@ fn portal_name(portal: Option<&str>) -> Result<String, String> {
 }
 
 impl Conn {
-    pub(super) async fn login(&mut self, user: String, password: String, portal: Option<&str>) {
+    pub(super) async fn login(
+        &mut self,
+        user: String,
+        password: String,
+        portal: Option<&str>,
+        otp: Option<&str>,
+    ) {
         if self.rep.is_some() {
             return self.error(ErrorKind::BadRequest, "you are logged in already");
         }
@@ -61,9 +68,34 @@ impl Conn {
         } else {
             &user
         });
+        // The password was right: an account with a second factor needs its code too. The
+        // budget is not forgiven until both are right.
+        let result = match result {
+            Ok(Some(rep)) => match self.second_factor_passes(rep.id, otp).await {
+                Ok(FactorCheck::Passed) => Ok(Some(rep)),
+                Ok(FactorCheck::Needed) => {
+                    return self.error(
+                        ErrorKind::SecondFactor,
+                        "enter the 6-digit code from your authenticator app",
+                    );
+                }
+                Ok(FactorCheck::Wrong) => {
+                    let detail = format!("wrong second-factor code, from {}", self.ip);
+                    self.app.audit("-", "login.failed", &rep.user, &detail);
+                    return self.error(
+                        ErrorKind::Unauthorized,
+                        "that code is not right (or was used already); wait for the next one",
+                    );
+                }
+                Err(e) => Err(e),
+            },
+            other => other,
+        };
         match result {
             Ok(Some(rep)) => {
                 self.app.forgive(limit, self.ip);
+                self.signed_in_until =
+                    Some(tokio::time::Instant::now() + self.app.config.sign_in_lifetime);
                 self.identify();
                 tracing::info!(user = ?rep.user, portal = ?portal, "representative logged in");
                 self.app

@@ -72,6 +72,7 @@ async fn serve(
 ) {
     let (tx, mut rx) = Outbox::new();
     let mut overflow = rx.overflow();
+    let mut kicked = rx.kicked();
     let mut shutdown = app.shutdown.clone();
     let mut conn = Conn {
         app,
@@ -88,6 +89,8 @@ async fn serve(
         identified: false,
         budgets: Budgets::default(),
         closing: false,
+        signed_in_until: None,
+        factor_setup: None,
     };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     // An anonymous connection holds a slot others may need: it has a while to say who it is.
@@ -108,6 +111,18 @@ async fn serve(
             }
             () = overflow.wait() => {
                 tracing::info!("peer does not read its messages; dropped");
+                break Closing::Lost;
+            }
+            () = kicked.wait() => {
+                tracing::info!("signed out by the portal");
+                break Closing::Lost;
+            }
+            () = tokio::time::sleep_until(conn.signed_in_until.unwrap_or(identify_by)), if conn.signed_in_until.is_some() => {
+                tracing::info!("sign-in expired");
+                conn.error(
+                    ErrorKind::Unauthorized,
+                    "your sign-in has expired; sign in again",
+                );
                 break Closing::Lost;
             }
             () = tokio::time::sleep_until(conn.watching_until.unwrap_or(identify_by)), if !conn.identified => {

@@ -213,6 +213,7 @@ impl Client {
             user: user.into(),
             password: password.into(),
             portal: None,
+            otp: None,
         })
         .await
     }
@@ -421,6 +422,7 @@ impl Client {
                 user: user.into(),
                 password: password.into(),
                 portal: Some(portal.into()),
+                otp: None,
             })
             .await;
         assert!(

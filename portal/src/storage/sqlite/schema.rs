@@ -190,5 +190,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE representatives ADD COLUMN powers INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX audit_log_by_subject ON audit_log (subject);
+    -- The optional second factor (crate::totp): its secret and the last step used.
+    ALTER TABLE representatives ADD COLUMN totp_secret BLOB;
+    ALTER TABLE representatives ADD COLUMN totp_step INTEGER;
 ",
 ];
