@@ -1,5 +1,5 @@
 // Builds the web app into dist/: minified ES2022 bundles (app.js, viewer_worker.js) beside index.html and
-// app.css. The portal serves index.html at /p/<name> and /console, and dist/ under /app/.
+// app.css (src/app.css with the files it imports). The portal serves index.html at /p/<name> and /console, and dist/ under /app/.
 import { build } from "esbuild";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -24,7 +24,14 @@ for (const [entry, out] of [["main.ts", "app.js"], [join("viewer", "viewer_worke
   legalComments: "none",
   logLevel: "warning",
 });
-for (const file of ["index.html", "app.css"]) {
-  await copyFile(join(here, "src", file), join(dist, file));
-}
+// The styles: app.css with the files it imports, as one file.
+await build({
+  entryPoints: [join(here, "src", "app.css")],
+  outfile: join(dist, "app.css"),
+  bundle: true,
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+await copyFile(join(here, "src", "index.html"), join(dist, "index.html"));
 console.log("built dist/app.js, dist/viewer_worker.js, dist/index.html, dist/app.css");

@@ -516,7 +516,14 @@ async fn drain_events(
                         let name = agent.name_for_customer(from).unwrap_or("Someone");
                         if p.last_listing.as_deref() != Some(folder.as_str()) {
                             customer.say(&format!("{name} looks at the files in '{folder}'."));
-                            p.unreported_listing = Some(folder.clone());
+                            // The record names the folder inside the shared one, never where
+                            // the customer keeps it.
+                            let inside = path.trim_matches('/');
+                            p.unreported_listing = Some(if inside.is_empty() {
+                                "(the shared folder)".to_owned()
+                            } else {
+                                inside.to_owned()
+                            });
                             p.last_listing = Some(folder);
                         }
                     }

@@ -442,6 +442,22 @@ pub fn agent(display: &str, join_url: &str, pre_authorize: &str) -> Proc {
     agent_with(display, join_url, pre_authorize, &[])
 }
 
+/// The agent's arguments for a customer who accepts files into `inbox` and shares `share`
+/// for browsing, both agreed in advance (the questions are tested elsewhere).
+pub fn file_sharing_args<'a>(
+    inbox: &'a std::path::Path,
+    share: &'a std::path::Path,
+) -> Vec<&'a std::ffi::OsStr> {
+    vec![
+        "--accept-files".as_ref(),
+        "--allow-browse".as_ref(),
+        "--files-dir".as_ref(),
+        inbox.as_os_str(),
+        "--share-dir".as_ref(),
+        share.as_os_str(),
+    ]
+}
+
 /// The same with extra arguments.
 pub fn agent_with(
     display: &str,

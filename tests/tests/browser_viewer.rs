@@ -410,14 +410,7 @@ fn a_representative_watches_and_hosts_from_the_console() {
         std::fs::create_dir_all(d).expect("mkdir");
     }
     std::fs::write(share.join("report.txt"), "the customer's report\n").expect("write");
-    let files: Vec<&std::ffi::OsStr> = vec![
-        "--accept-files".as_ref(),
-        "--allow-browse".as_ref(),
-        "--files-dir".as_ref(),
-        inbox.as_os_str(),
-        "--share-dir".as_ref(),
-        share.as_os_str(),
-    ];
+    let files = tandem_e2e::file_sharing_args(&inbox, &share);
     let mut agent = Proc::spawn(
         "agent",
         agent_command(&x.display, &join_url, "control", &files),

@@ -1,7 +1,6 @@
 //! File transfer between a representative and the customer's machine: real processes, real
 //! WebRTC, real file systems (including a full one).
 
-use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -39,14 +38,7 @@ fn session(tag: &str, inbox: Option<PathBuf>) -> Files {
     viewer.wait_event("waiting", T);
     let join = portal.join_link_at(portal.addr(), &code);
     // Listing and fetching need the customer's browse consent; allowed in advance here.
-    let extra: Vec<&OsStr> = vec![
-        "--accept-files".as_ref(),
-        "--allow-browse".as_ref(),
-        "--files-dir".as_ref(),
-        inbox.as_os_str(),
-        "--share-dir".as_ref(),
-        share.as_os_str(),
-    ];
+    let extra = tandem_e2e::file_sharing_args(&inbox, &share);
     let agent = agent_with(&x.display, &join, "view", &extra);
     viewer.wait_event("connected", T);
     Files {

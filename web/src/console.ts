@@ -7,6 +7,17 @@
 // (an escalation, a just-closed request, a panel's ticket, a code operation), else only to
 // the alert.
 
+import {
+  endsSignIn,
+  factorAnswer,
+  factorRefused,
+  initialFactor,
+  otpAsked,
+  signedOutWords,
+  type AccountPending,
+  type AddedNotice,
+  type FactorState,
+} from "./account";
 import { formatCountdown, formatDuration, groupDigits, secondsLeft, secondsSince } from "./format";
 import type { ChatLineData } from "./chat_view";
 import {
@@ -19,6 +30,7 @@ import {
 } from "./session_panel";
 import type {
   ChatStart,
+  ClientMessage,
   CodeInfo,
   ErrorKind,
   FunctionName,
@@ -26,6 +38,7 @@ import type {
   PortalMessage,
   Query,
   QueueLength,
+  ReportView,
 } from "./wire";
 
 /** A value from the portal with the moment (ms, page clock) it arrived, for live counters. */
@@ -63,6 +76,15 @@ export interface ConsoleState {
   readonly portalUrl: string | null;
   readonly loggingIn: boolean;
   readonly loginError: string | null;
+  /** The portal asked for the authenticator app's code: the login form shows its field. */
+  readonly otpNeeded: boolean;
+  /** What the portal said when it asked (shown beside the field). */
+  readonly otpPrompt: string | null;
+  /**
+   * The portal ended the sign-in (an "unauthorized" saying to sign in again): when the
+   * connection then closes, the console goes back to the login form with these words.
+   */
+  readonly signedOut: string | null;
   readonly queries: readonly Timed<Query>[];
   readonly queues: readonly QueueLength[];
   readonly accepting: boolean;
@@ -83,16 +105,40 @@ export interface ConsoleState {
   readonly lost: boolean;
   /** An administrator: the console offers the management page. */
   readonly admin: boolean;
+  /** A team manager: the console offers the management page for their teams. */
+  readonly manager: boolean;
+  /** May see session reports: the console offers the reports page. */
+  readonly reportsAllowed: boolean;
   /** The functions the policy allows (null: the portal named none, so all). See policy.ts. */
   readonly functions: readonly FunctionName[] | null;
   /** The management page is shown instead of the console. */
   readonly managing: boolean;
-  /** The latest management state (null until the first answer). */
+  /** The latest management state (null until the first answer), without `added`. */
   readonly management: ManagementView | null;
   /** A manage request was sent and not answered yet: its error belongs to the page. */
   readonly managePending: boolean;
   /** What the portal refused while the page was open (cleared by the next answer). */
   readonly manageError: string | null;
+  /**
+   * The representative just added (or reset) and their one-time password: shown on the page
+   * until dismissed or the page closes, and kept nowhere else.
+   */
+  readonly repAdded: AddedNotice | null;
+  /** A sign_out or reset_sign_in was sent: its answer's notice says so. */
+  readonly accountPending: AccountPending | null;
+  /** What the page says after a sign_out (until the next request or the page closes). */
+  readonly manageNotice: string | null;
+  /** The reports page is shown instead of the console. */
+  readonly reporting: boolean;
+  /** The latest report (null until the first answer after the page opened). */
+  readonly report: ReportView | null;
+  /** A report was asked for and not answered yet: its error belongs to the page. */
+  readonly reportPending: boolean;
+  readonly reportError: string | null;
+  /** The Account page is shown instead of the console. */
+  readonly accountOpen: boolean;
+  /** One's own second factor (account.ts). */
+  readonly factor: FactorState;
 }
 
 export type Effect =
@@ -114,6 +160,9 @@ export function initialConsole(): ConsoleState {
     portalUrl: null,
     loggingIn: false,
     loginError: null,
+    otpNeeded: false,
+    otpPrompt: null,
+    signedOut: null,
     queries: [],
     queues: [],
     accepting: false,
@@ -127,11 +176,22 @@ export function initialConsole(): ConsoleState {
     alert: null,
     lost: false,
     admin: false,
+    manager: false,
+    reportsAllowed: false,
     functions: null,
     managing: false,
     management: null,
     managePending: false,
     manageError: null,
+    repAdded: null,
+    accountPending: null,
+    manageNotice: null,
+    reporting: false,
+    report: null,
+    reportPending: false,
+    reportError: null,
+    accountOpen: false,
+    factor: initialFactor(),
   };
 }
 
@@ -185,26 +245,51 @@ export function consoleUpdate(
   switch (msg.type) {
     case "logged_in": {
       const admin = msg.admin ?? false;
+      const manager = msg.manager ?? false;
+      const reportsAllowed = msg.reports ?? false;
+      const managing = s.managing && (admin || manager);
       const next: ConsoleState = {
         ...s,
         name: msg.name,
         portalUrl: msg.portal_url ?? null,
         loggingIn: false,
         loginError: null,
+        // A login the portal asked a code for was of an account with a second factor on.
+        otpNeeded: false,
+        otpPrompt: null,
+        signedOut: null,
+        factor: initialFactor(s.otpNeeded),
         alert: null,
         admin,
+        manager,
+        reportsAllowed,
         functions: msg.functions ?? null,
-        managing: s.managing && admin,
+        managing,
+        repAdded: managing ? s.repAdded : null,
+        reporting: s.reporting && reportsAllowed,
       };
       return [next, [{ kind: "logged_in" }]];
     }
     case "functions":
       return [{ ...s, functions: msg.allowed }, []];
     case "management": {
-      const { functions, teams, members, portals } = msg;
-      const management = { functions, teams, members, portals };
-      return [{ ...s, management, managePending: false, manageError: null }, []];
+      // The first password goes to the notice alone, never into the kept state.
+      const { functions, teams, members, portals, you, powers, added } = msg;
+      const management = { functions, teams, members, portals, you, powers };
+      const pending = s.accountPending;
+      const reset = pending?.op === "reset_sign_in" && pending.user === added?.user;
+      const repAdded = added === undefined
+        ? s.repAdded
+        : { user: added.user, password: added.password, ...(reset ? { reset: true } : {}) };
+      const manageNotice = pending?.op === "sign_out" ? signedOutWords(pending.user) : s.manageNotice;
+      return [{ ...s, management, managePending: false, manageError: null, repAdded, accountPending: null, manageNotice }, []];
     }
+    case "report": {
+      const { sessions, truncated, csv } = msg;
+      return [{ ...s, report: { sessions, truncated, csv }, reportPending: false, reportError: null }, []];
+    }
+    case "second_factor":
+      return [factorAnswer(s, msg), []];
     case "queries": {
       const fresh = newQueries(
         s.queries.map((q) => q.value),
@@ -277,13 +362,8 @@ export function consoleUpdate(
       const taken = s.taken.map((p) => (p.request === msg.request ? { ...p, chat: [...p.chat, line] } : p));
       return [{ ...s, taken }, []];
     }
-    case "error": {
-      // While the page is open every error shows on it; one answering a manage request is
-      // the page's alone.
-      if (s.managing && s.managePending) return [{ ...s, managePending: false, manageError: msg.message }, []];
-      const next = routeError(s, msg.kind, msg.message, nowMs);
-      return [s.managing ? { ...next, manageError: msg.message } : next, []];
-    }
+    case "error":
+      return [errorUpdate(s, msg.kind, msg.message, nowMs), []];
     case "welcome":
     case "portal":
     case "request_status":
@@ -302,6 +382,20 @@ export function consoleUpdate(
     case "signal":
       return [s, []];
   }
+}
+
+/** An error: the login form's, an open page's (shown there too), or routed by routeError. */
+function errorUpdate(prev: ConsoleState, kind: ErrorKind, message: string, nowMs: number): ConsoleState {
+  if (kind === "second_factor" && prev.name === null) return otpAsked(prev, message);
+  const s = prev.name !== null && endsSignIn(kind, message) ? { ...prev, signedOut: message } : prev;
+  // One answering a page's request is the page's alone.
+  if (s.accountOpen && s.factor.pending) return factorRefused(s, message);
+  if (s.accountOpen) return factorRefused(routeError(s, kind, message, nowMs), message);
+  if (s.managing && s.managePending) return { ...s, managePending: false, accountPending: null, manageError: message };
+  if (s.reporting && s.reportPending) return { ...s, reportPending: false, reportError: message };
+  const next = routeError(s, kind, message, nowMs);
+  if (s.managing) return { ...next, manageError: message };
+  return s.reporting ? { ...next, reportError: message } : next;
 }
 
 /** An error of the console's own connection, given to what caused it (see the top). */
@@ -384,7 +478,7 @@ export function closePanel(s: ConsoleState, id: number): ConsoleState {
 
 /** The Log in button was pressed. */
 export function loginSent(s: ConsoleState, portal: string | null, user: string | null = null): ConsoleState {
-  return { ...s, portal, user, loggingIn: true, loginError: null, lost: false };
+  return { ...s, portal, user, loggingIn: true, loginError: null, lost: false, signedOut: null };
 }
 
 /** A code operation (create, email, cancel) was sent. */
@@ -411,20 +505,60 @@ export function dismissPane(s: ConsoleState, request: number): ConsoleState {
   };
 }
 
-/** The management page opens (administrators only); the shell asks for its state. */
+/** The management page opens (administrators and team managers); the shell asks for its state. */
 export function openManagement(s: ConsoleState): ConsoleState {
-  if (!s.admin || s.name === null) return s;
-  return { ...s, managing: true, managePending: true, manageError: null };
+  if (!(s.admin || s.manager) || s.name === null) return s;
+  return { ...closeAccount(closeReports(s)), managing: true, managePending: true, manageError: null };
 }
 
-/** Back to the console. */
+/** Back to the console (the one-time-password notice goes with the page). */
 export function closeManagement(s: ConsoleState): ConsoleState {
-  return { ...s, managing: false, managePending: false, manageError: null };
+  return { ...s, managing: false, managePending: false, manageError: null, repAdded: null, accountPending: null, manageNotice: null };
 }
 
-/** A manage request was sent from the page. */
-export function manageSent(s: ConsoleState): ConsoleState {
-  return { ...s, managePending: true, manageError: null };
+/** The Account page opens (anyone logged in). */
+export function openAccount(s: ConsoleState): ConsoleState {
+  if (s.name === null) return s;
+  return { ...closeReports(closeManagement(s)), accountOpen: true, factor: { ...s.factor, pending: false, error: null } };
+}
+
+/** Back to the console; an unfinished setup's secret goes with the page. */
+export function closeAccount(s: ConsoleState): ConsoleState {
+  return { ...s, accountOpen: false, factor: { ...s.factor, setup: null, pending: false, error: null } };
+}
+
+/** The representative put the first-password notice away. */
+export function dismissAdded(s: ConsoleState): ConsoleState {
+  return { ...s, repAdded: null };
+}
+
+/** The reports page opens (for those allowed); the shell asks for the first report. */
+export function openReports(s: ConsoleState): ConsoleState {
+  if (!s.reportsAllowed || s.name === null) return s;
+  return { ...closeAccount(closeManagement(s)), reporting: true, report: null, reportPending: false, reportError: null };
+}
+
+/** Back to the console; the report goes with the page. */
+export function closeReports(s: ConsoleState): ConsoleState {
+  return { ...s, reporting: false, report: null, reportPending: false, reportError: null };
+}
+
+/** A report was asked for. */
+export function reportSent(s: ConsoleState): ConsoleState {
+  return { ...s, reportPending: true, reportError: null };
+}
+
+/** The filter form was refused before sending: the page says why. */
+export function reportInvalid(s: ConsoleState, why: string): ConsoleState {
+  return { ...s, reportError: why };
+}
+
+/** A manage request was sent from the page (`msg`: which, for a sign_out's or reset's notice). */
+export function manageSent(s: ConsoleState, msg?: ClientMessage): ConsoleState {
+  const account = msg?.type === "manage" && (msg.op === "sign_out" || msg.op === "reset_sign_in")
+    ? { op: msg.op, user: msg.user }
+    : null;
+  return { ...s, managePending: true, manageError: null, accountPending: account, manageNotice: null };
 }
 
 /** The representative put the last error away. */
@@ -433,9 +567,13 @@ export function dismissAlert(s: ConsoleState): ConsoleState {
 }
 
 export function connectionLost(s: ConsoleState): ConsoleState {
+  // The portal ended the sign-in: back to the login form with its words. Everything of the
+  // sign-in goes, session panels (and their connections) too.
+  if (s.signedOut !== null && s.name !== null) return { ...initialConsole(), loginError: s.signedOut };
   // Panels asking for a ticket get none now; open ones have connections of their own.
   const panels = s.panels.map((p) => (p.phase === "ticket" ? failed(p, "The console's connection to the portal was lost.") : p));
-  return { ...s, lost: true, loggingIn: false, panels, managePending: false };
+  const factor = { ...s.factor, pending: false };
+  return { ...s, lost: true, loggingIn: false, panels, managePending: false, accountPending: null, reportPending: false, factor };
 }
 
 /** A query's waiting time, counting up: "Waiting 1:05". */

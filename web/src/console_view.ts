@@ -1,16 +1,22 @@
-// The representative console (`/console`): the login form, then the List View of incoming
-// queries, the codes view, the panes of taken requests and the session panels. The logic is
+// The representative console (`/console`): the login form (with the authenticator app's code
+// when the portal asks for it), then the List View of incoming queries, the codes view, the
+// panes of taken requests and the session panels (or, instead, the management page, the
+// reports page or the Account page). The logic is
 // in console.ts and session_panel.ts; this shell draws it, runs the one-second clock for the
 // live counters, performs the effects (beep, desktop notification, panel tickets) and keeps
 // one connection per session panel.
 
+import { factorInvalid, factorSent, loginInvalid, loginRequest, OTP_LABEL, sentence } from "./account";
 import {
+  closeAccount,
   closeManagement,
   closePanel,
   closeSent,
   codeSent,
+  closeReports,
   connectionLost,
   consoleUpdate,
+  dismissAdded,
   dismissAlert,
   dismissPane,
   escalateSent,
@@ -19,20 +25,27 @@ import {
   manageSent,
   mapPanel,
   offerText,
+  openAccount,
   openManagement,
   openPanel,
+  openReports,
   panelMessage,
   queryNotification,
+  reportInvalid,
+  reportSent,
   waitingText,
   type ConsoleState,
   type Effect,
   type Timed,
 } from "./console";
+import { AccountView } from "./console_account";
 import { CodesView } from "./console_codes";
 import { ManageView, SHOW } from "./console_manage";
 import { PanesView } from "./console_panes";
+import { ReportsView } from "./console_reports";
 import { SessionsView } from "./console_sessions";
 import { field, h, replace, setText, show } from "./h";
+import { defaultForm, formRequest, type ReportForm } from "./reports";
 import { copiedNotice } from "./session_invite_view";
 import { acted, panelLost, type PanelState } from "./session_panel";
 import { CONNECTION_LOST, Connection } from "./ws";
@@ -60,13 +73,30 @@ class ConsolePage {
   private readonly loginView: HTMLElement;
   private readonly loginError = h("p", { class: "form-error", testid: "login-error", role: "alert", hidden: true });
   private readonly loginSubmit = h("button", { type: "submit", testid: "login-submit" }, "Log in");
+  /** The form's secrets: read when sending, emptied after a successful login, kept nowhere else. */
+  private readonly password = h("input", { type: "password", testid: "login-password", autocomplete: "current-password", required: true });
+  private readonly otp = h("input", {
+    type: "text", id: "login-otp", testid: "login-otp", inputmode: "numeric", autocomplete: "one-time-code",
+    maxlength: 9, spellcheck: "false", "aria-describedby": "login-otp-prompt",
+  });
+  /** The code field and what the portal said when it asked for it (shown once it asks). */
+  private readonly otpPrompt = h("p", { id: "login-otp-prompt", class: "notice", testid: "login-otp-prompt", role: "status" });
+  private readonly otpField: HTMLElement;
   private readonly mainView: HTMLElement;
+  /** The page: wider while the management page's tables are shown. */
+  private readonly page: HTMLElement;
   private readonly repName = h("span", { testid: "rep-name" });
-  /** Administrators only: opens the management page. */
+  /** Administrators and team managers only: opens the management page. */
   private readonly manageOpen = h("button", { type: "button", class: "secondary small", id: "manage-open", testid: "manage-open", hidden: true, on: { click: () => this.openManage() } }, "Teams and policy");
-  /** The console itself (hidden while the management page is open). */
+  /** Those allowed to see reports only: opens the reports page. */
+  private readonly reportsOpen = h("button", { type: "button", class: "secondary small", id: "reports-open", testid: "reports-open", hidden: true, on: { click: () => this.openReports() } }, "Session reports");
+  /** Everyone logged in: opens the Account page (the second factor). */
+  private readonly accountOpen = h("button", { type: "button", class: "secondary small", id: "account-open", testid: "account-open", on: { click: () => this.set(openAccount(this.state)) } }, "Account");
+  /** The console itself (hidden while the management or reports page is open). */
   private readonly body: HTMLElement;
   private readonly manage: ManageView;
+  private readonly reports: ReportsView;
+  private readonly account: AccountView;
   private readonly accepting = h("input", { type: "checkbox", testid: "accepting" });
   /** Shown only while the console has taken requests. */
   private readonly requestsTitle = h("h2", { hidden: true }, "Your requests");
@@ -80,19 +110,22 @@ class ConsolePage {
   /** Each session panel's own connection, by panel id. */
   private readonly panelConns = new Map<number, Connection>();
   private audio: AudioContext | null = null;
+  /** The page's title before anyone logged in (again once the sign-in ends). */
+  private readonly title = document.title;
 
   constructor(root: HTMLElement) {
     const user = h("input", { type: "text", testid: "login-user", autocomplete: "username", required: true });
-    const password = h("input", { type: "password", testid: "login-password", autocomplete: "current-password", required: true });
     const portal = h("input", { type: "text", testid: "login-portal", value: "default" });
+    this.otpField = h("div", { class: "login-otp", hidden: true }, this.otpPrompt, field(OTP_LABEL, this.otp));
     this.loginView = h("form", { class: "card login", novalidate: true, on: { submit: (e) => {
       e.preventDefault();
-      this.login(user.value.trim(), password.value, portal.value.trim());
+      this.login(user.value, portal.value);
     } } },
       h("h1", null, "Tandem console"),
       field("User name", user),
-      field("Password", password),
+      field("Password", this.password),
       field("Portal", portal),
+      this.otpField,
       this.loginSubmit,
       this.loginError,
     );
@@ -136,9 +169,22 @@ class ConsolePage {
     this.manage = new ManageView({
       send: (msg) => {
         this.send(msg);
-        this.set(manageSent(this.state));
+        this.set(manageSent(this.state, msg));
       },
+      dismissAdded: () => this.set(dismissAdded(this.state)),
       close: () => this.set(closeManagement(this.state)),
+    });
+    this.reports = new ReportsView({
+      run: (form) => this.runReport(form),
+      close: () => this.set(closeReports(this.state)),
+    });
+    this.account = new AccountView({
+      send: (msg) => {
+        this.send(msg);
+        this.set(factorSent(this.state));
+      },
+      invalid: (why) => this.set(factorInvalid(this.state, why)),
+      close: () => this.set(closeAccount(this.state)),
     });
     this.body = h("div", { class: "console-body" },
       h("div", { class: "columns" },
@@ -154,12 +200,15 @@ class ConsolePage {
       this.sessions.el);
     this.mainView = h("div", { class: "console", hidden: true },
       h("header", { class: "top" }, h("h1", null, "Tandem console"),
-        h("p", null, "Logged in as ", this.repName, " ", this.manageOpen)),
+        h("p", { class: "top-menu" }, "Logged in as ", this.repName, " ", this.manageOpen, " ", this.reportsOpen, " ", this.accountOpen)),
       this.body,
       this.manage.el,
+      this.reports.el,
+      this.account.el,
     );
+    this.page = h("div", { class: "page console-page" }, this.lostBanner, this.toast, this.loginView, this.mainView);
     document.body.dataset.alerts = "0";
-    replace(root, h("div", { class: "page console-page" }, this.lostBanner, this.toast, this.loginView, this.mainView));
+    replace(root, this.page);
     window.setInterval(() => this.tick(), 1000);
     window.addEventListener("pagehide", () => {
       this.conn?.close();
@@ -167,10 +216,12 @@ class ConsolePage {
     });
   }
 
-  private login(user: string, password: string, portal: string): void {
-    if (user === "" || password === "") {
-      show(this.loginError, true);
-      setText(this.loginError, "Please enter your user name and password.");
+  /** Sends the login (with the code once the portal asked for it), on a new connection if need be. */
+  private login(user: string, portal: string): void {
+    const msg = loginRequest(user, this.password.value, portal, this.state.otpNeeded ? this.otp.value : null);
+    if (typeof msg === "string") {
+      this.set(loginInvalid(this.state, msg));
+      (this.state.otpNeeded ? this.otp : this.password).focus();
       return;
     }
     if (this.conn === null || this.conn.closed) {
@@ -179,9 +230,8 @@ class ConsolePage {
         closed: () => this.set(connectionLost(this.state)),
       });
     }
-    const chosen = portal === "" ? null : portal;
-    this.conn.send({ type: "login", user, password, portal: chosen });
-    this.set(loginSent(this.state, chosen, user));
+    this.conn.send(msg);
+    this.set(loginSent(this.state, msg.portal, msg.user));
   }
 
   /** The management page: shown at once, filled when the portal answers. */
@@ -190,6 +240,30 @@ class ConsolePage {
     if (!next.managing) return;
     this.send(SHOW);
     this.set(next);
+  }
+
+  /**
+   * The reports page: the last seven days at once. Managers and administrators get the
+   * management state too when the console has none yet, for the team filter.
+   */
+  private openReports(): void {
+    const next = openReports(this.state);
+    if (!next.reporting) return;
+    this.set(next);
+    if ((next.admin || next.manager) && next.management === null) this.send(SHOW);
+    const form = defaultForm(Date.now());
+    this.reports.setForm(form);
+    this.runReport(form);
+  }
+
+  private runReport(form: ReportForm): void {
+    const msg = formRequest(form);
+    if (typeof msg === "string") {
+      this.set(reportInvalid(this.state, msg));
+      return;
+    }
+    this.send(msg);
+    this.set(reportSent(this.state));
   }
 
   private send(msg: ClientMessage): void {
@@ -249,6 +323,9 @@ class ConsolePage {
   private perform(effect: Effect): void {
     switch (effect.kind) {
       case "logged_in":
+        // The password and the code have done their work: off the page.
+        this.password.value = "";
+        this.otp.value = "";
         if (typeof Notification !== "undefined" && Notification.permission === "default") {
           Notification.requestPermission().catch(() => undefined);
         }
@@ -323,12 +400,25 @@ class ConsolePage {
     this.loginSubmit.disabled = s.loggingIn;
     show(this.loginError, s.loginError !== null);
     setText(this.loginError, s.loginError ?? "");
-    if (!loggedIn) return;
+    const asking = !this.otpField.hidden;
+    show(this.otpField, s.otpNeeded);
+    setText(this.otpPrompt, sentence(s.otpPrompt ?? ""));
+    show(this.otpPrompt, s.otpPrompt !== null);
+    if (!loggedIn) {
+      if (s.otpNeeded && !asking) this.otp.focus();
+      document.title = this.title;
+      return;
+    }
     setText(this.repName, s.name ?? "");
     document.title = `Tandem console — ${s.name ?? ""}`;
-    show(this.manageOpen, s.admin && !s.managing);
-    show(this.body, !s.managing);
+    show(this.manageOpen, (s.admin || s.manager) && !s.managing);
+    show(this.reportsOpen, s.reportsAllowed && !s.reporting);
+    show(this.accountOpen, !s.accountOpen);
+    show(this.body, !s.managing && !s.reporting && !s.accountOpen);
+    this.page.classList.toggle("wide", s.managing);
     this.manage.render(s);
+    this.reports.render(s);
+    this.account.render(s);
     this.accepting.checked = s.accepting;
     this.accepting.disabled = s.lost;
     replace(this.queues, ...s.queues.map((q) =>

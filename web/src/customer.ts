@@ -93,6 +93,8 @@ export function customerUpdate(s: CustomerState, msg: PortalMessage): CustomerSt
     case "logged_in":
     case "functions":
     case "management":
+    case "report":
+    case "second_factor":
     case "code_created":
     case "codes":
     case "code_cancelled":

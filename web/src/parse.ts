@@ -4,6 +4,7 @@
 // misses a required field).
 
 import type {
+  AddedRep,
   AttendeeInfo,
   CodeInfo,
   ErrorKind,
@@ -19,7 +20,11 @@ import type {
   QueueLength,
   RepCard,
   RepPresence,
+  ReportEvent,
+  ReportView,
   RequestState,
+  SecondFactorSetup,
+  SessionReport,
   SignalPayload,
   SpecialistInvitation,
   TeamView,
@@ -199,16 +204,43 @@ const memberView: Check<MemberView> = obj({
   team: nullable(num),
   withheld: arr(str),
   in_force: arr(str),
+  manages: arr(num),
+  powers: arr(str),
 });
 
 const portalPolicyView: Check<PortalPolicyView> = obj({ portal: str, withheld: arr(str) });
+
+const addedRep: Check<AddedRep> = obj({ user: str, password: str });
 
 const managementView: Check<ManagementView> = obj({
   functions: arr(str),
   teams: arr(teamView),
   members: arr(memberView),
   portals: arr(portalPolicyView),
+  you: oneOf("admin", "manager"),
+  powers: arr(str),
+  added: opt(addedRep),
 });
+
+const reportEvent: Check<ReportEvent> = obj({ at: num, actor: str, action: str, detail: str });
+
+const sessionReport: Check<SessionReport> = obj({
+  id: num,
+  rep: str,
+  rep_name: str,
+  customer: str,
+  portal: str,
+  started_at: num,
+  ended_at: nullable(num),
+  end_reason: nullable(str),
+  outcome: nullable(str),
+  notes: nullable(str),
+  events: arr(reportEvent),
+});
+
+const reportView: Check<ReportView> = obj({ sessions: arr(sessionReport), truncated: bool, csv: str });
+
+const secondFactorSetup: Check<SecondFactorSetup> = obj({ secret: str, uri: str });
 
 const ERROR_KINDS: readonly ErrorKind[] = [
   "bad_request",
@@ -229,6 +261,7 @@ const ERROR_KINDS: readonly ErrorKind[] = [
   "request_gone",
   "mail_failed",
   "internal",
+  "second_factor",
 ];
 
 type Msg<K extends PortalType> = Extract<PortalMessage, { type: K }>;
@@ -241,11 +274,15 @@ const checks: { [K in PortalType]: Check<Msg<K>> } = {
     name: str,
     portal_url: opt(str),
     admin: opt(bool),
+    manager: opt(bool),
+    reports: opt(bool),
     functions: opt(arr(str)),
   }),
   functions: obj({ type: oneOf("functions"), allowed: arr(str) }),
   management: (v): v is Msg<"management"> =>
     obj({ type: oneOf("management") })(v) && managementView(v),
+  report: (v): v is Msg<"report"> => obj({ type: oneOf("report") })(v) && reportView(v),
+  second_factor: obj({ type: oneOf("second_factor"), enabled: bool, setup: opt(secondFactorSetup) }),
   code_created: (v): v is Msg<"code_created"> =>
     obj({ type: oneOf("code_created") })(v) && codeInfo(v),
   codes: obj({ type: oneOf("codes"), codes: arr(codeInfo) }),

@@ -1,10 +1,21 @@
 // Functions by policy, without the DOM: what the console offers a representative (`allows`),
-// and the management page's logic — team nesting, labels, and the manage requests its
-// controls send. console_manage.ts draws the page. The portal decides everything again:
-// hiding a control here only spares the representative a refusal.
+// and the management page's logic — team nesting, labels, who may change what (an
+// administrator, or a team manager with powers), and the manage requests its controls send.
+// console_manage.ts draws the page. The portal decides everything again: hiding a control
+// here only spares the representative a refusal.
 
 import { CONTROL, INVITE_RIGHTS, hasRights } from "./rights";
-import type { ClientMessage, FunctionName, ManageRequest, PolicyScope, Rights, TeamView } from "./wire";
+import type {
+  ClientMessage,
+  FunctionName,
+  ManageRequest,
+  ManagementView,
+  MemberView,
+  PolicyScope,
+  PowerName,
+  Rights,
+  TeamView,
+} from "./wire";
 
 /** Every function the portal knows, in display order, with its label. */
 export const FUNCTIONS: ReadonlyArray<readonly [FunctionName, string]> = [
@@ -182,4 +193,129 @@ export function toggleRequest(
   order: readonly FunctionName[],
 ): ClientMessage {
   return manage({ op: "withhold", scope, withheld: withheldAfter(withheld, name, allowed, order) });
+}
+
+/** Every power an administrator may give, in display order, with its label. */
+export const POWERS: ReadonlyArray<readonly [PowerName, string]> = [
+  ["add_reps", "Add representatives"],
+  ["change_functions", "Change teams and functions"],
+  ["view_reports", "See their teams' reports"],
+  ["own_reports", "See own reports"],
+];
+
+/** A power's label; a name this app does not know stays as it is. */
+export function powerLabel(name: PowerName): string {
+  return POWERS.find(([n]) => n === name)?.[1] ?? name;
+}
+
+/** What the management page offers the one who opened it. */
+export interface PageAccess {
+  /** An administrator: portals, manager settings, "no team" and the top level. */
+  readonly admin: boolean;
+  /** May change teams, who is in which, and functions (else those show read-only). */
+  readonly changeFunctions: boolean;
+  /** May add representatives (the form is shown). */
+  readonly addReps: boolean;
+}
+
+/** What `view`'s asker may do: administrators everything, managers what their powers say. */
+export function pageAccess(view: Pick<ManagementView, "you" | "powers">): PageAccess {
+  const admin = view.you === "admin";
+  return {
+    admin,
+    changeFunctions: admin || view.powers.includes("change_functions"),
+    addReps: admin || view.powers.includes("add_reps"),
+  };
+}
+
+/** A select's choice: its value and label. */
+export interface Choice {
+  readonly value: string;
+  readonly label: string;
+}
+
+/**
+ * The teams a representative may be put in (the team select of a member row and of the
+ * add-representative form), indented by nesting: "(no team)" first for administrators only
+ * (a manager's people stay in the manager's teams, which are all the teams they see).
+ */
+export function teamChoices(teams: readonly TeamView[], access: PageAccess): Choice[] {
+  const tree = teamTree(teams).map(({ team, depth }) => ({ value: String(team.id), label: indented(team.name, depth) }));
+  return access.admin ? [{ value: "", label: "(no team)" }, ...tree] : tree;
+}
+
+/** The parents the add-team form offers: the top level for administrators only. */
+export function newTeamParents(teams: readonly TeamView[], access: PageAccess): Choice[] {
+  const tree = teamTree(teams).map(({ team, depth }) => ({ value: String(team.id), label: indented(team.name, depth) }));
+  return access.admin ? [{ value: "", label: "(top level)" }, ...tree] : tree;
+}
+
+/**
+ * What a team row's "Part of" select offers: any team but itself and its subteams, and the
+ * top level for administrators. A manager's own top teams (whose parent they do not see)
+ * stay where the administrator put them: null, shown read-only.
+ */
+export function parentChoices(teams: readonly TeamView[], team: TeamView, access: PageAccess): Choice[] | null {
+  const visible = new Set(teams.map((t) => t.id));
+  if (!access.admin && (team.parent === null || !visible.has(team.parent))) return null;
+  const excluded = subtree(teams, team.id);
+  const tree = teamTree(teams)
+    .filter(({ team: t }) => !excluded.has(t.id))
+    .map(({ team: t, depth }) => ({ value: String(t.id), label: indented(t.name, depth) }));
+  return access.admin ? [{ value: "", label: "(top level)" }, ...tree] : tree;
+}
+
+/** A member's managed teams after one team's box was set: sorted, no duplicates. */
+export function managesAfter(manages: readonly number[], team: number, on: boolean): number[] {
+  const rest = manages.filter((t) => t !== team);
+  return [...new Set(on ? [...rest, team] : rest)].sort((a, b) => a - b);
+}
+
+/** A member's powers after one power's box was set: in POWERS order (unknown names last). */
+export function powersAfter(powers: readonly PowerName[], name: PowerName, on: boolean): PowerName[] {
+  const rest = powers.filter((p) => p !== name);
+  return sortByOrder(on ? [...rest, name] : rest, POWERS.map(([n]) => n));
+}
+
+/** The set_access request (administrators only): the member's full new lists. */
+export function accessRequest(user: string, manages: readonly number[], powers: readonly PowerName[]): ClientMessage {
+  return manage({ op: "set_access", user, manages: [...manages], powers: [...powers] });
+}
+
+/** Account names the portal accepts: 1 to 64 of letters, digits, ".", "_", "-", "@". */
+const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/**
+ * The add_rep request from the form, or what is wrong with it (a sentence for the page).
+ * Managers must put the new representative in one of their teams.
+ */
+export function addRepRequest(user: string, name: string, team: string, access: PageAccess): ClientMessage | string {
+  const account = user.trim();
+  const display = name.trim();
+  if (account === "") return "Enter a user name for the new representative.";
+  if (!USER_NAME.test(account)) return "A user name has 1 to 64 letters, digits, dots, dashes, underscores or @.";
+  if (display === "") return "Enter the name customers will see.";
+  const id = teamOf(team);
+  if (id === null && !access.admin) return "Choose one of your teams for the new representative.";
+  return manage({ op: "add_rep", user: account, name: display, team: id });
+}
+
+/**
+ * Whether the page offers signing `member` out and resetting their sign-in: administrators,
+ * and managers with "add_reps" for the (non-administrator) people they see; never on one's
+ * own row (`me`: the account logged in with).
+ */
+export function mayManageAccount(access: PageAccess, member: Pick<MemberView, "user" | "admin">, me: string | null): boolean {
+  if (!access.addReps || member.user === me) return false;
+  return access.admin || !member.admin;
+}
+
+/** Signs `user` out everywhere. */
+export function signOutRequest(user: string): ClientMessage {
+  return manage({ op: "sign_out", user });
+}
+
+/** Signs `user` out, turns their second factor off and gives them a new password (in `added`). */
+export function resetSignInRequest(user: string): ClientMessage {
+  return manage({ op: "reset_sign_in", user });
 }

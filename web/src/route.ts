@@ -52,6 +52,8 @@ export const RECEIVED_BY: Record<PortalType, readonly Receiver[]> = {
   // On the console's own connection (a panel's is no representative's login).
   functions: ["console"],
   management: ["console"],
+  report: ["console"],
+  second_factor: ["console"],
   code_created: ["console"],
   codes: ["console"],
   code_cancelled: ["console"],

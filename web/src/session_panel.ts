@@ -144,6 +144,8 @@ export function panelUpdate(p: PanelState, msg: PortalMessage, nowMs: number): P
     case "logged_in":
     case "functions":
     case "management":
+    case "report":
+    case "second_factor":
     case "code_created":
     case "codes":
     case "code_cancelled":

@@ -41,7 +41,9 @@ export type ErrorKind =
   | "queue_full"
   | "request_gone"
   | "mail_failed"
-  | "internal";
+  | "internal"
+  /** The password was right, but the account needs its authenticator app's code (login.otp). */
+  | "second_factor";
 
 /** An active code as a representative sees it. */
 export interface CodeInfo {
@@ -178,6 +180,19 @@ export interface TeamView {
   withheld: FunctionName[];
 }
 
+/**
+ * What an administrator allowed a team manager (or a representative): "add_reps",
+ * "change_functions", "view_reports", "own_reports" (see policy.ts). A string, so a newer
+ * portal's names pass through.
+ */
+export type PowerName = string;
+
+/** A representative just added, with the only copy of their first password. */
+export interface AddedRep {
+  user: string;
+  password: string;
+}
+
 /** A representative as the management page shows it. */
 export interface MemberView {
   /** Account name. */
@@ -189,6 +204,10 @@ export interface MemberView {
   withheld: FunctionName[];
   /** What is in force for them on the default portal, after their team and the portal. */
   in_force: FunctionName[];
+  /** Teams they manage, with their subteams (empty: not a team manager). */
+  manages: number[];
+  /** Their powers (see PowerName). */
+  powers: PowerName[];
 }
 
 /** What a customer portal withholds from every session started on it. */
@@ -203,7 +222,83 @@ export interface ManagementView {
   functions: FunctionName[];
   teams: TeamView[];
   members: MemberView[];
+  /** Empty for team managers. */
   portals: PortalPolicyView[];
+  /** Who asks: an administrator (everything) or a team manager (the teams listed). */
+  you: "admin" | "manager";
+  /** The asker's powers (administrators: all). */
+  powers: PowerName[];
+  /** Only in the answer to add_rep: the new account's first password, shown once. */
+  added?: AddedRep;
+}
+
+/** A second factor being set up: enter `secret` (base32) in an authenticator app, or open `uri`. */
+export interface SecondFactorSetup {
+  secret: string;
+  /** An otpauth:// link with the secret, as apps take it from a link or QR code. */
+  uri: string;
+}
+
+/** One's own second factor (the answer to the second_factor_* manage requests). */
+export interface SecondFactorView {
+  /** On: signing in asks for the authenticator app's code too. */
+  enabled: boolean;
+  /** A setup in progress: confirm it with a code (second_factor_on). */
+  setup?: SecondFactorSetup;
+}
+
+/** A session's outcome as a report filter: "none" is "nothing recorded". */
+export type ReportOutcome = "resolved" | "unresolved" | "none";
+
+/** Which sessions a report shows; a field left out (or null) matches everything. */
+export interface ReportFilter {
+  /** Started at or after (Unix seconds). */
+  from?: number | null;
+  /** Started before (Unix seconds). */
+  to?: number | null;
+  /** Hosted by someone in this team or a team below it. */
+  team?: number | null;
+  /** Hosted by this account. */
+  rep?: string | null;
+  /** Started on this customer portal. */
+  portal?: string | null;
+  outcome?: ReportOutcome | null;
+}
+
+/** One thing that happened in a session (from the audit trail). */
+export interface ReportEvent {
+  /** Unix seconds. */
+  at: number;
+  actor: string;
+  /** "attendee.join", "rights.change", "file.transfer", "folder.listing", "reboot", … */
+  action: string;
+  detail: string;
+}
+
+/** One session in a report. */
+export interface SessionReport {
+  id: number;
+  /** The host's account and name. */
+  rep: string;
+  rep_name: string;
+  customer: string;
+  portal: string;
+  /** Unix seconds. */
+  started_at: number;
+  /** Null while it runs. */
+  ended_at: number | null;
+  end_reason: string | null;
+  /** "resolved" or "unresolved", when the representative said. */
+  outcome: string | null;
+  notes: string | null;
+  events: ReportEvent[];
+}
+
+/** A report: the sessions (newest first), whether more matched, and the same as CSV. */
+export interface ReportView {
+  sessions: SessionReport[];
+  truncated: boolean;
+  csv: string;
 }
 
 /** Where a withholding applies. */
@@ -212,14 +307,31 @@ export type PolicyScope =
   | { kind: "team"; team: number }
   | { kind: "portal"; portal: string };
 
-/** A management request (administrators only), tagged by `op`. */
+/**
+ * A management request, tagged by `op`: administrators may do everything, team managers what
+ * their powers allow in their teams; `report` also anyone allowed to see reports.
+ */
 export type ManageRequest =
   | { op: "show" }
   | { op: "add_team"; name: string; parent: number | null }
   | { op: "move_team"; team: number; parent: number | null }
   | { op: "set_team"; user: string; team: number | null }
   /** Replaces the whole withheld set of `scope`. */
-  | { op: "withhold"; scope: PolicyScope; withheld: FunctionName[] };
+  | { op: "withhold"; scope: PolicyScope; withheld: FunctionName[] }
+  /** Administrators only: makes `user` a manager of `manages` (none: not a manager). */
+  | { op: "set_access"; user: string; manages: number[]; powers: PowerName[] }
+  /** A new account; the answer's `added` carries its first password. */
+  | { op: "add_rep"; user: string; name: string; team: number | null }
+  /** Signs `user` out everywhere (administrators; managers with "add_reps" for their people). */
+  | { op: "sign_out"; user: string }
+  /** Signs `user` out, turns their second factor off; the answer's `added` has a new password. */
+  | { op: "reset_sign_in"; user: string }
+  /** One's own second factor (anyone logged in), each answered with `second_factor`. */
+  | { op: "second_factor_setup" }
+  | { op: "second_factor_on"; code: string }
+  | { op: "second_factor_off"; code: string }
+  /** Answered with a `report` message. */
+  | ({ op: "report" } & ReportFilter);
 
 /**
  * WebRTC negotiation through the portal (tagged by `kind`): the agent offers, the viewer
@@ -234,7 +346,14 @@ export type SignalPayload =
 /** What the web app sends to the portal. */
 export type ClientMessage =
   | { type: "hello"; version: number; client: string }
-  | { type: "login"; user: string; password: string; portal: string | null }
+  | {
+      type: "login";
+      user: string;
+      password: string;
+      portal: string | null;
+      /** The authenticator app's code, once the portal asked for it (error "second_factor"). */
+      otp?: string;
+    }
   | { type: "create_code"; customer: string; portal: string | null }
   | { type: "list_codes" }
   | { type: "cancel_code"; code: SessionCode }
@@ -280,7 +399,7 @@ export type ClientMessage =
   | { type: "signal"; to: AttendeeId; payload: SignalPayload }
   /** A session panel takes the host's seat to watch the screen in the browser. */
   | { type: "watch_session" }
-  /** The management page (administrators only); answered with `management` or an error. */
+  /** The management and report pages; answered with `management`, `report` or an error. */
   | ({ type: "manage" } & ManageRequest);
 
 /** What the portal sends to the web app. */
@@ -292,13 +411,21 @@ export type PortalMessage =
       portal_url?: string;
       /** An administrator: the console offers the management page. Absent: false. */
       admin?: boolean;
+      /** A team manager: the console offers the management page for their teams. */
+      manager?: boolean;
+      /** May see session reports (everyone's, their teams' or their own). */
+      reports?: boolean;
       /** The functions the policy allows them on their portal. Absent: all. */
       functions?: FunctionName[];
     }
   /** The policy changed: the functions allowed now (replaces logged_in's). */
   | { type: "functions"; allowed: FunctionName[] }
-  /** To an administrator: the management state, after every manage request. */
+  /** To an administrator or team manager: the management state, after every manage request. */
   | ({ type: "management" } & ManagementView)
+  /** The answer to a report request. */
+  | ({ type: "report" } & ReportView)
+  /** The answer to one's own second_factor_setup, _on and _off. */
+  | ({ type: "second_factor" } & SecondFactorView)
   | ({ type: "code_created" } & CodeInfo)
   | { type: "codes"; codes: CodeInfo[] }
   | { type: "code_cancelled"; code: SessionCode }

@@ -1,6 +1,7 @@
-// The policy messages: parsing (hand-written samples in the Rust types' JSON shapes, until
-// generated/samples.ts carries them too), and the console's state for them — functions from
-// logged_in and functions, the management page, its answers and errors.
+// The policy messages: parsing (hand-written samples in the Rust types' JSON shapes, beside
+// generated/samples.ts), and the console's state for them — functions from logged_in and
+// functions, the management page, its answers and errors. Team managers, new representatives
+// and reports are in console_access.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -39,10 +40,14 @@ const MANAGEMENT = JSON.stringify({
       team: 2,
       withheld: ["files"],
       in_force: ["screen", "control", "chat", "invite_reps", "invite_specialists", "specialist_control"],
+      manages: [],
+      powers: ["own_reports"],
     },
-    { user: "root", name: "Ada Admin", admin: true, team: null, withheld: [], in_force: ALL },
+    { user: "root", name: "Ada Admin", admin: true, team: null, withheld: [], in_force: ALL, manages: [], powers: [] },
   ],
   portals: [{ portal: "default", withheld: [] }],
+  you: "admin",
+  powers: ["add_reps", "change_functions", "view_reports", "own_reports"],
 });
 
 /** The client messages in the Rust types' JSON shapes (ManageRequest, tagged by op). */
@@ -91,6 +96,7 @@ test("malformed policy messages are refused", () => {
     JSON.stringify({ ...view, teams: [{ id: 1, name: "A", withheld: [] }] }),
     JSON.stringify({ ...view, teams: [{ id: 1, name: "A", parent: "2", withheld: [] }] }),
     JSON.stringify({ ...view, members: [{ user: "bob", name: "Bob", admin: false, team: null, withheld: [] }] }),
+    JSON.stringify({ ...view, members: [{ user: "bob", name: "Bob", admin: false, team: null, withheld: [], in_force: [], powers: [] }] }),
     JSON.stringify({ ...view, portals: [{ portal: "default" }] }),
   ]) {
     assert.equal(parsePortalMessage(bad), null, bad);

@@ -5,6 +5,9 @@ import { test } from "node:test";
 
 import {
   FUNCTIONS,
+  POWERS,
+  accessRequest,
+  addRepRequest,
   addTeamRequest,
   allows,
   allowsControl,
@@ -12,10 +15,17 @@ import {
   functionLabel,
   inForceText,
   indented,
+  managesAfter,
   moveTeamRequest,
+  newTeamParents,
+  pageAccess,
+  parentChoices,
+  powerLabel,
+  powersAfter,
   setTeamRequest,
   specialistChoices,
   subtree,
+  teamChoices,
   teamDepths,
   teamOf,
   teamTree,
@@ -169,4 +179,78 @@ test("what is in force, in words", () => {
   assert.equal(inForceText(["chat", "screen", "control"], ORDER), "Screen sharing, Remote control, Chat");
   assert.equal(inForceText([], ORDER), "nothing");
   assert.equal(inForceText(["teleport", "screen"], ORDER), "Screen sharing, teleport");
+});
+
+// ----- tiered access: what the management page offers whom -----
+
+const TEAMS = [team(1, "Support", null), team(2, "Tier 1", 1), team(3, "Night", 2), team(4, "Sales", null)];
+const ADMIN = pageAccess({ you: "admin", powers: [] });
+const MANAGER = pageAccess({ you: "manager", powers: ["change_functions", "add_reps"] });
+const VIEWER = pageAccess({ you: "manager", powers: ["view_reports"] });
+
+test("the powers, in display order, with their labels", () => {
+  assert.deepEqual(POWERS, [
+    ["add_reps", "Add representatives"],
+    ["change_functions", "Change teams and functions"],
+    ["view_reports", "See their teams' reports"],
+    ["own_reports", "See own reports"],
+  ]);
+  assert.equal(powerLabel("view_reports"), "See their teams' reports");
+  assert.equal(powerLabel("fly"), "fly");
+});
+
+test("page access: administrators everything, managers what their powers say", () => {
+  assert.deepEqual(ADMIN, { admin: true, changeFunctions: true, addReps: true }, "an administrator's powers list does not matter");
+  assert.deepEqual(MANAGER, { admin: false, changeFunctions: true, addReps: true });
+  assert.deepEqual(VIEWER, { admin: false, changeFunctions: false, addReps: false }, "read-only, no form");
+  assert.deepEqual(pageAccess({ you: "manager", powers: ["add_reps"] }), { admin: false, changeFunctions: false, addReps: true });
+});
+
+test("team choices: no team and the top level for administrators only", () => {
+  const values = (choices: { value: string }[] | null): string[] | null => choices?.map((c) => c.value) ?? null;
+  assert.deepEqual(values(teamChoices(TEAMS, ADMIN)), ["", "4", "1", "2", "3"]);
+  assert.equal(teamChoices(TEAMS, ADMIN)[0]?.label, "(no team)");
+  assert.deepEqual(values(teamChoices(TEAMS, MANAGER)), ["4", "1", "2", "3"]);
+  assert.equal(teamChoices(TEAMS, MANAGER)[3]?.label, indented("Night", 2));
+  assert.deepEqual(values(newTeamParents(TEAMS, ADMIN)), ["", "4", "1", "2", "3"]);
+  assert.equal(newTeamParents(TEAMS, ADMIN)[0]?.label, "(top level)");
+  assert.deepEqual(values(newTeamParents(TEAMS, MANAGER)), ["4", "1", "2", "3"]);
+  // A team row's parent: never itself or below it.
+  assert.deepEqual(values(parentChoices(TEAMS, team(2, "Tier 1", 1), ADMIN)), ["", "4", "1"]);
+  assert.deepEqual(values(parentChoices(TEAMS, team(1, "Support", null), ADMIN)), ["", "4"]);
+  // A manager sees Support (1) and below; Support itself stays where it is.
+  const mine = TEAMS.slice(0, 3);
+  assert.equal(parentChoices(mine, team(1, "Support", null), MANAGER), null);
+  assert.equal(parentChoices(mine, team(1, "Support", 9), MANAGER), null, "its parent is not theirs");
+  assert.deepEqual(values(parentChoices(mine, team(3, "Night", 2), MANAGER)), ["1", "2"]);
+  assert.deepEqual(values(parentChoices(mine, team(2, "Tier 1", 1), MANAGER)), ["1"]);
+});
+
+test("manager settings send the member's full new lists", () => {
+  assert.deepEqual(managesAfter([3, 1], 2, true), [1, 2, 3]);
+  assert.deepEqual(managesAfter([1, 2], 2, false), [1]);
+  assert.deepEqual(managesAfter([1], 1, true), [1], "no duplicates");
+  assert.deepEqual(managesAfter([], 5, false), []);
+  assert.deepEqual(powersAfter(["own_reports"], "add_reps", true), ["add_reps", "own_reports"]);
+  assert.deepEqual(powersAfter(["add_reps", "view_reports"], "add_reps", false), ["view_reports"]);
+  assert.deepEqual(powersAfter(["zap", "own_reports"], "change_functions", true), ["change_functions", "own_reports", "zap"]);
+  assert.deepEqual(accessRequest("bob", managesAfter([], 2, true), powersAfter([], "own_reports", true)), {
+    type: "manage",
+    op: "set_access",
+    user: "bob",
+    manages: [2],
+    powers: ["own_reports"],
+  });
+  assert.deepEqual(accessRequest("mia", [], []), { type: "manage", op: "set_access", user: "mia", manages: [], powers: [] });
+});
+
+test("the add-representative form's request, or what is wrong", () => {
+  assert.deepEqual(addRepRequest("carol", "Carol Jones", "", ADMIN), { type: "manage", op: "add_rep", user: "carol", name: "Carol Jones", team: null });
+  assert.deepEqual(addRepRequest(" carol.j@x ", " Carol ", "2", MANAGER), { type: "manage", op: "add_rep", user: "carol.j@x", name: "Carol", team: 2 });
+  assert.equal(addRepRequest("carol", "Carol", "", MANAGER), "Choose one of your teams for the new representative.");
+  assert.equal(addRepRequest("  ", "Carol", "2", ADMIN), "Enter a user name for the new representative.");
+  assert.equal(addRepRequest("carol jones", "Carol", "2", ADMIN), "A user name has 1 to 64 letters, digits, dots, dashes, underscores or @.");
+  assert.equal(typeof addRepRequest("x".repeat(65), "Carol", "2", ADMIN), "string");
+  assert.equal(typeof addRepRequest("x".repeat(64), "Carol", "2", ADMIN), "object");
+  assert.equal(addRepRequest("carol", " ", "2", ADMIN), "Enter the name customers will see.");
 });
