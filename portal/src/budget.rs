@@ -65,9 +65,11 @@ impl Bucket {
 pub enum Kind {
     /// Chat: people type slowly.
     Chat,
-    /// The agent's consent reports (one per question the customer answers) and activity
-    /// reports (files, folder listings, reboots).
+    /// The agent's consent reports: one per question the customer answers.
     Consent,
+    /// The agent's activity reports (files, folder listings, reboots): many small files end
+    /// close together. Over budget they are dropped, never held against the agent.
+    Activity,
     /// WebRTC offers, answers, candidates and relay requests: bursts while links open.
     Signal,
     /// Everything else (login, codes, invitations, rights…).
@@ -79,8 +81,8 @@ impl Kind {
     pub fn of(msg: &ClientMessage) -> Kind {
         match msg {
             ClientMessage::Chat { .. } | ClientMessage::WebChat { .. } => Kind::Chat,
-            // The agent's reports of what happened peer to peer come as steadily.
-            ClientMessage::Consent { .. } | ClientMessage::Activity(_) => Kind::Consent,
+            ClientMessage::Consent { .. } => Kind::Consent,
+            ClientMessage::Activity(_) => Kind::Activity,
             ClientMessage::Signal { .. } => Kind::Signal,
             _ => Kind::Request,
         }
@@ -92,6 +94,7 @@ impl Kind {
 pub struct Budgets {
     chat: Bucket,
     consent: Bucket,
+    activity: Bucket,
     signal: Bucket,
     request: Bucket,
     /// Messages refused so far; a client that keeps going after many is closed.
@@ -106,6 +109,7 @@ impl Default for Budgets {
         Budgets {
             chat: Bucket::new(10, 2),
             consent: Bucket::new(20, 5),
+            activity: Bucket::new(200, 50),
             // Candidates for several attendees' links at once, and their renegotiations.
             signal: Bucket::new(200, 50),
             request: Bucket::new(30, 5),
@@ -120,11 +124,12 @@ impl Budgets {
         let bucket = match kind {
             Kind::Chat => &mut self.chat,
             Kind::Consent => &mut self.consent,
+            Kind::Activity => &mut self.activity,
             Kind::Signal => &mut self.signal,
             Kind::Request => &mut self.request,
         };
         let ok = bucket.try_take(now);
-        if !ok {
+        if !ok && kind != Kind::Activity {
             self.refused = self.refused.saturating_add(1);
         }
         ok

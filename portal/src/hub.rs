@@ -188,6 +188,8 @@ struct LiveSession {
     /// The host's console panels on this session (`panels`): they see what the host sees
     /// and act as the host, without a screen.
     panels: BTreeMap<ConnId, Peer>,
+    /// Attendees whose rights a policy changed while the agent was away: `Resume` tells it.
+    regrant_on_resume: BTreeSet<AttendeeId>,
 }
 
 impl LiveSession {
@@ -216,6 +218,7 @@ impl LiveSession {
             consents: BTreeMap::new(),
             announced: BTreeSet::new(),
             panels: BTreeMap::new(),
+            regrant_on_resume: BTreeSet::new(),
         };
         session.seat_agent(agent);
         session
@@ -350,6 +353,8 @@ pub struct Hub {
     state: Mutex<State>,
     /// How long a session waits for its agent after a lost connection.
     resume_window: Duration,
+    /// Console panels by connection, with the account they act for (`policy::sign_out`).
+    panel_accounts: Mutex<HashMap<ConnId, (i64, Outbox)>>,
 }
 
 /// The roster entry of a host representative.

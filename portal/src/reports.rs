@@ -11,10 +11,13 @@ use crate::policy::RepId;
 pub type ReportRows = Result<(Vec<SessionReport>, bool), String>;
 
 /// Most sessions one report holds; beyond it the report says it was cut.
-pub const MAX_REPORT_SESSIONS: usize = 500;
+pub const MAX_REPORT_SESSIONS: usize = 200;
 
-/// Most events listed per session (a session with more says so in a last row).
-pub const MAX_EVENTS_PER_SESSION: usize = 2000;
+/// Most events listed per session; a session with more ends with a [`CUT_ACTION`] event.
+pub const MAX_EVENTS_PER_SESSION: usize = 500;
+
+/// The action of the last event of a session whose events were cut.
+pub const CUT_ACTION: &str = "report.cut";
 
 /// What the database is asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -121,8 +124,12 @@ pub fn to_csv(sessions: &[SessionReport]) -> String {
             row.extend([String::new(), String::new(), String::new()]);
             line(&mut out, &row);
         }
-        for e in &s.events {
+        for (i, e) in s.events.iter().enumerate() {
             let mut row = session.to_vec();
+            if i > 0 {
+                // The notes once per session, not on every event's row.
+                row[10] = String::new();
+            }
             row.extend([utc(e.at), e.action.clone(), event_detail(e)]);
             line(&mut out, &row);
         }

@@ -104,6 +104,14 @@ pub enum Actor {
     },
 }
 
+/// Someone an administrator gave more than their own work: team managers, and anyone with
+/// a manager's power (their settings are the administrator's to change). Seeing one's own
+/// reports is not one.
+fn is_manager(m: &crate::management::MemberRow) -> bool {
+    let beyond_own = m.powers.bits() & !Powers::OWN_REPORTS.bits();
+    !m.manages.is_empty() || beyond_own != 0
+}
+
 /// Whose sessions a report may show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportScope {
@@ -119,16 +127,23 @@ pub const NOT_A_MANAGER: &str =
 
 impl Actor {
     /// Who `rep` is in `rows` (read in the same transaction as the change being checked).
+    ///
+    /// Whether they are an administrator is read from `rows` too (an account demoted since
+    /// it signed in is not one any more); `admin` counts only for an account `rows` lacks.
     pub fn of(rows: &PolicyRows, rep: RepId, admin: bool) -> Actor {
-        if admin {
-            return Actor::Admin;
-        }
         let Some(member) = rows.members.iter().find(|m| m.id == rep) else {
-            return Actor::Rep {
-                rep,
-                powers: Powers::NONE,
+            return if admin {
+                Actor::Admin
+            } else {
+                Actor::Rep {
+                    rep,
+                    powers: Powers::NONE,
+                }
             };
         };
+        if member.admin {
+            return Actor::Admin;
+        }
         if member.manages.is_empty() {
             return Actor::Rep {
                 rep,
@@ -153,17 +168,20 @@ impl Actor {
 
     /// Whether this actor may make `change` in `rows`.
     pub fn may(&self, rows: &PolicyRows, change: &PolicyChange) -> Result<(), String> {
-        let (teams, powers) = match self {
+        let (me, teams, powers) = match self {
             Actor::Admin => return Ok(()),
             Actor::Rep { .. } => return Err(NOT_A_MANAGER.into()),
-            Actor::Manager { teams, powers, .. } => (teams, *powers),
+            Actor::Manager { rep, teams, powers } => (*rep, teams, *powers),
         };
         let mine = |team: &Option<TeamId>| team.is_some_and(|t| teams.contains(&t));
-        let member_team = |user: &str| {
-            rows.members
-                .iter()
-                .find(|m| m.user == user)
-                .and_then(|m| m.member.team)
+        // A manager's settings for people are for the people they manage: never their own,
+        // an administrator's or another manager's (whom an administrator set).
+        let managed = |user: &str| match rows.members.iter().find(|m| m.user == user) {
+            Some(m) if m.id == me || m.admin || is_manager(m) => {
+                Err("only an administrator may change that account".to_owned())
+            }
+            Some(m) if mine(&m.member.team) => Ok(()),
+            _ => Err("you manage only your own teams".to_owned()),
         };
         let need = |p: Powers, what: &str| {
             if powers.contains(p) {
@@ -197,17 +215,14 @@ impl Actor {
             }
             PolicyChange::SetTeam { user, team } => {
                 need(Powers::CHANGE_FUNCTIONS, "move representatives")?;
-                if mine(&member_team(user)) && mine(team) {
-                    Ok(())
-                } else {
-                    outside()
-                }
+                managed(user)?;
+                if mine(team) { Ok(()) } else { outside() }
             }
             PolicyChange::Withhold { scope, .. } => {
                 need(Powers::CHANGE_FUNCTIONS, "change functions")?;
                 match scope {
                     PolicyScope::Team { team } if teams.contains(team) => Ok(()),
-                    PolicyScope::Rep { user } if mine(&member_team(user)) => Ok(()),
+                    PolicyScope::Rep { user } => managed(user),
                     PolicyScope::Portal { .. } => {
                         Err("only administrators may change a portal's functions".into())
                     }
@@ -227,12 +242,14 @@ impl Actor {
         match self {
             Actor::Admin => Ok(()),
             Actor::Rep { .. } => Err(NOT_A_MANAGER.into()),
-            Actor::Manager { teams, powers, .. } => {
+            Actor::Manager { rep, teams, powers } => {
                 if !powers.contains(Powers::ADD_REPS) {
                     return Err("an administrator has not allowed you to manage accounts".into());
                 }
-                let theirs = member.member.team.is_some_and(|t| teams.contains(&t));
-                if theirs && !member.admin {
+                if member.id == *rep || member.admin || is_manager(member) {
+                    return Err("only an administrator may change that account".into());
+                }
+                if member.member.team.is_some_and(|t| teams.contains(&t)) {
                     Ok(())
                 } else {
                     Err("you manage only your own teams".into())
@@ -398,6 +415,29 @@ mod tests {
         };
         assert!(mia.may(&r, &add_elsewhere).is_err());
         assert!(Actor::Admin.may(&r, &make_manager).is_ok());
+        // Never herself, nor another manager or an administrator in her teams.
+        let lift_own = withhold(PolicyScope::Rep { user: "mia".into() });
+        assert!(
+            mia.may(&r, &lift_own).is_err(),
+            "her own settings are the admin's"
+        );
+        assert!(mia.may_manage_account(&r, "mia").is_err(), "no self-reset");
+        let mut r2 = r.clone();
+        r2.members[1].manages = vec![2];
+        let bob_managed = withhold(PolicyScope::Rep { user: "bob".into() });
+        assert!(mia.may(&r2, &bob_managed).is_err(), "Bob manages now");
+        assert!(mia.may_manage_account(&r2, "bob").is_err());
+        let mut r3 = r.clone();
+        r3.members[1].admin = true;
+        assert!(
+            mia.may_manage_account(&r3, "bob").is_err(),
+            "an administrator"
+        );
+        assert_eq!(
+            Actor::of(&r3, 11, false),
+            Actor::Admin,
+            "read from the rows"
+        );
     }
 
     #[test]

@@ -144,8 +144,10 @@ pub enum FactorOp {
         /// The step the code matched.
         step: i64,
     },
-    /// Turn it on with a secret, or off.
-    Set(Option<Secret>),
+    /// Turn it on with a secret, only if it is off (accepted: it was).
+    Enable(Secret),
+    /// Turn it off.
+    Disable,
 }
 
 /// An account's second factor as stored.
@@ -155,7 +157,8 @@ pub struct StoredFactor {
     pub secret: Option<Secret>,
     /// The last step a code was accepted for.
     pub last_step: Option<i64>,
-    /// For [`FactorOp::Use`]: the step was later than the last one and is now the last.
+    /// For [`FactorOp::Use`]: the step was later than the last one and is now the last;
+    /// for [`FactorOp::Enable`]: it was off and is now on.
     pub accepted: bool,
 }
 

@@ -176,10 +176,13 @@ impl Conn {
                 );
             }
         };
-        if !self
-            .budgets
-            .try_take(budget::Kind::of(&msg), Instant::now())
-        {
+        let kind = budget::Kind::of(&msg);
+        if !self.budgets.try_take(kind, Instant::now()) {
+            if kind == budget::Kind::Activity {
+                // A record lost, said in the log; the agent has nothing to do about it.
+                tracing::warn!("an activity report over budget was dropped");
+                return;
+            }
             if self.budgets.refused >= budget::REFUSALS_BEFORE_CLOSING {
                 tracing::info!("too many messages refused; closing");
                 self.closing = true;
@@ -510,6 +513,7 @@ impl Conn {
     }
 
     async fn finish(&self, closing: Closing) {
+        self.app.hub.forget_panel(self.id);
         // The front desk first: a customer who closed the page leaves every List View at
         // once, whatever happens to sessions below.
         self.leave_desk();

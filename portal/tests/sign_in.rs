@@ -76,12 +76,22 @@ async fn a_second_factor_is_asked_for_good_once_and_reset_by_a_manager() {
     let mut admin = Client::admin(server.addr).await;
     let pw = add_rep(&mut admin, "bob").await;
 
-    // Bob sets it up from his console.
+    // Bob sets it up from his console. Someone else with his password began a setup of
+    // their own in another window first.
     let mut bob = Client::connect(server.addr).await;
     assert!(matches!(
         login(&mut bob, "bob", &pw, None).await,
         PortalMessage::LoggedIn { .. }
     ));
+    let mut thief = Client::connect(server.addr).await;
+    login(&mut thief, "bob", &pw, None).await;
+    let PortalMessage::SecondFactor(theirs) = thief
+        .request(&ClientMessage::Manage(ManageRequest::SecondFactorSetup))
+        .await
+    else {
+        panic!("no setup")
+    };
+    let theirs = Secret::from_base32(&theirs.setup.expect("secret").secret).expect("base32");
     let PortalMessage::SecondFactor(view) = bob
         .request(&ClientMessage::Manage(ManageRequest::SecondFactorSetup))
         .await
@@ -109,6 +119,17 @@ async fn a_second_factor_is_asked_for_good_once_and_reset_by_a_manager() {
         "{on:?}"
     );
 
+    // The other window's setup cannot replace the second factor Bob turned on.
+    let replaced = thief
+        .request(&ClientMessage::Manage(ManageRequest::SecondFactorOn {
+            code: code(&theirs, 0),
+        }))
+        .await;
+    assert!(
+        error_message(&replaced).contains("on already"),
+        "{replaced:?}"
+    );
+
     // Signing in now needs the code; the password alone is not enough, nor a used code.
     let mut again = Client::connect(server.addr).await;
     let asked = login(&mut again, "bob", &pw, None).await;
@@ -131,7 +152,7 @@ async fn a_second_factor_is_asked_for_good_once_and_reset_by_a_manager() {
     manage(&mut admin, ManageRequest::SignOut { user: "bob".into() })
         .await
         .expect("signed out");
-    for c in [&mut bob, &mut again] {
+    for c in [&mut bob, &mut again, &mut thief] {
         let said = closed(c).await.expect("told why");
         assert!(error_message(&said).contains("signed you out"), "{said:?}");
     }

@@ -38,7 +38,10 @@ export interface FactorState {
    * requests; until one comes it is what the login showed (the portal asked for a code).
    */
   readonly enabled: boolean;
-  /** A setup the portal started: its secret, to enter in the app and confirm with a code. */
+  /**
+   * A setup the portal started: its secret, to enter in the app and confirm with a code. Kept
+   * only while the page is open and the connection lasts.
+   */
   readonly setup: SecondFactorSetup | null;
   /** A second_factor request was sent and not answered: its error belongs to the page. */
   readonly pending: boolean;

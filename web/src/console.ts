@@ -121,7 +121,8 @@ export interface ConsoleState {
   readonly manageError: string | null;
   /**
    * The representative just added (or reset) and their one-time password: shown on the page
-   * until dismissed or the page closes, and kept nowhere else.
+   * until dismissed, the page closes or the connection is lost, and kept nowhere else. An
+   * answer's `added` that arrives while the page is closed is not kept.
    */
   readonly repAdded: AddedNotice | null;
   /** A sign_out or reset_sign_in was sent: its answer's notice says so. */
@@ -273,14 +274,17 @@ export function consoleUpdate(
     case "functions":
       return [{ ...s, functions: msg.allowed }, []];
     case "management": {
-      // The first password goes to the notice alone, never into the kept state.
+      // The first password goes to the notice alone, never into the kept state; one that comes
+      // after the page closed is dropped (the notice went with the page).
       const { functions, teams, members, portals, you, powers, added } = msg;
       const management = { functions, teams, members, portals, you, powers };
       const pending = s.accountPending;
       const reset = pending?.op === "reset_sign_in" && pending.user === added?.user;
-      const repAdded = added === undefined
-        ? s.repAdded
-        : { user: added.user, password: added.password, ...(reset ? { reset: true } : {}) };
+      const repAdded = !s.managing
+        ? null
+        : added === undefined
+          ? s.repAdded
+          : { user: added.user, password: added.password, ...(reset ? { reset: true } : {}) };
       const manageNotice = pending?.op === "sign_out" ? signedOutWords(pending.user) : s.manageNotice;
       return [{ ...s, management, managePending: false, manageError: null, repAdded, accountPending: null, manageNotice }, []];
     }
@@ -572,8 +576,20 @@ export function connectionLost(s: ConsoleState): ConsoleState {
   if (s.signedOut !== null && s.name !== null) return { ...initialConsole(), loginError: s.signedOut };
   // Panels asking for a ticket get none now; open ones have connections of their own.
   const panels = s.panels.map((p) => (p.phase === "ticket" ? failed(p, "The console's connection to the portal was lost.") : p));
-  const factor = { ...s.factor, pending: false };
-  return { ...s, lost: true, loggingIn: false, panels, managePending: false, accountPending: null, reportPending: false, factor };
+  // Secrets shown once go too: a one-time password's notice and an unfinished setup's secret
+  // (the page offers a new setup after signing in again).
+  const factor = { ...s.factor, setup: null, pending: false };
+  return {
+    ...s,
+    lost: true,
+    loggingIn: false,
+    panels,
+    managePending: false,
+    accountPending: null,
+    repAdded: null,
+    reportPending: false,
+    factor,
+  };
 }
 
 /** A query's waiting time, counting up: "Waiting 1:05". */

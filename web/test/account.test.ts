@@ -260,6 +260,36 @@ test("a reset's new password gets the reset notice; a sign-out says so", () => {
   assert.equal(connectionLost(refused).name, "Bob Smith");
 });
 
+test("a lost connection takes an unfinished setup's secret and a reset's password", () => {
+  // The Account page with a setup waiting for its code.
+  const setup = run(factorSent(openAccount(loggedIn())), [parsed(SETUP)]);
+  assert.deepEqual(setup.factor.setup, { secret: SECRET, uri: URI });
+  const lost = connectionLost(setup);
+  assert.equal(lost.lost, true, "the lost-connection banner, not the login form");
+  assert.equal(lost.name, "Bob Smith");
+  assert.equal(lost.accountOpen, true);
+  assert.equal(lost.factor.setup, null);
+  assert.equal(lost.factor.pending, false);
+  assert.equal(factorMode(lost.factor), "off");
+  assert.ok(!JSON.stringify(lost).includes(SECRET), "the secret is nowhere in the state");
+  // The factor's state is kept.
+  const on = connectionLost(run(factorSent(setup), [parsed(ON)]));
+  assert.equal(on.factor.enabled, true);
+
+  // A reset's new password on the management page goes as well.
+  let s = run(openManagement(loggedIn({ admin: true })), [mgmt()]);
+  s = run(manageSent(s, resetSignInRequest("bob")), [mgmt({ added: { user: "bob", password: "n3w-pass" } })]);
+  assert.deepEqual(s.repAdded, { user: "bob", password: "n3w-pass", reset: true });
+  const gone = connectionLost(s);
+  assert.equal(gone.repAdded, null);
+  assert.equal(gone.managing, true);
+  assert.ok(!JSON.stringify(gone).includes("n3w-pass"));
+  // A reset answered after the page closed is not kept either.
+  const late = run(closeManagement(manageSent(s, resetSignInRequest("bob"))), [mgmt({ added: { user: "bob", password: "l4te-pass" } })]);
+  assert.equal(late.repAdded, null);
+  assert.ok(!JSON.stringify(late).includes("l4te-pass"));
+});
+
 test("signed out by the portal: back to the login form with its words", () => {
   for (const words of [SIGNED_OUT, EXPIRED]) {
     assert.equal(endsSignIn("unauthorized", words), true);

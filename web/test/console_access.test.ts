@@ -231,11 +231,45 @@ test("add_rep: the first password is shown once, on the page only", () => {
   assert.equal(dismissAdded(kept).managing, true);
   assert.equal(closeManagement(kept).repAdded, null);
   assert.equal(openReports({ ...kept, reportsAllowed: true }).repAdded, null);
-  // Losing the connection keeps it: it is the only copy.
-  assert.deepEqual(connectionLost(kept).repAdded, s.repAdded);
+  // Losing the connection takes it too (see the next test).
+  assert.equal(connectionLost(kept).repAdded, null);
   // A logged_in that takes the page away takes the notice too.
   assert.equal(run(kept, [parsed('{"type":"logged_in","name":"Ada"}')]).repAdded, null);
   assert.deepEqual(run(kept, [parsed('{"type":"logged_in","name":"Ada","admin":true}')]).repAdded, s.repAdded);
+});
+
+test("the one-time password outlives neither a lost connection nor a closed page", () => {
+  const open = run(openManagement(login({ admin: true })), [parsed(mgmt(ADMIN_VIEW))]);
+  const shown = run(manageSent(open), [parsed(ADDED)]);
+  assert.deepEqual(shown.repAdded, { user: "carol", password: "correct-horse-battery" });
+
+  // A lost connection (not a sign-out): the console and the page stay, the password goes.
+  const lost = connectionLost(shown);
+  assert.equal(lost.lost, true);
+  assert.equal(lost.name, shown.name);
+  assert.equal(lost.managing, true);
+  assert.equal(lost.repAdded, null);
+  assert.ok(!JSON.stringify(lost).includes("correct-horse-battery"), "nowhere in the state");
+
+  // An answer with `added` that comes after the page closed is not kept, and reopening the page
+  // does not show it.
+  const closed = closeManagement(manageSent(open));
+  const late = run(closed, [parsed(ADDED)]);
+  assert.equal(late.managing, false);
+  assert.equal(late.repAdded, null);
+  assert.ok(!JSON.stringify(late).includes("correct-horse-battery"), "nowhere in the state");
+  assert.deepEqual(late.management, ADMIN_VIEW, "the rest of the answer is kept");
+  const reopened = run(openManagement(late), [parsed(mgmt(ADMIN_VIEW))]);
+  assert.equal(reopened.managing, true);
+  assert.equal(reopened.repAdded, null);
+  // Also when the page was swapped for the reports page.
+  const reports = run(openReports({ ...manageSent(open), reportsAllowed: true }), [parsed(ADDED)]);
+  assert.equal(reports.repAdded, null);
+  assert.equal(openManagement(reports).repAdded, null);
+
+  // While the page is open, the notice still stays until dismissed.
+  assert.deepEqual(run(shown, [parsed(mgmt(ADMIN_VIEW))]).repAdded, shown.repAdded);
+  assert.equal(dismissAdded(shown).repAdded, null);
 });
 
 test("the reports page: open, ask, answer, errors, close", () => {

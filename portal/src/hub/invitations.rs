@@ -305,6 +305,20 @@ impl Hub {
         if state.members.contains_key(&conn) {
             return Err(HubError::AlreadyInSession);
         }
+        let Some(inv) = state.invitations.get(&id) else {
+            return Err(HubError::InvitationGone("there is no such invitation"));
+        };
+        // An invitation made before the policy withheld inviting is no longer good.
+        // (A session gone is said below, as before.)
+        let allowed = state.sessions.get(&inv.session).is_none_or(|s| {
+            s.host_functions(&state.policy)
+                .contains(crate::policy::Functions::INVITE_REPS)
+        });
+        if !allowed {
+            return Err(HubError::InvitationGone(
+                "the policy no longer allows this invitation",
+            ));
+        }
         let Some(inv) = state.invitations.remove(&id) else {
             return Err(HubError::InvitationGone("there is no such invitation"));
         };

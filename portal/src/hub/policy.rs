@@ -149,6 +149,9 @@ impl LiveSession {
             self.store_rights(info.id, to);
             self.grants += 1;
             let seq = self.grants;
+            if self.away.is_some() {
+                self.regrant_on_resume.insert(info.id);
+            }
             if self.announced.contains(&info.id) || info.id == AttendeeId::HOST {
                 self.tell_agent(PortalMessage::Grant {
                     attendee: info.id,
@@ -246,8 +249,22 @@ impl Hub {
     /// Signs every connection of account `rep` out: each is told `why` and closed once that
     /// is sent. Returns how many there were.
     pub fn sign_out(&self, rep: RepId, why: &str) -> usize {
-        let state = self.lock();
         let mut count = 0;
+        // Console panels act as their account's host: they go too.
+        let panels = self
+            .panel_accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (_, tx) in panels.values().filter(|(owner, _)| *owner == rep) {
+            tx.send(PortalMessage::Error {
+                kind: tandem_protocol::signal::ErrorKind::Unauthorized,
+                message: why.to_owned(),
+            });
+            tx.kick();
+            count += 1;
+        }
+        drop(panels);
+        let state = self.lock();
         for online in state.reps.values().filter(|r| r.rep_id == rep) {
             online.peer.send(PortalMessage::Error {
                 kind: tandem_protocol::signal::ErrorKind::Unauthorized,
@@ -257,5 +274,21 @@ impl Hub {
             count += 1;
         }
         count
+    }
+
+    /// The console panel on `conn` acts for account `rep` (until [`Hub::forget_panel`]).
+    pub fn register_panel(&self, conn: ConnId, rep: RepId, tx: super::Outbox) {
+        self.panel_accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(conn, (rep, tx));
+    }
+
+    /// The connection `conn` is gone (whatever it was).
+    pub fn forget_panel(&self, conn: ConnId) {
+        self.panel_accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&conn);
     }
 }

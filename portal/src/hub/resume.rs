@@ -164,6 +164,34 @@ impl Hub {
                 agent.send(PortalMessage::AttendeeJoined(attendee.info.clone()));
             }
         }
+        // Those it knows who are away but coming back keep their ids; their rights may
+        // have changed meanwhile (a policy change reaches nobody while the agent is away).
+        let regrant = std::mem::take(&mut session.regrant_on_resume);
+        let away: Vec<AttendeeId> = session
+            .announced
+            .iter()
+            .copied()
+            .filter(|id| regrant.contains(id) && !session.attendees.contains_key(id))
+            .collect();
+        for attendee in away {
+            let rights = if attendee == AttendeeId::HOST {
+                Some(session.host.rights)
+            } else {
+                session
+                    .seats
+                    .values()
+                    .find(|seat| seat.id == attendee)
+                    .map(|seat| seat.rights)
+            };
+            if let Some(rights) = rights {
+                session.grants += 1;
+                agent.send(PortalMessage::Grant {
+                    attendee,
+                    rights,
+                    seq: session.grants,
+                });
+            }
+        }
         agent.send(PortalMessage::Roster {
             attendees: roster_for(Role::Customer, &session.roster_members()),
         });
@@ -281,6 +309,7 @@ impl Hub {
             // What the agent knew when the session was last stored: nobody is back yet.
             announced: stored.attendees.iter().map(|a| a.id).collect(),
             panels: std::collections::BTreeMap::new(),
+            regrant_on_resume: std::collections::BTreeSet::new(),
         };
         state.sessions.insert(stored.session_id, session);
         state.by_code.insert(stored.code_id, stored.session_id);

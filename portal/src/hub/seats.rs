@@ -152,10 +152,20 @@ impl Hub {
         if state.members.contains_key(&peer.conn) {
             return Err(HubError::AlreadyInSession);
         }
-        let session = state
-            .sessions
-            .get_mut(&session_id)
-            .ok_or(HubError::SessionGone)?;
+        let super::State {
+            sessions, policy, ..
+        } = &mut *state;
+        let session = sessions.get_mut(&session_id).ok_or(HubError::SessionGone)?;
+        // A key made before the policy withheld specialists admits nobody since.
+        if !session
+            .host_functions(policy)
+            .specialist_cap()
+            .contains(Rights::VIEW)
+        {
+            return Err(HubError::NotAllowed(
+                "the policy no longer allows external specialists in this session",
+            ));
+        }
         let present: BTreeSet<AttendeeId> = session
             .attendees
             .values()
@@ -211,14 +221,20 @@ impl Hub {
         if let Some(conn) = replaced {
             state.members.remove(&conn);
         }
-        let joined = SpecialistJoined {
-            id: info.id,
-            rights: info.rights,
-            returned: seat_token.is_none(),
-        };
+        let (id, returned) = (info.id, seat_token.is_none());
         state.attach_seated(session_id, Attendee { peer, info }, seat_token);
         state.send_rosters(session_id);
-        Ok(joined)
+        // The rights it holds now, after the policy's cap on joining (for the record).
+        let rights = state
+            .sessions
+            .get(&session_id)
+            .and_then(|s| s.attendees.get(&id))
+            .map_or(Rights::NONE, |a| a.info.rights);
+        Ok(SpecialistJoined {
+            id,
+            rights,
+            returned,
+        })
     }
 
     /// The host cancelled `key` of `session`: from now on it admits nobody, neither new nor

@@ -222,3 +222,32 @@ fn a_representative_told_their_functions_when_the_policy_changes() {
     assert!(!allowed.contains(&"reboot".to_owned()));
     assert!(allowed.contains(&"files".to_owned()));
 }
+
+#[test]
+fn invitations_and_keys_made_before_the_policy_withheld_them_admit_nobody() {
+    let (hub, _a, _h, mut carol_rx) = running(book(Functions::NONE, Functions::NONE), "default");
+    let invite = RepInvite {
+        target: InviteTarget::Rep {
+            user: "carol".into(),
+        },
+        rights: Rights::VIEW,
+        masked: false,
+        comment: String::new(),
+        inviter: None,
+    };
+    let sent = hub.invite_reps(2, invite).expect("invites");
+    drain(&mut carol_rx);
+    hub.set_policy(book(
+        Functions::INVITE_REPS.union(Functions::INVITE_SPECIALISTS),
+        Functions::NONE,
+    ));
+    assert!(matches!(
+        hub.accept_invitation(20, sent.id),
+        Err(HubError::InvitationGone(_))
+    ));
+    let (sam, _sam_rx) = peer(30);
+    assert!(matches!(
+        join_key(&hub, 40, sam, "Sam", Rights::VIEW),
+        Err(HubError::NotAllowed(_))
+    ));
+}

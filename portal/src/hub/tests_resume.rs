@@ -374,3 +374,27 @@ fn after_a_restart_the_agent_is_told_which_specialists_are_gone() {
         "the same id and rights as before the restart"
     );
 }
+
+#[test]
+fn a_policy_change_while_the_agent_is_away_reaches_it_on_resume() {
+    use crate::policy::{Functions, PolicyBook};
+    let (hub, secret, _old_rx, _host_rx) = running(WINDOW);
+    suspended(hub.connection_lost(1, "gone"));
+    // The host is away too, expected back under its id.
+    assert_eq!(hub.connection_lost(2, "x"), Leave::Left { session: 40 });
+    let mut book = PolicyBook::default();
+    book.portals.insert("default".into(), Functions::CONTROL);
+    assert_eq!(hub.set_policy(book).len(), 1);
+    let (agent, mut agent_rx) = peer(6);
+    hub.resume(40, &secret.digest(40), agent).expect("resumes");
+    let grants: Vec<_> = drain(&mut agent_rx)
+        .into_iter()
+        .filter(|m| matches!(m, PortalMessage::Grant { .. }))
+        .collect();
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert!(matches!(
+        grants[0],
+        PortalMessage::Grant { attendee: AttendeeId::HOST, rights, .. }
+            if rights == Rights::HOST_DEFAULT.without(Rights::CONTROL)
+    ));
+}

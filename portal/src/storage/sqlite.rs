@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 
 use super::{
@@ -21,9 +21,11 @@ mod keys;
 mod live;
 mod policy;
 mod reports;
+mod rows;
 mod schema;
 mod second_factor;
 
+use rows::{code_row, parse_code, parse_session, session_row};
 use schema::{MIGRATIONS, SCHEMA_VERSION};
 
 const CODE_COLUMNS: &str = "c.id, c.code, c.representative_id, r.display_name, c.customer, \
@@ -121,75 +123,6 @@ impl SqliteBackend {
 
 fn corrupt(what: impl Into<String>) -> StorageError {
     StorageError::Corrupt(what.into())
-}
-
-/// Raw code row; parsed into [`CodeRecord`] outside the rusqlite closure.
-type CodeRow = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    Option<i64>,
-);
-
-fn code_row(r: &Row<'_>) -> rusqlite::Result<CodeRow> {
-    // rusqlite converts a row into a tuple of its columns, in order.
-    CodeRow::try_from(r)
-}
-
-fn parse_code(row: CodeRow) -> Result<CodeRecord, StorageError> {
-    let (id, code, rep_id, rep_name, customer, portal, created_at, expires_at, state, redeemed) =
-        row;
-    Ok(CodeRecord {
-        id,
-        code: code
-            .parse()
-            .map_err(|_| corrupt(format!("code row {id} has a malformed code")))?,
-        rep_id,
-        rep_name,
-        customer,
-        portal,
-        created_at,
-        expires_at,
-        state: StoredState::parse(&state)
-            .ok_or_else(|| corrupt(format!("code row {id} has state '{state}'")))?,
-        redeemed_at: redeemed,
-    })
-}
-
-type SessionRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<String>,
-);
-
-fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
-    // rusqlite converts a row into a tuple of its columns, in order.
-    SessionRow::try_from(r)
-}
-
-fn parse_session(row: SessionRow) -> Result<SessionRecord, StorageError> {
-    let (id, code_id, rep_id, customer, portal, started_at, ended_at, end_reason) = row;
-    Ok(SessionRecord {
-        id: u64::try_from(id).map_err(|_| corrupt(format!("session id {id}")))?,
-        code_id,
-        rep_id,
-        customer,
-        portal,
-        started_at,
-        ended_at,
-        end_reason,
-    })
 }
 
 fn session_key(id: u64) -> Result<i64, StorageError> {

@@ -104,20 +104,30 @@ impl Conn {
                         "that code is not right; check the app's clock and try the next one",
                     );
                 };
-                let on = FactorOp::Set(Some(secret));
+                let on = FactorOp::Enable(secret);
                 let used = FactorOp::Use { step };
                 let stored = self
                     .app
                     .storage
                     .call(move |b| {
-                        b.second_factor(rep, &on)?;
-                        b.second_factor(rep, &used)
+                        let on = b.second_factor(rep, &on)?;
+                        if on.accepted {
+                            b.second_factor(rep, &used)?;
+                        }
+                        Ok(on.accepted)
                     })
                     .await;
-                if let Err(e) = stored {
-                    return self.internal(&e);
-                }
                 self.factor_setup = None;
+                match stored {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return self.error(
+                            ErrorKind::BadRequest,
+                            "your second factor is on already; turn it off first to set up another",
+                        );
+                    }
+                    Err(e) => return self.internal(&e),
+                }
                 self.app
                     .audit(&me.user, "account.second_factor", &me.user, "on");
                 self.reply(PortalMessage::SecondFactor(SecondFactorView {
@@ -129,17 +139,27 @@ impl Conn {
                 let Some(secret) = stored.secret else {
                     return self.error(ErrorKind::BadRequest, "your second factor is off");
                 };
-                if secret.verify(&code, unix_now(), stored.last_step).is_none() {
+                let Some(step) = secret.verify(&code, unix_now(), stored.last_step) else {
                     return self.error(ErrorKind::BadRequest, "that code is not right");
-                }
-                let off = FactorOp::Set(None);
-                if let Err(e) = self
+                };
+                // The code is used up like a login's, so one seen cannot be used again.
+                let turned_off = self
                     .app
                     .storage
-                    .call(move |b| b.second_factor(rep, &off))
-                    .await
-                {
-                    return self.internal(&e);
+                    .call(move |b| {
+                        let used = b.second_factor(rep, &FactorOp::Use { step })?;
+                        if used.accepted {
+                            b.second_factor(rep, &FactorOp::Disable)?;
+                        }
+                        Ok(used.accepted)
+                    })
+                    .await;
+                match turned_off {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return self.error(ErrorKind::BadRequest, "that code was used already");
+                    }
+                    Err(e) => return self.internal(&e),
                 }
                 self.app
                     .audit(&me.user, "account.second_factor", &me.user, "off");
@@ -197,7 +217,7 @@ impl Conn {
                 .storage
                 .call(move |b| {
                     b.set_password_hash(&who, &hash)?;
-                    b.second_factor(rep, &FactorOp::Set(None))
+                    b.second_factor(rep, &FactorOp::Disable)
                 })
                 .await;
             if let Err(e) = stored {

@@ -14,10 +14,15 @@ const MAX_NAME_CHARS: usize = 200;
 /// Who the audit trail says reported it.
 pub(crate) const AGENT_ACTOR: &str = "customer app";
 
-/// `text` without control characters, at most [`MAX_NAME_CHARS`] characters.
+/// `text` without control characters or direction overrides (a name could otherwise make
+/// a report line read as something else), at most [`MAX_NAME_CHARS`] characters.
 fn clean(text: &str) -> String {
     text.chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{2028}' | '\u{2029}')
+                && !tandem_protocol::chat::is_direction_control(*c)
+        })
         .take(MAX_NAME_CHARS)
         .collect()
 }
@@ -88,7 +93,7 @@ mod tests {
     fn files_are_recorded_with_size_hash_and_direction_and_names_are_cleaned() {
         let file = SessionActivity::File {
             attendee: AttendeeId::HOST,
-            name: format!("report\n{}.pdf", "x".repeat(300)),
+            name: format!("report\n\u{202E}{}.pdf", "x".repeat(300)),
             size: 1234,
             sha256: "ab".repeat(40),
             to_customer: false,
@@ -96,7 +101,7 @@ mod tests {
         let (action, detail) = describe(&file, |_| "Bob".into()).expect("described");
         assert_eq!(action, "file.transfer");
         assert!(detail.starts_with("'reportxxx"), "{detail}");
-        assert!(!detail.contains('\n'));
+        assert!(!detail.contains('\n') && !detail.contains('\u{202E}'));
         assert!(detail.contains("(1234 bytes, sha256 "));
         assert!(detail.ends_with("from the customer to Bob"), "{detail}");
         assert!(

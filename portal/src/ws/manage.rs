@@ -7,6 +7,8 @@ use tandem_protocol::management::AddedRep;
 use tandem_protocol::reports::{ReportFilter, ReportView};
 use tandem_protocol::signal::{ErrorKind, ManageRequest, PortalMessage};
 
+use std::sync::Arc;
+
 use super::{Conn, persist};
 use crate::auth;
 use crate::management::{PolicyChange, Refused};
@@ -33,6 +35,12 @@ impl Conn {
             Ok(change) => change,
             Err(msg) => return self.error(ErrorKind::BadRequest, msg),
         };
+        // Argon2 is costly: a new account's password is hashed only for someone who may add it.
+        if let Some(add @ PolicyChange::AddRep { .. }) = &change
+            && let Err((kind, why)) = self.may(asker, add).await
+        {
+            return self.error(kind, why);
+        }
         // A new account's first password: made here, shown once, stored only as a hash.
         let mut added = None;
         if let Some(PolicyChange::AddRep {
@@ -57,21 +65,34 @@ impl Conn {
         let before = self.app.hub.policy_teams();
         let now = unix_now();
         let stored = change.clone();
+        let hub = Arc::clone(&self.app.hub);
+        // The hub takes the new policy inside the storage call, so changes reach running
+        // sessions in the order they were stored (two managers at once cannot leave the hub
+        // with the older one).
         let result = self
             .app
             .storage
-            .call(move |b| b.manage_policy(asker, stored.as_ref(), now))
+            .call(move |b| {
+                let managed = b.manage_policy(asker, stored.as_ref(), now)?;
+                let recapped = match &managed {
+                    Ok((rows, _)) if stored.is_some() => hub.set_policy(rows.book()),
+                    _ => Vec::new(),
+                };
+                Ok((managed, recapped))
+            })
             .await;
-        let (rows, actor) = match result {
-            Ok(Ok(managed)) => managed,
-            Ok(Err(Refused::NotAllowed(why))) => return self.error(ErrorKind::Unauthorized, why),
-            Ok(Err(Refused::Invalid(why))) => return self.error(ErrorKind::BadRequest, why),
+        let ((rows, actor), recapped) = match result {
+            Ok((Ok(managed), recapped)) => (managed, recapped),
+            Ok((Err(Refused::NotAllowed(why)), _)) => {
+                return self.error(ErrorKind::Unauthorized, why);
+            }
+            Ok((Err(Refused::Invalid(why)), _)) => return self.error(ErrorKind::BadRequest, why),
             Err(e) => return self.internal(&e),
         };
         if let Some(change) = &change {
             let (action, subject, detail) = change.audit(&before);
             self.app.audit(self.actor(), action, &subject, &detail);
-            self.apply_policy(&rows);
+            self.record_recapped(&recapped);
         }
         let Some(seen) = actor.visible(&rows) else {
             return self.error(ErrorKind::Unauthorized, NOT_A_MANAGER);
@@ -84,13 +105,39 @@ impl Conn {
         }
     }
 
-    /// Puts the stored policy in force: running sessions lose what it withholds (each
-    /// recorded as a rights change "by policy", and stored for a restart).
-    fn apply_policy(&self, rows: &crate::management::PolicyRows) {
-        let recapped = self.app.hub.set_policy(rows.book());
+    /// Whether the asker may make `change`, read from the database (before costly work).
+    async fn may(
+        &self,
+        asker: Option<(i64, bool)>,
+        change: &PolicyChange,
+    ) -> Result<(), (ErrorKind, String)> {
+        let now = unix_now();
+        let read = self
+            .app
+            .storage
+            .call(move |b| b.manage_policy(asker, None, now))
+            .await;
+        match read {
+            Ok(Ok((rows, actor))) => actor
+                .may(&rows, change)
+                .map_err(|why| (ErrorKind::Unauthorized, why)),
+            Ok(Err(why)) => Err((ErrorKind::Unauthorized, why.to_string())),
+            Err(e) => {
+                tracing::error!(error = %e, "storage failure");
+                Err((
+                    ErrorKind::Internal,
+                    "the portal could not read its records".into(),
+                ))
+            }
+        }
+    }
+
+    /// Records what a policy change took from running sessions (each a rights change "by
+    /// policy") and stores those sessions for a restart.
+    fn record_recapped(&self, recapped: &[crate::hub::Recapped]) {
         let mut sessions: Vec<u64> = recapped.iter().map(|r| r.session).collect();
         sessions.dedup();
-        for r in &recapped {
+        for r in recapped {
             let detail = format!(
                 "{} from {} to {} by policy",
                 r.name,

@@ -49,6 +49,12 @@ impl Conn {
                 self.identify();
                 // The panel acts for the representative who asked for it, as the session's
                 // host only (not as a login: codes, the desk and joining stay closed to it).
+                self.app
+                    .hub
+                    .register_panel(self.id, ticket.rep.id, self.tx.clone());
+                // A panel's sign-in runs out like its console's login would.
+                self.signed_in_until =
+                    Some(tokio::time::Instant::now() + self.app.config.sign_in_lifetime);
                 self.panel_rep = Some(ticket.rep);
                 self.panel_code = Some(ticket.code);
                 match attached {

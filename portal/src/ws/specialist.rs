@@ -29,7 +29,6 @@ impl Conn {
             Ok(host) => host,
             Err(e) => return self.hub_error(&e),
         };
-        let rights = invites::specialist_rights(requested);
         // Keys are checked here, and whoever joins with one is capped again on joining
         // (the policy may change in between).
         let cap = match self.app.hub.host_functions(self.id) {
@@ -41,6 +40,12 @@ impl Conn {
                 ErrorKind::Unauthorized,
                 "the policy does not allow you to invite external specialists",
             );
+        }
+        // What a key adds by itself (chat) goes when the policy withholds it; what the host
+        // asked for (control) is refused with words instead.
+        let mut rights = invites::specialist_rights(requested);
+        if !cap.contains(Rights::CHAT) {
+            rights = rights.without(Rights::CHAT);
         }
         if !cap.contains(rights) {
             return self.error(

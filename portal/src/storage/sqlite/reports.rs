@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior, params_from_iter};
 use tandem_protocol::reports::{ReportEvent, ReportFilter, SessionReport};
 
 use super::policy;
-use crate::reports::{MAX_EVENTS_PER_SESSION, MAX_REPORT_SESSIONS, ReportRows};
+use crate::reports::{CUT_ACTION, MAX_EVENTS_PER_SESSION, MAX_REPORT_SESSIONS, ReportRows};
 use crate::storage::StorageError;
 use crate::tiers::{Actor, ReportScope};
 
@@ -121,7 +121,7 @@ pub(super) fn report(
         let subject = format!("session {}", s.id);
         s.events = events
             .query_map(
-                rusqlite::params![subject, MAX_EVENTS_PER_SESSION as i64],
+                rusqlite::params![subject, MAX_EVENTS_PER_SESSION as i64 + 1],
                 |r| {
                     Ok(ReportEvent {
                         at: r.get(0)?,
@@ -132,6 +132,18 @@ pub(super) fn report(
                 },
             )?
             .collect::<Result<Vec<_>, _>>()?;
+        if s.events.len() > MAX_EVENTS_PER_SESSION {
+            s.events.truncate(MAX_EVENTS_PER_SESSION);
+            let at = s.events.last().map_or(s.started_at, |e| e.at);
+            s.events.push(ReportEvent {
+                at,
+                actor: "-".into(),
+                action: CUT_ACTION.into(),
+                detail: format!(
+                    "more than {MAX_EVENTS_PER_SESSION} events; the rest are in the audit trail"
+                ),
+            });
+        }
     }
     drop(events);
     drop(stmt);

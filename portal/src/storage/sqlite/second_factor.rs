@@ -21,10 +21,18 @@ pub(super) fn second_factor(
                 params![rep, step],
             )? == 1;
         }
-        FactorOp::Set(secret) => {
+        // Only when off: a setup begun earlier cannot replace a second factor turned on since.
+        FactorOp::Enable(secret) => {
+            accepted = conn.execute(
+                "UPDATE representatives SET totp_secret = ?2, totp_step = NULL \
+                 WHERE id = ?1 AND totp_secret IS NULL",
+                params![rep, secret.0.to_vec()],
+            )? == 1;
+        }
+        FactorOp::Disable => {
             conn.execute(
-                "UPDATE representatives SET totp_secret = ?2, totp_step = NULL WHERE id = ?1",
-                params![rep, secret.as_ref().map(|s| s.0.to_vec())],
+                "UPDATE representatives SET totp_secret = NULL, totp_step = NULL WHERE id = ?1",
+                params![rep],
             )?;
         }
     }
@@ -36,8 +44,17 @@ pub(super) fn second_factor(
         )
         .optional()?;
     let (secret, last_step) = stored.unwrap_or_default();
+    // A stored secret that is not one is an error, never "no second factor".
+    let secret = match secret {
+        Some(bytes) => Some(Secret::from_bytes(&bytes).ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "account {rep} has a malformed second-factor secret"
+            ))
+        })?),
+        None => None,
+    };
     Ok(StoredFactor {
-        secret: secret.as_deref().and_then(Secret::from_bytes),
+        secret,
         last_step,
         accepted,
     })
