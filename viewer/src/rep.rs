@@ -45,12 +45,20 @@ pub async fn login(
         user: user.to_owned(),
         password: password.to_owned(),
         portal: portal_name,
-        // The native viewer signs in with a password only; accounts with a second factor
-        // are told so by the portal and use the console.
+        // The native viewer signs in with a password only (see below).
         otp: None,
     };
     match conn.request(login).await? {
         PortalMessage::LoggedIn { name, .. } => Ok((conn, name)),
+        PortalMessage::Error {
+            kind: ErrorKind::SecondFactor,
+            ..
+        } => Err(RepError::Refused {
+            kind: ErrorKind::SecondFactor,
+            message: "this account signs in with a second factor, which the native viewer \
+                      cannot ask for yet; open the session from the console in a browser"
+                .to_owned(),
+        }),
         other => Err(refused_or_unexpected(other)),
     }
 }
