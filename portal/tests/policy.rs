@@ -7,25 +7,13 @@ mod common;
 use std::path::Path;
 
 use common::{
-    Client, Server, TempDir, add_rep, config, error_kind, error_message, eventually,
+    Client, Server, TempDir, add_rep, config, error_kind, error_message, eventually, manage,
     running_session,
 };
 use rusqlite::Connection;
-use tandem_protocol::management::{ManageRequest, ManagementView, PolicyScope};
+use tandem_protocol::management::{ManageRequest, PolicyScope};
 use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage};
 use tandem_protocol::{AttendeeId, Rights};
-
-async fn manage(c: &mut Client, request: ManageRequest) -> Result<ManagementView, PortalMessage> {
-    c.send(&ClientMessage::Manage(request)).await;
-    loop {
-        match c.recv().await {
-            PortalMessage::Management(view) => return Ok(view),
-            // Every representative, the manager included, hears their functions again.
-            PortalMessage::Functions { .. } => continue,
-            other => return Err(other),
-        }
-    }
-}
 
 fn withhold(scope: PolicyScope, names: &[&str]) -> ManageRequest {
     ManageRequest::Withhold {

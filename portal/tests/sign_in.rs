@@ -6,21 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, Server, TempDir, config, error_kind, error_message};
+use common::{Client, Server, TempDir, config, error_kind, error_message, manage};
 use tandem_portal::totp::{STEP_SECS, Secret};
-use tandem_protocol::management::{ManageRequest, ManagementView};
+use tandem_protocol::management::ManageRequest;
 use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage};
-
-async fn manage(c: &mut Client, request: ManageRequest) -> Result<ManagementView, PortalMessage> {
-    c.send(&ClientMessage::Manage(request)).await;
-    loop {
-        match c.recv().await {
-            PortalMessage::Management(view) => return Ok(view),
-            PortalMessage::Functions { .. } => continue,
-            other => return Err(other),
-        }
-    }
-}
 
 async fn login(c: &mut Client, user: &str, password: &str, otp: Option<String>) -> PortalMessage {
     c.request(&ClientMessage::Login {

@@ -6,22 +6,11 @@
 
 mod common;
 
-use common::{Client, Server, TempDir, config, error_kind, error_message};
-use tandem_protocol::management::{ManageRequest, ManagementView, PolicyScope};
+use common::{Client, Server, TempDir, config, error_kind, error_message, manage};
+use tandem_protocol::management::{ManageRequest, PolicyScope};
 use tandem_protocol::reports::{ReportFilter, ReportView};
 use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage, SessionActivity};
 use tandem_protocol::{AttendeeId, Rights};
-
-async fn manage(c: &mut Client, request: ManageRequest) -> Result<ManagementView, PortalMessage> {
-    c.send(&ClientMessage::Manage(request)).await;
-    loop {
-        match c.recv().await {
-            PortalMessage::Management(view) => return Ok(view),
-            PortalMessage::Functions { .. } => continue,
-            other => return Err(other),
-        }
-    }
-}
 
 async fn report(c: &mut Client, filter: ReportFilter) -> Result<ReportView, PortalMessage> {
     c.send(&ClientMessage::Manage(ManageRequest::Report(filter)))

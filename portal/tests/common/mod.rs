@@ -20,11 +20,15 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 mod invite;
+mod manage;
 pub mod smtp;
 
 // Binaries that invite nobody do not use these.
 #[allow(unused_imports)]
 pub use invite::*;
+// Only the management tests use these.
+#[allow(unused_imports)]
+pub use manage::*;
 
 /// How long any single expected event may take.
 pub const STEP: Duration = Duration::from_secs(10);
