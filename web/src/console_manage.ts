@@ -291,27 +291,41 @@ export class ManageView {
 
   private membersTable(view: ManagementView, access: PageAccess): HTMLElement {
     const choices = teamChoices(view.teams, access);
-    const rows = view.members.map((m) => {
+    const rows = view.members.map((m): HTMLElement[] => {
       const key = `member-${m.user}`;
       const team = select({ class: "team", "data-key": `${key}-team`, "aria-label": `Team of ${m.name}`, disabled: !access.changeFunctions },
         choices, m.team === null ? "" : String(m.team));
       team.addEventListener("change", () => this.actions.send(setTeamRequest(m.user, team.value)));
       const scope: PolicyScope = { kind: "rep", user: m.user };
-      return h("tr", { "data-member": m.user },
+      const main = h("tr", { "data-member": m.user },
         h("th", { scope: "row", class: "member" }, m.name,
           m.admin ? h("span", { class: "badge" }, "admin") : null,
           m.manages.length > 0 ? h("span", { class: "badge manager", testid: "manager-badge" }, "manager") : null,
           h("span", { class: "user muted" }, m.user)),
         h("td", null, team),
         ...this.checkboxes(view, access, scope, key, m.name, m.withheld),
-        h("td", { class: "in-force" }, inForceText(m.in_force, view.functions)),
+        h("td", { class: "in-force" }, inForceText(m.in_force, view.functions)));
+      // Manager settings and sign-in go on a row of their own below: as columns they pushed
+      // the table wider than the page.
+      const extras = [
         access.admin ? this.accessCell(view, m, key) : null,
-        access.addReps ? this.signInCell(access, m, key) : null);
+        access.addReps ? this.signInCell(access, m, key) : null,
+      ].filter((cell): cell is HTMLElement => cell !== null && cell.childNodes.length > 0);
+      if (extras.length === 0) return [main];
+      main.classList.add("has-extra");
+      const blocks = extras.map((cell) => {
+        const block = h("div", { class: `member-extra-block ${cell.className}` });
+        block.append(...Array.from(cell.childNodes));
+        return block;
+      });
+      const span = String(3 + view.functions.length);
+      return [main, h("tr", { class: "member-extra", "data-member-extra": m.user },
+        h("td", { colspan: span }, h("div", { class: "member-extra-blocks" }, ...blocks)))];
     });
-    const last = [...(access.admin ? ["In force", "Manager settings"] : ["In force"]), ...(access.addReps ? ["Sign-in"] : [])];
+    const last = ["In force"];
     return h("table", { class: "policy" },
       this.head(view, ["Representative", "Team"], last),
-      h("tbody", null, ...(rows.length === 0 ? [this.empty(view, 2 + last.length, "No representatives.")] : rows)));
+      h("tbody", null, ...(rows.length === 0 ? [this.empty(view, 2 + last.length, "No representatives.")] : rows.flat())));
   }
 
   /**

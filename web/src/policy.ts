@@ -55,10 +55,24 @@ export function specialistChoices(functions: readonly FunctionName[] | null): Re
   return INVITE_RIGHTS.filter(([bits]) => control || !hasRights(bits, CONTROL));
 }
 
-/** What the in-force cell says: "Screen sharing, Chat", or "nothing". */
+/**
+ * What the in-force cell says, in the shorter of two ways: "Everything", "Everything but
+ * Remote control and File transfer", or "Screen sharing and Chat" ("nothing" when empty).
+ */
 export function inForceText(inForce: readonly FunctionName[], order: readonly FunctionName[]): string {
   const names = sortByOrder(inForce, order);
-  return names.length === 0 ? "nothing" : names.map(functionLabel).join(", ");
+  if (names.length === 0) return "nothing";
+  const missing = order.filter((f) => !names.includes(f));
+  if (missing.length === 0) return "Everything";
+  if (missing.length < names.length) return `Everything but ${listed(missing)}`;
+  return listed(names);
+}
+
+/** "A", "A and B", "A, B and C", by their labels. */
+function listed(names: readonly FunctionName[]): string {
+  const labels = names.map(functionLabel);
+  if (labels.length <= 1) return labels.join("");
+  return `${labels.slice(0, -1).join(", ")} and ${labels[labels.length - 1]}`;
 }
 
 /** `names` without duplicates, in `order` (names not in it last, as they came). */

@@ -176,9 +176,14 @@ test("a checkbox sends its scope's whole new withheld list, in function order", 
 });
 
 test("what is in force, in words", () => {
-  assert.equal(inForceText(["chat", "screen", "control"], ORDER), "Screen sharing, Remote control, Chat");
+  assert.equal(inForceText(["chat", "screen", "control"], ORDER), "Screen sharing, Remote control and Chat");
   assert.equal(inForceText([], ORDER), "nothing");
-  assert.equal(inForceText(["teleport", "screen"], ORDER), "Screen sharing, teleport");
+  assert.equal(inForceText(["teleport", "screen"], ORDER), "Screen sharing and teleport");
+  assert.equal(inForceText([...ORDER], ORDER), "Everything");
+  assert.equal(
+    inForceText(ORDER.filter((f) => f !== "control" && f !== "files"), ORDER),
+    "Everything but Remote control and File transfer",
+  );
 });
 
 // ----- tiered access: what the management page offers whom -----
