@@ -61,6 +61,7 @@ pub use invitations::{InviteSent, RepInvite, RepLogin};
 pub use policy::{Owner, Recapped};
 pub use resume::{AwayToken, CUSTOMER_AWAY, REPLACED, Resumed};
 pub use seats::{KeyJoin, SEAT_GONE, SeatPass, SpecialistJoined, TAKEN_OVER};
+pub use sessions::host_info;
 
 /// Identifies one WebSocket connection for the portal's lifetime.
 pub type ConnId = u64;
@@ -355,17 +356,6 @@ pub struct Hub {
     resume_window: Duration,
     /// Console panels by connection, with the account they act for (`policy::sign_out`).
     panel_accounts: Mutex<HashMap<ConnId, (i64, Outbox)>>,
-}
-
-/// The roster entry of a host representative.
-pub fn host_info(name: &str) -> AttendeeInfo {
-    AttendeeInfo {
-        id: AttendeeId::HOST,
-        name: name.to_owned(),
-        role: Role::Host,
-        rights: Rights::HOST_DEFAULT,
-        masked: false,
-    }
 }
 
 impl State {

@@ -6,6 +6,17 @@ use tandem_protocol::{AttendeeId, Rights};
 use super::{ConnId, Hub, HubError, JoinOutcome, LiveSession, Membership, Owner, Peer};
 use crate::resume::Issued;
 
+/// The roster entry of a host representative.
+pub fn host_info(name: &str) -> AttendeeInfo {
+    AttendeeInfo {
+        id: AttendeeId::HOST,
+        name: name.to_owned(),
+        role: tandem_protocol::Role::Host,
+        rights: Rights::HOST_DEFAULT,
+        masked: false,
+    }
+}
+
 impl Hub {
     /// The customer's agent redeemed code row `code_id`, opening `session`. Queues
     /// `Redeemed` (with `resume`'s secret; the session keeps only its digest) for the agent

@@ -35,6 +35,20 @@ pub(super) fn join_key(
     hub.join_specialist(session, peer, name, join).map(|j| j.id)
 }
 
+/// Session 40 of code row 7: Alice's agent on `agent`, Bob its host, nobody's policy.
+pub(super) fn open_alices_session(hub: &Hub, agent: Peer) {
+    hub.open_session(
+        40,
+        7,
+        Owner::default(),
+        agent,
+        "alice",
+        host_info("Bob"),
+        issued(),
+    )
+    .expect("opens");
+}
+
 pub(super) fn drain(rx: &mut OutboxReceiver) -> Vec<PortalMessage> {
     let mut out = Vec::new();
     while let Some(m) = rx.try_recv() {
@@ -57,16 +71,7 @@ fn waiting_host_is_joined_when_the_code_is_redeemed() {
         Ok(JoinOutcome::Waiting)
     );
     assert!(drain(&mut host_rx).is_empty());
-    hub.open_session(
-        40,
-        7,
-        Owner::default(),
-        agent,
-        "alice",
-        host_info("Bob"),
-        issued(),
-    )
-    .expect("opens");
+    open_alices_session(&hub, agent);
     let agent_msgs = drain(&mut agent_rx);
     assert!(matches!(
         agent_msgs[0],
@@ -103,16 +108,7 @@ fn signals_are_relayed_with_the_senders_id() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(
-        40,
-        7,
-        Owner::default(),
-        agent,
-        "alice",
-        host_info("Bob"),
-        issued(),
-    )
-    .expect("opens");
+    open_alices_session(&hub, agent);
     assert_eq!(
         hub.join_or_wait(7, host, host_info("Bob"), true),
         Ok(JoinOutcome::Joined { session: 40 })
@@ -155,16 +151,7 @@ fn agent_disconnect_ends_host_disconnect_leaves() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(
-        40,
-        7,
-        Owner::default(),
-        agent,
-        "alice",
-        host_info("Bob"),
-        issued(),
-    )
-    .expect("opens");
+    open_alices_session(&hub, agent);
     hub.join_or_wait(7, host.clone(), host_info("Bob"), true)
         .expect("joins");
     drain(&mut agent_rx);
@@ -207,16 +194,7 @@ fn end_session_from_host_ends_for_the_agent() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, mut agent_rx) = peer(2);
-    hub.open_session(
-        40,
-        7,
-        Owner::default(),
-        agent,
-        "alice",
-        host_info("Bob"),
-        issued(),
-    )
-    .expect("opens");
+    open_alices_session(&hub, agent);
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     drain(&mut agent_rx);
@@ -257,16 +235,7 @@ fn consent_goes_to_the_host() {
     let hub = Hub::new();
     let (host, mut host_rx) = peer(1);
     let (agent, _agent_rx) = peer(2);
-    hub.open_session(
-        40,
-        7,
-        Owner::default(),
-        agent,
-        "alice",
-        host_info("Bob"),
-        issued(),
-    )
-    .expect("opens");
+    open_alices_session(&hub, agent);
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     drain(&mut host_rx);

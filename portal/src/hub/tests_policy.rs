@@ -68,8 +68,9 @@ fn login(rep_id: i64, user: &str) -> RepLogin {
     }
 }
 
-fn carol_joins(hub: &Hub, rights: Rights) -> AttendeeId {
-    let invite = RepInvite {
+/// The host invites Carol with `rights`.
+fn invite_carol(rights: Rights) -> RepInvite {
+    RepInvite {
         target: InviteTarget::Rep {
             user: "carol".into(),
         },
@@ -77,7 +78,11 @@ fn carol_joins(hub: &Hub, rights: Rights) -> AttendeeId {
         masked: false,
         comment: String::new(),
         inviter: None,
-    };
+    }
+}
+
+fn carol_joins(hub: &Hub, rights: Rights) -> AttendeeId {
+    let invite = invite_carol(rights);
     let sent = hub.invite_reps(2, invite).expect("invites");
     hub.accept_invitation(20, sent.id).expect("accepts").1
 }
@@ -186,15 +191,7 @@ fn a_policy_change_takes_rights_away_at_once_and_gives_the_host_its_own_back() {
 #[test]
 fn inviting_is_refused_when_the_policy_withholds_it() {
     let (hub, _a, _h, _c) = running(book(Functions::INVITE_REPS, Functions::NONE), "default");
-    let invite = RepInvite {
-        target: InviteTarget::Rep {
-            user: "carol".into(),
-        },
-        rights: Rights::VIEW,
-        masked: false,
-        comment: String::new(),
-        inviter: None,
-    };
+    let invite = invite_carol(Rights::VIEW);
     assert!(matches!(
         hub.invite_reps(2, invite),
         Err(HubError::NotAllowed(_))
@@ -226,15 +223,7 @@ fn a_representative_told_their_functions_when_the_policy_changes() {
 #[test]
 fn invitations_and_keys_made_before_the_policy_withheld_them_admit_nobody() {
     let (hub, _a, _h, mut carol_rx) = running(book(Functions::NONE, Functions::NONE), "default");
-    let invite = RepInvite {
-        target: InviteTarget::Rep {
-            user: "carol".into(),
-        },
-        rights: Rights::VIEW,
-        masked: false,
-        comment: String::new(),
-        inviter: None,
-    };
+    let invite = invite_carol(Rights::VIEW);
     let sent = hub.invite_reps(2, invite).expect("invites");
     drain(&mut carol_rx);
     hub.set_policy(book(

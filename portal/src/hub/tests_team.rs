@@ -3,7 +3,7 @@
 use crate::outbox::OutboxReceiver;
 use tandem_protocol::signal::{InviteTarget, RepPresence};
 
-use super::tests::{drain, issued, join_key, peer};
+use super::tests::{drain, join_key, open_alices_session, peer};
 use super::*;
 
 type Rx = OutboxReceiver;
@@ -14,16 +14,7 @@ fn running() -> (Hub, Rx, Rx) {
     let (agent, agent_rx) = peer(1);
     let (host, host_rx) = peer(2);
     hub.rep_logged_in(host.clone(), login(100, "bob", "default"));
-    hub.open_session(
-        40,
-        7,
-        Owner::default(),
-        agent,
-        "alice",
-        host_info("Bob"),
-        issued(),
-    )
-    .expect("opens");
+    open_alices_session(&hub, agent);
     hub.join_or_wait(7, host, host_info("Bob"), true)
         .expect("joins");
     (hub, agent_rx, host_rx)
