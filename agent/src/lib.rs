@@ -16,6 +16,7 @@ pub mod download;
 pub mod inject;
 mod link_setup;
 mod pipeline;
+mod recorder;
 mod recovery;
 mod resume;
 mod session;
@@ -88,7 +89,15 @@ pub struct FrontSettings {
     pub window: bool,
     /// Colour of the frame around the shared screen; `None`: no frame.
     pub frame: Option<[u8; 3]>,
+    /// Agreed in advance (with the consent given on the command line): the portal may record
+    /// the session if it asks.
+    #[serde(default)]
+    pub allow_recording: bool,
 }
+
+/// Why the session ends when the customer does not allow a recording the portal requires.
+pub const RECORDING_REFUSED: &str =
+    "the customer did not allow recording, which this support portal requires";
 
 /// Why the agent stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +123,9 @@ pub enum AgentError {
     /// The customer said no.
     #[error("you declined: nobody can see your screen")]
     ConsentRefused,
+    /// The portal requires recording and the customer did not allow it.
+    #[error("the session did not start: this support portal records every session and you did not allow that; nobody can see your screen")]
+    RecordingRefused,
     /// There is no session to come back to.
     #[error("cannot resume the session: {0}")]
     Resume(String),
@@ -149,6 +161,7 @@ async fn run_session(
     let Started {
         conn,
         consent,
+        record,
         resume: resume_state,
     } = match &config.start {
         Start::Code {
@@ -169,6 +182,7 @@ async fn run_session(
         injector,
         transport: config.transport.clone(),
         consent,
+        record,
         files: config.files.clone(),
         reboot: config.reboot.clone(),
         state_dir: config.state_dir.clone(),
@@ -186,6 +200,8 @@ async fn run_session(
 struct Started {
     conn: PortalConnection,
     consent: Consent,
+    /// The customer let the portal record the session.
+    record: bool,
     /// How to come back after a reboot or a lost portal connection.
     resume: Option<resume::ResumeState>,
 }
@@ -206,15 +222,16 @@ async fn start_with_code(
         customer: config.customer_name.clone(),
         link_token,
     };
-    let (session, host, secret) = match conn.request(redeem).await? {
+    let (session, host, secret, recording) = match conn.request(redeem).await? {
         PortalMessage::Redeemed {
             session,
             host,
             resume_secret,
+            recording,
             ..
         } => {
             tracing::info!(session, code = %code.redacted(), "code accepted");
-            (session, host, resume_secret)
+            (session, host, resume_secret, recording)
         }
         PortalMessage::Error { kind, message } => {
             return Err(AgentError::CodeRefused { kind, message });
@@ -226,7 +243,10 @@ async fn start_with_code(
         "Connected to the support portal {portal_name}. {} asked for this session.",
         host.name
     ));
-    let consent = customer.ask_consent(&host, &portal_name).await;
+    let answer = customer
+        .ask_consent(&host, &portal_name, recording, config.front.allow_recording)
+        .await;
+    let consent = answer.consent;
     let allowed = rights::effective(host.rights, consent);
     conn.send(ClientMessage::Consent {
         attendee: host.id,
@@ -239,6 +259,19 @@ async fn start_with_code(
         conn.close().await;
         return Err(AgentError::ConsentRefused);
     }
+    if let Some(terms) = recording {
+        // Said before any link opens: nothing is shown, let alone recorded, before this.
+        conn.send(ClientMessage::Recording {
+            allowed: answer.record,
+        })?;
+        if terms.required && !answer.record {
+            conn.send(ClientMessage::EndSession {
+                reason: RECORDING_REFUSED.into(),
+            })?;
+            conn.close().await;
+            return Err(AgentError::RecordingRefused);
+        }
+    }
     let mut kept = None;
     if !secret.is_empty() {
         let state = resume::ResumeState {
@@ -249,6 +282,7 @@ async fn start_with_code(
             control: consent.control,
             customer_name: config.customer_name.clone(),
             settings: Some(SavedSettings::of(config)),
+            record: answer.record,
         };
         if let Err(e) = resume::save(&config.state_dir, &state) {
             tracing::warn!("cannot keep the resume record (a reboot will end the session): {e}");
@@ -259,6 +293,7 @@ async fn start_with_code(
     Ok(Started {
         conn,
         consent,
+        record: answer.record,
         resume: kept,
     })
 }
@@ -299,9 +334,14 @@ async fn resume_session(
         view: state.view,
         control: state.control,
     };
+    if state.record {
+        // The recording goes on where it stopped (the portal appends to it).
+        conn.send(ClientMessage::Recording { allowed: true })?;
+    }
     Ok(Started {
         conn,
         consent,
+        record: state.record,
         resume: Some(state),
     })
 }

@@ -36,6 +36,10 @@ struct Args {
     /// Agree in advance instead of being asked (for unattended machines you own).
     #[arg(long, value_enum)]
     pre_authorize: Option<PreAuth>,
+    /// With --pre-authorize: let the support portal record the session if it asks (without
+    /// it, a portal that asks gets a refusal, and one that requires recording gets none).
+    #[arg(long, requires = "pre_authorize")]
+    allow_recording: bool,
     /// Your name as the representative sees it (default: user@host).
     #[arg(long)]
     name: Option<String>,
@@ -406,6 +410,7 @@ fn configure(args: Args, state_dir: PathBuf) -> Result<Configured, String> {
         front: FrontSettings {
             window: !args.no_window,
             frame: args.frame_colour.0,
+            allow_recording: args.allow_recording,
         },
         ca_file: args.ca_file,
         customer_name: args.name.unwrap_or_else(default_name),

@@ -30,6 +30,9 @@ pub struct ResumeState {
     /// written before it existed: those resume with the command line's settings.
     #[serde(default)]
     pub settings: Option<SavedSettings>,
+    /// The customer let the portal record the session.
+    #[serde(default)]
+    pub record: bool,
 }
 
 /// The settings a resumed agent takes over from the one that rebooted.
@@ -212,6 +215,7 @@ mod tests {
             control: false,
             customer_name: "alice".into(),
             settings: None,
+            record: true,
         };
         save(&dir, &state).expect("save");
         assert_eq!(load(&dir).expect("load"), state);
@@ -246,6 +250,7 @@ mod tests {
             front: crate::FrontSettings {
                 window: false,
                 frame: None,
+                allow_recording: false,
             },
             ca_file: Some(PathBuf::from("/etc/company-ca.pem")),
             customer_name: "alice".into(),
@@ -269,6 +274,7 @@ mod tests {
             control: true,
             customer_name: "alice".into(),
             settings: Some(SavedSettings::of(&chosen)),
+            record: false,
         };
         save(&dir, &state).expect("save");
         // The resumed agent starts with other defaults (the autostart passes no options).

@@ -25,6 +25,7 @@ use crate::link_setup::offer_link;
 use crate::pipeline::{
     CaptureCommand, CaptureOut, CursorState, Merged, PendingFrames, run_writer, spawn_capture,
 };
+use crate::recorder::{self, Recorder};
 use crate::transfers::{self, FileSettings, PeerFiles};
 use crate::{AgentError, RebootSettings, resume};
 use tandem_transport::files::TransferEvent;
@@ -44,6 +45,8 @@ pub struct SessionParts {
     /// What the customer allowed for this session (asked when the host arrived); it applies
     /// to everyone the host brings in, narrowed further by each one's grant.
     pub consent: Consent,
+    /// The customer let the portal record the session (it sends `RecordingToken`).
+    pub record: bool,
     /// File transfer settings.
     pub files: FileSettings,
     /// Reboot handling.
@@ -91,6 +94,9 @@ enum Internal {
     PortalBack(PortalConnection),
     Reoffer(AttendeeId),
     PortalGone(String),
+    RecorderUp(Link),
+    RecorderFailed(String),
+    RecorderClosed(String),
 }
 
 /// Runs until the customer ends the session, the portal ends it, or `shutdown` resolves.
@@ -107,6 +113,7 @@ pub async fn run(
         injector,
         transport,
         consent,
+        record,
         files,
         reboot,
         state_dir,
@@ -138,6 +145,7 @@ pub async fn run(
         agent.allow_browse_for_all();
     }
     let mut peers: HashMap<AttendeeId, Peer> = HashMap::new();
+    let mut recorder: Option<Recorder> = None;
     tokio::pin!(shutdown);
 
     let reason = loop {
@@ -226,6 +234,15 @@ pub async fn run(
                             tracing::warn!(attendee = %from, "chat message not shown to the customer: {why}");
                         }
                     }
+                    PortalMessage::RecordingToken { token } if record && recorder.is_none() => {
+                        let back = internal_tx.clone();
+                        recorder::connect(portal.portal().to_owned(), token, move |link| {
+                            let _ = back.send(match link {
+                                Ok(link) => Internal::RecorderUp(link),
+                                Err(why) => Internal::RecorderFailed(why),
+                            });
+                        });
+                    }
                     PortalMessage::SessionEnded { reason } => break reason,
                     PortalMessage::Error { message, .. } => tracing::warn!("portal: {message}"),
                     other => tracing::debug!("ignoring portal message '{}'", other.kind()),
@@ -248,6 +265,31 @@ pub async fn run(
                         (portal, portal_rx) = conn.split();
                         portal_up = true;
                         customer.say("Reconnected to the support portal.");
+                        if record && recorder.is_none() {
+                            // The recording goes on where it stopped.
+                            let _ = portal.send(ClientMessage::Recording { allowed: true });
+                        }
+                    }
+                    Internal::RecorderUp(link) => {
+                        let back = internal_tx.clone();
+                        recorder = Some(Recorder::start(link, move |why| {
+                            let _ = back.send(Internal::RecorderClosed(why));
+                        }));
+                        let _ = capture_cmd.send(CaptureCommand::Keyframe(recorder::RECORDER));
+                        customer.recording(true);
+                        customer.say("The support portal records this session from now on.");
+                    }
+                    Internal::RecorderFailed(why) => {
+                        tracing::warn!("the recording could not start: {why}");
+                        customer.say("The recording could not start; the session goes on unrecorded.");
+                    }
+                    Internal::RecorderClosed(why) => {
+                        tracing::info!("the recording stopped: {why}");
+                        if let Some(r) = recorder.take() {
+                            tokio::spawn(r.finish());
+                        }
+                        customer.recording(false);
+                        customer.say("The recording stopped.");
                     }
                     Internal::PortalGone(why) => break format!("the connection to the portal was lost ({why})"),
                     Internal::Transfer(id, ev) => {
@@ -287,12 +329,22 @@ pub async fn run(
             }
             out = capture_rx.recv() => match out {
                 Some(CaptureOut::Update { size, tiles }) => {
+                    if let Some(r) = &recorder
+                        && r.update(size, &tiles) == Merged::FellBehind
+                    {
+                        let _ = capture_cmd.send(CaptureCommand::Keyframe(recorder::RECORDER));
+                    }
                     for id in agent.frame_recipients() {
                         if let Some(p) = peers.get(&id)
                             && p.frames.merge(size, &tiles) == Merged::FellBehind
                         {
                             let _ = capture_cmd.send(CaptureCommand::Keyframe(id));
                         }
+                    }
+                }
+                Some(CaptureOut::Keyframe { attendee, size, tiles }) if attendee == recorder::RECORDER => {
+                    if let Some(r) = &recorder {
+                        r.keyframe(size, &tiles, &cursor);
                     }
                 }
                 Some(CaptureOut::Keyframe { attendee, size, tiles }) => {
@@ -307,6 +359,9 @@ pub async fn run(
                 }
                 Some(CaptureOut::Cursor { position, shape }) => {
                     let msgs = cursor.update(position, shape);
+                    if let Some(r) = &recorder {
+                        r.cursor(&msgs);
+                    }
                     for tx in agent.frame_recipients().iter().filter_map(|id| peers.get(id)?.control.as_ref()) {
                         msgs.iter().for_each(|m| { let _ = tx.send(m.clone()); });
                     }
@@ -432,6 +487,9 @@ pub async fn run(
         futures_util::future::join_all(writers),
     )
     .await;
+    if let Some(r) = recorder.take() {
+        r.finish().await;
+    }
     // Each viewer closes its side once it has read the end message; wait for that (briefly)
     // so our close never overtakes the reason.
     let mut open: std::collections::HashSet<AttendeeId> = peers
@@ -465,119 +523,9 @@ pub async fn run(
     Ok(SessionEnd { reason, rebooting })
 }
 
-async fn drain_events(
-    agent: &mut AgentSession,
-    peers: &mut HashMap<AttendeeId, Peer>,
-    (capture, inject, asked): (
-        &std::sync::mpsc::Sender<CaptureCommand>,
-        &crate::pipeline::InjectQueue,
-        u64,
-    ),
-    customer: &mut Customer,
-    reboot_asked: &mut Option<AttendeeId>,
-    shared: Option<&std::path::Path>,
-    present: &mut HashMap<AttendeeId, AttendeeInfo>,
-) {
-    while let Some(ev) = agent.poll_event() {
-        match ev {
-            AgentEvent::Inject { event, .. } => {
-                // While the customer is asked something, nobody in control may answer for
-                // them: presses wait (moves and releases pass, so nothing stays held down).
-                if customer.is_asking() && is_press(&event) {
-                    tracing::info!("remote press held back while the customer answers a question");
-                    continue;
-                }
-                inject.send(agent.control_epoch() + asked, event);
-            }
-            AgentEvent::InputRefused { from, count } => {
-                // Counted, never the content: keystrokes do not belong in logs.
-                if count == 1 || count.is_power_of_two() {
-                    tracing::warn!(attendee = %from, refused = count, "dropped input from an attendee without control");
-                }
-            }
-            AgentEvent::RebootRequested { from } => *reboot_asked = Some(from),
-            AgentEvent::ControlRequested { from } => {
-                let name = agent
-                    .name_for_customer(from)
-                    .unwrap_or("Your representative");
-                customer.ask(Question::Control {
-                    attendee: from,
-                    from: name.to_owned(),
-                });
-            }
-            AgentEvent::File { from, message } => {
-                if let Some(p) = peers.get_mut(&from) {
-                    // Every listing is shown as it happens (the core checked the path). The
-                    // same folder twice in a row is said once.
-                    if let (tandem_protocol::wire::Message::ListDir { path, .. }, Some(root)) =
-                        (&message, shared)
-                    {
-                        let folder = transfers::folder_in(root, path);
-                        let name = agent.name_for_customer(from).unwrap_or("Someone");
-                        if p.last_listing.as_deref() != Some(folder.as_str()) {
-                            customer.say(&format!("{name} looks at the files in '{folder}'."));
-                            // The record names the folder inside the shared one, never where
-                            // the customer keeps it.
-                            let inside = path.trim_matches('/');
-                            p.unreported_listing = Some(if inside.is_empty() {
-                                "(the shared folder)".to_owned()
-                            } else {
-                                inside.to_owned()
-                            });
-                            p.last_listing = Some(folder);
-                        }
-                    }
-                    if let Some(f) = p.files.as_mut() {
-                        f.transfers.handle(message);
-                    }
-                }
-            }
-            AgentEvent::NeedsKeyframe { attendee } => {
-                let _ = capture.send(CaptureCommand::Keyframe(attendee));
-            }
-            AgentEvent::BrowseRequested { from, path, fetch } => {
-                let name = agent.name_for_customer(from).unwrap_or("Someone");
-                match shared {
-                    Some(root) => {
-                        customer.ask(transfers::browse_question(name, from, root, &path, fetch))
-                    }
-                    // Nothing to ask about: the transfers would refuse it anyway.
-                    None => {
-                        agent.refuse_browse(from, "nothing is shared here");
-                    }
-                }
-            }
-            AgentEvent::AttendeeEnded { attendee, reason } => {
-                tracing::info!(attendee = %attendee, "attendee left: {reason}");
-                // They said goodbye: no new link until the portal announces them again.
-                present.remove(&attendee);
-                drop_peer(peers, attendee, customer).await;
-            }
-            AgentEvent::AttendeeLost { attendee, reason } => {
-                tracing::info!(attendee = %attendee, "attendee gone: {reason}");
-                drop_peer(peers, attendee, customer).await;
-            }
-            other => tracing::debug!("unhandled agent event {other:?}"),
-        }
-    }
-}
-
-fn flush(agent: &mut AgentSession, peers: &HashMap<AttendeeId, Peer>) {
-    while let Some(t) = agent.poll_transmit() {
-        if let Some(tx) = peers.get(&t.to).and_then(|p| p.control.as_ref()) {
-            let _ = tx.send((t.channel, t.payload));
-        }
-    }
-}
-
-/// A click, a key press, a wheel turn or typed text: what could answer a question.
-fn is_press(event: &InputEvent) -> bool {
-    match event {
-        InputEvent::PointerMove { .. } => false,
-        InputEvent::PointerButton { down, .. } | InputEvent::Key { down, .. } => *down,
-        _ => true,
-    }
-}
+#[path = "session_events.rs"]
+mod events;
+use events::{drain_events, flush};
 
 #[path = "session_commands.rs"]
 mod commands;

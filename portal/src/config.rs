@@ -74,9 +74,22 @@ pub struct Config {
     /// How long a representative's sign-in lasts on one connection before they must sign
     /// in again (default 12 hours).
     pub sign_in_lifetime: Duration,
+    /// Where session recordings are kept; `None`: beside the database, in a folder named
+    /// after it (`tandem-portal.recordings`).
+    pub recordings_dir: Option<PathBuf>,
+    /// The largest one recording may grow (default 1 GiB); it stops there, said in the
+    /// audit trail, and the session goes on.
+    pub recording_max_bytes: u64,
 }
 
 impl Config {
+    /// Where session recordings are kept.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.recordings_dir
+            .clone()
+            .unwrap_or_else(|| self.db_path.with_extension("recordings"))
+    }
+
     /// The admission limits in force (see [`crate::admission`]).
     pub fn connection_limits(&self) -> AdmissionLimits {
         let wanted = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
@@ -128,6 +141,8 @@ impl Default for Config {
             queue_cap: 50,
             mail_language: "en".to_owned(),
             sign_in_lifetime: Duration::from_secs(12 * 3600),
+            recordings_dir: None,
+            recording_max_bytes: 1 << 30,
         }
     }
 }
@@ -155,6 +170,8 @@ impl std::fmt::Debug for Config {
             .field("smtp", &self.smtp)
             .field("mail_language", &self.mail_language)
             .field("sign_in_lifetime", &self.sign_in_lifetime)
+            .field("recordings_dir", &self.recordings_dir)
+            .field("recording_max_bytes", &self.recording_max_bytes)
             .field("web_dir", &self.web_dir)
             .field("downloads_dir", &self.downloads_dir)
             .finish()

@@ -42,6 +42,7 @@
 //!  customer's agent ──WS /ws: Redeem or Resume, Signal, Consent, Chat, EndSession──┘
 //!  browsers ──GET /, /join/<code or key> (web.rs: instructions, escaped HTML)
 //!  agent ⇄ attendee without a direct path ──WS /relay/<token> (relay.rs: one-use tokens)
+//!  agent ──WS /record/<token>──► recording.rs ──► <db>.recordings/ ──/recordings/<ticket>──► console
 //! ```
 //!
 //! Embedding (tests do exactly this):
@@ -97,6 +98,7 @@ pub mod management;
 pub mod outbox;
 pub mod policy;
 pub mod ratelimit;
+pub mod recording;
 mod relay;
 pub mod reports;
 pub mod resume;
@@ -299,6 +301,7 @@ struct App {
     hub: Arc<Hub>,
     desk: Arc<front::Desk>,
     relays: relay::Relays,
+    recordings: recording::Recordings,
     limits: Mutex<Limits>,
     password_checks: auth::PasswordChecks,
     /// The customer app's build, read once for every download.
@@ -363,6 +366,8 @@ fn router(app: Arc<App>) -> Router {
         .route("/app/{file}", get(web_app::asset))
         .route("/ws", get(ws::upgrade))
         .route("/relay/{token}", get(relay::upgrade))
+        .route("/record/{token}", get(recording::upload))
+        .route("/recordings/{ticket}", get(recording::download))
         .layer(axum::middleware::from_fn(web::security_headers))
         .with_state(app)
 }
@@ -512,6 +517,7 @@ pub async fn run(
         hub,
         desk,
         relays: relay::Relays::default(),
+        recordings: recording::Recordings::default(),
         limits: Mutex::new(Limits::default()),
         password_checks: auth::PasswordChecks::default(),
         builds: download::Builds::default(),

@@ -54,6 +54,14 @@ struct Cli {
     /// How long a representative stays signed in on one connection, in minutes.
     #[arg(long, env = "TANDEM_SIGN_IN_MINUTES", default_value_t = 720)]
     sign_in_minutes: u64,
+    /// Where session recordings are kept (default: beside the database, in a folder named
+    /// after it).
+    #[arg(long, env = "TANDEM_RECORDINGS_DIR")]
+    recordings_dir: Option<std::path::PathBuf>,
+    /// The largest one session's recording may grow, in MiB; it stops there and the
+    /// session goes on.
+    #[arg(long, env = "TANDEM_RECORDING_MAX_MB", default_value_t = 1024)]
+    recording_max_mb: u64,
     /// TLS certificate chain (PEM); read again when it changes. Without --tls-cert and
     /// --tls-key the portal makes a self-signed certificate and prints its pin.
     #[arg(long, env = "TANDEM_TLS_CERT", requires = "tls_key")]
@@ -497,6 +505,8 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         offer_timeout: Duration::from_secs(cli.queue_offer_secs.max(1)),
         queue_cap: cli.queue_cap.max(1),
         sign_in_lifetime: Duration::from_secs(cli.sign_in_minutes.max(1) * 60),
+        recordings_dir: cli.recordings_dir,
+        recording_max_bytes: cli.recording_max_mb.max(1).saturating_mul(1 << 20),
         ..Config::default()
     };
     let mut stdout = std::io::stdout();

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use tandem_protocol::Rights;
+use tandem_protocol::signal::RecordingTerms;
 
 /// A team's id (its database row).
 pub type TeamId = i64;
@@ -41,11 +42,17 @@ impl Functions {
     pub const INVITE_SPECIALISTS: Functions = Functions(1 << 6);
     /// Giving external specialists control.
     pub const SPECIALIST_CONTROL: Functions = Functions(1 << 7);
+    /// Sessions without recording. Withheld: the session is recorded (the customer is asked
+    /// first, and may refuse unless [`Functions::REFUSE_RECORDING`] is withheld too).
+    pub const UNRECORDED: Functions = Functions(1 << 8);
+    /// A customer refusing recording lets the session go on unrecorded. Withheld: refusing
+    /// ends the session.
+    pub const REFUSE_RECORDING: Functions = Functions(1 << 9);
     /// Every function.
-    pub const ALL: Functions = Functions((1 << 8) - 1);
+    pub const ALL: Functions = Functions((1 << 10) - 1);
 
     /// Every function with its name, in the order pages list them.
-    pub const NAMED: [(Functions, &'static str); 8] = [
+    pub const NAMED: [(Functions, &'static str); 10] = [
         (Self::SCREEN, "screen"),
         (Self::CONTROL, "control"),
         (Self::FILES, "files"),
@@ -54,6 +61,8 @@ impl Functions {
         (Self::INVITE_REPS, "invite_reps"),
         (Self::INVITE_SPECIALISTS, "invite_specialists"),
         (Self::SPECIALIST_CONTROL, "specialist_control"),
+        (Self::UNRECORDED, "unrecorded"),
+        (Self::REFUSE_RECORDING, "refuse_recording"),
     ];
 
     /// From stored bits; bits no function has are dropped.
@@ -126,6 +135,14 @@ impl Functions {
             r = r.union(Rights::CONTROL);
         }
         r
+    }
+
+    /// Whether sessions of a host with these functions are recorded, and on what terms:
+    /// `None` while unrecorded sessions are allowed (the default).
+    pub fn recording_terms(self) -> Option<RecordingTerms> {
+        (!self.contains(Self::UNRECORDED)).then_some(RecordingTerms {
+            required: !self.contains(Self::REFUSE_RECORDING),
+        })
     }
 
     /// The most an external specialist invited by a host with these functions may hold:
@@ -259,6 +276,24 @@ impl PolicyBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recording_is_off_unless_a_scope_asks_and_required_when_any_says_so() {
+        let mut b = book();
+        assert_eq!(b.in_force(7, "main").recording_terms(), None);
+        b.portals.insert("main".into(), Functions::UNRECORDED);
+        let terms = b.in_force(7, "main").recording_terms();
+        assert_eq!(terms, Some(RecordingTerms { required: false }));
+        assert_eq!(b.in_force(7, "other").recording_terms(), None);
+        // A team above says refusing ends the session: the portal's recording becomes required.
+        b.teams.get_mut(&1).expect("team").withheld = Functions::REFUSE_RECORDING;
+        let terms = b.in_force(7, "main").recording_terms();
+        assert_eq!(terms, Some(RecordingTerms { required: true }));
+        // A broken book withholds everything: recorded, and required.
+        b.teams.get_mut(&1).expect("team").parent = Some(2);
+        let terms = b.in_force(7, "other").recording_terms();
+        assert_eq!(terms, Some(RecordingTerms { required: true }));
+    }
 
     fn book() -> PolicyBook {
         let mut b = PolicyBook::default();

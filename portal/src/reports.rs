@@ -198,6 +198,7 @@ mod tests {
             outcome: Some("resolved".into()),
             notes: Some("line one\nline two".into()),
             events,
+            recording: None,
         }
     }
 

@@ -352,6 +352,11 @@ pub trait Backend: Send {
         asker: (crate::policy::RepId, bool),
         filter: &tandem_protocol::reports::ReportFilter,
     ) -> Result<crate::reports::ReportRows, StorageError>;
+    /// Starts, updates or finds a session's recording (`crate::recording`).
+    fn recording(
+        &mut self,
+        op: &crate::recording::RecordingOp,
+    ) -> Result<crate::recording::RecordingAnswer, StorageError>;
     /// Replaces an account's password hash; `false` when there is no such account.
     fn set_password_hash(&mut self, user: &str, password_hash: &str) -> Result<bool, StorageError>;
     /// The account and its password hash.

@@ -37,6 +37,7 @@ mod front;
 mod mail;
 mod manage;
 mod panel;
+mod recording;
 mod rep;
 mod resume;
 mod socket;
@@ -221,6 +222,7 @@ impl Conn {
             ) => self.own_second_factor(request).await,
             ClientMessage::Manage(request) => self.manage(request).await,
             ClientMessage::Activity(activity) => self.activity(&activity),
+            ClientMessage::Recording { allowed } => self.recording_answer(allowed).await,
             ClientMessage::InviteReps {
                 target,
                 rights,

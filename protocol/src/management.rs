@@ -105,6 +105,12 @@ pub enum ManageRequest {
     /// A session report (administrators; managers and representatives as their powers
     /// allow): answered with `Report`.
     Report(crate::reports::ReportFilter),
+    /// A one-use address of a session's recording (whoever may see the session's report):
+    /// answered with `Recording`.
+    Recording {
+        /// The session.
+        session: u64,
+    },
     /// A new representative account in `team`; the portal makes its first password and
     /// shows it once (in `ManagementView::added`).
     AddRep {

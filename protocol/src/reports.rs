@@ -67,6 +67,9 @@ pub struct SessionReport {
     pub notes: Option<String>,
     /// What happened, in order.
     pub events: Vec<ReportEvent>,
+    /// The session's recording, if it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingSummary>,
 }
 
 /// A report.
@@ -78,4 +81,13 @@ pub struct ReportView {
     pub truncated: bool,
     /// The same as CSV (RFC 4180), one row per event (a session without events has one).
     pub csv: String,
+}
+
+/// A session's recording as a report shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingSummary {
+    /// Its size on the portal's disk.
+    pub bytes: u64,
+    /// From its first record to its last.
+    pub duration_ms: u64,
 }

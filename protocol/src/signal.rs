@@ -17,7 +17,7 @@ pub use crate::front_desk::{
 #[path = "signal_types.rs"]
 mod types;
 pub use types::{
-    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RepInvitation, RepPresence, SessionActivity,
+    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RepInvitation, RecordingTerms, RepPresence, SessionActivity,
     SignalPayload, SpecialistInvitation,
 };
 
@@ -291,6 +291,12 @@ pub enum ClientMessage {
     /// a panel and takes the host's seat, as the host's viewer joining with the code would
     /// (answered with `Joined`; refused while another viewer holds the seat).
     WatchSession,
+    /// The agent: whether the customer lets the session be recorded (asked because
+    /// `Redeemed` carried recording terms, or again after a resume).
+    Recording {
+        /// The customer agreed.
+        allowed: bool,
+    },
     /// Leave (viewer) or end (agent, host) the session.
     EndSession {
         /// Shown to everyone else.
@@ -356,6 +362,10 @@ pub enum PortalMessage {
         /// connection, within the portal's resume window. Keep it secret.
         #[serde(default)]
         resume_secret: String,
+        /// The portal records this session if the customer agrees (the customer is asked
+        /// before anything is shown); absent: not recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recording: Option<RecordingTerms>,
     },
     /// To the agent: it is back in its session; `AttendeeJoined` for everyone present follows.
     Resumed {
@@ -552,6 +562,19 @@ pub enum PortalMessage {
     PanelWaiting {
         /// The code.
         code: SessionCode,
+    },
+    /// To the agent that let the session be recorded: where to send the recording
+    /// (`/record/<token>`, one connection). A secret of this connection: never logged.
+    RecordingToken {
+        /// The token.
+        token: String,
+    },
+    /// To a console: a one-use address (same origin, a minute) of a session's recording.
+    Recording {
+        /// The session.
+        session: u64,
+        /// The path to fetch; a secret of this console, never logged.
+        url: String,
     },
     /// A request failed.
     Error {

@@ -47,6 +47,8 @@ impl PortalMessage {
             PortalMessage::NotesSaved { .. } => "notes_saved",
             PortalMessage::PanelTicket { .. } => "panel_ticket",
             PortalMessage::PanelWaiting { .. } => "panel_waiting",
+            PortalMessage::RecordingToken { .. } => "recording_token",
+            PortalMessage::Recording { .. } => "recording",
             PortalMessage::Error { .. } => "error",
         }
     }

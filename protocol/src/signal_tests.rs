@@ -71,14 +71,26 @@ fn a_message_kind_is_its_wire_type_and_shows_no_secret() {
             masked: false,
         },
         resume_secret: "s3cr3t".into(),
+        recording: Some(RecordingTerms { required: true }),
+    };
+    let token = PortalMessage::RecordingToken {
+        token: "t0k3n".into(),
     };
     let signal = PortalMessage::Signal {
         from: AttendeeId::HOST,
         payload: SignalPayload::Answer { sdp: "v=0".into() },
     };
-    for m in [redeemed, signal, PortalMessage::CustomerBack] {
+    for m in [redeemed, token, signal, PortalMessage::CustomerBack] {
         let json = serde_json::to_value(&m).expect("serialises");
         assert_eq!(json["type"], m.kind());
+        assert!(!m.kind().contains("s3cr3t") && !m.kind().contains("t0k3n"));
+    }
+    // Older portals say nothing about recording: not recorded.
+    let old = r#"{"type":"redeemed","session":1,"you":1,"host":{"id":2,"name":"B","role":"host","rights":1,"masked":false}}"#;
+    if let Ok(PortalMessage::Redeemed { recording, .. }) = serde_json::from_str(old) {
+        assert_eq!(recording, None);
+    } else {
+        panic!("an older portal's redeemed no longer parses");
     }
 }
 

@@ -200,3 +200,10 @@ pub enum SessionActivity {
         attendee: AttendeeId,
     },
 }
+
+/// What the portal's policy says about recording a session (sent in `Redeemed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingTerms {
+    /// A customer who refuses recording ends the session (else it goes on unrecorded).
+    pub required: bool,
+}

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use tandem_protocol::management::{
     ManageRequest, PolicyScope, SecondFactorSetup, SecondFactorView,
 };
-use tandem_protocol::reports::{ReportEvent, ReportFilter, ReportView, SessionReport};
+use tandem_protocol::reports::{RecordingSummary, ReportEvent, ReportFilter, ReportView, SessionReport};
 use tandem_protocol::signal::{
     ChatStart, ClientMessage, CodeInfo, ErrorKind, FieldKind, FieldSpec, FieldValue, InviteTarget,
     Outcome, PortalAvailability, PortalMessage, PortalMode, PortalPage, Query, QueueLength,
@@ -66,6 +66,7 @@ fn client_samples() -> Vec<ClientMessage> {
         ClientMessage::Manage(ManageRequest::SignOut { user: "bob".into() }),
         ClientMessage::Manage(ManageRequest::ResetSignIn { user: "bob".into() }),
         ClientMessage::Manage(ManageRequest::SecondFactorSetup),
+        ClientMessage::Manage(ManageRequest::Recording { session: 12 }),
         ClientMessage::Manage(ManageRequest::SecondFactorOn {
             code: "123456".into(),
         }),
@@ -319,6 +320,10 @@ fn portal_samples() -> Vec<PortalMessage> {
         },
         PortalMessage::Management(management_sample()),
         PortalMessage::Report(report_sample()),
+        PortalMessage::Recording {
+            session: 12,
+            url: "/recordings/0123456789abcdef0123456789abcdef".into(),
+        },
         PortalMessage::SecondFactor(SecondFactorView {
             enabled: false,
             setup: Some(SecondFactorSetup {
@@ -742,6 +747,10 @@ fn report_sample() -> ReportView {
             action: "file.transfer".into(),
             detail: "'a.txt' (3 bytes, sha256 ab) from Bob Smith to the customer".into(),
         }],
+        recording: Some(RecordingSummary {
+            bytes: 1_400_000,
+            duration_ms: 190_000,
+        }),
     }];
     ReportView {
         sessions,

@@ -112,8 +112,23 @@ impl RelaySender {
 
 /// Connects to the portal's relay with `token` and waits until the other side is there too.
 pub async fn connect(portal: &str, token: &str, timeout: Duration) -> Result<Link, TransportError> {
+    connect_at(portal, &format!("/relay/{token}"), timeout).await
+}
+
+/// Connects to the portal's recorder with `token` (from `RecordingToken`): a link whose other
+/// end is the portal itself, which keeps what it is sent (frames, pointer) with its timing.
+/// It speaks the relay's framing, so the agent sends to it as to any viewer.
+pub async fn connect_recorder(
+    portal: &str,
+    token: &str,
+    timeout: Duration,
+) -> Result<Link, TransportError> {
+    connect_at(portal, &format!("/record/{token}"), timeout).await
+}
+
+async fn connect_at(portal: &str, path: &str, timeout: Duration) -> Result<Link, TransportError> {
     let address = relay_address(portal)?;
-    let url = address.websocket_url(&format!("/relay/{token}"));
+    let url = address.websocket_url(path);
     let opening = async {
         let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
         config.max_message_size = Some(MAX_RELAY_MESSAGE);

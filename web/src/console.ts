@@ -20,6 +20,7 @@ import {
 } from "./account";
 import { formatCountdown, formatDuration, groupDigits, secondsLeft, secondsSince } from "./format";
 import type { ChatLineData } from "./chat_view";
+import { recordingAnswer, recordingRefused, type ReplayOpen } from "./replay";
 import {
   failed,
   initialPanel,
@@ -136,6 +137,10 @@ export interface ConsoleState {
   /** A report was asked for and not answered yet: its error belongs to the page. */
   readonly reportPending: boolean;
   readonly reportError: string | null;
+  /** The recording of this session was asked for (replay.ts): its error belongs to the page. */
+  readonly recordingPending: number | null;
+  /** The recording replayed on the reports page, in place of the report. */
+  readonly replay: ReplayOpen | null;
   /** The Account page is shown instead of the console. */
   readonly accountOpen: boolean;
   /** One's own second factor (account.ts). */
@@ -191,6 +196,8 @@ export function initialConsole(): ConsoleState {
     report: null,
     reportPending: false,
     reportError: null,
+    recordingPending: null,
+    replay: null,
     accountOpen: false,
     factor: initialFactor(),
   };
@@ -292,6 +299,8 @@ export function consoleUpdate(
       const { sessions, truncated, csv } = msg;
       return [{ ...s, report: { sessions, truncated, csv }, reportPending: false, reportError: null }, []];
     }
+    case "recording":
+      return [recordingAnswer(s, msg.session, msg.url), []];
     case "second_factor":
       return [factorAnswer(s, msg), []];
     case "queries": {
@@ -397,6 +406,7 @@ function errorUpdate(prev: ConsoleState, kind: ErrorKind, message: string, nowMs
   if (s.accountOpen) return factorRefused(routeError(s, kind, message, nowMs), message);
   if (s.managing && s.managePending) return { ...s, managePending: false, accountPending: null, manageError: message };
   if (s.reporting && s.reportPending) return { ...s, reportPending: false, reportError: message };
+  if (s.reporting && s.recordingPending !== null) return recordingRefused(s, message);
   const next = routeError(s, kind, message, nowMs);
   if (s.managing) return { ...next, manageError: message };
   return s.reporting ? { ...next, reportError: message } : next;
@@ -539,12 +549,12 @@ export function dismissAdded(s: ConsoleState): ConsoleState {
 /** The reports page opens (for those allowed); the shell asks for the first report. */
 export function openReports(s: ConsoleState): ConsoleState {
   if (!s.reportsAllowed || s.name === null) return s;
-  return { ...closeAccount(closeManagement(s)), reporting: true, report: null, reportPending: false, reportError: null };
+  return { ...closeReports(closeAccount(closeManagement(s))), reporting: true };
 }
 
 /** Back to the console; the report goes with the page. */
 export function closeReports(s: ConsoleState): ConsoleState {
-  return { ...s, reporting: false, report: null, reportPending: false, reportError: null };
+  return { ...s, reporting: false, report: null, reportPending: false, reportError: null, recordingPending: null, replay: null };
 }
 
 /** A report was asked for. */
@@ -588,6 +598,7 @@ export function connectionLost(s: ConsoleState): ConsoleState {
     accountPending: null,
     repAdded: null,
     reportPending: false,
+    recordingPending: null,
     factor,
   };
 }

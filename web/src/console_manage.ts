@@ -33,6 +33,7 @@ import {
   POWERS,
   powerLabel,
   powersAfter,
+  RECORDING_HINT,
   resetSignInRequest,
   setTeamRequest,
   signOutRequest,
@@ -101,6 +102,8 @@ export class ManageView {
   private readonly members = h("div", { class: "table-wrap", testid: "manage-members" });
   private readonly portals = h("div", { class: "table-wrap", testid: "manage-portals" });
   private readonly portalsSection: HTMLElement;
+  /** Under the tables, while the portal offers the recording functions. */
+  private readonly recordingHint = h("p", { class: "muted policy-hint", testid: "recording-hint", hidden: true }, RECORDING_HINT);
   private readonly sections: HTMLElement;
   /** What the tables were last drawn from. */
   private shown: ManagementView | null = null;
@@ -157,7 +160,8 @@ export class ManageView {
         this.added,
         this.notice,
         this.members),
-      this.portalsSection);
+      this.portalsSection,
+      this.recordingHint);
     this.el = h("div", { class: "manage", testid: "manage", hidden: true },
       h("div", { class: "pane-head" },
         h("h2", null, "Teams and policy"),
@@ -191,6 +195,7 @@ export class ManageView {
     show(this.repForm, access.addReps);
     if (!access.addReps) show(this.repError, false);
     show(this.portalsSection, access.admin);
+    show(this.recordingHint, view.functions.some((name) => name === "unrecorded" || name === "refuse_recording"));
     const focused = this.focusedKey();
     this.renderChoices(this.teamParent, newTeamParents(view.teams, access));
     this.renderChoices(this.repTeam, teamChoices(view.teams, access));

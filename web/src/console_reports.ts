@@ -3,10 +3,16 @@
 // one row each with what happened in it, and the same as a CSV download. The form's values
 // become the request in reports.ts; the portal decides whose sessions a report may show and
 // answers with a `report` message, or an error shown at the top (#report-error).
+//
+// A recorded session has a "Watch recording" button: it asks for the recording's address
+// (replay.ts), and the replay (console_replay.ts) then shows in place of the report until it
+// is closed.
 
 import type { ConsoleState } from "./console";
+import { ReplayView } from "./console_replay";
 import { field, h, replace, setText, show } from "./h";
 import { indented, teamTree } from "./policy";
+import { watchLabel } from "./recording";
 import {
   actionWords,
   CSV_FILE,
@@ -26,6 +32,10 @@ import type { ManagementView, ReportView, SessionReport } from "./wire";
 export interface ReportActions {
   /** Ask for the report the form describes. */
   run(form: ReportForm): void;
+  /** Ask for the recording of `session` to watch it. */
+  watch(session: number): void;
+  /** Back to the report from a recording. */
+  closeReplay(): void;
   /** Back to the console. */
   close(): void;
 }
@@ -46,6 +56,9 @@ export class ReportsView {
   private readonly truncated = h("p", { id: "report-truncated", class: "notice", testid: "report-truncated", hidden: true }, TRUNCATED_NOTE);
   private readonly csv = h("a", { id: "report-csv", class: "button secondary", testid: "report-csv", download: CSV_FILE, hidden: true }, "Download CSV");
   private readonly table = h("div", { class: "table-wrap", testid: "report-table" });
+  /** The filter and the results: hidden while a recording is replayed. */
+  private readonly reportCards: HTMLElement;
+  private readonly replay: ReplayView;
   /** What the results and the team choices were last drawn from. */
   private shown: ReportView | null = null;
   private shownTeams: ManagementView | null | undefined = undefined;
@@ -54,6 +67,7 @@ export class ReportsView {
 
   constructor(private readonly actions: ReportActions) {
     this.teamField = field("Team", this.team);
+    this.replay = new ReplayView(() => this.actions.closeReplay());
     const form = h("form", { class: "report-form", novalidate: true, on: { submit: (e) => {
       e.preventDefault();
       this.actions.run(this.form());
@@ -66,10 +80,7 @@ export class ReportsView {
         this.teamField,
         field("Outcome", this.outcome)),
       h("div", { class: "actions" }, this.runButton));
-    this.el = h("div", { class: "reports", testid: "reports", hidden: true },
-      h("div", { class: "pane-head" },
-        h("h2", null, "Session reports"),
-        h("button", { type: "button", class: "secondary", id: "reports-close", testid: "reports-close", on: { click: () => this.actions.close() } }, "Back to the console")),
+    this.reportCards = h("div", { class: "report-cards" },
       h("section", { class: "card", "aria-labelledby": "report-filter-title" },
         h("h3", { id: "report-filter-title" }, "Which sessions"),
         h("p", { class: "muted" }, "Sessions started on the days chosen (UTC days), newest first, with what happened in them. You see the sessions an administrator allowed you to see."),
@@ -80,6 +91,12 @@ export class ReportsView {
         this.status,
         this.truncated,
         this.table));
+    this.el = h("div", { class: "reports", testid: "reports", hidden: true },
+      h("div", { class: "pane-head" },
+        h("h2", null, "Session reports"),
+        h("button", { type: "button", class: "secondary", id: "reports-close", testid: "reports-close", on: { click: () => this.actions.close() } }, "Back to the console")),
+      this.reportCards,
+      this.replay.el);
   }
 
   /** The form's values now. */
@@ -110,10 +127,18 @@ export class ReportsView {
     setText(this.error, s.reportError ?? "");
     this.runButton.disabled = s.reportPending;
     this.renderTeams(s.management);
+    const replay = s.reporting ? s.replay : null;
+    this.replay.render(replay);
+    show(this.reportCards, replay === null);
     const report = s.report;
     setText(this.status, s.reportPending ? "Loading…" : report === null ? "" : reportSummary(report.sessions.length, report.truncated));
     show(this.truncated, report !== null && report.truncated);
-    if (report === this.shown) return;
+    if (report !== this.shown) this.renderReport(report);
+    this.renderWatch(s);
+  }
+
+  /** The results: the CSV link and the table. */
+  private renderReport(report: ReportView | null): void {
     this.shown = report;
     if (this.csvUrl !== null) URL.revokeObjectURL(this.csvUrl);
     this.csvUrl = null;
@@ -125,6 +150,13 @@ export class ReportsView {
     }
     show(this.csv, this.csvUrl !== null);
     replace(this.table, report === null || report.sessions.length === 0 ? null : this.sessionsTable(report.sessions));
+  }
+
+  /** The watch buttons wait while a recording is asked for (and without a connection). */
+  private renderWatch(s: ConsoleState): void {
+    for (const button of this.table.querySelectorAll<HTMLButtonElement>("button.watch-recording")) {
+      button.disabled = s.recordingPending !== null || s.lost;
+    }
   }
 
   /** The team filter, from the last management state; hidden when there is none. */
@@ -154,7 +186,17 @@ export class ReportsView {
       h("td", null, s.portal),
       h("td", { class: s.ended_at === null ? "duration running" : "duration" }, sessionDuration(s)),
       h("td", { class: s.outcome === null ? "outcome muted" : "outcome" }, outcomeWords(s.outcome)),
-      h("td", { class: "events" }, this.details(s)));
+      h("td", { class: "events" }, this.watchButton(s), this.details(s)));
+  }
+
+  /** "Watch recording (3:10, 1.4 MB)" for a recorded session. */
+  private watchButton(s: SessionReport): HTMLElement | null {
+    const recording = s.recording;
+    if (recording == null) return null;
+    return h("button", {
+      type: "button", class: "secondary small watch-recording", testid: "watch-recording", "data-session": String(s.id),
+      on: { click: () => this.actions.watch(s.id) },
+    }, watchLabel(recording));
   }
 
   /** The session's events, end and notes, folded away under "3 events". */

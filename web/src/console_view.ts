@@ -45,6 +45,7 @@ import { PanesView } from "./console_panes";
 import { ReportsView } from "./console_reports";
 import { SessionsView } from "./console_sessions";
 import { field, h, replace, setText, show } from "./h";
+import { closeReplay, recordingAsked, recordingRequest } from "./replay";
 import { defaultForm, formRequest, type ReportForm } from "./reports";
 import { copiedNotice } from "./session_invite_view";
 import { acted, panelLost, type PanelState } from "./session_panel";
@@ -176,6 +177,11 @@ class ConsolePage {
     });
     this.reports = new ReportsView({
       run: (form) => this.runReport(form),
+      watch: (session) => {
+        this.send(recordingRequest(session));
+        this.set(recordingAsked(this.state, session));
+      },
+      closeReplay: () => this.set(closeReplay(this.state)),
       close: () => this.set(closeReports(this.state)),
     });
     this.account = new AccountView({
@@ -415,7 +421,7 @@ class ConsolePage {
     show(this.reportsOpen, s.reportsAllowed && !s.reporting);
     show(this.accountOpen, !s.accountOpen);
     show(this.body, !s.managing && !s.reporting && !s.accountOpen);
-    this.page.classList.toggle("wide", s.managing);
+    this.page.classList.toggle("wide", s.managing || (s.reporting && s.replay !== null));
     this.manage.render(s);
     this.reports.render(s);
     this.account.render(s);

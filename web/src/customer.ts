@@ -94,6 +94,7 @@ export function customerUpdate(s: CustomerState, msg: PortalMessage): CustomerSt
     case "functions":
     case "management":
     case "report":
+    case "recording":
     case "second_factor":
     case "code_created":
     case "codes":

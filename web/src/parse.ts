@@ -18,6 +18,7 @@ import type {
   PortalType,
   Query,
   QueueLength,
+  RecordingSummary,
   RepCard,
   RepPresence,
   ReportEvent,
@@ -224,6 +225,8 @@ const managementView: Check<ManagementView> = obj({
 
 const reportEvent: Check<ReportEvent> = obj({ at: num, actor: str, action: str, detail: str });
 
+const recordingSummary: Check<RecordingSummary> = obj({ bytes: num, duration_ms: num });
+
 const sessionReport: Check<SessionReport> = obj({
   id: num,
   rep: str,
@@ -236,6 +239,7 @@ const sessionReport: Check<SessionReport> = obj({
   outcome: nullable(str),
   notes: nullable(str),
   events: arr(reportEvent),
+  recording: opt(nullable(recordingSummary)),
 });
 
 const reportView: Check<ReportView> = obj({ sessions: arr(sessionReport), truncated: bool, csv: str });
@@ -282,6 +286,7 @@ const checks: { [K in PortalType]: Check<Msg<K>> } = {
   management: (v): v is Msg<"management"> =>
     obj({ type: oneOf("management") })(v) && managementView(v),
   report: (v): v is Msg<"report"> => obj({ type: oneOf("report") })(v) && reportView(v),
+  recording: obj({ type: oneOf("recording"), session: num, url: str }),
   second_factor: obj({ type: oneOf("second_factor"), enabled: bool, setup: opt(secondFactorSetup) }),
   code_created: (v): v is Msg<"code_created"> =>
     obj({ type: oneOf("code_created") })(v) && codeInfo(v),

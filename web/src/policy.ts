@@ -27,7 +27,16 @@ export const FUNCTIONS: ReadonlyArray<readonly [FunctionName, string]> = [
   ["invite_reps", "Invite representatives"],
   ["invite_specialists", "Invite specialists"],
   ["specialist_control", "Give specialists control"],
+  // Withheld, these two restrict by recording: "unrecorded" withheld means sessions are
+  // recorded (the customer is asked first); "refuse_recording" withheld means a customer who
+  // refuses recording ends the session (allowed: the session goes on unrecorded).
+  ["unrecorded", "Unrecorded sessions"],
+  ["refuse_recording", "Customer may refuse recording"],
 ];
+
+/** What the management page says under its tables about the recording functions. */
+export const RECORDING_HINT =
+  "Untick “Unrecorded sessions” to record sessions (the customer is asked first, and can refuse); untick “Customer may refuse recording” to end sessions whose customer refuses.";
 
 /** A function's label ("Remote control"); a name this app does not know stays as it is. */
 export function functionLabel(name: FunctionName): string {

@@ -53,6 +53,7 @@ export const RECEIVED_BY: Record<PortalType, readonly Receiver[]> = {
   functions: ["console"],
   management: ["console"],
   report: ["console"],
+  recording: ["console"],
   second_factor: ["console"],
   code_created: ["console"],
   codes: ["console"],

@@ -145,6 +145,7 @@ export function panelUpdate(p: PanelState, msg: PortalMessage, nowMs: number): P
     case "functions":
     case "management":
     case "report":
+    case "recording":
     case "second_factor":
     case "code_created":
     case "codes":

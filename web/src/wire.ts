@@ -165,8 +165,10 @@ export interface SpecialistInvitation {
 
 /**
  * A function the policy may withhold, by name: "screen", "control", "files", "reboot",
- * "chat", "invite_reps", "invite_specialists", "specialist_control" (see policy.ts). A string,
- * so a newer portal's names pass through.
+ * "chat", "invite_reps", "invite_specialists", "specialist_control", "unrecorded" (withheld:
+ * sessions are recorded, the customer asked first) and "refuse_recording" (withheld: a
+ * customer who refuses recording ends the session) — see policy.ts. A string, so a newer
+ * portal's names pass through.
  */
 export type FunctionName = string;
 
@@ -292,6 +294,16 @@ export interface SessionReport {
   outcome: string | null;
   notes: string | null;
   events: ReportEvent[];
+  /** The session's recording; absent or null: it has none. */
+  recording?: RecordingSummary | null;
+}
+
+/** A session's recording as a report shows it. */
+export interface RecordingSummary {
+  /** Its size on the portal's disk. */
+  bytes: number;
+  /** From its first record to its last. */
+  duration_ms: number;
 }
 
 /** A report: the sessions (newest first), whether more matched, and the same as CSV. */
@@ -331,7 +343,12 @@ export type ManageRequest =
   | { op: "second_factor_on"; code: string }
   | { op: "second_factor_off"; code: string }
   /** Answered with a `report` message. */
-  | ({ op: "report" } & ReportFilter);
+  | ({ op: "report" } & ReportFilter)
+  /**
+   * A one-use address of a session's recording (whoever may see the session's report):
+   * answered with a `recording` message.
+   */
+  | { op: "recording"; session: number };
 
 /**
  * WebRTC negotiation through the portal (tagged by `kind`): the agent offers, the viewer
@@ -424,6 +441,11 @@ export type PortalMessage =
   | ({ type: "management" } & ManagementView)
   /** The answer to a report request. */
   | ({ type: "report" } & ReportView)
+  /**
+   * The answer to a recording request: a same-origin path (`/recordings/…`) good for one GET
+   * within a minute. A secret of this console: never logged or kept.
+   */
+  | { type: "recording"; session: number; url: string }
   /** The answer to one's own second_factor_setup, _on and _off. */
   | ({ type: "second_factor" } & SecondFactorView)
   | ({ type: "code_created" } & CodeInfo)

@@ -22,6 +22,7 @@ import {
   parentChoices,
   powerLabel,
   powersAfter,
+  RECORDING_HINT,
   setTeamRequest,
   specialistChoices,
   subtree,
@@ -52,6 +53,8 @@ test("the functions, in display order, with their labels", () => {
     "invite_reps",
     "invite_specialists",
     "specialist_control",
+    "unrecorded",
+    "refuse_recording",
   ]);
   assert.deepEqual(ORDER.map(functionLabel), [
     "Screen sharing",
@@ -62,6 +65,8 @@ test("the functions, in display order, with their labels", () => {
     "Invite representatives",
     "Invite specialists",
     "Give specialists control",
+    "Unrecorded sessions",
+    "Customer may refuse recording",
   ]);
   assert.equal(functionLabel("teleport"), "teleport", "a newer portal's name shows as it is");
 });
@@ -183,7 +188,27 @@ test("what is in force, in words", () => {
   assert.equal(
     inForceText(ORDER.filter((f) => f !== "control" && f !== "files"), ORDER),
     "Everything but Remote control and File transfer",
+  );  // The recording functions count like the others: withheld, they are what "but" names.
+  assert.equal(inForceText(ORDER.filter((f) => f !== "unrecorded"), ORDER), "Everything but Unrecorded sessions");
+  assert.equal(
+    inForceText(ORDER.filter((f) => f !== "unrecorded" && f !== "refuse_recording" && f !== "control"), ORDER),
+    "Everything but Remote control, Unrecorded sessions and Customer may refuse recording",
   );
+  // An older portal's list without them: everything it names is everything.
+  const older = ORDER.filter((f) => f !== "unrecorded" && f !== "refuse_recording");
+  assert.equal(inForceText(older, older), "Everything");
+});
+
+test("the recording functions' hint names both boxes by their labels", () => {
+  assert.ok(RECORDING_HINT.includes(`“${functionLabel("unrecorded")}”`));
+  assert.ok(RECORDING_HINT.includes(`“${functionLabel("refuse_recording")}”`));
+  assert.deepEqual(withheldAfter(["refuse_recording"], "unrecorded", false, ORDER), ["unrecorded", "refuse_recording"]);
+  assert.deepEqual(toggleRequest({ kind: "portal", portal: "default" }, ["unrecorded"], "unrecorded", true, ORDER), {
+    type: "manage",
+    op: "withhold",
+    scope: { kind: "portal", portal: "default" },
+    withheld: [],
+  });
 });
 
 // ----- tiered access: what the management page offers whom -----

@@ -14,11 +14,13 @@ use std::time::Duration;
 use tandem_protocol::chat::{ChatTextError, check_chat_text};
 use tandem_protocol::customer_view::{self, CustomerView};
 use tandem_protocol::rights::Consent;
-use tandem_protocol::signal::AttendeeInfo;
+use tandem_protocol::signal::{AttendeeInfo, RecordingTerms};
 use tokio::sync::mpsc;
 
 pub use terminal::parse_command;
-pub use ui::{ChatLine, CustomerCommand, Progress, Question, QuestionKey, UiEvent};
+pub use ui::{
+    ChatLine, ConsentAnswer, CustomerCommand, Progress, Question, QuestionKey, UiEvent,
+};
 
 /// How long the consent question waits before it declines.
 pub const CONSENT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -175,9 +177,17 @@ impl Customer {
         self.emit(UiEvent::Ended(reason.to_owned()));
     }
 
-    /// Asks whether `who` may see the screen, and whether they may control it. Declines
-    /// when unanswered within [`CONSENT_TIMEOUT`] or when the front-end is gone.
-    pub async fn ask_consent(&mut self, who: &AttendeeInfo, portal: &str) -> Consent {
+    /// Asks whether `who` may see the screen, and whether they may control it, and, when
+    /// the portal asks to record the session, whether it may. Declines when unanswered
+    /// within [`CONSENT_TIMEOUT`] or when the front-end is gone. Agreed in advance (on the
+    /// command line), recording is allowed only with `record_in_advance`.
+    pub async fn ask_consent(
+        &mut self,
+        who: &AttendeeInfo,
+        portal: &str,
+        recording: Option<RecordingTerms>,
+        record_in_advance: bool,
+    ) -> ConsentAnswer {
         if let Some(c) = self.pre_authorized {
             self.say(&format!(
                 "{} joins your session (agreed in advance: {}).",
@@ -188,7 +198,15 @@ impl Customer {
                     "view only"
                 }
             ));
-            return c;
+            let record = recording.is_some() && record_in_advance;
+            if recording.is_some() {
+                self.say(if record {
+                    "The support portal records this session (agreed in advance)."
+                } else {
+                    "The support portal asked to record this session; it was not agreed in advance, so it is not recorded."
+                });
+            }
+            return ConsentAnswer { consent: c, record };
         }
         // Whatever was typed before the question is not an answer to it.
         while self.input.try_recv().is_ok() {}
@@ -197,36 +215,46 @@ impl Customer {
             role: who.role,
             portal: portal.to_owned(),
             timeout_secs: CONSENT_TIMEOUT.as_secs(),
+            recording,
         });
         let answer = tokio::time::timeout(CONSENT_TIMEOUT, self.consent_answer()).await;
         self.settle(QuestionKey::Consent);
-        let consent = match answer {
-            Ok(consent) => consent,
+        let mut answer = match answer {
+            Ok(answer) => answer,
             Err(_) => {
                 self.say("No answer in time: the request was declined.");
-                Consent::default()
+                ConsentAnswer::default()
             }
         };
-        if consent.view {
+        // Nothing to record unless the portal asked and something is shown.
+        answer.record &= recording.is_some() && answer.consent.view;
+        if answer.consent.view {
             // The session starts: the window shows it even before anyone sees the screen.
             self.emit(UiEvent::View(self.shown.clone()));
         }
-        consent
+        answer
     }
 
-    async fn consent_answer(&mut self) -> Consent {
+    async fn consent_answer(&mut self) -> ConsentAnswer {
         loop {
             match self.input.recv().await {
-                None => return Consent::default(), // nobody to answer: decline
-                Some(FromCustomer::Command(CustomerCommand::Consent(c))) => return c,
-                Some(FromCustomer::Command(CustomerCommand::End)) => return Consent::default(),
+                None => return ConsentAnswer::default(), // nobody to answer: decline
+                Some(FromCustomer::Command(CustomerCommand::Consent(a))) => return a,
+                Some(FromCustomer::Command(CustomerCommand::End)) => {
+                    return ConsentAnswer::default();
+                }
                 Some(FromCustomer::Command(_)) => {}
                 Some(FromCustomer::Line(line)) => match terminal::parse_consent(&line) {
-                    Some(c) => return c,
+                    Some(a) => return a,
                     None => self.say("Type 'view', 'control' or 'no'."),
                 },
             }
         }
+    }
+
+    /// The session is recorded now (or no longer): shown until it changes.
+    pub fn recording(&self, on: bool) {
+        self.emit(UiEvent::Recording(on));
     }
 
     /// The next command; `None` once the terminal is closed. A closed window ends the

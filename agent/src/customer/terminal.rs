@@ -7,7 +7,7 @@ use tandem_protocol::chat::check_chat_text;
 use tandem_protocol::rights::Consent;
 use tokio::sync::mpsc;
 
-use super::{CustomerCommand, FromCustomer, UiEvent};
+use super::{ConsentAnswer, CustomerCommand, FromCustomer, UiEvent};
 
 /// Reads lines from standard input on a plain thread (tokio's stdin keeps the runtime alive
 /// at shutdown).
@@ -48,7 +48,11 @@ pub(crate) fn lines(event: &UiEvent) -> Vec<String> {
         }
         UiEvent::Ended(reason) => vec![format!("Session ended: {reason}.")],
         // The changes were already said as notices; `status` prints the whole list.
-        UiEvent::View(_) | UiEvent::Settled(_) | UiEvent::TransferOver(_) => vec![],
+        // The session says recording starts and stops as notices too.
+        UiEvent::View(_)
+        | UiEvent::Settled(_)
+        | UiEvent::TransferOver(_)
+        | UiEvent::Recording(_) => vec![],
     }
 }
 
@@ -58,17 +62,28 @@ pub(super) fn print(event: &UiEvent) {
     }
 }
 
-/// An answer to the consent question; `None` if it is not one.
-pub(super) fn parse_consent(line: &str) -> Option<Consent> {
-    match line.trim().to_ascii_lowercase().as_str() {
-        "view" | "v" | "y" | "yes" => Some(Consent {
+/// An answer to the consent question ("control", "view record"…); `None` if it is not one.
+pub(super) fn parse_consent(line: &str) -> Option<ConsentAnswer> {
+    let line = line.trim().to_ascii_lowercase();
+    let mut words = line.split_whitespace();
+    let consent = match words.next().unwrap_or("") {
+        "view" | "v" | "y" | "yes" => Consent {
             view: true,
             control: false,
-        }),
-        "control" | "c" => Some(Consent::ALL),
-        "no" | "n" | "decline" | "" => Some(Consent::default()),
-        _ => None,
+        },
+        "control" | "c" => Consent::ALL,
+        "no" | "n" | "decline" | "" => Consent::default(),
+        _ => return None,
+    };
+    let record = match words.next() {
+        None => false,
+        Some("record") if consent.view => true,
+        Some(_) => return None,
+    };
+    if words.next().is_some() {
+        return None;
     }
+    Some(ConsentAnswer { consent, record })
 }
 
 /// One line the customer typed: a command, nothing (an empty line), or words to show them.
@@ -172,14 +187,19 @@ mod tests {
 
     #[test]
     fn consent_answers_default_to_no() {
-        assert_eq!(parse_consent("n"), Some(Consent::default()));
-        assert_eq!(parse_consent(""), Some(Consent::default()));
+        let plain = |consent| Some(ConsentAnswer { consent, record: false });
+        assert_eq!(parse_consent("n"), plain(Consent::default()));
+        assert_eq!(parse_consent(""), plain(Consent::default()));
         assert_eq!(
-            parse_consent("view").map(|c| (c.view, c.control)),
+            parse_consent("view").map(|a| (a.consent.view, a.consent.control)),
             Some((true, false))
         );
-        assert_eq!(parse_consent("yes").map(|c| c.control), Some(false));
-        assert_eq!(parse_consent("control"), Some(Consent::ALL));
+        assert_eq!(parse_consent("yes").map(|a| a.consent.control), Some(false));
+        assert_eq!(parse_consent("control"), plain(Consent::ALL));
+        let recorded = parse_consent("Control  Record").expect("an answer");
+        assert_eq!((recorded.consent, recorded.record), (Consent::ALL, true));
+        assert_eq!(parse_consent("no record"), None, "nothing to record");
+        assert_eq!(parse_consent("view record please"), None);
         assert_eq!(parse_consent("maybe"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 use tandem_protocol::customer_view::CustomerView;
 use tandem_protocol::rights::Consent;
+use tandem_protocol::signal::RecordingTerms;
 use tandem_protocol::{AttendeeId, Role};
 
 /// Something the customer must answer. While one is open, remote clicks and key presses
@@ -19,6 +20,9 @@ pub enum Question {
         portal: String,
         /// Seconds until an unanswered question declines.
         timeout_secs: u64,
+        /// The portal records the session if the customer agrees (asked in the same go,
+        /// before anything is shown).
+        recording: Option<RecordingTerms>,
     },
     /// An attendee offers a file.
     FileOffer {
@@ -100,11 +104,21 @@ impl Question {
     pub fn text(&self) -> String {
         match self {
             Question::Consent {
-                name, role, portal, ..
-            } => format!(
-                "{name} ({}, through the support portal {portal}) asks to see your screen.",
-                tandem_protocol::customer_view::role_name(*role)
-            ),
+                name,
+                role,
+                portal,
+                recording,
+                ..
+            } => {
+                let asks = format!(
+                    "{name} ({}, through the support portal {portal}) asks to see your screen.",
+                    tandem_protocol::customer_view::role_name(*role)
+                );
+                match recording {
+                    None => asks,
+                    Some(terms) => format!("{asks} {}", recording_sentence(*terms)),
+                }
+            }
             Question::FileOffer {
                 from,
                 file,
@@ -137,9 +151,24 @@ impl Question {
     /// The answers as the terminal front-end takes them.
     pub fn terminal_hint(&self) -> String {
         match self {
-            Question::Consent { timeout_secs, .. } => format!(
-                "Type 'view' to allow viewing only, 'control' to allow viewing and use of your mouse and keyboard, or 'no' to decline. Without an answer this declines in {timeout_secs} seconds."
-            ),
+            Question::Consent {
+                timeout_secs,
+                recording,
+                ..
+            } => {
+                let record = match recording {
+                    None => "",
+                    Some(RecordingTerms { required: false }) => {
+                        " Add 'record' (e.g. 'view record') to allow recording; without it the session is not recorded."
+                    }
+                    Some(RecordingTerms { required: true }) => {
+                        " Add 'record' (e.g. 'view record') to allow the recording this portal requires; without it the session does not start."
+                    }
+                };
+                format!(
+                    "Type 'view' to allow viewing only, 'control' to allow viewing and use of your mouse and keyboard, or 'no' to decline.{record} Without an answer this declines in {timeout_secs} seconds."
+                )
+            }
             Question::FileOffer { tag, .. } | Question::Fetch { tag, .. } => {
                 format!("Type 'accept {tag}' or 'refuse {tag}'.")
             }
@@ -193,6 +222,8 @@ pub enum UiEvent {
     View(CustomerView),
     /// A sentence about what happened.
     Notice(String),
+    /// The session is being recorded by the portal now (or no longer).
+    Recording(bool),
     /// A chat message.
     Chat(ChatLine),
     /// A transfer moved.
@@ -203,11 +234,29 @@ pub enum UiEvent {
     Ended(String),
 }
 
+/// What the customer is told about recording when asked to consent.
+pub fn recording_sentence(terms: RecordingTerms) -> &'static str {
+    if terms.required {
+        "This support portal records every session: what is shown of your screen and the chat are kept by the portal. The session starts only if you allow that."
+    } else {
+        "The support portal asks to record this session: what is shown of your screen and the chat would be kept by the portal. You may refuse and still get help."
+    }
+}
+
+/// The customer's answer to the consent question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConsentAnswer {
+    /// Who may see and control.
+    pub consent: Consent,
+    /// The customer lets the portal record the session.
+    pub record: bool,
+}
+
 /// What the customer can do during a session (typed, or clicked in the window).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerCommand {
     /// Answer to the consent question.
-    Consent(Consent),
+    Consent(ConsentAnswer),
     /// End the session now.
     End,
     /// Take keyboard and mouse control away from everyone.

@@ -18,7 +18,7 @@ use iced::window::{self, Level, Position};
 use iced::{Color, Element, Point, Size, Subscription, Task};
 use tokio::sync::mpsc;
 
-use crate::customer::{FromCustomer, UiEvent};
+use crate::customer::{FromCustomer, Question, UiEvent};
 pub use model::{Button, Model, Screen};
 
 /// How long the "session ended" screen stays before the window closes by itself.
@@ -137,6 +137,17 @@ impl App {
                 if self.model.screen() != before {
                     // The consent dialog is short; the session needs the whole height.
                     let height = match self.model.screen() {
+                        Screen::Consent
+                            if matches!(
+                                self.model.consent_question(),
+                                Some(Question::Consent {
+                                    recording: Some(_),
+                                    ..
+                                })
+                            ) =>
+                        {
+                            view::RECORDING_DIALOG_HEIGHT
+                        }
                         Screen::Consent | Screen::Starting | Screen::Ended => view::DIALOG_HEIGHT,
                         Screen::Session => view::WINDOW_HEIGHT,
                     };

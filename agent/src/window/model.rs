@@ -6,7 +6,11 @@ use std::collections::VecDeque;
 use tandem_protocol::customer_view::CustomerView;
 use tandem_protocol::rights::Consent;
 
-use crate::customer::{ChatLine, CustomerCommand, Progress, Question, QuestionKey, UiEvent};
+use tandem_protocol::signal::RecordingTerms;
+
+use crate::customer::{
+    ChatLine, ConsentAnswer, CustomerCommand, Progress, Question, QuestionKey, UiEvent,
+};
 
 /// Notices and chat lines kept for the window (older ones scroll away for good).
 pub const LOG_LINES: usize = 200;
@@ -44,6 +48,8 @@ pub enum Button {
     AllowControl,
     /// Consent dialog: no.
     Decline,
+    /// Consent dialog: allow the recording the portal asks for (or not), before answering.
+    ToggleRecording,
     /// Session bar: take control away from everyone.
     StopControl,
     /// Session bar: let the support team control again.
@@ -76,6 +82,7 @@ impl Button {
             Button::AllowViewing => "allow-viewing".into(),
             Button::AllowControl => "allow-control".into(),
             Button::Decline => "decline".into(),
+            Button::ToggleRecording => "allow-recording".into(),
             Button::StopControl => "stop-control".into(),
             Button::GiveControlBack => "give-control-back".into(),
             Button::EndSession => "end-session".into(),
@@ -109,6 +116,10 @@ pub struct Model {
     pub in_session: bool,
     /// The customer let the team control at some point (so taking it back can be undone).
     pub control_was_allowed: bool,
+    /// In the consent dialog: the customer ticked "Allow recording" (off until they do).
+    pub record_ticked: bool,
+    /// The portal records the session now.
+    pub recording_on: bool,
 }
 
 impl Default for Model {
@@ -123,6 +134,8 @@ impl Default for Model {
             draft: String::new(),
             in_session: false,
             control_was_allowed: false,
+            record_ticked: false,
+            recording_on: false,
         }
     }
 }
@@ -180,6 +193,7 @@ impl Model {
                 self.view = v;
             }
             UiEvent::Notice(s) => self.push(LogLine::Notice(s)),
+            UiEvent::Recording(on) => self.recording_on = on,
             UiEvent::Chat(c) => self.push(LogLine::Chat(c)),
             UiEvent::Progress(p) => match self.transfers.iter_mut().find(|t| t.tag == p.tag) {
                 Some(t) => *t = p,
@@ -208,8 +222,27 @@ impl Model {
 
     /// What a click on `button` asks of the session (and how the window changes at once).
     pub fn click(&mut self, button: &Button) -> Option<CustomerCommand> {
-        let consent = |view, control| Some(CustomerCommand::Consent(Consent { view, control }));
+        // A recording the portal requires is allowed with the session (the dialog says so);
+        // one it only asks for, when ticked.
+        let record = self.record_ticked
+            || matches!(
+                self.consent_question(),
+                Some(Question::Consent {
+                    recording: Some(RecordingTerms { required: true }),
+                    ..
+                })
+            );
+        let consent = |view, control| {
+            Some(CustomerCommand::Consent(ConsentAnswer {
+                consent: Consent { view, control },
+                record: record && view,
+            }))
+        };
         match button {
+            Button::ToggleRecording => {
+                self.record_ticked = !self.record_ticked;
+                None
+            }
             Button::AllowViewing => consent(true, false),
             Button::AllowControl => consent(true, true),
             Button::Decline => consent(false, false),

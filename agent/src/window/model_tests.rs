@@ -2,14 +2,20 @@
 
 use super::*;
 use tandem_protocol::customer_view::{ShownAttendee, Unnamed};
+use tandem_protocol::signal::RecordingTerms;
 use tandem_protocol::{AttendeeId, Rights, Role};
 
 fn consent_question() -> Question {
+    asking_to_record(None)
+}
+
+fn asking_to_record(recording: Option<RecordingTerms>) -> Question {
     Question::Consent {
         name: "Bob Smith".into(),
         role: Role::Host,
         portal: "support.example.com".into(),
         timeout_secs: 120,
+        recording,
     }
 }
 
@@ -36,7 +42,7 @@ fn the_consent_dialog_offers_viewing_and_control_separately_and_defaults_to_no()
     m.apply(UiEvent::Ask(consent_question()));
     assert_eq!(m.screen(), Screen::Consent);
     let answer = |b: Button| match Model::default().click(&b) {
-        Some(CustomerCommand::Consent(c)) => (c.view, c.control),
+        Some(CustomerCommand::Consent(a)) => (a.consent.view, a.consent.control),
         other => panic!("{other:?}"),
     };
     assert_eq!(answer(Button::AllowViewing), (true, false));
@@ -51,6 +57,42 @@ fn the_consent_dialog_offers_viewing_and_control_separately_and_defaults_to_no()
     m.apply(UiEvent::View(CustomerView::default()));
     assert_eq!(m.screen(), Screen::Session);
     assert!(!m.screen_is_shared(), "nobody sees until the view says so");
+}
+
+#[test]
+fn recording_is_allowed_only_when_ticked_or_required_and_never_without_the_screen() {
+    let record = |m: &mut Model, b: Button| match m.click(&b) {
+        Some(CustomerCommand::Consent(a)) => a.record,
+        other => panic!("{other:?}"),
+    };
+    let mut m = Model::default();
+    m.apply(UiEvent::Ask(asking_to_record(Some(RecordingTerms {
+        required: false,
+    }))));
+    assert!(
+        !record(&mut m, Button::AllowControl),
+        "not ticked: not recorded"
+    );
+    assert_eq!(m.click(&Button::ToggleRecording), None);
+    assert!(m.record_ticked);
+    assert!(record(&mut m, Button::AllowViewing));
+    assert!(!record(&mut m, Button::Decline), "nothing shown, nothing recorded");
+    m.click(&Button::ToggleRecording);
+    assert!(!record(&mut m, Button::AllowViewing), "ticked off again");
+
+    let mut m = Model::default();
+    m.apply(UiEvent::Ask(asking_to_record(Some(RecordingTerms {
+        required: true,
+    }))));
+    assert!(
+        record(&mut m, Button::AllowViewing),
+        "required: the dialog says allowing the session allows it"
+    );
+    let text = asking_to_record(Some(RecordingTerms { required: true })).text();
+    assert!(text.contains("records every session"), "{text}");
+    assert!(!consent_question().text().contains("record"));
+    m.apply(UiEvent::Recording(true));
+    assert!(m.recording_on);
 }
 
 #[test]

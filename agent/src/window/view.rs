@@ -17,6 +17,8 @@ pub const WINDOW_WIDTH: f32 = 460.0;
 pub const WINDOW_HEIGHT: f32 = 600.0;
 /// Its height for the consent dialog and the start and end screens.
 pub const DIALOG_HEIGHT: f32 = 320.0;
+/// The consent dialog's height when it also asks about recording.
+pub const RECORDING_DIALOG_HEIGHT: f32 = 440.0;
 
 const TITLE: u32 = 20;
 const BODY: u32 = 15;
@@ -79,12 +81,32 @@ pub fn main_window(model: &Model) -> Element<'_, Msg> {
 }
 
 fn consent(model: &Model) -> Element<'_, Msg> {
-    let Some(q @ Question::Consent { timeout_secs, .. }) = model.consent_question() else {
+    let Some(
+        q @ Question::Consent {
+            timeout_secs,
+            recording,
+            ..
+        },
+    ) = model.consent_question()
+    else {
         return space().into();
+    };
+    let record: Element<'_, Msg> = match recording {
+        // Asked, not required: off until the customer ticks it (consent is given, not assumed).
+        Some(terms) if !terms.required => {
+            let label = if model.record_ticked {
+                "☑ Recording allowed"
+            } else {
+                "☐ Allow recording"
+            };
+            btn(label, Button::ToggleRecording, button::secondary)
+        }
+        _ => space().into(),
     };
     column![
         text("A support representative asks to connect").size(TITLE),
         text(q.text()).size(BODY),
+        record,
         text(
             "Allow viewing: they see your screen and can chat with you. Allow control: they can \
              also use your mouse and keyboard. You can stop either at any time from the Tandem \
@@ -197,8 +219,17 @@ fn session(model: &Model) -> Element<'_, Msg> {
     ]
     .spacing(8);
 
+    let recorded: Element<'_, Msg> = if model.recording_on {
+        text("● This session is being recorded by the support portal.")
+            .size(SMALL)
+            .color(Color::from_rgb8(0xc6, 0x28, 0x28))
+            .into()
+    } else {
+        space().into()
+    };
     column![
         headline,
+        recorded,
         bar,
         container(scrollable(questions)).max_height(280),
         transfers,

@@ -219,6 +219,19 @@ impl Hub {
         self.lock().policy.teams.clone()
     }
 
+    /// The session `conn`'s agent is in and its recording terms under the policy in force
+    /// now (`None` terms: the session is not to be recorded).
+    pub fn agent_recording_terms(
+        &self,
+        conn: ConnId,
+    ) -> Option<(u64, Option<tandem_protocol::signal::RecordingTerms>)> {
+        let session = self.agent_session(conn)?;
+        let state = self.lock();
+        let owner = &state.sessions.get(&session)?.owner;
+        let functions = state.policy.in_force(owner.rep, &owner.portal);
+        Some((session, functions.recording_terms()))
+    }
+
     /// The session whose customer's agent is on `conn`.
     pub fn agent_session(&self, conn: ConnId) -> Option<u64> {
         match self.lock().members.get(&conn) {

@@ -40,15 +40,15 @@ impl Hub {
             return Err(HubError::AlreadyInSession);
         }
         // The agent learns the host's rights here: never more than the policy allows.
-        host.rights = host
-            .rights
-            .intersect(state.policy.in_force(owner.rep, &owner.portal).rights_cap());
+        let functions = state.policy.in_force(owner.rep, &owner.portal);
+        host.rights = host.rights.intersect(functions.rights_cap());
         let Issued { secret, digest } = resume;
         agent.send(PortalMessage::Redeemed {
             session,
             you: AttendeeId::CUSTOMER,
             host: host.clone(),
             resume_secret: secret.as_str().to_owned(),
+            recording: functions.recording_terms(),
         });
         state.members.insert(
             agent.conn,

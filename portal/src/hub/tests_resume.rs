@@ -46,6 +46,7 @@ fn running(window: Duration) -> (Hub, ResumeSecret, Rx, Rx) {
             you: AttendeeId::CUSTOMER,
             host: host_info("Bob"),
             resume_secret: secret.as_str().to_owned(),
+            recording: None,
         }
     );
     drain(&mut host_rx);

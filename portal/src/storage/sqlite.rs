@@ -20,6 +20,7 @@ mod front_desk;
 mod keys;
 mod live;
 mod policy;
+mod recordings;
 mod reports;
 mod rows;
 mod schema;
@@ -539,6 +540,13 @@ impl Backend for SqliteBackend {
         filter: &tandem_protocol::reports::ReportFilter,
     ) -> Result<crate::reports::ReportRows, StorageError> {
         reports::report(&mut self.conn, asker, filter)
+    }
+
+    fn recording(
+        &mut self,
+        op: &crate::recording::RecordingOp,
+    ) -> Result<crate::recording::RecordingAnswer, StorageError> {
+        recordings::recording(&mut self.conn, op)
     }
 
     fn restore_open_sessions(

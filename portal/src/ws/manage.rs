@@ -26,6 +26,9 @@ impl Conn {
             ManageRequest::Report(filter) => {
                 return self.report((me.id, me.is_admin), filter).await;
             }
+            ManageRequest::Recording { session } => {
+                return self.watch_recording((me.id, me.is_admin), session).await;
+            }
             ManageRequest::SignOut { .. } | ManageRequest::ResetSignIn { .. } => {
                 return self.manage_account(request).await;
             }

@@ -182,6 +182,13 @@ impl Conn {
             // Who said something, never what.
             Ok((session, from, reps_only)) => {
                 tracing::debug!(session, %from, reps_only, "chat message relayed");
+                let name = if from == tandem_protocol::AttendeeId::CUSTOMER {
+                    Some("Customer".to_owned())
+                } else {
+                    self.app.hub.attendee_name(session, from)
+                };
+                let name = name.unwrap_or_else(|| format!("attendee {}", from.to_wire()));
+                self.app.recordings.chat(session, &name, text, reps_only);
             }
             Err(e) => self.hub_error(&e),
         }

@@ -378,6 +378,7 @@ pub fn redeemed(msg: &PortalMessage) -> (u64, String) {
             you,
             host,
             resume_secret,
+            ..
         } => {
             assert_eq!(*you, AttendeeId::CUSTOMER);
             assert_eq!(*host, host_info());

@@ -291,7 +291,8 @@ export class RemoteScreen {
   }
 }
 
-function toBase64(bytes: Uint8Array): string {
+/** Bytes as base64 (the pixels hooks answer with it). */
+export function toBase64(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, TransactionBehavior, params_from_iter};
-use tandem_protocol::reports::{ReportEvent, ReportFilter, SessionReport};
+use tandem_protocol::reports::{RecordingSummary, ReportEvent, ReportFilter, SessionReport};
 
 use super::policy;
 use crate::reports::{CUT_ACTION, MAX_EVENTS_PER_SESSION, MAX_REPORT_SESSIONS, ReportRows};
@@ -49,8 +49,9 @@ pub(super) fn report(
     }
     let mut sql = String::from(
         "SELECT s.id, r.username, r.display_name, s.customer, s.portal, s.started_at, \
-         s.ended_at, s.end_reason, s.outcome, s.notes \
-         FROM sessions s JOIN representatives r ON r.id = s.representative_id WHERE 1 = 1",
+         s.ended_at, s.end_reason, s.outcome, s.notes, rc.bytes, rc.duration_ms \
+         FROM sessions s JOIN representatives r ON r.id = s.representative_id \
+         LEFT JOIN recordings rc ON rc.session_id = s.id WHERE 1 = 1",
     );
     let mut args: Vec<Value> = Vec::new();
     let mut arg = |sql: &mut String, clause: &str, v: Value| {
@@ -109,6 +110,13 @@ pub(super) fn report(
                 outcome: r.get(8)?,
                 notes: r.get(9)?,
                 events: Vec::new(),
+                recording: match (r.get::<_, Option<i64>>(10)?, r.get::<_, Option<i64>>(11)?) {
+                    (Some(bytes), Some(duration_ms)) => Some(RecordingSummary {
+                        bytes: bytes.try_into().unwrap_or(0),
+                        duration_ms: duration_ms.try_into().unwrap_or(0),
+                    }),
+                    _ => None,
+                },
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -1,7 +1,7 @@
 //! The SQLite schema and its migrations.
 
 /// The schema this portal writes. Bump and add a step to [`MIGRATIONS`] to change it.
-pub(super) const SCHEMA_VERSION: i64 = 10;
+pub(super) const SCHEMA_VERSION: i64 = 11;
 
 /// `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -193,5 +193,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     -- The optional second factor (crate::totp): its secret and the last step used.
     ALTER TABLE representatives ADD COLUMN totp_secret BLOB;
     ALTER TABLE representatives ADD COLUMN totp_step INTEGER;
+",
+    // 11: session recordings (crate::recording): the file is in the recordings folder.
+    "
+    CREATE TABLE recordings (
+        session_id  INTEGER PRIMARY KEY REFERENCES sessions(id),
+        file        TEXT    NOT NULL,
+        started_ms  INTEGER NOT NULL,   -- unix milliseconds of the recording's time zero
+        bytes       INTEGER NOT NULL DEFAULT 0,
+        duration_ms INTEGER NOT NULL DEFAULT 0
+    );
 ",
 ];
