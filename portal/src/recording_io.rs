@@ -171,6 +171,12 @@ async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
         }
     };
     app.recordings.detach_chat(session);
+    // Lines said before the end are kept, whichever the loop saw first.
+    while let Ok(line) = chat.try_recv() {
+        if !matches!(w.write(CHAT_KIND, &line).await, Ok(true)) {
+            break;
+        }
+    }
     let stored = store_progress(&app, session, &mut w).await;
     let (action, detail) = match (&stop, &stored) {
         (_, Err(e)) | (Stop::Failed(e), _) => ("recording.failed", e.to_string()),
