@@ -124,7 +124,9 @@ pub enum AgentError {
     #[error("you declined: nobody can see your screen")]
     ConsentRefused,
     /// The portal requires recording and the customer did not allow it.
-    #[error("the session did not start: this support portal records every session and you did not allow that; nobody can see your screen")]
+    #[error(
+        "the session did not start: this support portal records every session and you did not allow that; nobody can see your screen"
+    )]
     RecordingRefused,
     /// There is no session to come back to.
     #[error("cannot resume the session: {0}")]

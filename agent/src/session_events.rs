@@ -116,4 +116,3 @@ fn is_press(event: &InputEvent) -> bool {
         _ => true,
     }
 }
-

@@ -143,7 +143,9 @@ impl Recordings {
             return None;
         }
         let t = token();
-        state.uploads.insert(t.clone(), (session, now + TOKEN_LIFETIME));
+        state
+            .uploads
+            .insert(t.clone(), (session, now + TOKEN_LIFETIME));
         Some(t)
     }
 
@@ -155,7 +157,12 @@ impl Recordings {
     }
 
     /// A ticket for one download of `file` (the recording of `session`).
-    pub(crate) fn issue_download(&self, session: u64, file: String, now: Instant) -> Option<String> {
+    pub(crate) fn issue_download(
+        &self,
+        session: u64,
+        file: String,
+        now: Instant,
+    ) -> Option<String> {
         let mut state = self.lock();
         state.purge(now);
         if state.downloads.len() >= MAX_PENDING {
@@ -192,7 +199,10 @@ impl Recordings {
             return;
         };
         if tx.try_send(chat_payload(from, text, reps_only)).is_err() {
-            tracing::warn!(session, "a chat line was not recorded: the recording is behind");
+            tracing::warn!(
+                session,
+                "a chat line was not recorded: the recording is behind"
+            );
         }
     }
 }
@@ -234,12 +244,18 @@ mod tests {
         let now = Instant::now();
         let t = r.issue_upload(5, now).expect("room");
         assert_eq!(t.len(), 32);
-        assert_eq!(r.claim_download(&t, now), None, "an upload token is no ticket");
+        assert_eq!(
+            r.claim_download(&t, now),
+            None,
+            "an upload token is no ticket"
+        );
         assert_eq!(r.claim_upload(&t, now), Some(5));
         assert_eq!(r.claim_upload(&t, now), None, "used once");
         let late = r.issue_upload(5, now).expect("room");
         assert_eq!(r.claim_upload(&late, now + TOKEN_LIFETIME), None, "expired");
-        let ticket = r.issue_download(5, "session-5.trec".into(), now).expect("room");
+        let ticket = r
+            .issue_download(5, "session-5.trec".into(), now)
+            .expect("room");
         assert_eq!(r.claim_upload(&ticket, now), None);
         assert_eq!(
             r.claim_download(&ticket, now),

@@ -129,7 +129,11 @@ async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
     let mut w = match open(&dir, &row, app.config.recording_max_bytes).await {
         Ok(w) => w,
         Err(e) => {
-            tracing::error!(session, "cannot write the recording in {}: {e}", dir.display());
+            tracing::error!(
+                session,
+                "cannot write the recording in {}: {e}",
+                dir.display()
+            );
             app.audit(ACTOR, "recording.failed", &subject, &e.to_string());
             return;
         }
@@ -182,7 +186,10 @@ async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
         (_, Err(e)) | (Stop::Failed(e), _) => ("recording.failed", e.to_string()),
         (Stop::Full, _) => (
             "recording.cut",
-            format!("the recording reached the portal's limit of {} bytes", w.max_bytes),
+            format!(
+                "the recording reached the portal's limit of {} bytes",
+                w.max_bytes
+            ),
         ),
         (Stop::Closed | Stop::Shutdown, _) => (
             "recording.stop",

@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use common::{
-    Client, STEP, Server, TempDir, add_rep, config, eventually, host_info, http_get_bytes,
-    joined, manage, redeemed,
+    Client, STEP, Server, TempDir, add_rep, config, eventually, host_info, http_get_bytes, joined,
+    manage, redeemed,
 };
 use futures_util::{SinkExt, StreamExt};
 use rusqlite::Connection;
@@ -21,9 +21,8 @@ use tandem_protocol::management::{ManageRequest, PolicyScope};
 use tandem_protocol::signal::{ClientMessage, ErrorKind, PortalMessage, RecordingTerms};
 use tokio_tungstenite::tungstenite::Message;
 
-type Upload = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Upload =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Sets what the default portal withholds (on a connection of its own: the change is told
 /// to every connection of the account as `Functions`, which the hosts skip).
@@ -129,7 +128,10 @@ fn records(file: &[u8]) -> Vec<(u32, u8, Vec<u8>)> {
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let at = body.windows(2).position(|w| w == b"\r\n").expect("size line");
+        let at = body
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("size line");
         let size = usize::from_str_radix(std::str::from_utf8(&body[..at]).expect("hex"), 16)
             .expect("chunk size");
         if size == 0 {
@@ -156,8 +158,12 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
         "a token works once"
     );
     // A frame chunk, a file chunk (never recorded), a pointer shape; the chat in between.
-    up.send(Message::binary(vec![2u8, 1, 2, 3])).await.expect("frame");
-    up.send(Message::binary(vec![3u8, 9, 9])).await.expect("file chunk");
+    up.send(Message::binary(vec![2u8, 1, 2, 3]))
+        .await
+        .expect("frame");
+    up.send(Message::binary(vec![3u8, 9, 9]))
+        .await
+        .expect("file chunk");
     admin
         .send(&ClientMessage::Chat {
             text: "Hello Alice".into(),
@@ -182,9 +188,15 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
     .await;
     let recs = records(&kept);
     let kinds: Vec<u8> = recs.iter().map(|r| r.1).collect();
-    assert!(kinds.contains(&2) && kinds.contains(&0) && kinds.contains(&16), "{kinds:?}");
+    assert!(
+        kinds.contains(&2) && kinds.contains(&0) && kinds.contains(&16),
+        "{kinds:?}"
+    );
     assert!(!kinds.contains(&3), "files are not recorded");
-    assert!(recs.windows(2).all(|w| w[0].0 <= w[1].0), "time never goes back");
+    assert!(
+        recs.windows(2).all(|w| w[0].0 <= w[1].0),
+        "time never goes back"
+    );
     let frame = recs.iter().find(|r| r.1 == 2).expect("frame");
     assert_eq!(frame.2, [1, 2, 3], "kept byte for byte");
     let chat = recs.iter().find(|r| r.1 == 16).expect("chat");
@@ -207,7 +219,11 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
     };
     let (status, head, body) = http_get_bytes(server.addr, &url).await;
     assert_eq!(status, 200, "{head}");
-    assert!(head.to_ascii_lowercase().contains("cache-control: no-store"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "{head}"
+    );
     let body = if head.to_ascii_lowercase().contains("chunked") {
         dechunk(&body)
     } else {
@@ -224,12 +240,21 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
         .request(&ClientMessage::Manage(ManageRequest::Recording { session }))
         .await;
     assert!(
-        matches!(refused, PortalMessage::Error { kind: ErrorKind::Unauthorized | ErrorKind::SessionGone, .. }),
+        matches!(
+            refused,
+            PortalMessage::Error {
+                kind: ErrorKind::Unauthorized | ErrorKind::SessionGone,
+                ..
+            }
+        ),
         "{refused:?}"
     );
     let actions: Vec<String> = audit_actions(&db).into_iter().map(|(a, _)| a).collect();
     for wanted in ["recording.start", "recording.stop", "recording.view"] {
-        assert!(actions.iter().any(|a| a == wanted), "{wanted} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == wanted),
+            "{wanted} in {actions:?}"
+        );
     }
     server.stop().await;
 }
@@ -266,7 +291,10 @@ async fn a_refusal_ends_a_required_recording_and_a_failing_or_full_recording_sto
     // Allowed, but it cannot be written: the recording stops, the session goes on.
     let (mut agent, _, _) = start(server.addr, &mut admin).await;
     let token = allow(&mut agent).await;
-    assert!(upload(server.addr, &token).await.is_err(), "nothing to record to");
+    assert!(
+        upload(server.addr, &token).await.is_err(),
+        "nothing to record to"
+    );
     admin
         .send(&ClientMessage::Chat {
             text: "still here".into(),

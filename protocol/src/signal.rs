@@ -17,8 +17,8 @@ pub use crate::front_desk::{
 #[path = "signal_types.rs"]
 mod types;
 pub use types::{
-    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RepInvitation, RecordingTerms, RepPresence, SessionActivity,
-    SignalPayload, SpecialistInvitation,
+    AttendeeInfo, CodeInfo, ErrorKind, InviteTarget, RecordingTerms, RepInvitation, RepPresence,
+    SessionActivity, SignalPayload, SpecialistInvitation,
 };
 
 /// Version of this signalling vocabulary; sent in [`ClientMessage::Hello`].

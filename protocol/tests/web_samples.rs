@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use tandem_protocol::management::{
     ManageRequest, PolicyScope, SecondFactorSetup, SecondFactorView,
 };
-use tandem_protocol::reports::{RecordingSummary, ReportEvent, ReportFilter, ReportView, SessionReport};
+use tandem_protocol::reports::{
+    RecordingSummary, ReportEvent, ReportFilter, ReportView, SessionReport,
+};
 use tandem_protocol::signal::{
     ChatStart, ClientMessage, CodeInfo, ErrorKind, FieldKind, FieldSpec, FieldValue, InviteTarget,
     Outcome, PortalAvailability, PortalMessage, PortalMode, PortalPage, Query, QueueLength,

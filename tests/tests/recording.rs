@@ -121,11 +121,11 @@ fn a_recorded_session_replays_in_the_browser_to_the_last_live_frame_with_its_cha
 
     // The replay's last picture is the last live frame, pixel for pixel.
     let (w, h, _) = x.screenshot();
-    let v = b.eval(
-        PAGE,
-        &format!("window.tandemReplay.pixels(0, 0, {w}, {h})"),
-    );
-    let rgba = v.as_str().and_then(decode_base64).expect("the replay's pixels");
+    let v = b.eval(PAGE, &format!("window.tandemReplay.pixels(0, 0, {w}, {h})"));
+    let rgba = v
+        .as_str()
+        .and_then(decode_base64)
+        .expect("the replay's pixels");
     let replayed: Vec<u8> = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
@@ -157,7 +157,9 @@ fn a_customer_who_refuses_gets_no_recording_and_the_session_goes_on_unless_requi
     host.wait_event("waiting", T);
     let join = portal.join_link_at(portal.addr(), &code);
     let mut agent = agent_with(&x.display, &join, "control", &[]);
-    agent.wait_line("the refusal said", T, |l| l.contains("so it is not recorded"));
+    agent.wait_line("the refusal said", T, |l| {
+        l.contains("so it is not recorded")
+    });
     host.wait_event("connected", T);
     host.move_pointer_and_check(&x, (50, 60), "input in an unrecorded session");
     agent.send_line("end");
@@ -180,7 +182,11 @@ fn a_customer_who_refuses_gets_no_recording_and_the_session_goes_on_unless_requi
             .is_some_and(|r| r.contains("recording")),
         "{ended}"
     );
-    assert_ne!(agent.wait_exit(T), Some(0), "the customer app says it did not start");
+    assert_ne!(
+        agent.wait_exit(T),
+        Some(0),
+        "the customer app says it did not start"
+    );
     assert!(
         agent.stderr().contains("records every session"),
         "{}",

@@ -18,9 +18,7 @@ use tandem_protocol::signal::{AttendeeInfo, RecordingTerms};
 use tokio::sync::mpsc;
 
 pub use terminal::parse_command;
-pub use ui::{
-    ChatLine, ConsentAnswer, CustomerCommand, Progress, Question, QuestionKey, UiEvent,
-};
+pub use ui::{ChatLine, ConsentAnswer, CustomerCommand, Progress, Question, QuestionKey, UiEvent};
 
 /// How long the consent question waits before it declines.
 pub const CONSENT_TIMEOUT: Duration = Duration::from_secs(120);

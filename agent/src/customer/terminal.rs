@@ -187,7 +187,12 @@ mod tests {
 
     #[test]
     fn consent_answers_default_to_no() {
-        let plain = |consent| Some(ConsentAnswer { consent, record: false });
+        let plain = |consent| {
+            Some(ConsentAnswer {
+                consent,
+                record: false,
+            })
+        };
         assert_eq!(parse_consent("n"), plain(Consent::default()));
         assert_eq!(parse_consent(""), plain(Consent::default()));
         assert_eq!(

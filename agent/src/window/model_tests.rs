@@ -76,7 +76,10 @@ fn recording_is_allowed_only_when_ticked_or_required_and_never_without_the_scree
     assert_eq!(m.click(&Button::ToggleRecording), None);
     assert!(m.record_ticked);
     assert!(record(&mut m, Button::AllowViewing));
-    assert!(!record(&mut m, Button::Decline), "nothing shown, nothing recorded");
+    assert!(
+        !record(&mut m, Button::Decline),
+        "nothing shown, nothing recorded"
+    );
     m.click(&Button::ToggleRecording);
     assert!(!record(&mut m, Button::AllowViewing), "ticked off again");
 
