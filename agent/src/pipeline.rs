@@ -260,7 +260,19 @@ pub async fn run_writer(
         tokio::select! {
             biased;
             msg = control.recv() => {
-                let Some((channel, bytes)) = msg else { return };
+                let Some((channel, bytes)) = msg else {
+                    // Closing: what is queued still goes (a recording's last picture).
+                    let (size, tiles, _) = frames.take();
+                    if !tiles.is_empty() {
+                        for chunk in chunk_update(seq.wrapping_add(1), size, tiles) {
+                            let msg = Message::FrameUpdate(chunk).encode();
+                            if link.send(Channel::Frames, &msg).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    return;
+                };
                 if link.send(channel, &bytes).await.is_err() {
                     return;
                 }

@@ -25,7 +25,7 @@ use crate::link_setup::offer_link;
 use crate::pipeline::{
     CaptureCommand, CaptureOut, CursorState, Merged, PendingFrames, run_writer, spawn_capture,
 };
-use crate::recorder::{self, Recorder};
+use crate::recorder::{self, Recording, RecordingEvent};
 use crate::transfers::{self, FileSettings, PeerFiles};
 use crate::{AgentError, RebootSettings, resume};
 use tandem_transport::files::TransferEvent;
@@ -94,9 +94,7 @@ enum Internal {
     PortalBack(PortalConnection),
     Reoffer(AttendeeId),
     PortalGone(String),
-    RecorderUp(Link),
-    RecorderFailed(String),
-    RecorderClosed(String),
+    Recording(RecordingEvent),
 }
 
 /// Runs until the customer ends the session, the portal ends it, or `shutdown` resolves.
@@ -145,7 +143,15 @@ pub async fn run(
         agent.allow_browse_for_all();
     }
     let mut peers: HashMap<AttendeeId, Peer> = HashMap::new();
-    let mut recorder: Option<Recorder> = None;
+    let mut recording = {
+        let back = internal_tx.clone();
+        Recording::new(
+            record,
+            Arc::new(move |ev| {
+                let _ = back.send(Internal::Recording(ev));
+            }),
+        )
+    };
     tokio::pin!(shutdown);
 
     let reason = loop {
@@ -234,15 +240,7 @@ pub async fn run(
                             tracing::warn!(attendee = %from, "chat message not shown to the customer: {why}");
                         }
                     }
-                    PortalMessage::RecordingToken { token } if record && recorder.is_none() => {
-                        let back = internal_tx.clone();
-                        recorder::connect(portal.portal().to_owned(), token, move |link| {
-                            let _ = back.send(match link {
-                                Ok(link) => Internal::RecorderUp(link),
-                                Err(why) => Internal::RecorderFailed(why),
-                            });
-                        });
-                    }
+                    PortalMessage::RecordingToken { token } => recording.token(portal.portal(), token),
                     PortalMessage::SessionEnded { reason } => break reason,
                     PortalMessage::Error { message, .. } => tracing::warn!("portal: {message}"),
                     other => tracing::debug!("ignoring portal message '{}'", other.kind()),
@@ -265,31 +263,21 @@ pub async fn run(
                         (portal, portal_rx) = conn.split();
                         portal_up = true;
                         customer.say("Reconnected to the support portal.");
-                        if record && recorder.is_none() {
+                        if recording.wants_token() {
                             // The recording goes on where it stopped.
                             let _ = portal.send(ClientMessage::Recording { allowed: true });
                         }
                     }
-                    Internal::RecorderUp(link) => {
-                        let back = internal_tx.clone();
-                        recorder = Some(Recorder::start(link, move |why| {
-                            let _ = back.send(Internal::RecorderClosed(why));
-                        }));
-                        let _ = capture_cmd.send(CaptureCommand::Keyframe(recorder::RECORDER));
-                        customer.recording(true);
-                        customer.say("The support portal records this session from now on.");
-                    }
-                    Internal::RecorderFailed(why) => {
-                        tracing::warn!("the recording could not start: {why}");
-                        customer.say("The recording could not start; the session goes on unrecorded.");
-                    }
-                    Internal::RecorderClosed(why) => {
-                        tracing::info!("the recording stopped: {why}");
-                        if let Some(r) = recorder.take() {
-                            tokio::spawn(r.finish());
+                    Internal::Recording(RecordingEvent::Retry) => {
+                        if recording.wants_token() && portal_up {
+                            let _ = portal.send(ClientMessage::Recording { allowed: true });
                         }
-                        customer.recording(false);
-                        customer.say("The recording stopped.");
+                    }
+                    Internal::Recording(ev) => {
+                        if let Some(said) = recording.handle(ev) {
+                            customer.say(said);
+                        }
+                        customer.recording(recording.is_on());
                     }
                     Internal::PortalGone(why) => break format!("the connection to the portal was lost ({why})"),
                     Internal::Transfer(id, ev) => {
@@ -329,9 +317,10 @@ pub async fn run(
             }
             out = capture_rx.recv() => match out {
                 Some(CaptureOut::Update { size, tiles }) => {
-                    if let Some(r) = &recorder
+                    if let Some(r) = recording.sending()
                         && r.update(size, &tiles) == Merged::FellBehind
                     {
+                        recording.fell_behind();
                         let _ = capture_cmd.send(CaptureCommand::Keyframe(recorder::RECORDER));
                     }
                     for id in agent.frame_recipients() {
@@ -343,7 +332,7 @@ pub async fn run(
                     }
                 }
                 Some(CaptureOut::Keyframe { attendee, size, tiles }) if attendee == recorder::RECORDER => {
-                    if let Some(r) = &recorder {
+                    if let Some(r) = recording.keyframe_arrived() {
                         r.keyframe(size, &tiles, &cursor);
                     }
                 }
@@ -359,7 +348,7 @@ pub async fn run(
                 }
                 Some(CaptureOut::Cursor { position, shape }) => {
                     let msgs = cursor.update(position, shape);
-                    if let Some(r) = &recorder {
+                    if let Some(r) = recording.sending() {
                         r.cursor(&msgs);
                     }
                     for tx in agent.frame_recipients().iter().filter_map(|id| peers.get(id)?.control.as_ref()) {
@@ -423,6 +412,10 @@ pub async fn run(
         flush(&mut agent, &peers);
         // What the customer is told is derived here, once per turn, from the enforced state.
         customer.show_view(agent.customer_view());
+        // The recording holds only what someone sees: it starts again with a keyframe.
+        if recording.follow(!agent.frame_recipients().is_empty()) {
+            let _ = capture_cmd.send(CaptureCommand::Keyframe(recorder::RECORDER));
+        }
         // A restart asked by someone who left or lost the right meanwhile is withdrawn.
         if let Some(id) = reboot_asked_by
             && !agent.effective_rights(id).contains(Rights::REBOOT)
@@ -487,9 +480,7 @@ pub async fn run(
         futures_util::future::join_all(writers),
     )
     .await;
-    if let Some(r) = recorder.take() {
-        r.finish().await;
-    }
+    recording.finish().await;
     // Each viewer closes its side once it has read the end message; wait for that (briefly)
     // so our close never overtakes the reason.
     let mut open: std::collections::HashSet<AttendeeId> = peers

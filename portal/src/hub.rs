@@ -54,7 +54,7 @@ mod seats;
 mod sessions;
 
 pub use attendees::{
-    GRANT_AND_REVOKE, HostContext, NO_CHAT_RIGHT, Removed, changed_rights, may_chat,
+    Chatted, GRANT_AND_REVOKE, HostContext, NO_CHAT_RIGHT, Removed, changed_rights, may_chat,
 };
 pub use error::HubError;
 pub use invitations::{InviteSent, RepInvite, RepLogin};

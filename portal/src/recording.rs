@@ -16,7 +16,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rand::RngExt;
-use tokio::sync::mpsc;
+use tandem_protocol::signal::RecordingTerms;
+use tokio::sync::{mpsc, watch};
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"TNDMREC1";
@@ -24,12 +25,18 @@ pub const MAGIC: &[u8; 8] = b"TNDMREC1";
 pub const RECORD_HEADER: usize = 9;
 /// A chat line's kind.
 pub const CHAT_KIND: u8 = 16;
+/// A new upload starts here (the agent came back): the replay starts its picture afresh,
+/// as a viewer does on a new link. No payload.
+pub const LINK_KIND: u8 = 17;
 /// Largest message the agent may send (a 64 KiB frame chunk plus framing, with room).
 pub const MAX_MESSAGE: usize = 256 * 1024;
 /// Time the agent has to connect with its token, and a console to fetch with its ticket.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Unused tokens and tickets kept at once (each is minted for a logged-in request).
 const MAX_PENDING: usize = 4096;
+/// Unused upload tokens one session may hold: an agent asking in a loop fills its own
+/// share, not everyone's.
+const MAX_PENDING_PER_SESSION: usize = 4;
 /// Chat lines waiting for the recording's writer; more are dropped (and said in the log).
 const CHAT_QUEUE: usize = 64;
 
@@ -103,8 +110,8 @@ pub enum RecordingOp {
 /// Storage's answer: the row (`None`: no recording), or why the asker may not have it.
 pub type RecordingAnswer = Result<Option<RecordingRow>, String>;
 
-/// One-use tokens for agents' uploads and tickets for consoles' downloads, and the chat
-/// queues of recordings being written.
+/// One-use tokens for agents' uploads and tickets for consoles' downloads, and what each
+/// recorded session has going: its terms, its current upload, that upload's chat queue.
 #[derive(Default)]
 pub(crate) struct Recordings {
     state: Mutex<Table>,
@@ -114,7 +121,31 @@ pub(crate) struct Recordings {
 struct Table {
     uploads: HashMap<String, (u64, Instant)>,
     downloads: HashMap<String, (u64, String, Instant)>,
-    chat: HashMap<u64, mpsc::Sender<Vec<u8>>>,
+    sessions: HashMap<u64, Live>,
+}
+
+/// A session the policy records.
+#[derive(Default)]
+struct Live {
+    /// What the customer was asked (at redeem).
+    terms: Option<RecordingTerms>,
+    /// Bumped by every upload: an older upload still open stops, and never touches the
+    /// newer one's chat queue.
+    generation: u64,
+    /// The current upload's chat queue and its stop signal, while one is open.
+    current: Option<(mpsc::Sender<Vec<u8>>, watch::Sender<bool>)>,
+    /// A watch for a required recording is running.
+    watched: bool,
+}
+
+/// What an upload that just arrived gets.
+pub(crate) struct Attached {
+    /// Its generation.
+    pub generation: u64,
+    /// The session's chat lines, from now on.
+    pub chat: mpsc::Receiver<Vec<u8>>,
+    /// Becomes true when a newer upload replaces this one.
+    pub superseded: watch::Receiver<bool>,
 }
 
 fn token() -> String {
@@ -131,15 +162,42 @@ impl Table {
 
 impl Recordings {
     fn lock(&self) -> MutexGuard<'_, Table> {
-        // Every change is a single map operation; a poisoned lock still holds valid maps.
+        // Every change is a few map operations that leave it valid; poisoned or not.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A token the agent of `session` uploads with (`None` when too many are waiting).
+    /// The session was redeemed with these terms (`None`: not recorded).
+    pub(crate) fn set_terms(&self, session: u64, terms: Option<RecordingTerms>) {
+        if terms.is_some() {
+            self.lock().sessions.entry(session).or_default().terms = terms;
+        }
+    }
+
+    /// The terms the customer was asked with, if this portal redeemed the session.
+    pub(crate) fn terms(&self, session: u64) -> Option<RecordingTerms> {
+        self.lock().sessions.get(&session).and_then(|l| l.terms)
+    }
+
+    /// The session ended: nothing more is kept about it here.
+    pub(crate) fn forget(&self, session: u64) {
+        if let Some(live) = self.lock().sessions.remove(&session)
+            && let Some((_, stop)) = live.current
+        {
+            let _ = stop.send(true);
+        }
+    }
+
+    /// A token the agent of `session` uploads with (`None` when too many are waiting, for
+    /// this session or in all).
     pub(crate) fn issue_upload(&self, session: u64, now: Instant) -> Option<String> {
         let mut state = self.lock();
         state.purge(now);
-        if state.uploads.len() >= MAX_PENDING {
+        let mine = state
+            .uploads
+            .values()
+            .filter(|(s, _)| *s == session)
+            .count();
+        if state.uploads.len() >= MAX_PENDING || mine >= MAX_PENDING_PER_SESSION {
             return None;
         }
         let t = token();
@@ -182,22 +240,56 @@ impl Recordings {
         state.downloads.remove(ticket).map(|(s, f, _)| (s, f))
     }
 
-    /// A recording of `session` is being written: chat lines go to `queue` from now on.
-    fn attach_chat(&self, session: u64) -> mpsc::Receiver<Vec<u8>> {
-        let (tx, rx) = mpsc::channel(CHAT_QUEUE);
-        self.lock().chat.insert(session, tx);
-        rx
+    /// An upload of `session` is being written from now on; an older one still open is told
+    /// to stop (one file, one writer).
+    pub(crate) fn attach(&self, session: u64) -> Attached {
+        let (tx, chat) = mpsc::channel(CHAT_QUEUE);
+        let (stop, superseded) = watch::channel(false);
+        let mut state = self.lock();
+        let live = state.sessions.entry(session).or_default();
+        live.generation += 1;
+        if let Some((_, old)) = live.current.replace((tx, stop)) {
+            let _ = old.send(true);
+        }
+        Attached {
+            generation: live.generation,
+            chat,
+            superseded,
+        }
     }
 
-    fn detach_chat(&self, session: u64) {
-        self.lock().chat.remove(&session);
+    /// The upload of `generation` is over (a newer one's state is left alone).
+    pub(crate) fn detach(&self, session: u64, generation: u64) {
+        if let Some(live) = self.lock().sessions.get_mut(&session)
+            && live.generation == generation
+        {
+            live.current = None;
+        }
+    }
+
+    /// An upload is being written for `session` now.
+    pub(crate) fn is_recording(&self, session: u64) -> bool {
+        self.lock()
+            .sessions
+            .get(&session)
+            .is_some_and(|l| l.current.is_some())
+    }
+
+    /// Starts watching a required recording, once per session: `false` if already watched.
+    pub(crate) fn start_watch(&self, session: u64) -> bool {
+        let mut state = self.lock();
+        let live = state.sessions.entry(session).or_default();
+        !std::mem::replace(&mut live.watched, true)
     }
 
     /// A chat line of `session`: kept in its recording, if one is being written.
     pub(crate) fn chat(&self, session: u64, from: &str, text: &str, reps_only: bool) {
-        let Some(tx) = self.lock().chat.get(&session).cloned() else {
-            return;
-        };
+        let tx = self
+            .lock()
+            .sessions
+            .get(&session)
+            .and_then(|l| l.current.as_ref().map(|(tx, _)| tx.clone()));
+        let Some(tx) = tx else { return };
         if tx.try_send(chat_payload(from, text, reps_only)).is_err() {
             tracing::warn!(
                 session,
@@ -265,20 +357,45 @@ mod tests {
     }
 
     #[test]
-    fn chat_reaches_only_a_recording_being_written_and_never_blocks() {
+    fn chat_reaches_only_the_current_upload_and_never_blocks() {
         let r = Recordings::default();
         r.chat(1, "Bob", "lost", false);
-        let mut rx = r.attach_chat(1);
+        let mut old = r.attach(1);
+        let mut new = r.attach(1);
+        assert!(*old.superseded.borrow(), "the older upload is told to stop");
+        assert!(!*new.superseded.borrow());
         for i in 0..CHAT_QUEUE + 10 {
             r.chat(1, "Bob", &format!("line {i}"), false);
         }
+        assert!(old.chat.try_recv().is_err(), "the old upload gets nothing");
         let mut got = 0;
-        while rx.try_recv().is_ok() {
+        while new.chat.try_recv().is_ok() {
             got += 1;
         }
         assert_eq!(got, CHAT_QUEUE, "bounded: the rest is dropped");
-        r.detach_chat(1);
+        // The old upload ending leaves the new one alone.
+        r.detach(1, old.generation);
+        assert!(r.is_recording(1));
+        r.chat(1, "Bob", "still", false);
+        assert!(new.chat.try_recv().is_ok());
+        r.detach(1, new.generation);
+        assert!(!r.is_recording(1));
         r.chat(1, "Bob", "after", false);
-        assert!(rx.try_recv().is_err());
+        assert!(new.chat.try_recv().is_err());
+    }
+
+    #[test]
+    fn one_session_cannot_take_every_upload_token_and_terms_are_kept_until_the_end() {
+        let r = Recordings::default();
+        let now = Instant::now();
+        let mine = (0..100).filter_map(|_| r.issue_upload(1, now)).count();
+        assert_eq!(mine, MAX_PENDING_PER_SESSION);
+        assert!(r.issue_upload(2, now).is_some(), "others still get theirs");
+        r.set_terms(3, Some(RecordingTerms { required: true }));
+        assert_eq!(r.terms(3), Some(RecordingTerms { required: true }));
+        assert!(r.start_watch(3));
+        assert!(!r.start_watch(3), "watched once");
+        r.forget(3);
+        assert_eq!(r.terms(3), None);
     }
 }

@@ -14,15 +14,22 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 
-use super::{CHAT_KIND, MAGIC, MAX_MESSAGE, RecordingOp, RecordingRow, encode_record, kind_of};
+use super::{
+    Attached, CHAT_KIND, LINK_KIND, MAGIC, MAX_MESSAGE, RECORD_HEADER, RecordingOp, RecordingRow,
+    encode_record, kind_of,
+};
 use crate::App;
 use crate::server::ConnHandle;
 
 /// Who the audit trail says did it.
 const ACTOR: &str = "customer app";
-/// How often the stored size and duration catch up while recording (a killed portal
-/// loses at most this much of the report's figures; the file keeps everything written).
+/// How often the file is flushed and its stored size and duration catch up while recording
+/// (a killed portal loses at most this much of the recording).
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// The close reasons the agent reads: a recording at its limit is not asked for again.
+pub const CLOSED_FULL: &str = "full";
+/// The recording could not be written.
+pub const CLOSED_FAILED: &str = "failed";
 
 fn unix_ms() -> i64 {
     std::time::SystemTime::now()
@@ -72,6 +79,8 @@ enum Stop {
     Full,
     /// Writing failed (a full disk…).
     Failed(std::io::Error),
+    /// A newer upload of the same session took over.
+    Superseded,
 }
 
 impl Writer {
@@ -90,16 +99,16 @@ impl Writer {
     }
 }
 
-/// Opens (or reopens, after the agent came back) the session's file for appending.
+/// Opens (or reopens, after the agent came back) the session's file for appending: the
+/// folder and file readable by the portal's user alone (they hold customers' screens), and
+/// a record torn by a killed portal or a full disk cut off first, so what follows parses.
 async fn open(dir: &FsPath, row: &RecordingRow, max_bytes: u64) -> std::io::Result<Writer> {
-    tokio::fs::create_dir_all(dir).await?;
-    let path = dir.join(&row.file);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .await?;
-    let mut bytes = file.metadata().await?.len();
+    let (dir, path) = (dir.to_owned(), dir.join(&row.file));
+    let (file, bytes) = tokio::task::spawn_blocking(move || open_private(&dir, &path))
+        .await
+        .map_err(std::io::Error::other)??;
+    let mut file = tokio::fs::File::from_std(file);
+    let mut bytes = bytes;
     if bytes == 0 {
         file.write_all(MAGIC).await?;
         bytes = MAGIC.len() as u64;
@@ -111,6 +120,53 @@ async fn open(dir: &FsPath, row: &RecordingRow, max_bytes: u64) -> std::io::Resu
         last_ms: row.duration_ms,
         max_bytes,
     })
+}
+
+fn open_private(dir: &FsPath, path: &FsPath) -> std::io::Result<(std::fs::File, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    let len = file.metadata()?.len();
+    if len < MAGIC.len() as u64 {
+        // Empty, or not even the magic was written whole: start afresh.
+        file.set_len(0)?;
+        return Ok((file, 0));
+    }
+    // Walk the record headers; keep everything up to the last whole record.
+    let mut whole = MAGIC.len() as u64;
+    let mut header = [0u8; RECORD_HEADER];
+    file.seek(SeekFrom::Start(whole))?;
+    while whole + RECORD_HEADER as u64 <= len {
+        file.read_exact(&mut header)?;
+        let payload = u64::from(u32::from_le_bytes([
+            header[5], header[6], header[7], header[8],
+        ]));
+        let end = whole + RECORD_HEADER as u64 + payload;
+        if end > len {
+            break;
+        }
+        whole = end;
+        file.seek(SeekFrom::Start(whole))?;
+    }
+    if whole < len {
+        tracing::warn!(
+            cut = len - whole,
+            "a torn record at the end of a recording was cut off"
+        );
+        file.set_len(whole)?;
+    }
+    Ok((file, whole))
 }
 
 async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
@@ -135,6 +191,11 @@ async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
                 dir.display()
             );
             app.audit(ACTOR, "recording.failed", &subject, &e.to_string());
+            let mut socket = socket;
+            let _ = socket
+                .send(Message::Close(Some(close_frame(CLOSED_FAILED))))
+                .await;
+            crate::ws::end_if_required(&app, session, REQUIRED_STOPPED).await;
             return;
         }
     };
@@ -149,32 +210,42 @@ async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
     };
     tracing::info!(session, "recording {again}");
     app.audit(ACTOR, "recording.start", &subject, &again);
-    let mut chat = app.recordings.attach_chat(session);
+    let Attached {
+        generation,
+        mut chat,
+        mut superseded,
+    } = app.recordings.attach(session);
     let mut shutdown = app.shutdown.clone();
     let mut progress = tokio::time::interval(PROGRESS_EVERY);
-    let stop = loop {
-        let written = tokio::select! {
-            msg = rx.next() => match msg {
-                Some(Ok(Message::Binary(data))) => match kind_of(&data) {
-                    Some((kind, payload)) => w.write(kind, payload).await,
-                    None => Ok(true),
+    // Where this upload's stream starts: the replay starts its picture afresh here.
+    let stop = match w.write(LINK_KIND, &[]).await {
+        Err(e) => Stop::Failed(e),
+        Ok(false) => Stop::Full,
+        Ok(true) => loop {
+            let written = tokio::select! {
+                msg = rx.next() => match msg {
+                    Some(Ok(Message::Binary(data))) => match kind_of(&data) {
+                        Some((kind, payload)) => w.write(kind, payload).await,
+                        None => Ok(true),
+                    },
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break Stop::Closed,
+                    Some(Ok(_)) => Ok(true),
                 },
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break Stop::Closed,
-                Some(Ok(_)) => Ok(true),
-            },
-            Some(line) = chat.recv() => w.write(CHAT_KIND, &line).await,
-            _ = progress.tick() => {
-                store_progress(&app, session, &mut w).await.map(|()| true)
+                Some(line) = chat.recv() => w.write(CHAT_KIND, &line).await,
+                _ = progress.tick() => {
+                    store_progress(&app, session, &mut w).await.map(|()| true)
+                }
+                () = shutting_down(&mut shutdown) => break Stop::Shutdown,
+                () = told_to_stop(&mut superseded) => break Stop::Superseded,
+            };
+            match written {
+                Ok(true) => {}
+                Ok(false) => break Stop::Full,
+                Err(e) => break Stop::Failed(e),
             }
-            () = shutting_down(&mut shutdown) => break Stop::Shutdown,
-        };
-        match written {
-            Ok(true) => {}
-            Ok(false) => break Stop::Full,
-            Err(e) => break Stop::Failed(e),
-        }
+        },
     };
-    app.recordings.detach_chat(session);
+    app.recordings.detach(session, generation);
     // Lines said before the end are kept, whichever the loop saw first.
     while let Ok(line) = chat.try_recv() {
         if !matches!(w.write(CHAT_KIND, &line).await, Ok(true)) {
@@ -191,17 +262,41 @@ async fn record(app: Arc<App>, session: u64, socket: WebSocket) {
                 w.max_bytes
             ),
         ),
-        (Stop::Closed | Stop::Shutdown, _) => (
+        (Stop::Closed | Stop::Shutdown | Stop::Superseded, _) => (
             "recording.stop",
             format!("{} bytes, {} s", w.bytes, w.last_ms / 1000),
         ),
     };
     tracing::info!(session, bytes = w.bytes, "{action}");
     app.audit(ACTOR, action, &subject, &detail);
+    let reason = match action {
+        "recording.cut" => CLOSED_FULL,
+        "recording.failed" => CLOSED_FAILED,
+        _ => "",
+    };
     if !matches!(stop, Stop::Closed) {
-        // The agent stops sending; it tells the customer the recording stopped.
-        let _ = tx.send(Message::Close(None)).await;
+        // The agent stops sending, and tells the customer the recording stopped.
+        let _ = tx.send(Message::Close(Some(close_frame(reason)))).await;
     }
+    if !reason.is_empty() {
+        // A recording the policy requires is not replaced by an unrecorded session.
+        crate::ws::end_if_required(&app, session, REQUIRED_STOPPED).await;
+    }
+}
+
+fn close_frame(reason: &'static str) -> axum::extract::ws::CloseFrame {
+    axum::extract::ws::CloseFrame {
+        code: axum::extract::ws::close_code::NORMAL,
+        reason: reason.into(),
+    }
+}
+
+/// Why a session whose required recording stopped for good ends.
+const REQUIRED_STOPPED: &str = "the recording this support portal requires stopped (it could not be written, or reached its size limit)";
+
+/// A newer upload took over, or the session ended (the sender gone says the same).
+async fn told_to_stop(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
 }
 
 async fn shutting_down(rx: &mut tokio::sync::watch::Receiver<bool>) {
@@ -230,7 +325,11 @@ async fn store_progress(app: &App, session: u64, w: &mut Writer) -> std::io::Res
 }
 
 /// `GET /recordings/<ticket>`: a recording, once, for the console that asked for it.
-pub(crate) async fn download(State(app): State<Arc<App>>, Path(ticket): Path<String>) -> Response {
+pub(crate) async fn download(
+    State(app): State<Arc<App>>,
+    Path(ticket): Path<String>,
+    handle: Option<Extension<ConnHandle>>,
+) -> Response {
     let Some((session, file)) = app.recordings.claim_download(&ticket, Instant::now()) else {
         return (
             StatusCode::NOT_FOUND,
@@ -238,6 +337,10 @@ pub(crate) async fn download(State(app): State<Arc<App>>, Path(ticket): Path<Str
         )
             .into_response();
     };
+    // A valid ticket is a signed-in console's: a long download is not an anonymous one.
+    if let Some(Extension(h)) = &handle {
+        h.identify();
+    }
     let path = app.config.recordings_dir().join(file);
     let file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,

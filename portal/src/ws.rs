@@ -38,6 +38,7 @@ mod mail;
 mod manage;
 mod panel;
 mod recording;
+pub(crate) use recording::end_if_required;
 mod rep;
 mod resume;
 mod socket;
@@ -404,6 +405,9 @@ impl Conn {
                     Ok(()) => {
                         self.identify();
                         persist(&self.app, session);
+                        let terms = self.app.hub.agent_recording_terms(self.id);
+                        let terms = terms.and_then(|(_, terms)| terms);
+                        self.app.recordings.set_terms(session, terms);
                     }
                     Err(e) => self.hub_error(&e),
                 }
@@ -467,6 +471,7 @@ impl Conn {
             Err(e) => return self.hub_error(&e),
         };
         tracing::info!(session, %attendee, allowed = %allowed.describe(), "customer consent");
+        self.watch_required_recording(session);
         let now = unix_now();
         let recorded = self
             .app
@@ -565,6 +570,7 @@ async fn record_end(app: &App, session: u64, reason: String) {
     tracing::info!(session, reason = ?reason, "session ended");
     app.audit("-", "session.end", &format!("session {session}"), &reason);
     app.desk.session_over(session, Instant::now());
+    app.recordings.forget(session);
     let now = unix_now();
     let stored = app
         .storage

@@ -99,6 +99,19 @@ fn audit_actions(db: &Path) -> Vec<(String, String)> {
         .expect("rows")
 }
 
+/// The recording's file, as the portal named it.
+fn recording_file(dir: &TempDir, session: u64) -> std::path::PathBuf {
+    let conn = Connection::open(dir.db()).expect("open");
+    let name: String = conn
+        .query_row(
+            "SELECT file FROM recordings WHERE session_id = ?1",
+            [session as i64],
+            |r| r.get(0),
+        )
+        .expect("a recording row");
+    dir.path().join("portal.recordings").join(name)
+}
+
 fn recorded_bytes(db: &Path, session: u64) -> Option<i64> {
     let conn = Connection::open(db).expect("open");
     conn.query_row(
@@ -107,6 +120,17 @@ fn recorded_bytes(db: &Path, session: u64) -> Option<i64> {
         |r| r.get(0),
     )
     .ok()
+}
+
+/// The reason of the next `SessionEnded` the host gets.
+async fn ended_with(host: &mut Client) -> String {
+    loop {
+        match host.recv().await {
+            PortalMessage::SessionEnded { reason } => return reason,
+            PortalMessage::Roster { .. } | PortalMessage::Functions { .. } => {}
+            other => panic!("expected SessionEnded, got {other:?}"),
+        }
+    }
 }
 
 /// The records of a recording file: (ms, kind, payload).
@@ -178,7 +202,7 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
     }
     let db = dir.db();
     up.close(None).await.expect("closes");
-    let file = dir.path().join("portal.recordings/session-1.trec");
+    let file = recording_file(&dir, session);
     let kept = eventually("the recording stopped", || {
         let stopped = audit_actions(&db)
             .iter()
@@ -188,6 +212,7 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
     .await;
     let recs = records(&kept);
     let kinds: Vec<u8> = recs.iter().map(|r| r.1).collect();
+    assert_eq!(kinds.first(), Some(&17), "an upload starts with its mark");
     assert!(
         kinds.contains(&2) && kinds.contains(&0) && kinds.contains(&16),
         "{kinds:?}"
@@ -203,6 +228,65 @@ async fn a_recording_keeps_the_agents_stream_and_the_chat_and_is_fetched_once_by
     let chat: serde_json::Value = serde_json::from_slice(&chat.2).expect("json");
     assert_eq!(chat["text"], "Hello Alice");
     assert_eq!(chat["from"], "Administrator");
+
+    // Customers' screens are for the portal's user alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().expect("folder")), 0o700);
+    }
+
+    // The agent comes back after a portal killed mid-record: the torn record is cut off,
+    // the next upload goes on after the last whole one; a second upload replaces the first.
+    let whole = kept.len();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &[2, 0, 0, 0, 2, 200, 0, 0]))
+        .expect("a torn record");
+    let mut first = upload(server.addr, &allow(&mut agent).await)
+        .await
+        .expect("again");
+    let mut second = upload(server.addr, &allow(&mut agent).await)
+        .await
+        .expect("and again");
+    second
+        .send(Message::binary(vec![2u8, 4, 5]))
+        .await
+        .expect("frame");
+    let replaced = tokio::time::timeout(STEP, first.next())
+        .await
+        .expect("in time");
+    assert!(
+        matches!(replaced, Some(Ok(Message::Close(_))) | None | Some(Err(_))),
+        "{replaced:?}"
+    );
+    second.close(None).await.expect("closes");
+    let resumed = eventually("both uploads stopped", || {
+        let stops = audit_actions(&db)
+            .iter()
+            .filter(|(a, _)| a == "recording.stop")
+            .count();
+        (stops == 3).then(|| std::fs::read(&file).ok()).flatten()
+    })
+    .await;
+    assert_eq!(&resumed[..whole], &kept[..], "nothing before is touched");
+    let after = records(&resumed[whole..].iter().copied().fold(
+        b"TNDMREC1".to_vec(),
+        |mut v, b| {
+            v.push(b);
+            v
+        },
+    ));
+    let kinds: Vec<u8> = after.iter().map(|r| r.1).collect();
+    assert_eq!(
+        kinds,
+        [17, 17, 2],
+        "two upload marks, then the second one's frame"
+    );
+    assert_eq!(after[2].2, [4, 5]);
+    let kept = resumed;
 
     // The administrator fetches it once.
     admin
@@ -279,22 +363,60 @@ async fn a_refusal_ends_a_required_recording_and_a_failing_or_full_recording_sto
     agent
         .send(&ClientMessage::Recording { allowed: false })
         .await;
-    let ended = loop {
-        match admin.recv().await {
-            PortalMessage::SessionEnded { reason } => break reason,
-            PortalMessage::Roster { .. } | PortalMessage::Functions { .. } => {}
-            other => panic!("expected SessionEnded, got {other:?}"),
-        }
-    };
-    assert!(ended.contains("recording"), "{ended}");
+    let ended = ended_with(&mut admin).await;
+    assert!(ended.contains("did not allow recording"), "{ended}");
 
-    // Allowed, but it cannot be written: the recording stops, the session goes on.
+    // Allowed, but it cannot be written: a required recording ends the session.
     let (mut agent, _, _) = start(server.addr, &mut admin).await;
     let token = allow(&mut agent).await;
     assert!(
         upload(server.addr, &token).await.is_err(),
         "nothing to record to"
     );
+    assert!(ended_with(&mut admin).await.contains("requires stopped"));
+    let db = dir.db();
+    let failed = eventually("the failure in the audit trail", || {
+        audit_actions(&db)
+            .into_iter()
+            .find(|(a, _)| a == "recording.failed")
+    })
+    .await;
+    assert!(!failed.1.is_empty(), "says why: {failed:?}");
+    drop(agent);
+
+    // A customer app that consents but never records (outdated, or modified) is not let
+    // off: the session ends once the required recording has not started in time.
+    let (mut agent, _, _) = start(server.addr, &mut admin).await;
+    agent
+        .send(&ClientMessage::Consent {
+            attendee: tandem_protocol::AttendeeId::HOST,
+            allowed: tandem_protocol::Rights::VIEW,
+        })
+        .await;
+    let started = std::time::Instant::now();
+    let reason = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), admin.try_recv()).await {
+            Ok(Some(PortalMessage::SessionEnded { reason })) => break reason,
+            Ok(Some(_)) => {}
+            other => panic!("the session was not ended: {other:?}"),
+        }
+    };
+    assert!(reason.contains("did not start"), "{reason}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(10),
+        "given its time"
+    );
+    drop(agent);
+
+    // Only asked for: the same failure leaves the session going.
+    portal_withholds(server.addr, &["unrecorded"]).await;
+    assert!(matches!(
+        admin.recv().await,
+        PortalMessage::Functions { .. }
+    ));
+    let (mut agent, _, _) = start(server.addr, &mut admin).await;
+    let token = allow(&mut agent).await;
+    assert!(upload(server.addr, &token).await.is_err());
     admin
         .send(&ClientMessage::Chat {
             text: "still here".into(),
@@ -305,14 +427,6 @@ async fn a_refusal_ends_a_required_recording_and_a_failing_or_full_recording_sto
         PortalMessage::Chat { text, .. } => assert_eq!(text, "still here"),
         other => panic!("the session went on? {other:?}"),
     }
-    let db = dir.db();
-    let failed = eventually("the failure in the audit trail", || {
-        audit_actions(&db)
-            .into_iter()
-            .find(|(a, _)| a == "recording.failed")
-    })
-    .await;
-    assert!(!failed.1.is_empty(), "says why: {failed:?}");
     server.stop().await;
 
     // A recording that reaches the limit stops there.
@@ -353,7 +467,7 @@ async fn a_refusal_ends_a_required_recording_and_a_failing_or_full_recording_sto
     .await;
     let bytes = recorded_bytes(&db, session).expect("row");
     assert!((8..=1000).contains(&bytes), "{bytes} bytes kept");
-    let file = dir.path().join("portal.recordings/session-1.trec");
+    let file = recording_file(&dir, session);
     assert_eq!(std::fs::metadata(&file).expect("file").len() as i64, bytes);
     agent
         .send(&ClientMessage::Chat {

@@ -78,7 +78,7 @@ fn a_recorded_session_replays_in_the_browser_to_the_last_live_frame_with_its_cha
     );
     host.wait_event("connected", T);
     agent.wait_line("the recording starts", T, |l| {
-        l.contains("records this session from now on")
+        l.contains("records this session (while someone sees")
     });
 
     // Something happens on the customer's screen, and in the chat.

@@ -407,6 +407,15 @@ impl LinkSender {
         }
     }
 
+    /// Closes the link once everything already handed to it is sent (a relayed link's
+    /// close otherwise overtakes the bulk channels' queued messages).
+    pub async fn close_after_queued(&self) {
+        match &self.0 {
+            Sender::Direct { .. } => self.close().await,
+            Sender::Relay(relay) => relay.close_after_queued(),
+        }
+    }
+
     /// Closes the link.
     pub async fn close(&self) {
         match &self.0 {

@@ -108,6 +108,12 @@ impl RelaySender {
     pub(crate) fn close(&self) {
         let _ = self.urgent.send(Outgoing::Close);
     }
+
+    /// Closes behind the frames and files already queued (the writer reads the urgent
+    /// queue first, so only what is urgent and queued later could still overtake it).
+    pub(crate) fn close_after_queued(&self) {
+        let _ = self.bulk.send(Outgoing::Close);
+    }
 }
 
 /// Connects to the portal's relay with `token` and waits until the other side is there too.
@@ -217,6 +223,10 @@ where
                     }
                     None => tracing::debug!("skipping a relayed message for an unknown channel"),
                 },
+                // The reason, when given, is the other end's word (a recorder says "full").
+                Some(Ok(WsMessage::Close(Some(frame)))) if !frame.reason.is_empty() => {
+                    break format!("the relay closed: {}", frame.reason);
+                }
                 Some(Ok(WsMessage::Close(_))) | None => break "the relay closed".to_owned(),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break format!("the relay failed: {e}"),

@@ -225,6 +225,11 @@ class Replay {
       case "chat":
         this.showChat(record.line);
         break;
+      case "link":
+        // As a live viewer does on a new link: the update being put together is dropped,
+        // the new upload's keyframe follows.
+        this.post({ type: "reset" });
+        break;
     }
   }
 

@@ -21,7 +21,7 @@ export const MAGIC = "TNDMREC1";
 export const RECORD_HEADER = 9;
 
 /** Record kinds of the file. */
-export const KIND = { CONTROL: 0, INPUT: 1, FRAMES: 2, CHAT: 16 } as const;
+export const KIND = { CONTROL: 0, INPUT: 1, FRAMES: 2, CHAT: 16, LINK: 17 } as const;
 
 /** A chat line of the session, at `ms` into the recording. */
 export interface ChatRecord {
@@ -35,7 +35,9 @@ export interface ChatRecord {
 /** One record to replay, in file order; `data` is a view into the file. */
 export type ReplayRecord =
   | { readonly ms: number; readonly kind: "control" | "input" | "frames"; readonly data: Uint8Array }
-  | { readonly ms: number; readonly kind: "chat"; readonly line: ChatRecord };
+  | { readonly ms: number; readonly kind: "chat"; readonly line: ChatRecord }
+  /** A new upload starts here (the customer's app came back): the picture starts afresh. */
+  | { readonly ms: number; readonly kind: "link" };
 
 /** A parsed recording. */
 export interface Recording {
@@ -116,6 +118,8 @@ export function parseRecording(bytes: Uint8Array): Recording | string {
       }
       chat.push(line);
       records.push({ ms, kind: "chat", line });
+    } else if (kind === KIND.LINK) {
+      records.push({ ms, kind: "link" });
     } else {
       skipped += 1;
     }

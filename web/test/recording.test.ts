@@ -149,7 +149,7 @@ test("a length larger than what is left is a cut file, and sizes nothing", () =>
 test("kinds of a newer portal are skipped; so are chat lines that are not chat JSON", () => {
   const r = parsed(file(
     record(0, 3, "something new"),
-    record(10, 17, new Uint8Array(100)),
+    record(10, 18, new Uint8Array(100)),
     record(20, 255, ""),
     record(30, KIND.CHAT, "not json"),
     record(40, KIND.CHAT, JSON.stringify({ from: "Bob", text: 7, reps_only: false })),
@@ -163,6 +163,12 @@ test("kinds of a newer portal are skipped; so are chat lines that are not chat J
   assert.equal(r.duration_ms, 70, "skipped records still move time on");
   assert.equal(chatLine(0, text.encode(chat("A", "b", true)))?.repsOnly, true);
   assert.equal(chatLine(0, text.encode("null")), null);
+});
+
+test("a new upload's mark is kept, to start the picture afresh", () => {
+  const r = parsed(file(record(0, KIND.LINK, ""), record(5, KIND.FRAMES, new Uint8Array([1])), record(9, KIND.LINK, "")));
+  assert.deepEqual(r.records.map((x) => x.kind), ["link", "frames", "link"]);
+  assert.equal(r.skipped, 0);
 });
 
 test("a payload is a view into the file, and times never go back", () => {

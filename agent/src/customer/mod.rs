@@ -197,11 +197,15 @@ impl Customer {
                 }
             ));
             let record = recording.is_some() && record_in_advance;
-            if recording.is_some() {
-                self.say(if record {
-                    "The support portal records this session (agreed in advance)."
-                } else {
-                    "The support portal asked to record this session; it was not agreed in advance, so it is not recorded."
+            if let Some(terms) = recording {
+                self.say(match (record, terms.required) {
+                    (true, _) => "The support portal records this session (agreed in advance).",
+                    (false, false) => {
+                        "The support portal asked to record this session; that was not agreed in advance, so it is not recorded."
+                    }
+                    (false, true) => {
+                        "The support portal records every session; that was not agreed in advance (--allow-recording), so the session does not start."
+                    }
                 });
             }
             return ConsentAnswer { consent: c, record };

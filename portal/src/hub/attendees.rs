@@ -174,12 +174,7 @@ impl Hub {
     /// message is never representatives-only; a specialist may not send
     /// representatives-only comments.
     /// Returns (session, sender, whether it was representatives-only).
-    pub fn chat(
-        &self,
-        conn: ConnId,
-        text: &str,
-        reps_only: bool,
-    ) -> Result<(u64, AttendeeId, bool), HubError> {
+    pub fn chat(&self, conn: ConnId, text: &str, reps_only: bool) -> Result<Chatted, HubError> {
         let text = clean_chat(text).map_err(HubError::Refused)?;
         let state = self.lock();
         // The host's console panel speaks as the host.
@@ -221,8 +216,29 @@ impl Hub {
                 });
             }
         }
-        Ok((session_id, id, reps_only))
+        Ok(Chatted {
+            session: session_id,
+            from: id,
+            name: sender.name,
+            text,
+            reps_only,
+        })
     }
+}
+
+/// A chat line the hub relayed, as the attendees got it (for the session's recording).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chatted {
+    /// The session.
+    pub session: u64,
+    /// Who said it.
+    pub from: AttendeeId,
+    /// Their name, as shown beside it.
+    pub name: String,
+    /// The text, cleaned.
+    pub text: String,
+    /// Representatives only.
+    pub reps_only: bool,
 }
 
 /// Refused chat from an attendee whose grant lacks CHAT.

@@ -219,6 +219,25 @@ impl Hub {
         self.lock().policy.teams.clone()
     }
 
+    /// Ends `session` for everyone with `reason`: the portal's own decision (a recording
+    /// the policy requires did not start, or stopped). `Leave::Ended` to be recorded.
+    pub fn end_by_portal(&self, session: u64, reason: &str) -> super::Leave {
+        let mut state = self.lock();
+        if !state.sessions.contains_key(&session) {
+            return super::Leave::Nothing;
+        }
+        state.end(session, reason, None);
+        super::Leave::Ended { session }
+    }
+
+    /// The session's agent is away (rebooting, reconnecting): it cannot record meanwhile.
+    pub fn is_away(&self, session: u64) -> bool {
+        self.lock()
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.away.is_some())
+    }
+
     /// The session `conn`'s agent is in and its recording terms under the policy in force
     /// now (`None` terms: the session is not to be recorded).
     pub fn agent_recording_terms(

@@ -180,15 +180,11 @@ impl Conn {
         }
         match self.app.hub.chat(self.id, text, reps_only) {
             // Who said something, never what.
-            Ok((session, from, reps_only)) => {
-                tracing::debug!(session, %from, reps_only, "chat message relayed");
-                let name = if from == tandem_protocol::AttendeeId::CUSTOMER {
-                    Some("Customer".to_owned())
-                } else {
-                    self.app.hub.attendee_name(session, from)
-                };
-                let name = name.unwrap_or_else(|| format!("attendee {}", from.to_wire()));
-                self.app.recordings.chat(session, &name, text, reps_only);
+            Ok(said) => {
+                let (session, from) = (said.session, said.from);
+                tracing::debug!(session, %from, reps_only = said.reps_only, "chat message relayed");
+                let recordings = &self.app.recordings;
+                recordings.chat(session, &said.name, &said.text, said.reps_only);
             }
             Err(e) => self.hub_error(&e),
         }

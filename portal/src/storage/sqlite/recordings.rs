@@ -1,6 +1,7 @@
 //! Session recordings' rows: where the file is, its time zero, how far it got; and who may
 //! fetch one (whoever may see the session's report, decided in the same transaction).
 
+use rand::RngExt;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::policy;
@@ -37,11 +38,15 @@ pub(super) fn recording(
     match op {
         RecordingOp::Begin { session, now_ms } => {
             let session = i64::try_from(*session).unwrap_or(-1);
-            // The name is ours, from the session's number: never from anything sent.
+            // The name is ours, never from anything sent; its random part keeps a file left
+            // by an earlier database (or another portal sharing the folder) from being
+            // appended to and shown as this session's.
+            let salt: [u8; 6] = rand::rng().random();
+            let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
             conn.execute(
                 "INSERT INTO recordings (session_id, file, started_ms) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (session_id) DO NOTHING",
-                params![session, format!("session-{session}.trec"), now_ms],
+                params![session, format!("session-{session}-{salt}.trec"), now_ms],
             )?;
             Ok(Ok(row(conn, session)?.map(|(_, r)| r)))
         }
@@ -60,6 +65,7 @@ pub(super) fn recording(
             )?;
             Ok(Ok(None))
         }
+        // A row whose file was never written (its folder could not be made) is no recording.
         RecordingOp::Find { asker, session } => {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
             let rows = policy::load(&tx)?;
@@ -67,7 +73,8 @@ pub(super) fn recording(
                 Ok(scope) => scope,
                 Err(refusal) => return Ok(Err(refusal)),
             };
-            let found = row(&tx, i64::try_from(*session).unwrap_or(-1))?;
+            let found =
+                row(&tx, i64::try_from(*session).unwrap_or(-1))?.filter(|(_, r)| r.bytes > 0);
             tx.commit()?;
             Ok(match found {
                 Some((host, r)) => match scope {

@@ -51,7 +51,7 @@ pub(super) fn report(
         "SELECT s.id, r.username, r.display_name, s.customer, s.portal, s.started_at, \
          s.ended_at, s.end_reason, s.outcome, s.notes, rc.bytes, rc.duration_ms \
          FROM sessions s JOIN representatives r ON r.id = s.representative_id \
-         LEFT JOIN recordings rc ON rc.session_id = s.id WHERE 1 = 1",
+         LEFT JOIN recordings rc ON rc.session_id = s.id AND rc.bytes > 0 WHERE 1 = 1",
     );
     let mut args: Vec<Value> = Vec::new();
     let mut arg = |sql: &mut String, clause: &str, v: Value| {
