@@ -320,6 +320,7 @@ pub async fn run(
                     if let Some(r) = recording.sending()
                         && r.update(size, &tiles) == Merged::FellBehind
                     {
+                        tracing::debug!("the recording fell behind: it gets a keyframe");
                         recording.fell_behind();
                         let _ = capture_cmd.send(CaptureCommand::Keyframe(recorder::RECORDER));
                     }
