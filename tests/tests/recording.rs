@@ -9,8 +9,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tandem_e2e::browser::{Browser, decode_base64};
+use tandem_e2e::customer_window::{CustomerWindow, keep_png};
 use tandem_e2e::x::Xvfb;
-use tandem_e2e::{ADMIN_PASSWORD, Portal, TempDir, agent_with, wait_for, wait_pictures_match};
+use tandem_e2e::{
+    ADMIN_PASSWORD, Portal, Proc, TempDir, agent_with, customer_app_command, wait_for,
+    wait_pictures_match,
+};
 
 const T: Duration = Duration::from_secs(30);
 const PAGE: &str = "admin";
@@ -199,4 +203,52 @@ fn a_customer_who_refuses_gets_no_recording_and_the_session_goes_on_unless_requi
     b.click(PAGE, "#report-run");
     b.wait_count(PAGE, "tr[data-session]", 2, T);
     assert_eq!(b.count(PAGE, "[data-testid=watch-recording]"), 0);
+}
+
+#[test]
+fn the_customer_allows_recording_in_the_window_and_is_shown_it_is_recorded() {
+    let dir = TempDir::new("recording-window");
+    let x = Xvfb::start(1024, 700);
+    let portal = Portal::start(&dir, &[]);
+    let mut b = admin_console(&portal);
+    withhold_on_default_portal(&mut b, "unrecorded");
+    drop(b);
+    let code = portal.create_code("Alice");
+    let mut host = portal.headless_viewer(&code.code.digits());
+    host.wait_event("waiting", T);
+    let trace = dir.path("window.json");
+    let extra: Vec<&std::ffi::OsStr> = vec!["--ui-trace".as_ref(), trace.as_os_str()];
+    let _app = Proc::spawn(
+        "customer app",
+        customer_app_command(&x.display, &code.join_url, &extra),
+    );
+    let window = CustomerWindow { trace };
+
+    // The dialog says so, and recording is off until the customer ticks it.
+    let consent = window.wait("the consent dialog", T, |t| t["screen"] == "consent");
+    let words = CustomerWindow::texts(&consent);
+    assert!(words.contains("asks to record this session"), "{words}");
+    assert!(words.contains("Allow recording"), "{words}");
+    window.click(&x, "allow-recording", T);
+    let ticked = window.wait("the box ticked", T, |t| {
+        CustomerWindow::texts(t).contains("Recording allowed")
+    });
+    assert_eq!(ticked["screen"], "consent");
+    keep_png(&x, "recording", "consent-with-recording");
+    window.click(&x, "allow-viewing", T);
+    host.wait_event("connected", T);
+
+    // The session bar says it is recorded, and the portal has the picture.
+    window.wait("the recording shown while the screen is seen", T, |t| {
+        t["screen"] == "session"
+            && t["shared"] == true
+            && CustomerWindow::texts(t).contains("being recorded")
+    });
+    keep_png(&x, "recording", "session-recorded");
+    let folder = dir.path("portal.recordings");
+    wait_for("the recording on the portal's disk", T, || {
+        let file = std::fs::read_dir(&folder).ok()?.flatten().next()?;
+        // More than the magic and the upload mark: the first picture is there.
+        (file.metadata().ok()?.len() > 1000).then_some(())
+    });
 }

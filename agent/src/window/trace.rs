@@ -51,6 +51,7 @@ fn candidate_buttons(model: &Model) -> Vec<String> {
         Button::AllowViewing,
         Button::AllowControl,
         Button::Decline,
+        Button::ToggleRecording,
         Button::StopControl,
         Button::GiveControlBack,
         Button::EndSession,

@@ -219,7 +219,8 @@ fn session(model: &Model) -> Element<'_, Msg> {
     ]
     .spacing(8);
 
-    let recorded: Element<'_, Msg> = if model.recording_on {
+    // Only what someone sees is recorded: the line shows exactly then.
+    let recorded: Element<'_, Msg> = if model.recording_on && model.view.anyone_sees() {
         text("● This session is being recorded by the support portal.")
             .size(SMALL)
             .color(Color::from_rgb8(0xc6, 0x28, 0x28))

@@ -120,7 +120,10 @@ fn main() {
     });
 
     println!("Tandem session recording: Xvfb 1920x1080x24, one viewer, {secs} s per scene");
-    report("idle (a listing, nothing moves)", measure(&file, &mut host, secs));
+    report(
+        "idle (a listing, nothing moves)",
+        measure(&file, &mut host, secs),
+    );
 
     // peerbench's scroll scene: a 110x56 xterm, 100 lines/s written every 20 ms.
     // TANDEM_BENCH_SCROLLER names peerbench's own scroller.py, for exactly its scene.
@@ -130,8 +133,23 @@ fn main() {
     std::fs::write(&flag, "").expect("the scroller's flag");
     let mut scroll = x.command("xterm");
     scroll
-        .args(["-fa", "DejaVuSansMono", "-fs", "9", "-bg", "black", "-fg", "grey85", "+sb"])
-        .args(["-xrm", "XTerm*cursorBlink:false", "-geometry", "110x56+1000+20"])
+        .args([
+            "-fa",
+            "DejaVuSansMono",
+            "-fs",
+            "9",
+            "-bg",
+            "black",
+            "-fg",
+            "grey85",
+            "+sb",
+        ])
+        .args([
+            "-xrm",
+            "XTerm*cursorBlink:false",
+            "-geometry",
+            "110x56+1000+20",
+        ])
         .arg("-e")
         .arg("python3");
     match std::env::var_os("TANDEM_BENCH_SCROLLER") {
@@ -139,7 +157,10 @@ fn main() {
         None => scroll.arg(&script),
     };
     let scroll = Proc::spawn("scroll", scroll);
-    report("scroll (xterm 110x56, 100 lines/s)", measure(&file, &mut host, secs));
+    report(
+        "scroll (xterm 110x56, 100 lines/s)",
+        measure(&file, &mut host, secs),
+    );
     if std::env::var_os("TANDEM_BENCH_TRACE").is_some() {
         let behind = agent.stderr().matches("fell behind").count();
         eprintln!("the recording fell behind {behind} times");
