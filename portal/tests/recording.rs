@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use common::{
-    Client, STEP, Server, TempDir, add_rep, config, eventually, host_info, http_get_bytes, joined,
-    manage, redeemed,
+    Client, STEP, Server, TempDir, add_rep, config, eventually, hosted_session, http_get_bytes,
+    manage,
 };
 use futures_util::{SinkExt, StreamExt};
 use rusqlite::Connection;
@@ -42,26 +42,12 @@ async fn portal_withholds(addr: SocketAddr, names: &[&str]) {
 /// A session hosted by `host`: the agent's connection, the session and the recording terms
 /// its `Redeemed` carried.
 async fn start(addr: SocketAddr, host: &mut Client) -> (Client, u64, Option<RecordingTerms>) {
-    let info = host.create_code("Alice").await;
-    let mut agent = Client::connect(addr).await;
-    let reply = agent.redeem(info.code, "alice@laptop").await;
-    let terms = match &reply {
+    let hosted = hosted_session(addr, host).await;
+    let terms = match &hosted.redeemed {
         PortalMessage::Redeemed { recording, .. } => *recording,
         other => panic!("expected Redeemed, got {other:?}"),
     };
-    let (session, _) = redeemed(&reply);
-    assert_eq!(
-        host.request(&ClientMessage::JoinSession { code: info.code })
-            .await,
-        joined(session, "alice@laptop")
-    );
-    assert_eq!(host.recv_roster().await, [host_info()]);
-    assert_eq!(
-        agent.recv().await,
-        PortalMessage::AttendeeJoined(host_info())
-    );
-    assert_eq!(agent.recv_roster().await, [host_info()]);
-    (agent, session, terms)
+    (hosted.agent, hosted.session, terms)
 }
 
 /// The agent allows recording: the token it gets.

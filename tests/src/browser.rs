@@ -279,6 +279,17 @@ impl Browser {
         self.page_call(page, json!({"cmd": "click", "selector": selector}));
     }
 
+    /// Opens `page` on the console of the portal at `base` and signs in as `user` on customer
+    /// portal `portal` (the caller waits for what it expects next).
+    pub fn sign_in_console(&mut self, base: &str, page: &str, user: (&str, &str), portal: &str) {
+        self.new_page(page, Some(base));
+        self.goto(page, &format!("{base}/console"));
+        self.fill(page, "[data-testid=login-user]", user.0);
+        self.fill(page, "[data-testid=login-password]", user.1);
+        self.fill(page, "[data-testid=login-portal]", portal);
+        self.click(page, "[data-testid=login-submit]");
+    }
+
     /// Replaces the value of an input, textarea or contenteditable.
     pub fn fill(&mut self, page: &str, selector: &str, value: &str) {
         self.page_call(

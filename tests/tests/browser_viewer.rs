@@ -369,12 +369,7 @@ fn a_representative_watches_and_hosts_from_the_console() {
     let base = portal.url.split('#').next().unwrap_or_default().to_owned();
     let mut b = Browser::launch();
     let rep = "rep";
-    b.new_page(rep, Some(&base));
-    b.goto(rep, &format!("{base}/console"));
-    b.fill(rep, "[data-testid=login-user]", "admin");
-    b.fill(rep, "[data-testid=login-password]", ADMIN_PASSWORD);
-    b.fill(rep, "[data-testid=login-portal]", "default");
-    b.click(rep, "[data-testid=login-submit]");
+    b.sign_in_console(&base, rep, ("admin", ADMIN_PASSWORD), "default");
     b.wait_visible(rep, "[data-testid=rep-name]", T);
     b.fill(rep, "[data-testid=code-customer]", "Kim");
     b.click(rep, "[data-testid=code-create]");

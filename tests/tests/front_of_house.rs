@@ -47,12 +47,7 @@ fn start(tag: &str, portals: &[&[&str]], extra: &[&str]) -> (TempDir, Portal, St
 
 /// Logs a representative's console in on `portal_name` in page `page`.
 fn console(b: &mut Browser, base: &str, page: &str, user: &str, password: &str, portal: &str) {
-    b.new_page(page, Some(base));
-    b.goto(page, &format!("{base}/console"));
-    b.fill(page, "[data-testid=login-user]", user);
-    b.fill(page, "[data-testid=login-password]", password);
-    b.fill(page, "[data-testid=login-portal]", portal);
-    b.click(page, "[data-testid=login-submit]");
+    b.sign_in_console(base, page, (user, password), portal);
     b.wait_visible(page, "[data-testid=rep-name]", T_MS);
 }
 

@@ -29,12 +29,7 @@ fn shots() -> std::path::PathBuf {
 fn admin_console(portal: &Portal) -> Browser {
     let base = portal.url.split('#').next().unwrap_or_default().to_owned();
     let mut b = Browser::launch_with(true);
-    b.new_page(PAGE, Some(&base));
-    b.goto(PAGE, &format!("{base}/console"));
-    b.fill(PAGE, "[data-testid=login-user]", "admin");
-    b.fill(PAGE, "[data-testid=login-password]", ADMIN_PASSWORD);
-    b.fill(PAGE, "[data-testid=login-portal]", "default");
-    b.click(PAGE, "[data-testid=login-submit]");
+    b.sign_in_console(&base, PAGE, ("admin", ADMIN_PASSWORD), "default");
     b.wait_visible(PAGE, "#manage-open", T);
     b.click(PAGE, "#manage-open");
     b

@@ -32,7 +32,7 @@ import {
 } from "./recording";
 import type { ReplayOpen } from "./replay";
 import { decodeMessage } from "./viewer/frames";
-import { toBase64 } from "./viewer/remote_screen";
+import { workerPixels } from "./viewer/worker_pixels";
 import { ScreenInput } from "./viewer/screen_input";
 import type { FromWorker, ToWorker } from "./viewer/worker_protocol";
 
@@ -329,24 +329,8 @@ class Replay {
   }
 
   private installHooks(): ReplayHooks {
-    let next = 1;
-    const waiting = new Map<number, (data: ArrayBuffer | null) => void>();
-    this.worker.addEventListener("message", (e: MessageEvent<FromWorker>) => {
-      if (e.data.type !== "pixels") return;
-      waiting.get(e.data.id)?.(e.data.data);
-      waiting.delete(e.data.id);
-    });
     const hooks: ReplayHooks = {
-      pixels: (x, y, w, hgt) =>
-        new Promise((resolve) => {
-          if (this.disposed) {
-            resolve(null);
-            return;
-          }
-          const id = next++;
-          waiting.set(id, (data) => resolve(data === null ? null : toBase64(new Uint8Array(data))));
-          this.post({ type: "pixels", id, x, y, w, h: hgt });
-        }),
+      pixels: workerPixels(this.worker, () => !this.disposed),
       status: () => {
         const rec = this.recording;
         const ended = rec !== null && atEnd(this.player, rec.records);

@@ -452,9 +452,38 @@ pub struct Running {
 
 pub async fn running_session(server: &Server) -> Running {
     let mut host = Client::admin(server.addr).await;
+    let Hosted {
+        agent,
+        session,
+        secret,
+        code,
+        ..
+    } = hosted_session(server.addr, &mut host).await;
+    Running {
+        host,
+        agent,
+        session,
+        secret,
+        code,
+    }
+}
+
+/// A session `host` hosts, as [`running_session`] starts it, with the agent's `Redeemed`.
+pub struct Hosted {
+    pub agent: Client,
+    pub session: u64,
+    pub secret: String,
+    pub code: SessionCode,
+    pub redeemed: PortalMessage,
+}
+
+/// A new code of `host`'s redeemed by "alice@laptop" and joined by `host`; every message of
+/// the start checked and consumed.
+pub async fn hosted_session(addr: SocketAddr, host: &mut Client) -> Hosted {
     let info = host.create_code("Alice").await;
-    let mut agent = Client::connect(server.addr).await;
-    let (session, secret) = redeemed(&agent.redeem(info.code, "alice@laptop").await);
+    let mut agent = Client::connect(addr).await;
+    let reply = agent.redeem(info.code, "alice@laptop").await;
+    let (session, secret) = redeemed(&reply);
     assert_eq!(
         host.request(&ClientMessage::JoinSession { code: info.code })
             .await,
@@ -466,12 +495,12 @@ pub async fn running_session(server: &Server) -> Running {
         PortalMessage::AttendeeJoined(host_info())
     );
     assert_eq!(agent.recv_roster().await, [host_info()]);
-    Running {
-        host,
+    Hosted {
         agent,
         session,
         secret,
         code: info.code,
+        redeemed: reply,
     }
 }
 

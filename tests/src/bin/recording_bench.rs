@@ -90,12 +90,7 @@ fn main() {
     // The administrator records every session of the default portal.
     let base = portal.url.split('#').next().unwrap_or_default().to_owned();
     let mut b = Browser::launch_with(true);
-    b.new_page("admin", Some(&base));
-    b.goto("admin", &format!("{base}/console"));
-    b.fill("admin", "[data-testid=login-user]", "admin");
-    b.fill("admin", "[data-testid=login-password]", ADMIN_PASSWORD);
-    b.fill("admin", "[data-testid=login-portal]", "default");
-    b.click("admin", "[data-testid=login-submit]");
+    b.sign_in_console(&base, "admin", ("admin", ADMIN_PASSWORD), "default");
     b.wait_visible("admin", "#manage-open", T);
     b.click("admin", "#manage-open");
     let unrecorded = "tr[data-portal=\"default\"] input[data-function=\"unrecorded\"]";

@@ -3,6 +3,7 @@
 // pane, where the representative watches as the session's host. The page owns the portal
 // connection and its state; this owns what happens on the link and tells the page.
 
+import { workerPixels } from "./worker_pixels";
 import { h, setText } from "../h";
 import type { ClientMessage, SignalPayload } from "../wire";
 import { encodeInput, type InputEvent } from "./frames";
@@ -11,7 +12,6 @@ import { SPECIAL_KEYS } from "./keys";
 import { answerOffer, connectRelay, type Link, type LinkHandlers, type LinkPath } from "./link";
 import { LinkSession } from "./link_session";
 import { ScreenInput } from "./screen_input";
-import type { FromWorker } from "./worker_protocol";
 
 export interface ScreenEvents {
   /** The link is up and the agent welcomed us with these rights. */
@@ -270,30 +270,11 @@ export class RemoteScreen {
   }
 
   private installHooks(): void {
-    let next = 1;
-    const waiting = new Map<number, (data: ArrayBuffer | null) => void>();
-    this.worker.addEventListener("message", (e: MessageEvent<FromWorker>) => {
-      if (e.data.type !== "pixels") return;
-      waiting.get(e.data.id)?.(e.data.data);
-      waiting.delete(e.data.id);
-    });
     const hooks: ScreenHooks = {
-      pixels: (x, y, w, hgt) =>
-        new Promise((resolve) => {
-          const id = next++;
-          waiting.set(id, (data) => resolve(data === null ? null : toBase64(new Uint8Array(data))));
-          this.worker.postMessage({ type: "pixels", id, x, y, w, h: hgt });
-        }),
+      pixels: workerPixels(this.worker),
       // Raw input past the page's own rights check: the agent must refuse it all the same.
       forceInput: (ev) => this.link?.send("input", encodeInput(ev)) ?? false,
     };
     (window as unknown as { tandemViewer?: ScreenHooks }).tandemViewer = hooks;
   }
-}
-
-/** Bytes as base64 (the pixels hooks answer with it). */
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
 }
