@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every Tandem test on a Debian machine: installs what the tests need (Xvfb, xdotool,
+# Runs every Tandem test on a Debian machine: installs what the tests need (Xvfb, xdotool, xclip,
 # xterm, X utilities, fonts, libjpeg-turbo, iproute2 + iptables for the relay test in a
 # network namespace, the system's CA store for TLS), builds all binaries, checks formatting
 # and lints, fuzzes each protocol target for 30 s (scripts/fuzz.sh; it replays every crash
@@ -11,7 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/lib.sh
-ensure_packages xvfb xdotool xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates chromium \
+# A one-off build gains nothing from incremental state (gigabytes on disk); say how much disk
+# there is, since a full run needs several gigabytes.
+export CARGO_INCREMENTAL=0
+df -h . | tail -1 | awk '{ print "disk: " $4 " free of " $2 }'
+ensure_packages xvfb xdotool xclip xterm x11-xserver-utils x11-utils x11-apps fonts-dejavu-core iproute2 iptables libturbojpeg0-dev pkg-config ca-certificates chromium \
   systemd binutils curl passwd util-linux procps
 ensure_cargo
 ensure_web_app

@@ -19,6 +19,7 @@ use tandem_transport::{Channel, Link, LinkEvent, LinkSender, TransportConfig};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::capture::ScreenCapture;
+use crate::clipboard::{Clipboard, ClipboardOut};
 use crate::customer::{Customer, CustomerCommand, Question, QuestionKey};
 use crate::inject::Injector;
 use crate::link_setup::offer_link;
@@ -143,6 +144,8 @@ pub async fn run(
         agent.allow_browse_for_all();
     }
     let mut peers: HashMap<AttendeeId, Peer> = HashMap::new();
+    let (clipboard_tx, mut clipboard_rx) = mpsc::unbounded_channel();
+    let mut clipboard = Clipboard::start(display.as_deref(), clipboard_tx);
     let mut recording = {
         let back = internal_tx.clone();
         Recording::new(
@@ -381,6 +384,7 @@ pub async fn run(
                     }
                 },
             },
+            Some(copied) = clipboard_rx.recv() => share_clipboard(&mut agent, copied, customer),
             () = sleep => agent.handle_timeout(Instant::now()),
             () = &mut shutdown => break "the customer ended the session".to_owned(),
         }
@@ -394,7 +398,7 @@ pub async fn run(
         drain_events(
             &mut agent,
             &mut peers,
-            (&capture_cmd, &inject_tx, asked_epochs),
+            (&capture_cmd, &inject_tx, asked_epochs, clipboard.as_ref()),
             customer,
             &mut reboot_request,
             files.shared.as_deref(),
@@ -411,6 +415,9 @@ pub async fn run(
             }
         }
         flush(&mut agent, &peers);
+        if let Some(c) = clipboard.as_mut() {
+            c.watch(agent.clipboard_recipients() > 0);
+        }
         // What the customer is told is derived here, once per turn, from the enforced state.
         customer.show_view(agent.customer_view());
         // The recording holds only what someone sees: it starts again with a keyframe.
@@ -517,7 +524,7 @@ pub async fn run(
 
 #[path = "session_events.rs"]
 mod events;
-use events::{drain_events, flush};
+use events::{drain_events, flush, share_clipboard};
 
 #[path = "session_commands.rs"]
 mod commands;

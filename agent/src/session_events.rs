@@ -6,10 +6,11 @@ use super::*;
 pub(super) async fn drain_events(
     agent: &mut AgentSession,
     peers: &mut HashMap<AttendeeId, Peer>,
-    (capture, inject, asked): (
+    (capture, inject, asked, clipboard): (
         &std::sync::mpsc::Sender<CaptureCommand>,
         &crate::pipeline::InjectQueue,
         u64,
+        Option<&Clipboard>,
     ),
     customer: &mut Customer,
     reboot_asked: &mut Option<AttendeeId>,
@@ -85,6 +86,24 @@ pub(super) async fn drain_events(
                     }
                 }
             }
+            AgentEvent::ClipboardReceived { from, clip } => {
+                // Told every time, with what and by whom, never the content.
+                let name = agent
+                    .name_for_customer(from)
+                    .unwrap_or("Your representative");
+                match clipboard {
+                    Some(c) => {
+                        customer.say(&format!(
+                            "{name} put {} on your clipboard.",
+                            clip.describe()
+                        ));
+                        c.set(clip);
+                    }
+                    None => tracing::info!(
+                        "a clip arrived, but this desktop's clipboard is not reachable"
+                    ),
+                }
+            }
             AgentEvent::AttendeeEnded { attendee, reason } => {
                 tracing::info!(attendee = %attendee, "attendee left: {reason}");
                 // They said goodbye: no new link until the portal announces them again.
@@ -96,6 +115,38 @@ pub(super) async fn drain_events(
                 drop_peer(peers, attendee, customer).await;
             }
             other => tracing::debug!("unhandled agent event {other:?}"),
+        }
+    }
+}
+
+/// The customer copied something while someone may receive it: it goes to them, and the
+/// customer is told who got what.
+pub(super) fn share_clipboard(
+    agent: &mut AgentSession,
+    copied: ClipboardOut,
+    customer: &mut Customer,
+) {
+    match copied {
+        ClipboardOut::Copied(clip) => {
+            let to = agent.share_clipboard(&clip);
+            let names: Vec<&str> = to
+                .iter()
+                .map(|id| {
+                    agent
+                        .name_for_customer(*id)
+                        .unwrap_or("your representative")
+                })
+                .collect();
+            if !names.is_empty() {
+                customer.say(&format!(
+                    "Your clipboard ({}) was shared with {}.",
+                    clip.describe(),
+                    names.join(", ")
+                ));
+            }
+        }
+        ClipboardOut::NotShared(why) => {
+            customer.say(&format!("Your clipboard was not shared: {why}."))
         }
     }
 }

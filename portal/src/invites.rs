@@ -12,11 +12,14 @@ pub const MAX_COMMENT_CHARS: usize = 500;
 pub const MAX_CHAT_CHARS: usize = 2000;
 
 /// The rights a specialist key grants for what the host asked: anything with control means
-/// view, control and chat; everything else means view and chat. Files and reboot are never
-/// given to someone without an account.
+/// view, control, chat and the clipboard (someone who may type may paste); everything else
+/// means view and chat. Files and reboot are never given to someone without an account.
 pub fn specialist_rights(requested: Rights) -> Rights {
     if requested.contains(Rights::CONTROL) {
-        Rights::VIEW.union(Rights::CONTROL).union(Rights::CHAT)
+        Rights::VIEW
+            .union(Rights::CONTROL)
+            .union(Rights::CHAT)
+            .union(Rights::CLIPBOARD)
     } else {
         Rights::VIEW.union(Rights::CHAT)
     }
@@ -104,7 +107,10 @@ mod tests {
 
     #[test]
     fn specialists_get_view_and_chat_plus_control_at_most() {
-        let vcc = Rights::VIEW.union(Rights::CONTROL).union(Rights::CHAT);
+        let vcc = Rights::VIEW
+            .union(Rights::CONTROL)
+            .union(Rights::CHAT)
+            .union(Rights::CLIPBOARD);
         let vc = Rights::VIEW.union(Rights::CHAT);
         assert_eq!(specialist_rights(Rights::HOST_DEFAULT), vcc);
         assert_eq!(specialist_rights(Rights::CONTROL), vcc);

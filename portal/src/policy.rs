@@ -48,15 +48,18 @@ impl Functions {
     /// A customer refusing recording lets the session go on unrecorded. Withheld: refusing
     /// ends the session.
     pub const REFUSE_RECORDING: Functions = Functions(1 << 9);
+    /// Sharing the clipboard with the customer (both ways; needs control too).
+    pub const CLIPBOARD: Functions = Functions(1 << 10);
     /// Every function.
-    pub const ALL: Functions = Functions((1 << 10) - 1);
+    pub const ALL: Functions = Functions((1 << 11) - 1);
 
     /// Every function with its name, in the order pages list them.
-    pub const NAMED: [(Functions, &'static str); 10] = [
+    pub const NAMED: [(Functions, &'static str); 11] = [
         (Self::SCREEN, "screen"),
         (Self::CONTROL, "control"),
         (Self::FILES, "files"),
         (Self::REBOOT, "reboot"),
+        (Self::CLIPBOARD, "clipboard"),
         (Self::CHAT, "chat"),
         (Self::INVITE_REPS, "invite_reps"),
         (Self::INVITE_SPECIALISTS, "invite_specialists"),
@@ -133,6 +136,9 @@ impl Functions {
         }
         if self.contains(Self::SCREEN.union(Self::CONTROL)) {
             r = r.union(Rights::CONTROL);
+        }
+        if self.contains(Self::SCREEN.union(Self::CLIPBOARD)) {
+            r = r.union(Rights::CLIPBOARD);
         }
         r
     }

@@ -74,6 +74,8 @@ struct Attendee {
     /// Keys and buttons this attendee pressed and has not released: released for them when
     /// they lose control or leave, so nothing stays held down on the customer's machine.
     pressed: std::collections::BTreeSet<Pressed>,
+    /// A clip this attendee is sending, chunk by chunk.
+    clip: crate::clipboard::ClipAssembler,
 }
 
 impl Attendee {
@@ -117,6 +119,8 @@ pub struct AgentSession {
     session_consent: Consent,
     /// Moves on whenever someone loses control (see [`Self::control_epoch`]).
     control_epoch: u64,
+    /// Serial of the last clip of the customer's clipboard sent out.
+    clip_serial: u32,
 }
 
 impl AgentSession {
@@ -178,6 +182,7 @@ impl AgentSession {
                 refresh_due: None,
                 held: Vec::new(),
                 pressed: std::collections::BTreeSet::new(),
+                clip: Default::default(),
             },
         );
     }
@@ -363,6 +368,7 @@ impl AgentSession {
                 });
             }
             Message::Error { .. } => {}
+            Message::Clipboard(chunk) => self.handle_clip_chunk(from, chunk),
             Message::Unknown { id, .. } => {
                 let text = format!("unknown message id {id}");
                 self.send(
@@ -574,6 +580,8 @@ pub use events::{AgentEvent, Channel, GrantError, Transmit};
 #[path = "agent_requests.rs"]
 mod requests;
 pub use requests::MAX_HELD_BROWSE;
+#[path = "agent_clipboard.rs"]
+mod clipboard;
 #[path = "agent_input.rs"]
 mod input;
 #[path = "agent_view.rs"]

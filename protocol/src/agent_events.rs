@@ -89,6 +89,14 @@ pub enum AgentEvent {
         /// A `File*`, `ListDir` message.
         message: Message,
     },
+    /// An attendee allowed to use the clipboard copied this on their side: put it on the
+    /// customer's clipboard (and tell the customer).
+    ClipboardReceived {
+        /// Who sent it.
+        from: AttendeeId,
+        /// What they copied.
+        clip: crate::clipboard::Clip,
+    },
     /// The attendee asked to leave or end.
     AttendeeEnded {
         /// Who.

@@ -149,11 +149,19 @@ impl Rights {
     pub const FILES: Rights = Rights(1 << 3);
     /// Ask to reboot the customer's machine.
     pub const REBOOT: Rights = Rights(1 << 4);
-    const KNOWN: u32 = 0b1_1111;
+    /// Read the customer's clipboard and write to it (text and images).
+    pub const CLIPBOARD: Rights = Rights(1 << 5);
+    const KNOWN: u32 = 0b11_1111;
 
     /// Everything a host representative gets by default.
-    pub const HOST_DEFAULT: Rights =
-        Rights(Self::VIEW.0 | Self::CONTROL.0 | Self::CHAT.0 | Self::FILES.0 | Self::REBOOT.0);
+    pub const HOST_DEFAULT: Rights = Rights(
+        Self::VIEW.0
+            | Self::CONTROL.0
+            | Self::CHAT.0
+            | Self::FILES.0
+            | Self::REBOOT.0
+            | Self::CLIPBOARD.0,
+    );
 
     /// Parses wire bits, ignoring bits this version does not know.
     pub const fn from_wire(bits: u32) -> Self {
@@ -193,6 +201,7 @@ impl Rights {
             (Self::CHAT, "chat"),
             (Self::FILES, "files"),
             (Self::REBOOT, "reboot"),
+            (Self::CLIPBOARD, "clipboard"),
         ];
         let parts: Vec<&str> = names
             .iter()
@@ -209,7 +218,7 @@ impl Rights {
 
 /// A rights word that is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown right '{0}' (use view, control, chat, files, reboot joined by '+')")]
+#[error("unknown right '{0}' (use view, control, chat, files, reboot, clipboard joined by '+')")]
 pub struct RightsParseError(String);
 
 impl FromStr for Rights {
@@ -227,6 +236,7 @@ impl FromStr for Rights {
                 "chat" => Rights::CHAT,
                 "files" => Rights::FILES,
                 "reboot" => Rights::REBOOT,
+                "clipboard" => Rights::CLIPBOARD,
                 other => return Err(RightsParseError(other.to_owned())),
             });
         }

@@ -30,6 +30,7 @@
 pub mod agent;
 mod bytes;
 pub mod chat;
+pub mod clipboard;
 pub mod customer_view;
 pub mod files;
 pub mod front_desk;

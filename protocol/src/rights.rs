@@ -14,7 +14,8 @@ use crate::ids::{Rights, Role};
 pub struct Consent {
     /// The customer lets this attendee see the screen (and chat).
     pub view: bool,
-    /// The customer lets this attendee use keyboard and mouse.
+    /// The customer lets this attendee use keyboard and mouse, and the clipboard (pasting
+    /// into the customer's clipboard is as good as typing; reading it is part of helping).
     pub control: bool,
 }
 
@@ -36,7 +37,7 @@ impl Consent {
                 .union(Rights::REBOOT);
         }
         if self.view && self.control {
-            r = r.union(Rights::CONTROL);
+            r = r.union(Rights::CONTROL).union(Rights::CLIPBOARD);
         }
         r
     }
@@ -44,7 +45,7 @@ impl Consent {
 
 /// The most a masked attendee may have. The customer cannot be asked about someone they
 /// are not shown, so nothing that needs the customer's answer (files, reboot) or reaches
-/// them (chat) is open to a masked attendee: only seeing and, with consent, controlling —
+/// them (chat, the clipboard) is open to a masked attendee: only seeing and, with consent, controlling —
 /// and the customer app still says that someone unnamed from the support team does so.
 pub const fn masked_limit() -> Rights {
     Rights::VIEW.union(Rights::CONTROL)
@@ -65,6 +66,12 @@ pub fn may_inject(effective: Rights) -> bool {
 /// own seat (the customer uses the machine's keyboard), whatever rights claim otherwise.
 pub fn may_inject_as(role: Role, effective: Rights) -> bool {
     role != Role::Customer && may_inject(effective)
+}
+
+/// May input from an attendee with these effective rights read and write the customer's
+/// clipboard? Like input, never from the customer's own seat and never blind.
+pub fn may_use_clipboard(role: Role, effective: Rights) -> bool {
+    role != Role::Customer && effective.contains(Rights::VIEW.union(Rights::CLIPBOARD))
 }
 
 /// May this attendee receive the screen?
@@ -103,6 +110,12 @@ mod tests {
                         assert_eq!(may_inject_as(role, e), expect, "{role:?}");
                     }
                     assert!(!may_inject_as(Role::Customer, e));
+                    // the clipboard comes with consent to control, never with view alone
+                    assert_eq!(
+                        may_use_clipboard(Role::Host, e),
+                        g.contains(Rights::VIEW.union(Rights::CLIPBOARD)) && view && control
+                    );
+                    assert!(!may_use_clipboard(Role::Customer, e));
                 }
             }
         }

@@ -48,6 +48,8 @@ pub enum ViewerEvent {
     Refused(String),
     /// A file-transfer message from the agent.
     File(Message),
+    /// The customer's clipboard, as they copied it (we hold the CLIPBOARD right).
+    Clipboard(crate::clipboard::Clip),
     /// The customer's machine reboots now; the agent comes back by itself.
     Rebooting,
     /// The pointer's look changed ([`Message::CursorShape`]).
@@ -76,6 +78,9 @@ pub enum SendInputError {
     /// We only have view rights.
     #[error("view only: the customer has not given you control")]
     ViewOnly,
+    /// Our rights in force do not include the clipboard.
+    #[error("no clipboard: the clipboard right is not yours, or the customer took control away")]
+    NoClipboard,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -95,6 +100,8 @@ pub struct ViewerSession {
     last_heard: Instant,
     next_ping: Instant,
     nonce: u64,
+    clip: crate::clipboard::ClipAssembler,
+    clip_serial: u32,
 }
 
 impl ViewerSession {
@@ -108,6 +115,8 @@ impl ViewerSession {
             last_heard: now,
             next_ping: now + PING_INTERVAL,
             nonce: 0,
+            clip: Default::default(),
+            clip_serial: 0,
         };
         let hello = Message::Hello {
             version_min: wire::VERSION_MIN,
@@ -171,6 +180,28 @@ impl ViewerSession {
                 self.transmits.push_back((Channel::Files, message.encode()));
                 Ok(())
             }
+            _ => Err(SendInputError::NotConnected),
+        }
+    }
+
+    /// Put a clip on the customer's clipboard. Sent on the input channel, so a paste key
+    /// pressed after it finds it there. Refused locally without the CLIPBOARD right (the agent
+    /// enforces the same rule); `unchecked` leaves the decision to the agent, for automation
+    /// that must see what the agent does.
+    pub fn send_clipboard(
+        &mut self,
+        clip: &crate::clipboard::Clip,
+        unchecked: bool,
+    ) -> Result<(), SendInputError> {
+        match self.phase {
+            Phase::Ready { rights } if unchecked || rights.contains(Rights::CLIPBOARD) => {
+                self.clip_serial = self.clip_serial.wrapping_add(1);
+                for m in clip.messages(self.clip_serial) {
+                    self.transmits.push_back((Channel::Input, m.encode()));
+                }
+                Ok(())
+            }
+            Phase::Ready { .. } => Err(SendInputError::NoClipboard),
             _ => Err(SendInputError::NotConnected),
         }
     }
@@ -267,6 +298,13 @@ impl ViewerSession {
             | Message::FileFailed { .. }
             | Message::DirListing { .. } => self.events.push_back(ViewerEvent::File(msg)),
             Message::Rebooting => self.events.push_back(ViewerEvent::Rebooting),
+            Message::Clipboard(chunk) => match self.clip.handle(chunk) {
+                Ok(None) => {}
+                Ok(Some(clip)) => self.events.push_back(ViewerEvent::Clipboard(clip)),
+                Err(e) => self
+                    .events
+                    .push_back(ViewerEvent::Refused(format!("customer's clipboard: {e}"))),
+            },
             Message::CursorShape { .. } => self.events.push_back(ViewerEvent::CursorShape(msg)),
             Message::CursorPosition { x, y } => {
                 self.events.push_back(ViewerEvent::CursorMoved { x, y });

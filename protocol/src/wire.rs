@@ -105,6 +105,8 @@ pub mod id {
     pub const LIST_DIR: u16 = 70;
     /// [`super::Message::DirListing`]
     pub const DIR_LISTING: u16 = 71;
+    /// [`super::Message::Clipboard`]
+    pub const CLIPBOARD: u16 = 80;
 }
 
 /// Error codes carried by [`Message::Error`].
@@ -323,6 +325,9 @@ pub enum Message {
         /// The entries.
         entries: Vec<crate::files::DirEntry>,
     },
+    /// Either way: a chunk of what one side copied (needs the CLIPBOARD right; see
+    /// [`crate::clipboard`]).
+    Clipboard(crate::clipboard::ClipChunk),
     /// A message id this version does not know.
     Unknown {
         /// Its id.
@@ -383,6 +388,7 @@ impl Message {
             Message::FileFetch { .. } => id::FILE_FETCH,
             Message::ListDir { .. } => id::LIST_DIR,
             Message::DirListing { .. } => id::DIR_LISTING,
+            Message::Clipboard(_) => id::CLIPBOARD,
             Message::Unknown { id, .. } => *id,
         }
     }
@@ -514,6 +520,13 @@ impl Message {
                     w.bool(e.is_dir);
                     w.u64(e.size);
                 }
+            }
+            Message::Clipboard(c) => {
+                w.u32(c.serial);
+                w.u8(c.format.to_wire());
+                w.u32(c.total);
+                w.u32(c.offset);
+                w.bytes(&c.data);
             }
             Message::Unknown { payload, .. } => w.buf.extend_from_slice(payload),
         }

@@ -172,6 +172,21 @@ pub(super) fn decode_payload(id: u16, r: &mut Reader<'_>) -> Result<Message, Dec
             }
             Message::DirListing { id, entries }
         }
+        id::CLIPBOARD => {
+            use crate::clipboard::{CHUNK, ClipChunk, ClipFormat, MAX_CLIP};
+            let chunk = ClipChunk {
+                serial: r.u32()?,
+                format: ClipFormat::from_wire(r.u8()?),
+                total: r.u32()?,
+                offset: r.u32()?,
+                data: r.bytes()?.to_vec(),
+            };
+            let end = u64::from(chunk.offset) + chunk.data.len() as u64;
+            if chunk.total > MAX_CLIP || chunk.data.len() > CHUNK || end > u64::from(chunk.total) {
+                return Err(DecodeError::Invalid("clipboard chunk"));
+            }
+            Message::Clipboard(chunk)
+        }
         other => {
             let payload = r.bytes_rest();
             Message::Unknown { id: other, payload }

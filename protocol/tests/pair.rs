@@ -149,9 +149,12 @@ fn customer_consent_narrows_the_grant() {
     );
     p.raw_input(click());
     assert!(p.injected.is_empty());
+    // the clipboard goes with control
     assert_eq!(
         p.agent.effective_rights(p.me),
-        Rights::HOST_DEFAULT.without(Rights::CONTROL)
+        Rights::HOST_DEFAULT
+            .without(Rights::CONTROL)
+            .without(Rights::CLIPBOARD)
     );
 }
 

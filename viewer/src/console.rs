@@ -1,6 +1,7 @@
 //! The representative's text console beside the session window: chat, attendees, rights and
 //! invitations typed on the terminal.
 
+use tandem_protocol::clipboard::Clip;
 use tandem_protocol::signal::{ClientMessage, InviteTarget, PortalMessage};
 use tandem_protocol::{AttendeeId, Rights};
 use tokio::sync::mpsc;
@@ -12,9 +13,10 @@ use tandem_transport::files::TransferEvent;
 const HELP: &str = "commands: chat <text> | note <text> (representatives only) | reps | \
 invite specialist view|control | cancel <key> | invite rep <user> view|control [masked] | \
 invite portal <name> view|control [masked] | grant <attendee> <rights> | \
-revoke <attendee> <rights> (rights: view, control, chat, files, reboot, joined by '+'; \
-the others stay as they are) | remove <attendee> | send <local file> | fetch <path> | \
-ls [path] | cancel-transfer <id> | reboot | ask-control (after the customer took it away) | quit";
+revoke <attendee> <rights> (rights: view, control, chat, files, reboot, clipboard, joined by \
+'+'; the others stay as they are) | remove <attendee> | send <local file> | fetch <path> | \
+ls [path] | cancel-transfer <id> | reboot | ask-control (after the customer took it away) | \
+clip <text> | clip-png <local file> (onto the customer's clipboard) | quit";
 
 /// Parses one console line.
 pub fn parse(line: &str) -> Result<UiCommand, String> {
@@ -72,6 +74,23 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         ["quit"] => return Ok(UiCommand::Leave),
         ["reboot"] => return Ok(UiCommand::Reboot),
         ["ask-control"] => return Ok(UiCommand::RequestControl),
+        ["clip", _, ..] => {
+            let text = line
+                .trim_start()
+                .strip_prefix("clip")
+                .unwrap_or("")
+                .trim_start();
+            return Clip::text(text.to_owned())
+                .map(UiCommand::Clipboard)
+                .map_err(|e| e.to_string());
+        }
+        ["clip-png", ..] => {
+            let path = rest(1);
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            return Clip::png(bytes)
+                .map(UiCommand::Clipboard)
+                .map_err(|e| e.to_string());
+        }
         ["send", ..] => return Ok(UiCommand::SendFile(rest(1).into())),
         ["fetch", ..] => return Ok(UiCommand::FetchFile(rest(1))),
         ["ls", ..] => return Ok(UiCommand::ListDir(rest(1))),

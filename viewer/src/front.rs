@@ -127,6 +127,7 @@ fn status_text(ev: &UiEvent, path: Option<LinkPath>) -> Option<String> {
         }
         UiEvent::Refused(m) | UiEvent::Error(m) => m.clone(),
         UiEvent::Rebooting => "the customer's machine is rebooting…".into(),
+        UiEvent::Clipboard(clip) => format!("the customer copied {}", clip.describe()),
         UiEvent::Reconnecting(why) => format!("{why}; waiting for it to come back…"),
         UiEvent::Reconnected => "reconnected".into(),
         _ => return None,

@@ -5,7 +5,9 @@
 //! `{"cmd":"button","button":1,"down":true}`, `{"cmd":"wheel","dy":1}`,
 //! `{"cmd":"key","key":"Return"}` (a keysym name or one character; press and release),
 //! `{"cmd":"type","text":"ls"}`, `{"cmd":"screenshot","path":"/tmp/s.png"}`,
-//! `{"cmd":"refresh"}`, `{"cmd":"request_control"}` (ask the customer for control back), `{"cmd":"quit"}`.
+//! `{"cmd":"refresh"}`, `{"cmd":"request_control"}` (ask the customer for control back), `{"cmd":"quit"}`,
+//! `{"cmd":"clipboard","text":"…"}` or `{"cmd":"clipboard","png":"/path/a.png"}` (onto the
+//! customer's clipboard).
 //! Session management (host): `{"cmd":"invite_specialist","rights":"view"}`,
 //! `{"cmd":"cancel_specialist","key":"123456789"}`, `{"cmd":"invite_rep","user":"bob","rights":"control","masked":true,"comment":"…"}`,
 //! `{"cmd":"invite_portal","portal":"default","rights":"view"}`,
@@ -14,7 +16,8 @@
 //! invited representatives: `{"cmd":"accept","invitation":1}`, `{"cmd":"decline","invitation":1}`.
 //!
 //! Events: `{"event":"waiting"}`, `joined`, `consent`, `connected`, `rights`, `frame`,
-//! `screenshot`, `refused`, `error`, `ended`, and `{"event":"portal","type":…}` carrying the
+//! `screenshot`, `refused`, `error`, `ended`, `clipboard` (what the customer copied: `kind`,
+//! `bytes`, `sha256`, and `text` for text), and `{"event":"portal","type":…}` carrying the
 //! portal's own message (roster, chat, invitation, specialist_invited, error…). Rights are
 //! always a list of names, in every event: `"rights":["view","chat"]`, `"allowed":[]`.
 //!
@@ -23,6 +26,7 @@
 
 use serde::Deserialize;
 use serde_json::json;
+use tandem_protocol::clipboard::Clip;
 use tandem_protocol::input::{Button, InputEvent, keysym_by_name};
 use tandem_protocol::signal::{ClientMessage, InviteTarget};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
@@ -127,6 +131,10 @@ enum Command {
     },
     Reboot,
     RequestControl,
+    Clipboard {
+        text: Option<String>,
+        png: Option<std::path::PathBuf>,
+    },
 }
 
 fn rights(words: &str) -> Result<Rights, String> {
@@ -242,6 +250,17 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
         Command::CancelTransfer { id } => vec![UiCommand::CancelTransfer(id)],
         Command::Reboot => vec![UiCommand::Reboot],
         Command::RequestControl => vec![UiCommand::RequestControl],
+        Command::Clipboard { text, png } => {
+            let clip = match (text, png) {
+                (Some(text), None) => Clip::text(text),
+                (None, Some(path)) => Clip::png(
+                    std::fs::read(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                ),
+                _ => return Err("clipboard: give either \"text\" or \"png\"".into()),
+            };
+            vec![UiCommand::Clipboard(clip.map_err(|e| e.to_string())?)]
+        }
     })
 }
 
@@ -355,6 +374,20 @@ pub fn event_json(ev: &UiEvent) -> serde_json::Value {
         UiEvent::Ended(r) => json!({"event": "ended", "reason": r}),
         UiEvent::Transfer(t) => transfer_json(t),
         UiEvent::Rebooting => json!({"event": "rebooting"}),
+        UiEvent::Clipboard(clip) => {
+            let digest = ring::digest::digest(&ring::digest::SHA256, clip.bytes());
+            let sha256: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+            let mut v =
+                json!({"event": "clipboard", "bytes": clip.bytes().len(), "sha256": sha256});
+            match clip {
+                Clip::Text(t) => {
+                    v["kind"] = json!("text");
+                    v["text"] = json!(t);
+                }
+                Clip::Png(_) => v["kind"] = json!("png"),
+            }
+            v
+        }
         UiEvent::Reconnecting(why) => json!({"event": "reconnecting", "reason": why}),
         UiEvent::Reconnected => json!({"event": "reconnected"}),
         UiEvent::Portal(msg) => {

@@ -48,6 +48,8 @@ pub enum UiCommand {
     Reboot,
     /// Ask the customer to give control back (after they took it away).
     RequestControl,
+    /// Put this on the customer's clipboard.
+    Clipboard(tandem_protocol::clipboard::Clip),
     /// Leave the session.
     Leave,
 }
@@ -111,6 +113,8 @@ pub enum UiEvent {
     Portal(PortalMessage),
     /// A file transfer started, progressed, finished or failed.
     Transfer(TransferEvent),
+    /// The customer copied this (we hold the clipboard right).
+    Clipboard(tandem_protocol::clipboard::Clip),
     /// The customer's machine reboots now.
     Rebooting,
     /// The link dropped; waiting for the customer's machine to come back.
@@ -377,6 +381,11 @@ async fn run_link(
                 Some(UiCommand::Refresh) => session.request_refresh(),
                 Some(UiCommand::Reboot) => session.request_reboot(),
                 Some(UiCommand::RequestControl) => session.request_control(),
+                Some(UiCommand::Clipboard(clip)) => {
+                    if let Err(e) = session.send_clipboard(&clip, options.unchecked_input) {
+                        let _ = ui.send(UiEvent::Refused(e.to_string()));
+                    }
+                }
                 Some(UiCommand::SendFile(path)) => { transfers.send_file(path); }
                 Some(UiCommand::FetchFile(path)) => { transfers.fetch(&path); }
                 Some(UiCommand::ListDir(path)) => { transfers.list(&path); }
@@ -475,6 +484,7 @@ fn forward_events(
                 transfers.handle(message);
                 continue;
             }
+            ViewerEvent::Clipboard(clip) => UiEvent::Clipboard(clip),
             ViewerEvent::Rebooting => {
                 *rebooting = true;
                 UiEvent::Rebooting

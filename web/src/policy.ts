@@ -23,6 +23,8 @@ export const FUNCTIONS: ReadonlyArray<readonly [FunctionName, string]> = [
   ["control", "Remote control"],
   ["files", "File transfer"],
   ["reboot", "Reboot and reconnect"],
+  // Both ways, and only with screen sharing (the portal grants the right with both).
+  ["clipboard", "Clipboard"],
   ["chat", "Chat"],
   ["invite_reps", "Invite representatives"],
   ["invite_specialists", "Invite specialists"],

@@ -14,6 +14,8 @@ export const CHAT = 4;
 export const FILES = 8;
 /** Ask to restart the customer's computer. */
 export const REBOOT = 16;
+/** Share the clipboard with the customer, both ways (comes with the customer's consent to control). */
+export const CLIPBOARD = 32;
 
 /** True when every right in `wanted` is in `rights`. */
 export function hasRights(rights: Rights, wanted: Rights): boolean {
@@ -26,6 +28,7 @@ const WORDS: ReadonlyArray<[Rights, string]> = [
   [CHAT, "chats"],
   [FILES, "transfers files"],
   [REBOOT, "may restart the computer"],
+  [CLIPBOARD, "may use the clipboard"],
 ];
 
 /** "sees the screen, controls, chats"; "no rights" for none. */

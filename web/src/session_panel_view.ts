@@ -6,7 +6,7 @@
 import { viewerCommand, viewerLink } from "./format";
 import { field, h, replace, setText, show } from "./h";
 import { allows, allowsControl, allowsSpecialistControl } from "./policy";
-import { CONTROL, FILES, VIEW, hasRights, rightsInWords, roleInWords } from "./rights";
+import { CLIPBOARD, CONTROL, FILES, VIEW, hasRights, rightsInWords, roleInWords } from "./rights";
 import { InviteView, type PanelActions } from "./session_invite_view";
 import {
   acted,
@@ -154,6 +154,7 @@ export class PanelView {
       refused: (text) => say(`The customer's computer refused: ${text}`),
       rebooting: () => say("The customer's computer is restarting; the session comes back by itself."),
       viewOnly: () => say("View only: the customer has not given you control."),
+      clipboard: (text) => say(text),
     });
     this.screen = screen;
     screen.markStart();
@@ -174,6 +175,7 @@ export class PanelView {
     const f = this.functions;
     this.screen.setControl(hasRights(rights, CONTROL));
     this.screen.setFiles(hasRights(rights, FILES) && allows(f, "files"));
+    this.screen.setClipboard(hasRights(rights, CLIPBOARD) && allows(f, "clipboard"));
     this.screen.setAskable(hasRights(rights, VIEW) && !hasRights(rights, CONTROL) && allowsControl(f));
   }
 

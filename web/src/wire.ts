@@ -125,7 +125,7 @@ export interface QueueLength {
 /** An attendee's id in its session (1 is the customer, 2 the host). */
 export type AttendeeId = number;
 
-/** Rights as wire bits: VIEW 1, CONTROL 2, CHAT 4, FILES 8, REBOOT 16 (see rights.ts). */
+/** Rights as wire bits: VIEW 1, CONTROL 2, CHAT 4, FILES 8, REBOOT 16, CLIPBOARD 32 (see rights.ts). */
 export type Rights = number;
 
 /** The part an attendee plays in a session. */
@@ -165,7 +165,7 @@ export interface SpecialistInvitation {
 
 /**
  * A function the policy may withhold, by name: "screen", "control", "files", "reboot",
- * "chat", "invite_reps", "invite_specialists", "specialist_control", "unrecorded" (withheld:
+ * "clipboard", "chat", "invite_reps", "invite_specialists", "specialist_control", "unrecorded" (withheld:
  * sessions are recorded, the customer asked first) and "refuse_recording" (withheld: a
  * customer who refuses recording ends the session) — see policy.ts. A string, so a newer
  * portal's names pass through.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { CHAT, CONTROL, FILES, INVITE_RIGHTS, REBOOT, VIEW, rightsChoice, rightsInWords, roleInWords } from "../src/rights";
+import { CHAT, CLIPBOARD, CONTROL, FILES, INVITE_RIGHTS, REBOOT, VIEW, rightsChoice, rightsInWords, roleInWords } from "../src/rights";
 import {
   activeSessions,
   consentOf,
@@ -39,6 +39,8 @@ test("rights and roles in words", () => {
   assert.equal(rightsInWords(VIEW | CHAT), "sees the screen, chats");
   assert.equal(rightsInWords(31), "sees the screen, controls, chats, transfers files, may restart the computer");
   assert.equal(rightsInWords(FILES | REBOOT), "transfers files, may restart the computer");
+  assert.equal(rightsInWords(VIEW | CONTROL | CLIPBOARD), "sees the screen, controls, may use the clipboard");
+  assert.equal(rightsInWords(63), "sees the screen, controls, chats, transfers files, may restart the computer, may use the clipboard");
   assert.equal(rightsInWords(0), "no rights");
   assert.equal(rightsInWords(64), "no rights", "unknown bits are never named");
   assert.equal(roleInWords("host"), "Host");

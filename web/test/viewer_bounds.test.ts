@@ -97,7 +97,7 @@ test("values the Rust decoder refuses are refused", () => {
   throwsWire(cursor(257, 1, 0, 0, 257 * 4), /cursor/);
   // Rights bits a newer peer may send grant nothing here.
   const welcome = new Uint8Array([2, 0, 6, 0, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xff]);
-  assert.deepEqual(decodeMessage(welcome), { kind: "welcome", version: 1, rights: 0b1_1111 });
+  assert.deepEqual(decodeMessage(welcome), { kind: "welcome", version: 1, rights: 0b11_1111 });
 });
 
 test("encoders refuse values that do not fit their field", () => {

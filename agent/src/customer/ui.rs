@@ -166,7 +166,7 @@ impl Question {
                     }
                 };
                 format!(
-                    "Type 'view' to allow viewing only, 'control' to allow viewing and use of your mouse and keyboard, or 'no' to decline.{record} Without an answer this declines in {timeout_secs} seconds."
+                    "Type 'view' to allow viewing only, 'control' to allow viewing and use of your mouse, keyboard and clipboard, or 'no' to decline.{record} Without an answer this declines in {timeout_secs} seconds."
                 )
             }
             Question::FileOffer { tag, .. } | Question::Fetch { tag, .. } => {

@@ -109,7 +109,7 @@ fn consent(model: &Model) -> Element<'_, Msg> {
         record,
         text(
             "Allow viewing: they see your screen and can chat with you. Allow control: they can \
-             also use your mouse and keyboard. You can stop either at any time from the Tandem \
+             also use your mouse and keyboard and share your clipboard. You can stop either at any time from the Tandem \
              window, and you are asked before any file is sent or shown."
         )
         .size(SMALL),

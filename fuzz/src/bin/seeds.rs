@@ -231,6 +231,16 @@ fn one_of_each() -> Vec<(&'static str, Message)> {
             },
         ),
         (
+            "clipboard",
+            Message::Clipboard(tandem_protocol::clipboard::ClipChunk {
+                serial: 1,
+                format: tandem_protocol::clipboard::ClipFormat::Png,
+                total: 9,
+                offset: 0,
+                data: vec![0x89, b'P', b'N', b'G'],
+            }),
+        ),
+        (
             "dir_listing",
             Message::DirListing {
                 id: 3,

@@ -151,6 +151,16 @@ fn messages() -> Vec<(&'static str, Message)> {
             },
         ),
         (
+            "clipboard",
+            Message::Clipboard(tandem_protocol::clipboard::ClipChunk {
+                serial: 4,
+                format: tandem_protocol::clipboard::ClipFormat::Text,
+                total: 5,
+                offset: 3,
+                data: b"lo".to_vec(),
+            }),
+        ),
+        (
             "dir_listing",
             Message::DirListing {
                 id: 8,

@@ -16,7 +16,7 @@ export const MAX_CURSOR_SIDE = 256;
 export const VERSION_MIN = 1;
 export const VERSION_MAX = 1;
 /** Rights bits this version knows; the Rust decoder drops the others (`Rights::from_wire`). */
-const KNOWN_RIGHTS = 0b1_1111;
+const KNOWN_RIGHTS = 0b11_1111;
 
 /** Message ids; never reused or renumbered (`wire::id`). */
 export const ID = {
@@ -84,7 +84,10 @@ export type DataMessage =
   | { kind: "cursor_position"; x: number; y: number }
   /** Viewer → agent only: a viewer receiving one answers "not allowed", as the Rust viewer. */
   | { kind: "input"; event: InputEvent }
-  /** An id this viewer does not take, file transfers (64–71) included; `payload` is a view. */
+  /**
+   * An id this decoder does not take, file transfers (64–71) and the clipboard (80, see
+   * clipboard_wire.ts) included; `payload` is a view.
+   */
   | { kind: "unknown"; id: number; payload: Uint8Array };
 
 /** Error codes of `Message::Error` (`ErrorCode`); other numbers come from newer peers. */

@@ -1,7 +1,8 @@
 // One link's session with the customer's agent, as protocol/src/viewer.rs runs it for the
 // native viewer: Hello first, Welcome back with our rights; pings both ways every 5 s and the
 // link given up after 20 s of silence; frames handed to the decoding worker; input only on the
-// input channel, so it never waits behind frames.
+// input channel, so it never waits behind frames. The shared clipboard's chunks are taken from
+// any channel (the agent uses `files`) and ours go on `input`, ahead of the keys that paste.
 //
 // The page bounds what waits for the worker: past MAX_QUEUED bytes it stops handing frames
 // over, and once the worker has caught up it asks the agent for a fresh picture. A slow tab
@@ -23,6 +24,7 @@ import {
   encodeRefreshRequest,
   type InputEvent,
 } from "./frames";
+import { CLIPBOARD_ID, ClipAssembler, decodeClipChunk, encodeClipChunks, type Clip } from "./clipboard_wire";
 import type { DirEntry } from "./files_wire";
 import type { ChannelName, Link } from "./link";
 import type { CursorShape } from "./screen_input";
@@ -35,6 +37,12 @@ const IDLE_TIMEOUT_MS = 20000;
 const MAX_QUEUED = 32 * 1024 * 1024;
 /** Below this, a page that dropped frames asks for the keyframe. */
 const RESUME_BELOW = 4 * 1024 * 1024;
+/**
+ * Clip bytes the input channel may hold unsent before the next chunk waits: a clip of several
+ * MB must not overflow the link's buffer (chunks would be dropped), and a key pressed meanwhile
+ * stays behind at most this much.
+ */
+const CLIP_IN_FLIGHT = 256 * 1024;
 
 export interface SessionEvents {
   welcome(rights: number): void;
@@ -51,6 +59,10 @@ export interface SessionEvents {
   transfers(list: readonly TransferInfo[]): void;
   /** A folder of the customer's shared folder, as asked. */
   listing(path: string, entries: readonly DirEntry[]): void;
+  /** The customer's clipboard arrived whole (the agent sends it only with the CLIPBOARD right). */
+  clipboard(clip: Clip): void;
+  /** The customer's clipboard did not arrive whole: why, for a person. */
+  clipboardFailed(why: string): void;
 }
 
 export class LinkSession {
@@ -72,6 +84,11 @@ export class LinkSession {
   private readonly onWorker = (e: MessageEvent<FromWorker>): void => this.fromWorker(e.data);
   /** Files on this link's `files` channel. */
   readonly transfers: Transfers;
+  private readonly clips = new ClipAssembler();
+  /** Serial of the last clip we sent (a new copy takes the next, wrapping as the Rust u32). */
+  private clipSerial = 0;
+  /** Bumped by every clip sent: an older clip still being sent stops (the newest copy wins). */
+  private clipSends = 0;
 
   constructor(
     private readonly link: Link,
@@ -92,6 +109,10 @@ export class LinkSession {
   handle(channel: ChannelName, data: ArrayBuffer): void {
     if (this.stopped) return;
     this.lastHeard = performance.now();
+    if (data.byteLength >= 2 && new DataView(data).getUint16(0, true) === CLIPBOARD_ID) {
+      this.clipChunk(new Uint8Array(data));
+      return;
+    }
     if (channel === "frames") {
       this.frame(data);
       return;
@@ -154,6 +175,20 @@ export class LinkSession {
     }
   }
 
+  private clipChunk(frame: Uint8Array): void {
+    let clip: Clip | null;
+    try {
+      const chunk = decodeClipChunk(frame);
+      if (chunk === null) return;
+      clip = this.clips.handle(chunk);
+    } catch (e) {
+      // As the native viewer: the clip is lost, the session goes on (the next copy comes whole).
+      this.events.clipboardFailed(e instanceof WireError ? e.message : String(e));
+      return;
+    }
+    if (clip !== null) this.events.clipboard(clip);
+  }
+
   private frame(data: ArrayBuffer): void {
     // Bytes received for the screen, for the benchmark beside the native viewer's.
     document.body.dataset.frameBytes = String(Number(document.body.dataset.frameBytes ?? "0") + data.byteLength);
@@ -196,6 +231,27 @@ export class LinkSession {
     if (!this.stopped && this.welcomed) this.link.send("input", encodeInput(ev));
   }
 
+  /**
+   * Puts `clip` on the customer's clipboard: its chunks on the input channel, so a paste key
+   * sent after this resolves finds it there. Resolves true once every chunk is queued; false
+   * when the link went, or a newer clip replaced this one. Throws WireError past MAX_CLIP. The
+   * agent checks the CLIPBOARD right; the caller checks it first, to say so kindly.
+   */
+  async sendClipboard(clip: Clip): Promise<boolean> {
+    if (this.stopped || !this.welcomed) return false;
+    this.clipSerial = (this.clipSerial + 1) >>> 0;
+    const chunks = encodeClipChunks(this.clipSerial, clip);
+    const mine = ++this.clipSends;
+    for (const chunk of chunks) {
+      while (!this.stopped && mine === this.clipSends && this.link.buffered("input") > CLIP_IN_FLIGHT) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      if (this.stopped || mine !== this.clipSends) return false;
+      if (!this.link.send("input", chunk)) return false;
+    }
+    return true;
+  }
+
   /** Asks the customer, through the agent, to give control back. */
   requestControl(): void {
     if (!this.stopped && this.welcomed) this.link.send("control", encodeControlRequest());
@@ -209,6 +265,7 @@ export class LinkSession {
   stop(): void {
     if (!this.stopped) this.transfers.stop();
     this.stopped = true;
+    this.clips.reset();
     clearInterval(this.timer);
     this.worker.removeEventListener("message", this.onWorker);
   }

@@ -7,6 +7,7 @@ import { workerPixels } from "./worker_pixels";
 import { h, setText } from "../h";
 import type { ClientMessage, SignalPayload } from "../wire";
 import { encodeInput, type InputEvent } from "./frames";
+import { SharedClipboard, type ReceivedClip, type SentClip } from "./clipboard_view";
 import { FilesView } from "./files_view";
 import { SPECIAL_KEYS } from "./keys";
 import { answerOffer, connectRelay, type Link, type LinkHandlers, type LinkPath } from "./link";
@@ -29,12 +30,20 @@ export interface ScreenEvents {
   viewOnly(): void;
   /** "Ask for control" was pressed: the customer is asked. */
   asked(): void;
+  /** News of the shared clipboard, in words (what and how big, never the content). */
+  clipboard(text: string): void;
 }
 
 /** What tests and diagnostics may call on `window.tandemViewer`. */
 export interface ScreenHooks {
   pixels(x: number, y: number, w: number, h: number): Promise<string | null>;
   forceInput(ev: InputEvent): boolean;
+  /** The customer's last clip that arrived whole (null: none yet). */
+  lastClipboard(): ReceivedClip | null;
+  /** The last clip this page sent to the customer (null: none yet). */
+  lastSentClipboard(): SentClip | null;
+  /** Sends a text clip past the page's own rights check: the agent must refuse it all the same. */
+  forceClipboard(text: string): Promise<boolean>;
 }
 
 export class RemoteScreen {
@@ -46,6 +55,7 @@ export class RemoteScreen {
   private readonly fullButton: HTMLButtonElement;
   private readonly askButton: HTMLButtonElement;
   private readonly files = new FilesView();
+  private readonly clipboard: SharedClipboard;
   private link: Link | null = null;
   /** Bumped by every new offer, relay token and close: a late answer to an old offer is dropped. */
   private generation = 0;
@@ -79,13 +89,21 @@ export class RemoteScreen {
       this.session?.requestControl();
       this.events.asked();
     } } }, "Ask for control");
+    this.clipboard = new SharedClipboard({
+      send: (clip) => this.session?.sendClipboard(clip) ?? Promise.resolve(false),
+      type: (events) => {
+        for (const ev of events) this.sendInput(ev);
+        this.canvas.focus();
+      },
+      say: (text) => this.events.clipboard(text),
+    });
     this.el = h("div", { class: "remote-screen" },
-      h("div", { class: "screen-tools" }, this.askButton, keys, this.scaleButton, this.fullButton),
+      h("div", { class: "screen-tools" }, this.askButton, keys, this.clipboard.tools, this.scaleButton, this.fullButton),
       box,
       this.files.el);
     const offscreen = this.canvas.transferControlToOffscreen();
     this.worker.postMessage({ type: "canvas", canvas: offscreen }, [offscreen]);
-    this.input = new ScreenInput(this.canvas, cursor, box, (ev) => this.sendInput(ev));
+    this.input = new ScreenInput(this.canvas, cursor, box, (ev) => this.sendInput(ev), (data) => this.clipboard.pasted(data));
     this.installHooks();
   }
 
@@ -109,10 +127,17 @@ export class RemoteScreen {
     this.files.setAllowed(allowed);
   }
 
+  /** Whether the clipboard is shared: live with the CLIPBOARD right (the agent decides anyway). */
+  setClipboard(allowed: boolean): void {
+    this.clipboard.setAllowed(allowed && !this.closed);
+    this.input.setSharing(allowed && !this.closed);
+  }
+
   /** Whether input goes out: live with the CONTROL right. */
   setControl(control: boolean): void {
     this.control = control;
     this.input.setEnabled(control && this.session !== null);
+    this.clipboard.setControl(control);
   }
 
   /** Says goodbye to the agent (leaving on purpose). */
@@ -126,6 +151,7 @@ export class RemoteScreen {
     this.generation += 1;
     this.closeLink();
     this.input.setEnabled(false);
+    this.setClipboard(false);
     this.el.classList.add("ended");
     if (this.el.classList.contains("full")) this.toggleFull();
   }
@@ -137,6 +163,7 @@ export class RemoteScreen {
   /** The page no longer shows this screen: the worker and saved files' memory go too. */
   dispose(): void {
     this.close();
+    this.input.dispose();
     this.worker.terminate();
     this.files.dispose();
     this.el.remove();
@@ -205,6 +232,8 @@ export class RemoteScreen {
           },
           transfers: (list) => this.files.render(list),
           listing: (path, entries) => this.files.showListing(path, entries),
+          clipboard: (clip) => void this.clipboard.receive(clip),
+          clipboardFailed: (why) => this.events.clipboard(`The customer's clipboard did not arrive: ${why}.`),
         });
         this.session = mine;
         this.files.attach(mine.transfers);
@@ -274,6 +303,15 @@ export class RemoteScreen {
       pixels: workerPixels(this.worker),
       // Raw input past the page's own rights check: the agent must refuse it all the same.
       forceInput: (ev) => this.link?.send("input", encodeInput(ev)) ?? false,
+      lastClipboard: () => this.clipboard.lastReceived(),
+      lastSentClipboard: () => this.clipboard.lastSent(),
+      forceClipboard: async (text) => {
+        try {
+          return (await this.session?.sendClipboard({ kind: "text", text })) ?? false;
+        } catch {
+          return false;
+        }
+      },
     };
     (window as unknown as { tandemViewer?: ScreenHooks }).tandemViewer = hooks;
   }

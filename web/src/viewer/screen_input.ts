@@ -1,9 +1,11 @@
 // The screen on the page: the canvas scaled to fit its box with the aspect ratio kept (or 1:1
 // with scroll bars), the customer's pointer drawn over it, and the canvas's pointer, wheel
 // and keyboard events turned into input for the customer's computer — coordinates mapped
-// through the scaling, keys by keysym (keys.ts).
+// through the scaling, keys by keysym (keys.ts). The paste shortcut waits for the browser's
+// paste event, so the representative's clip reaches the customer before the V (paste.ts).
 
 import { KeyTracker, type InputEvent } from "./keys";
+import { PasteGate, isPasteShortcut } from "./paste";
 import { WheelAccumulator, buttonOf, fitRect, toScreen } from "./scale";
 
 /** The pointer's look, as the agent sends it (B,G,R,A premultiplied). */
@@ -24,13 +26,32 @@ export class ScreenInput {
   private readonly wheel = new WheelAccumulator();
   private cursor: { x: number; y: number; hotX: number; hotY: number } = { x: -1000, y: -1000, hotX: 0, hotY: 0 };
   private readonly held = new Set<number>();
+  /** Every input event goes through it: held back while a paste goes out. */
+  private readonly gate: PasteGate;
+  /** Whether the paste shortcut waits for the paste (we share the clipboard now). */
+  private sharing = false;
+  private readonly onPaste = (e: ClipboardEvent): void => {
+    if (this.pasted === null || document.activeElement !== this.canvas) return;
+    // Nothing here takes pasted text; the clip goes to the customer instead.
+    e.preventDefault();
+    this.gate.pasted();
+    const release = (): void => this.gate.release();
+    void this.pasted(e.clipboardData).then(release, release);
+  };
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly cursorCanvas: HTMLCanvasElement,
     private readonly box: HTMLElement,
-    private readonly send: (ev: InputEvent) => void,
+    send: (ev: InputEvent) => void,
+    /**
+     * The browser's paste event on the screen (read `data` at once: it empties when the event
+     * is over); resolves once the clip is sent, or not. Input held for it goes on then. Null
+     * (a replay) listens for no paste.
+     */
+    private readonly pasted: ((data: DataTransfer | null) => Promise<void>) | null = null,
   ) {
+    this.gate = new PasteGate(send);
     new ResizeObserver(() => this.layout()).observe(box);
     canvas.addEventListener("pointermove", (e) => this.pointer(e));
     canvas.addEventListener("pointerdown", (e) => {
@@ -59,8 +80,17 @@ export class ScreenInput {
       const text = this.enabled && e.data !== "" ? this.keys.compositionText(e.data) : null;
       if (text !== null) this.send(text);
     });
+    // On the document: browsers aim `paste` at the selection's element (often <body>), not
+    // at the focused canvas. Only a paste while the screen has focus is the customer's.
+    if (pasted !== null) document.addEventListener("paste", this.onPaste);
     canvas.addEventListener("blur", () => this.releaseAll());
     canvas.addEventListener("pointercancel", () => this.releaseButtons());
+  }
+
+  /** The screen is gone from the page: the document's listener goes too. */
+  dispose(): void {
+    document.removeEventListener("paste", this.onPaste);
+    this.gate.drop();
   }
 
   /** The customer's screen size (from each applied update). */
@@ -79,9 +109,15 @@ export class ScreenInput {
       this.enabled = false;
       this.keys.releaseAll();
       this.held.clear();
+      this.gate.drop();
     }
     this.enabled = enabled;
     this.canvas.classList.toggle("controlling", enabled);
+  }
+
+  /** Whether the clipboard is shared (the CLIPBOARD right): Ctrl+V then waits for the clip. */
+  setSharing(sharing: boolean): void {
+    this.sharing = sharing;
   }
 
   setActualSize(actual: boolean): void {
@@ -174,8 +210,17 @@ export class ScreenInput {
       repeat: e.repeat,
       isComposing: e.isComposing,
     });
-    if (out.preventDefault) e.preventDefault();
+    // Not cancelled, the paste shortcut makes the browser raise `paste` (with the clipboard
+    // shared, the clip goes before the V; without, the page says why the customer's own
+    // clipboard is pasted). Nothing else happens by default on a canvas.
+    const paste = e.type === "keydown" && !e.repeat && !e.isComposing && isPasteShortcut(e);
+    if (out.preventDefault && !paste) e.preventDefault();
+    if (paste && this.sharing && out.events.length > 0) this.gate.hold();
     for (const ev of out.events) this.send(ev);
+  }
+
+  private send(ev: InputEvent): void {
+    this.gate.push(ev);
   }
 
   /** Focus left the screen: release what we hold (while we still control). */

@@ -5,7 +5,7 @@
 
 import { chatForm, chatLog } from "../chat_view";
 import { h, replace, setText, show } from "../h";
-import { CONTROL, FILES, VIEW, hasRights } from "../rights";
+import { CLIPBOARD, CONTROL, FILES, VIEW, hasRights } from "../rights";
 import { CONNECTION_LOST, Connection } from "../ws";
 import type { PortalMessage } from "../wire";
 import { RemoteScreen } from "./remote_screen";
@@ -79,6 +79,7 @@ export function startViewerPage(root: HTMLElement, key: string, linkToken: strin
     rebooting: () => { state = { ...state, notice: "The customer's computer is restarting; the session comes back by itself." }; render(); },
     viewOnly: () => { state = { ...state, notice: "View only: your keyboard and mouse do not reach the customer's computer." }; render(); },
     asked: () => { state = { ...state, notice: "You asked the customer for control; they answer on their computer." }; render(); },
+    clipboard: (text) => { state = { ...state, notice: text }; render(); },
   });
   const layout = h("div", { class: "viewer-page", testid: "viewer" },
     h("header", { class: "viewer-bar" }, title, status, rightsLine,
@@ -172,6 +173,7 @@ export function startViewerPage(root: HTMLElement, key: string, linkToken: strin
     show(notice, state.notice !== null);
     screen.setControl(state.phase === "live" && hasRights(state.rights, CONTROL));
     screen.setFiles(state.phase === "live" && hasRights(state.rights, FILES));
+    screen.setClipboard(state.phase === "live" && hasRights(state.rights, CLIPBOARD));
     // The host lets us control, the customer does not (now): we may ask them.
     const grant = state.attendees.find((a) => a.id === state.you)?.rights ?? 0;
     screen.setAskable(state.phase === "live" && hasRights(grant, CONTROL) && hasRights(state.rights, VIEW) && !hasRights(state.rights, CONTROL));
