@@ -48,7 +48,8 @@ impl Functions {
     /// A customer refusing recording lets the session go on unrecorded. Withheld: refusing
     /// ends the session.
     pub const REFUSE_RECORDING: Functions = Functions(1 << 9);
-    /// Sharing the clipboard with the customer (both ways; needs control too).
+    /// Sharing the clipboard with the customer, both ways (needs control too: pasting is
+    /// typing).
     pub const CLIPBOARD: Functions = Functions(1 << 10);
     /// Every function.
     pub const ALL: Functions = Functions((1 << 11) - 1);
@@ -137,7 +138,7 @@ impl Functions {
         if self.contains(Self::SCREEN.union(Self::CONTROL)) {
             r = r.union(Rights::CONTROL);
         }
-        if self.contains(Self::SCREEN.union(Self::CLIPBOARD)) {
+        if self.contains(Self::SCREEN.union(Self::CONTROL).union(Self::CLIPBOARD)) {
             r = r.union(Rights::CLIPBOARD);
         }
         r

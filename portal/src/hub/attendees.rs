@@ -260,18 +260,25 @@ pub fn may_chat(sender: &AttendeeInfo) -> Result<(), HubError> {
 
 /// `current` with `grant` added and `revoke` taken away; every right named in neither stays.
 /// Nobody controls a screen they cannot see: granting control brings view with it, and
-/// taking view away takes control with it.
+/// taking view away takes control with it. The clipboard goes with control the same way
+/// (pasting is typing): granting it brings control, taking control away takes it.
 pub fn changed_rights(current: Rights, grant: Rights, revoke: Rights) -> Result<Rights, HubError> {
     if grant.intersect(revoke) != Rights::NONE {
         return Err(HubError::NotAllowed(GRANT_AND_REVOKE));
     }
     let mut rights = current.union(grant);
-    if grant.contains(Rights::CONTROL) {
+    if grant.contains(Rights::CLIPBOARD) {
+        rights = rights.union(Rights::CONTROL);
+    }
+    if grant.contains(Rights::CONTROL) || grant.contains(Rights::CLIPBOARD) {
         rights = rights.union(Rights::VIEW);
     }
     rights = rights.without(revoke);
     if !rights.contains(Rights::VIEW) {
         rights = rights.without(Rights::CONTROL);
+    }
+    if !rights.contains(Rights::CONTROL) {
+        rights = rights.without(Rights::CLIPBOARD);
     }
     Ok(rights)
 }
@@ -337,6 +344,28 @@ mod tests {
     }
 
     #[test]
+    fn the_clipboard_goes_with_control() {
+        let vcc = Rights::VIEW.union(Rights::CONTROL).union(Rights::CHAT);
+        let with = vcc.union(Rights::CLIPBOARD);
+        assert_eq!(
+            change(with, Rights::NONE, Rights::CONTROL),
+            Rights::VIEW.union(Rights::CHAT)
+        );
+        assert_eq!(change(with, Rights::NONE, Rights::VIEW), Rights::CHAT);
+        assert_eq!(change(with, Rights::NONE, Rights::CLIPBOARD), vcc);
+        assert_eq!(change(Rights::CHAT, Rights::CLIPBOARD, Rights::NONE), with);
+        // granting control alone does not add the clipboard
+        assert_eq!(
+            change(
+                Rights::VIEW.union(Rights::CHAT),
+                Rights::CONTROL,
+                Rights::NONE
+            ),
+            vcc
+        );
+    }
+
+    #[test]
     fn view_and_control_go_together() {
         // control without view (an old `SetRights`) is dropped by the next change
         assert_eq!(
@@ -354,7 +383,9 @@ mod tests {
         let all = Rights::HOST_DEFAULT;
         assert_eq!(
             change(all, Rights::NONE, Rights::VIEW),
-            all.without(Rights::VIEW).without(Rights::CONTROL)
+            all.without(Rights::VIEW)
+                .without(Rights::CONTROL)
+                .without(Rights::CLIPBOARD)
         );
         assert_eq!(
             changed_rights(all, Rights::CHAT, Rights::CHAT),

@@ -140,7 +140,11 @@ fn a_portal_withholding_control_caps_every_session_started_there() {
     let told = drain(&mut agent_rx);
     assert_eq!(
         host_rights_told(&told),
-        Some(Rights::HOST_DEFAULT.without(Rights::CONTROL))
+        Some(
+            Rights::HOST_DEFAULT
+                .without(Rights::CONTROL)
+                .without(Rights::CLIPBOARD)
+        )
     );
     let (sam, _sam_rx) = peer(30);
     let id = join_key(&hub, 40, sam, "Sam", Rights::VIEW.union(Rights::CONTROL)).expect("joins");
@@ -163,10 +167,14 @@ fn a_policy_change_takes_rights_away_at_once_and_gives_the_host_its_own_back() {
     drain(&mut host_rx);
     let changed = hub.set_policy(book(Functions::CONTROL, Functions::NONE));
     let told = grants(&drain(&mut agent_rx));
-    assert!(told.contains(&(
-        AttendeeId::HOST,
-        Rights::HOST_DEFAULT.without(Rights::CONTROL)
-    )));
+    assert!(
+        told.contains(&(
+            AttendeeId::HOST,
+            Rights::HOST_DEFAULT
+                .without(Rights::CONTROL)
+                .without(Rights::CLIPBOARD)
+        ))
+    );
     assert!(told.contains(&(carol, Rights::VIEW)));
     assert_eq!(changed.len(), 2, "{changed:?}");
     assert!(

@@ -396,6 +396,6 @@ fn a_policy_change_while_the_agent_is_away_reaches_it_on_resume() {
     assert!(matches!(
         grants[0],
         PortalMessage::Grant { attendee: AttendeeId::HOST, rights, .. }
-            if rights == Rights::HOST_DEFAULT.without(Rights::CONTROL)
+            if rights == Rights::HOST_DEFAULT.without(Rights::CONTROL).without(Rights::CLIPBOARD)
     ));
 }
