@@ -107,7 +107,12 @@ async fn a_team_policy_change_takes_control_away_in_a_running_session_at_once() 
     })
     .await;
     assert_eq!(attendee, AttendeeId::HOST);
-    assert_eq!(rights, Rights::HOST_DEFAULT.without(Rights::CONTROL));
+    assert_eq!(
+        rights,
+        Rights::HOST_DEFAULT
+            .without(Rights::CONTROL)
+            .without(Rights::CLIPBOARD)
+    );
     // Earlier changes told the host everything again; this one tells it control is gone.
     let allowed = next_of(&mut r.host, |m| match m {
         PortalMessage::Functions { allowed } if !allowed.contains(&"control".to_owned()) => {

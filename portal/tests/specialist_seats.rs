@@ -209,7 +209,10 @@ async fn a_revoked_right_stays_revoked_across_a_portal_restart() {
         PortalMessage::Joined { you, rights, .. } => {
             assert!(you.to_wire() > sam_info.id.to_wire(), "{you}");
             assert_ne!(you, AttendeeId::HOST);
-            assert_eq!(rights, view_chat().union(Rights::CONTROL));
+            assert_eq!(
+                rights,
+                view_chat().union(Rights::CONTROL).union(Rights::CLIPBOARD)
+            );
         }
         other => panic!("expected Joined, got {other:?}"),
     }

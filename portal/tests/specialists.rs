@@ -110,9 +110,12 @@ async fn a_specialist_joins_by_name_and_everyone_sees_it() {
         }
     );
 
-    // Control is granted as view, control and chat, and said so in words.
+    // Control is granted as view, control, chat and the clipboard, and said so in words.
     let ctl = invite_specialist(&mut r.host, Rights::CONTROL).await;
-    assert_eq!(ctl.rights, view_chat.union(Rights::CONTROL));
+    assert_eq!(
+        ctl.rights,
+        view_chat.union(Rights::CONTROL).union(Rights::CLIPBOARD)
+    );
     assert!(ctl.email.contains("view and control keyboard and mouse"));
     assert_ne!(ctl.key, inv.key);
     // The keys are part of the session's record.

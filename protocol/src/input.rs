@@ -74,6 +74,9 @@ pub fn keysym_by_name(name: &str) -> Option<u32> {
         "Alt_L" => 0xffe9,
         "Alt_R" => 0xffea,
         "Super_L" => 0xffeb,
+        "Super_R" => 0xffec,
+        "Print" => 0xff61,
+        "Menu" => 0xff67,
         "space" => 0x0020,
         _ => {
             if let Some(n) = name.strip_prefix('F').and_then(|n| n.parse::<u32>().ok())
@@ -98,5 +101,81 @@ pub fn keysym_for_char(c: char) -> u32 {
         code
     } else {
         0x0100_0000 + code
+    }
+}
+
+/// Keys the representative's own desktop or browser keeps for itself, sent from a menu: the
+/// name (for the console and scripts), the words for a menu, and the keys pressed in order
+/// (released in reverse by [`chord`]).
+pub const SPECIAL_KEYS: [(&str, &str, &[&str]); 6] = [
+    (
+        "ctrl-alt-del",
+        "Ctrl+Alt+Del",
+        &["Control_L", "Alt_L", "Delete"],
+    ),
+    ("super", "Super (Windows key)", &["Super_L"]),
+    ("alt-tab", "Alt+Tab", &["Alt_L", "Tab"]),
+    ("print-screen", "Print Screen", &["Print"]),
+    ("alt-f4", "Alt+F4", &["Alt_L", "F4"]),
+    ("ctrl-esc", "Ctrl+Esc", &["Control_L", "Escape"]),
+];
+
+/// Presses `keysyms` in order and releases them in reverse, as a person holds a chord.
+pub fn chord(keysyms: &[u32]) -> Vec<InputEvent> {
+    let press = keysyms
+        .iter()
+        .map(|&keysym| InputEvent::Key { keysym, down: true });
+    let release = keysyms.iter().rev().map(|&keysym| InputEvent::Key {
+        keysym,
+        down: false,
+    });
+    press.chain(release).collect()
+}
+
+/// The chord of keys named like `["Control_L", "Alt_L", "Delete"]`, or the first unknown name.
+pub fn chord_by_names<S: AsRef<str>>(names: &[S]) -> Result<Vec<InputEvent>, String> {
+    let keysyms = names
+        .iter()
+        .map(|n| keysym_by_name(n.as_ref()).ok_or_else(|| format!("unknown key '{}'", n.as_ref())))
+        .collect::<Result<Vec<u32>, String>>()?;
+    Ok(chord(&keysyms))
+}
+
+/// The chord of a [`SPECIAL_KEYS`] entry by its name ("ctrl-alt-del").
+pub fn special_keys(name: &str) -> Option<Vec<InputEvent>> {
+    let (_, _, keys) = SPECIAL_KEYS.iter().find(|(n, _, _)| *n == name)?;
+    chord_by_names(keys).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_special_key_is_a_chord_of_known_keys() {
+        for (name, _, keys) in SPECIAL_KEYS {
+            let events = special_keys(name).expect(name);
+            assert_eq!(events.len(), keys.len() * 2, "{name}");
+        }
+        let cad = special_keys("ctrl-alt-del").expect("ctrl-alt-del");
+        let downs: Vec<(u32, bool)> = cad
+            .iter()
+            .filter_map(|e| match e {
+                InputEvent::Key { keysym, down } => Some((*keysym, *down)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            downs,
+            [
+                (0xffe3, true),
+                (0xffe9, true),
+                (0xffff, true),
+                (0xffff, false),
+                (0xffe9, false),
+                (0xffe3, false)
+            ]
+        );
+        assert_eq!(chord_by_names(&["Nope"]), Err("unknown key 'Nope'".into()));
     }
 }

@@ -16,7 +16,8 @@ invite portal <name> view|control [masked] | grant <attendee> <rights> | \
 revoke <attendee> <rights> (rights: view, control, chat, files, reboot, clipboard, joined by \
 '+'; the others stay as they are) | remove <attendee> | send <local file> | fetch <path> | \
 ls [path] | cancel-transfer <id> | reboot | ask-control (after the customer took it away) | \
-clip <text> | clip-png <local file> (onto the customer's clipboard) | quit";
+clip <text> | clip-png <local file> (onto the customer's clipboard) | keys ctrl-alt-del|super|\
+alt-tab|print-screen|alt-f4|ctrl-esc | quit";
 
 /// Parses one console line.
 pub fn parse(line: &str) -> Result<UiCommand, String> {
@@ -74,6 +75,11 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         ["quit"] => return Ok(UiCommand::Leave),
         ["reboot"] => return Ok(UiCommand::Reboot),
         ["ask-control"] => return Ok(UiCommand::RequestControl),
+        ["keys", name] => {
+            return tandem_protocol::input::special_keys(name)
+                .map(UiCommand::Keys)
+                .ok_or_else(|| format!("no special keys '{name}'\n{HELP}"));
+        }
         ["clip", _, ..] => {
             let text = line
                 .trim_start()

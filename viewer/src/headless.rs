@@ -4,6 +4,8 @@
 //! Commands: `{"cmd":"move","x":10,"y":20}`, `{"cmd":"click","x":10,"y":20,"button":1}`,
 //! `{"cmd":"button","button":1,"down":true}`, `{"cmd":"wheel","dy":1}`,
 //! `{"cmd":"key","key":"Return"}` (a keysym name or one character; press and release),
+//! `{"cmd":"keys","keys":["Control_L","Alt_L","Delete"]}` (a chord: pressed in order, released
+//! in reverse),
 //! `{"cmd":"type","text":"ls"}`, `{"cmd":"screenshot","path":"/tmp/s.png"}`,
 //! `{"cmd":"refresh"}`, `{"cmd":"request_control"}` (ask the customer for control back), `{"cmd":"quit"}`,
 //! `{"cmd":"clipboard","text":"…"}` or `{"cmd":"clipboard","png":"/path/a.png"}` (onto the
@@ -27,7 +29,7 @@
 use serde::Deserialize;
 use serde_json::json;
 use tandem_protocol::clipboard::Clip;
-use tandem_protocol::input::{Button, InputEvent, keysym_by_name};
+use tandem_protocol::input::{Button, InputEvent, chord_by_names, keysym_by_name};
 use tandem_protocol::signal::{ClientMessage, InviteTarget};
 use tandem_protocol::{AttendeeId, Rights, SessionCode};
 use tokio::sync::mpsc;
@@ -62,6 +64,9 @@ enum Command {
     },
     Key {
         key: String,
+    },
+    Keys {
+        keys: Vec<String>,
     },
     Type {
         text: String,
@@ -181,6 +186,7 @@ fn parse(line: &str) -> Result<Vec<UiCommand>, String> {
                 }),
             ]
         }
+        Command::Keys { keys } => chord_by_names(&keys)?.into_iter().map(input).collect(),
         Command::Type { text } => vec![input(InputEvent::Text(text))],
         Command::Screenshot { path } => vec![UiCommand::Screenshot(path)],
         Command::Refresh => vec![UiCommand::Refresh],
@@ -550,7 +556,7 @@ mod tests {
         assert_eq!(event_json(&events[2])["allowed"], json!([]));
         assert_eq!(
             event_json(&events[0])["rights"],
-            json!(["view", "control", "chat", "files", "reboot"])
+            json!(["view", "control", "chat", "files", "reboot", "clipboard"])
         );
     }
 }

@@ -50,6 +50,8 @@ pub enum UiCommand {
     RequestControl,
     /// Put this on the customer's clipboard.
     Clipboard(tandem_protocol::clipboard::Clip),
+    /// Press these keys (a chord from the special keys menu) on the customer's machine.
+    Keys(Vec<InputEvent>),
     /// Leave the session.
     Leave,
 }
@@ -381,6 +383,15 @@ async fn run_link(
                 Some(UiCommand::Refresh) => session.request_refresh(),
                 Some(UiCommand::Reboot) => session.request_reboot(),
                 Some(UiCommand::RequestControl) => session.request_control(),
+                Some(UiCommand::Keys(events)) => {
+                    for ev in events {
+                        let sent = if options.unchecked_input { session.send_input_unchecked(ev) } else { session.send_input(ev) };
+                        if let Err(e) = sent {
+                            let _ = ui.send(UiEvent::Refused(e.to_string()));
+                            break;
+                        }
+                    }
+                }
                 Some(UiCommand::Clipboard(clip)) => {
                     if let Err(e) = session.send_clipboard(&clip, options.unchecked_input) {
                         let _ = ui.send(UiEvent::Refused(e.to_string()));
