@@ -139,7 +139,7 @@ pub(super) fn share_clipboard(
                 .collect();
             if !names.is_empty() {
                 customer.say(&format!(
-                    "Your clipboard ({}) was shared with {}.",
+                    "What you copied, {}, was shared with {}.",
                     clip.describe(),
                     names.join(", ")
                 ));

@@ -139,13 +139,13 @@ impl Clip {
         }
     }
 
-    /// "text, 12 bytes" / "image, 4096 bytes": for people and logs (never the content).
+    /// "text (12 bytes)" / "an image (1.2 MB)": for people and logs (never the content).
     pub fn describe(&self) -> String {
         let kind = match self {
             Clip::Text(_) => "text",
-            Clip::Png(_) => "image",
+            Clip::Png(_) => "an image",
         };
-        format!("{kind}, {} bytes", self.bytes().len())
+        format!("{kind} ({})", size_in_words(self.bytes().len()))
     }
 
     /// The messages that carry this clip, in order. An empty clip is one empty chunk.
@@ -169,6 +169,16 @@ impl Clip {
             .enumerate()
             .map(|(i, data)| chunk(i * CHUNK, data))
             .collect()
+    }
+}
+
+/// "12 bytes", "81 KB", "1.2 MB" (decimal units, as file managers show them).
+pub fn size_in_words(bytes: usize) -> String {
+    match bytes {
+        1 => "1 byte".to_owned(),
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{} KB", (bytes + 500) / 1_000),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
     }
 }
 
@@ -340,6 +350,16 @@ mod tests {
             data: vec![1, 2],
         });
         assert!(Message::decode(&m.encode()).is_err());
+    }
+
+    #[test]
+    fn sizes_in_words() {
+        assert_eq!(size_in_words(1), "1 byte");
+        assert_eq!(size_in_words(999), "999 bytes");
+        assert_eq!(size_in_words(81_920), "82 KB");
+        assert_eq!(size_in_words(1_048_576), "1.0 MB");
+        assert_eq!(Clip::Text("hi".into()).describe(), "text (2 bytes)");
+        assert_eq!(Clip::Png(png_of(2_000_000)).describe(), "an image (2.0 MB)");
     }
 
     #[test]

@@ -27,14 +27,28 @@ impl ShownAttendee {
         rights::may_inject_as(self.role, self.rights)
     }
 
+    /// They can read and write the customer's clipboard now.
+    pub fn shares_clipboard(&self) -> bool {
+        rights::may_use_clipboard(self.role, self.rights)
+    }
+
     /// "Bob Smith (your representative) sees your screen and can use your mouse and keyboard."
     pub fn sentence(&self) -> String {
         format!(
             "{} ({}) {}.",
             self.name,
             role_name(self.role),
-            can_do(self.controls())
+            self.can_do()
         )
+    }
+
+    fn can_do(&self) -> String {
+        let mut words = can_do(self.controls()).to_owned();
+        if self.shares_clipboard() {
+            // what else they can reach, said as plainly as the rest
+            words.push_str(", and your clipboard");
+        }
+        words
     }
 }
 
@@ -143,7 +157,7 @@ pub fn changes(before: &CustomerView, after: &CustomerView) -> Vec<String> {
     }
     for a in &after.attendees {
         if !before.attendees.iter().any(|b| b.id == a.id) {
-            out.push(format!("{} now {}.", a.name, can_do(a.controls())));
+            out.push(format!("{} now {}.", a.name, a.can_do()));
         }
     }
     if before.unnamed != after.unnamed {
@@ -210,6 +224,16 @@ mod tests {
         );
         assert_eq!(
             bob(Rights::VIEW).sentence(),
+            "Bob Smith (your representative) sees your screen."
+        );
+        assert_eq!(
+            bob(both.union(Rights::CLIPBOARD)).sentence(),
+            "Bob Smith (your representative) sees your screen and can use your mouse and keyboard, \
+             and your clipboard."
+        );
+        // the clipboard right without control in force reaches nothing, so it is not said
+        assert_eq!(
+            bob(Rights::VIEW.union(Rights::CLIPBOARD)).sentence(),
             "Bob Smith (your representative) sees your screen."
         );
         let view = |r| CustomerView {

@@ -121,7 +121,7 @@ fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     );
     // the customer is told, with what and by whom
     s.agent.wait_line("the customer told of the paste", T, |l| {
-        l.contains("put text, 1048576 bytes on your clipboard")
+        l.contains("Administrator put text (1.0 MB) on your clipboard")
     });
     // a middle click pastes it too
     let primary =
@@ -160,7 +160,7 @@ fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     assert_eq!(got["bytes"], copied_text.len());
     assert_eq!(got["text"].as_str(), Some(copied_text.as_str()));
     s.agent.wait_line("the customer told who got it", T, |l| {
-        l.contains("Your clipboard (text, 1048576 bytes) was shared with Administrator")
+        l.contains("What you copied, text (1.0 MB), was shared with Administrator")
     });
 
     // …and so does a 1 MB image.

@@ -183,6 +183,14 @@ fn stop_control_and_give_control_back_act_at_once_and_end_session_ends_it_for_ev
     app.viewer
         .move_pointer_and_check(&app.x, (303, 304), "control given back");
 
+    // With control comes the clipboard: a paste from the representative is said in the window.
+    app.viewer
+        .send(json!({"cmd": "clipboard", "text": "sudo systemctl restart cups"}));
+    app.wait_window("the clipboard notice", |t| {
+        App::texts(t).contains("put text (27 bytes) on your clipboard")
+    });
+    app.keep_png("clipboard-written");
+
     app.click("end-session");
     let ended = app.viewer.wait_event("ended", T);
     assert!(
