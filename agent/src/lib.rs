@@ -10,7 +10,6 @@
 //! Platform code lives only in [`capture`] and [`inject`]; everything else is portable.
 
 pub mod capture;
-pub mod clipboard;
 pub mod clock;
 pub mod customer;
 pub mod download;

@@ -19,7 +19,6 @@ use tandem_transport::{Channel, Link, LinkEvent, LinkSender, TransportConfig};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::capture::ScreenCapture;
-use crate::clipboard::{Clipboard, ClipboardOut};
 use crate::customer::{Customer, CustomerCommand, Question, QuestionKey};
 use crate::inject::Injector;
 use crate::link_setup::offer_link;
@@ -29,6 +28,7 @@ use crate::pipeline::{
 use crate::recorder::{self, Recording, RecordingEvent};
 use crate::transfers::{self, FileSettings, PeerFiles};
 use crate::{AgentError, RebootSettings, resume};
+use tandem_clipboard::{Clipboard, ClipboardOut};
 use tandem_transport::files::TransferEvent;
 
 /// Everything a session needs, after the code was redeemed and consent for the host given.

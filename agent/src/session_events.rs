@@ -148,6 +148,8 @@ pub(super) fn share_clipboard(
         ClipboardOut::NotShared(why) => {
             customer.say(&format!("Your clipboard was not shared: {why}."))
         }
+        // only read when watching, which never answers "nothing"
+        ClipboardOut::Nothing => {}
     }
 }
 

@@ -51,3 +51,83 @@ fn the_window_viewer_shows_the_customers_screen() {
         },
     );
 }
+
+/// What `display`'s CLIPBOARD holds as text, as xclip reads it.
+fn clipboard_of(x: &Xvfb) -> Option<String> {
+    let out = x
+        .command("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Copies `text` on `x` with xclip, which serves it until someone else copies.
+fn copy_on(x: &Xvfb, dir: &TempDir, name: &str, text: &str) -> Proc {
+    let file = dir.path(name);
+    std::fs::write(&file, text).expect("write");
+    let mut cmd = x.command("xclip");
+    cmd.args(["-quiet", "-selection", "clipboard", "-i"])
+        .arg(&file);
+    Proc::spawn("xclip", cmd)
+}
+
+#[test]
+fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
+    let dir = TempDir::new("window-clipboard");
+    let customer = Xvfb::start(640, 400);
+    let rep_display = Xvfb::start(1024, 768);
+    let portal = Portal::start(&dir, &[]);
+    let code = portal.create_code("Alice");
+    let mut cmd = portal.viewer_command();
+    cmd.env("DISPLAY", &rep_display.display)
+        .args(["join", &code.code.digits()]);
+    let _window = Proc::spawn("window viewer", cmd);
+    let _agent = agent(&customer.display, &code.join_url, "control");
+    wait_for("a window titled as connected", T, || {
+        let out = rep_display
+            .command("xdotool")
+            .args(["search", "--name", "Tandem .* connected"])
+            .output()
+            .ok()?;
+        (out.status.success() && !out.stdout.is_empty()).then_some(())
+    });
+
+    // The customer copies: it is on the representative's clipboard.
+    let _theirs = copy_on(&customer, &dir, "theirs.txt", "copied by the customer");
+    wait_for(
+        "the customer's copy on the representative's desktop",
+        T,
+        || clipboard_of(&rep_display).filter(|c| c == "copied by the customer"),
+    );
+
+    // The representative copies something else on their desktop: it stays there…
+    let _ours = copy_on(
+        &rep_display,
+        &dir,
+        "ours.txt",
+        "copied by the representative",
+    );
+    wait_for("the representative's copy", T, || {
+        clipboard_of(&rep_display).filter(|c| c == "copied by the representative")
+    });
+    assert_eq!(
+        clipboard_of(&customer).as_deref(),
+        Some("copied by the customer")
+    );
+    // …until they paste into the window: then it is on the customer's clipboard.
+    rep_display.xdotool(&["mousemove", "200", "200"]);
+    wait_for(
+        "the pointer over the window on the customer's side",
+        T,
+        || (customer.pointer() == (200, 200)).then_some(()),
+    );
+    // No window manager gives the window the focus: xdotool does.
+    rep_display.xdotool(&["search", "--name", "^Tandem", "windowfocus", "--sync"]);
+    rep_display.xdotool(&["key", "ctrl+v"]);
+    wait_for("the paste on the customer's clipboard", T, || {
+        clipboard_of(&customer).filter(|c| c == "copied by the representative")
+    });
+}

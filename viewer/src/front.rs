@@ -144,19 +144,16 @@ pub fn open_window(
     transport: TransportConfig,
     base: SessionOptions,
 ) -> Result<()> {
-    let (input_tx, mut input_rx) = mpsc::unbounded_channel();
+    let (input_tx, input_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
     console::spawn_stdin(cmd_tx.clone());
     let handle = rt.handle().clone();
     window::run(&title, input_tx, move |sender| {
-        handle.spawn(async move {
-            while let Some(ev) = input_rx.recv().await {
-                if cmd_tx.send(UiCommand::Input(ev)).is_err() {
-                    break;
-                }
-            }
-        });
+        let (clips_tx, clips_rx) = mpsc::unbounded_channel();
+        handle.spawn(crate::local_clipboard::forward_input(
+            input_rx, cmd_tx, clips_rx,
+        ));
         handle.spawn(async move {
             let mut path = None;
             while let Some(ev) = ui_rx.recv().await {
@@ -181,6 +178,9 @@ pub fn open_window(
                     }
                     UiEvent::Portal(msg) => console::show(&msg),
                     UiEvent::Transfer(t) => console::show_transfer(&t),
+                    UiEvent::Clipboard(clip) => {
+                        let _ = clips_tx.send(clip);
+                    }
                     UiEvent::Ended(reason) => {
                         eprintln!("Session ended: {reason}");
                         sender.send(WindowUpdate::Close(reason));

@@ -13,6 +13,7 @@ pub mod console;
 pub mod front;
 pub mod headless;
 mod link_setup;
+mod local_clipboard;
 mod rejoin;
 pub mod rep;
 pub mod session;

@@ -25,7 +25,7 @@
 pub use tandem_protocol::tiles::{FrameRef, Rect};
 
 #[cfg(target_os = "linux")]
-pub(crate) mod x11;
+mod x11;
 
 #[cfg(any(windows, target_os = "macos"))]
 mod scrap_backend;

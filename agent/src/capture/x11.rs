@@ -13,7 +13,7 @@
 //! (or when a grab fails because the screen shrank) we re-read the root's size, re-create the
 //! shared buffer and report the whole new screen as damaged.
 
-pub(crate) mod sys;
+mod sys;
 
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};

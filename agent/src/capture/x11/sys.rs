@@ -108,7 +108,7 @@ impl Drop for ShmBuffer {
 /// Blocks until `fd` is readable or `timeout` passes. Returns whether it became readable.
 /// An interrupted wait (EINTR) counts as a timeout-free wake-up: the caller re-checks its
 /// deadline anyway.
-pub(crate) fn wait_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
+pub(super) fn wait_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
     // Round up so a sub-millisecond remainder does not become a zero-timeout spin.
     let millis = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
     let mut pollfd = libc::pollfd {

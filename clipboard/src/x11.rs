@@ -38,6 +38,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(3);
 pub(super) enum Command {
     Set(Clip),
     Watch(bool),
+    ReadNow,
 }
 
 /// The session's side: commands in, and the thread woken to read them.
@@ -140,6 +141,21 @@ struct Selections {
 
 type XResult<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// Waits until the X connection has something to read, at most `timeout` (`None`: as long as
+/// it takes). x11rb may hold events it read already: callers drain those first.
+fn wait_readable(conn: &RustConnection, timeout: Option<Duration>) -> std::io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let timeout = timeout.map(|t| Timespec {
+        tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    let mut fds = [PollFd::new(conn.stream(), PollFlags::IN)];
+    match rustix::event::poll(&mut fds, timeout.as_ref()) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Selections {
     fn new(
         conn: RustConnection,
@@ -204,6 +220,7 @@ impl Selections {
                             self.reading = None;
                         }
                     }
+                    Ok(Command::ReadNow) => self.read_now()?,
                     Err(std_mpsc::TryRecvError::Empty) => break,
                     // the session is over
                     Err(std_mpsc::TryRecvError::Disconnected) => return Ok(()),
@@ -225,10 +242,36 @@ impl Selections {
                 self.reading = None;
                 continue;
             }
-            let wait = deadline.map_or(Duration::MAX, |d| d - Instant::now());
-            use std::os::fd::AsFd;
-            crate::capture::x11::sys::wait_readable(self.conn.stream().as_fd(), wait)?;
+            let wait = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            wait_readable(&self.conn, wait)?;
         }
+    }
+
+    /// Starts reading the clipboard now, unless a read is under way already.
+    fn read_now(&mut self) -> XResult<()> {
+        if self.reading.is_some() {
+            return Ok(());
+        }
+        let owner = self
+            .conn
+            .get_selection_owner(self.atoms.clipboard)?
+            .reply()?
+            .owner;
+        if owner == NONE || owner == self.window {
+            let _ = self.out.send(ClipboardOut::Nothing);
+            return Ok(());
+        }
+        self.conn.convert_selection(
+            self.window,
+            self.atoms.clipboard,
+            self.atoms.targets,
+            self.atoms.slot,
+            CURRENT_TIME,
+        )?;
+        self.reading = Some(Reading::Targets {
+            deadline: Instant::now() + READ_TIMEOUT,
+        });
+        Ok(())
     }
 
     fn handle(&mut self, event: Event) -> XResult<()> {
