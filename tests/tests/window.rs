@@ -131,3 +131,55 @@ fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
         clipboard_of(&customer).filter(|c| c == "copied by the representative")
     });
 }
+
+#[test]
+fn a_dropped_connection_dims_the_picture_and_says_so_in_the_window() {
+    let dir = TempDir::new("window-banner");
+    let customer = Xvfb::start(640, 400);
+    customer.set_background("#2a6f97");
+    let rep_display = Xvfb::start(1024, 768);
+    let portal = Portal::start(&dir, &[]);
+    let code = portal.create_code("Alice");
+    // The window reaches the portal through a proxy the test can cut and point elsewhere.
+    let proxy = tandem_e2e::proxy::Proxy::start(portal.addr());
+    let mut cmd = Command::new(tandem_e2e::binary("tandem-viewer"));
+    cmd.env("DISPLAY", &rep_display.display)
+        .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD)
+        .stdin(std::process::Stdio::null())
+        .args(["--portal", &portal.url_at(proxy.addr), "--user", "admin"])
+        .args(["--webrtc-bind", "127.0.0.1", "join", &code.code.digits()]);
+    let _window = Proc::spawn("window viewer", cmd);
+    let _agent = agent(&customer.display, &code.join_url, "view");
+    let at = |rgb: &[u8], w: u32, x: u32, y: u32| {
+        let i = ((y * w + x) * 3) as usize;
+        [rgb[i], rgb[i + 1], rgb[i + 2]]
+    };
+    let background = [0x2a, 0x6f, 0x97];
+    wait_for("the customer's background in the window", T, || {
+        let (w, _, rgb) = rep_display.screenshot();
+        (at(&rgb, w, 10, 10) == background).then_some(())
+    });
+
+    // The connection drops and cannot come back yet: the last picture stays, dimmed, with a
+    // message in a box over its middle, instead of a picture that just stops changing.
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let dead = nowhere.local_addr().expect("its address");
+    drop(nowhere);
+    proxy.set_target(dead);
+    proxy.cut();
+    wait_for("the dimmed picture and the message", T, || {
+        let (w, _, rgb) = rep_display.screenshot();
+        let dimmed = at(&rgb, w, 10, 10) == [0x15, 0x37, 0x4b];
+        // white-ish text inside the box in the middle of the 640x400 window
+        let text = (100..540).any(|x| (160..240).any(|y| at(&rgb, w, x, y)[0] > 0xc0));
+        (dimmed && text).then_some(())
+    });
+    tandem_e2e::customer_window::keep_png(&rep_display, "window", "connection-lost");
+
+    // It comes back: the message goes, the picture is live again.
+    proxy.set_target(portal.addr());
+    wait_for("the live picture again", T, || {
+        let (w, _, rgb) = rep_display.screenshot();
+        (at(&rgb, w, 10, 10) == background && at(&rgb, w, 100, 200) == background).then_some(())
+    });
+}

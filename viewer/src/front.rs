@@ -134,6 +134,15 @@ fn status_text(ev: &UiEvent, path: Option<LinkPath>) -> Option<String> {
     })
 }
 
+/// `text` with its first letter in upper case, to start a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Window: runs on the calling (main) thread until the window closes; the terminal is a
 /// console for chat, attendees and invitations.
 pub fn open_window(
@@ -180,6 +189,21 @@ pub fn open_window(
                     UiEvent::Transfer(t) => console::show_transfer(&t),
                     UiEvent::Clipboard(clip) => {
                         let _ = clips_tx.send(clip);
+                    }
+                    UiEvent::Reconnecting(why) => {
+                        sender.send(WindowUpdate::Banner(Some(format!(
+                            "{}. Waiting for it to come back…",
+                            capitalised(&why)
+                        ))));
+                    }
+                    UiEvent::Rebooting => {
+                        sender.send(WindowUpdate::Banner(Some(
+                            "The customer's computer is restarting. The session comes back by itself."
+                                .into(),
+                        )));
+                    }
+                    UiEvent::Reconnected | UiEvent::Connected(_) => {
+                        sender.send(WindowUpdate::Banner(None));
                     }
                     UiEvent::Ended(reason) => {
                         eprintln!("Session ended: {reason}");

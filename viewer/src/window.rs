@@ -32,6 +32,7 @@
 //! ```
 
 mod app;
+mod banner;
 mod input;
 mod keys;
 mod render;
@@ -102,6 +103,9 @@ pub enum WindowUpdate {
     CursorAt(u16, u16),
     /// The customer's pointer changed its look.
     CursorShape(Arc<CursorPicture>),
+    /// A message over the dimmed picture while it is not live (the link dropped, the machine
+    /// restarts); `None` takes it away.
+    Banner(Option<String>),
     /// The session is over: the reason is shown in the title briefly, then the window closes.
     Close(String),
 }

@@ -45,6 +45,9 @@ pub(super) struct App {
     cursor: Option<Arc<CursorPicture>>,
     cursor_at: Option<(u16, u16)>,
     sized_for_picture: bool,
+    /// Shown over the dimmed picture while it is not live.
+    banner: Option<String>,
+    banner_text: Option<super::banner::BannerText>,
     /// Why the session ended, once it has.
     ended: Option<String>,
     close_at: Option<Instant>,
@@ -68,6 +71,8 @@ impl App {
             cursor: None,
             cursor_at: None,
             sized_for_picture: false,
+            banner: None,
+            banner_text: None,
             ended: None,
             close_at: None,
             wheel_releases: 0,
@@ -203,6 +208,12 @@ impl App {
                 }
             }
         }
+        if let Some(message) = &self.banner {
+            let win = (size.width, size.height);
+            self.banner_text
+                .get_or_insert_with(super::banner::BannerText::new)
+                .draw(&mut buffer, win, message);
+        }
         let drawn = started.elapsed();
         if let Err(e) = buffer.present() {
             tracing::warn!("cannot show the window buffer: {e}");
@@ -311,6 +322,10 @@ impl ApplicationHandler<WindowUpdate> for App {
                 self.update_title();
             }
             WindowUpdate::Close(reason) => self.end(event_loop, reason),
+            WindowUpdate::Banner(banner) => {
+                self.banner = banner;
+                self.request_redraw();
+            }
             WindowUpdate::CursorAt(x, y) => {
                 self.cursor_at = Some((x, y));
                 self.request_redraw();
