@@ -93,6 +93,32 @@ impl Xvfb {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// What this display's CLIPBOARD holds as `target` ("UTF8_STRING", "image/png"), as xclip
+    /// reads it; `None` while nobody owns it or it does not offer `target`.
+    pub fn clipboard(&self, target: &str) -> Option<Vec<u8>> {
+        let out = self
+            .command("xclip")
+            .args(["-o", "-selection", "clipboard", "-t", target])
+            .output()
+            .ok()?;
+        out.status.success().then_some(out.stdout)
+    }
+
+    /// The CLIPBOARD as text.
+    pub fn clipboard_text(&self) -> Option<String> {
+        self.clipboard("UTF8_STRING")
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// Copies `file` as `target` with xclip, which serves it until someone else copies
+    /// (killed on drop).
+    pub fn copy_file(&self, file: &std::path::Path, target: &str) -> Proc {
+        let mut cmd = self.command("xclip");
+        cmd.args(["-quiet", "-selection", "clipboard", "-t", target, "-i"])
+            .arg(file);
+        Proc::spawn("xclip", cmd)
+    }
+
     /// Pointer position as X reports it.
     pub fn pointer(&self) -> (i32, i32) {
         let out = self.xdotool(&["getmouselocation"]);

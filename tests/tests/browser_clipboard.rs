@@ -72,17 +72,6 @@ fn origin_of(link: &str) -> &str {
     &link[..end]
 }
 
-fn customer_clipboard(x: &Xvfb) -> Option<String> {
-    let out = x
-        .command("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 impl Setup {
     /// Clicks into the xterm on the customer's screen (through the scaled canvas) and waits
     /// until X has the pointer there, so keys go to the shell.
@@ -134,7 +123,8 @@ fn paste_copy_and_type_the_clipboard_from_the_browser() {
     s.set_browser_clipboard("pasted from the browser ✓");
     s.b.keyboard_press(PAGE, "Control+V");
     wait_for("the paste on the customer's clipboard", T, || {
-        customer_clipboard(&s.x).filter(|c| c == "pasted from the browser ✓")
+        s.x.clipboard_text()
+            .filter(|c| c == "pasted from the browser ✓")
     });
 
     // The customer copies: it lands on the representative's clipboard.

@@ -84,26 +84,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What the customer's CLIPBOARD holds as `target`, as xclip reads it (None while nobody
-/// owns it or it is not offered).
-fn customer_clipboard(x: &Xvfb, target: &str) -> Option<Vec<u8>> {
-    let out = x
-        .command("xclip")
-        .args(["-o", "-selection", "clipboard", "-t", target])
-        .output()
-        .ok()?;
-    out.status.success().then_some(out.stdout)
-}
-
-/// The customer copies a file's content with xclip, which serves it until someone else
-/// copies (killed on drop).
-fn customer_copies(x: &Xvfb, file: &Path, target: &str) -> Proc {
-    let mut cmd = x.command("xclip");
-    cmd.args(["-quiet", "-selection", "clipboard", "-t", target, "-i"])
-        .arg(file);
-    Proc::spawn("xclip", cmd)
-}
-
 #[test]
 fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     let mut s = setup("clipboard", "control");
@@ -113,7 +93,8 @@ fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     let started = Instant::now();
     s.viewer.send(json!({"cmd": "clipboard", "text": text}));
     tandem_e2e::wait_for("the text on the customer's clipboard", T, || {
-        customer_clipboard(&s.x, "UTF8_STRING").filter(|got| got == text.as_bytes())
+        s.x.clipboard("UTF8_STRING")
+            .filter(|got| got == text.as_bytes())
     });
     println!(
         "1 MB of text onto the customer's clipboard: {:?}",
@@ -137,7 +118,7 @@ fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     let started = Instant::now();
     s.viewer.send(json!({"cmd": "clipboard", "png": picture}));
     tandem_e2e::wait_for("the image on the customer's clipboard", T, || {
-        customer_clipboard(&s.x, "image/png").filter(|got| *got == png)
+        s.x.clipboard("image/png").filter(|got| *got == png)
     });
     println!(
         "1 MB image onto the customer's clipboard: {:?}",
@@ -150,7 +131,7 @@ fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     let file = s.dir.path("from-customer.txt");
     std::fs::write(&file, &copied_text).expect("write");
     let started = Instant::now();
-    let _owner = customer_copies(&s.x, &file, "UTF8_STRING");
+    let _owner = s.x.copy_file(&file, "UTF8_STRING");
     let got = s.viewer.wait_event("clipboard", T);
     println!(
         "1 MB of text from the customer's clipboard: {:?}",
@@ -167,7 +148,7 @@ fn text_and_an_image_travel_both_ways_with_the_clipboard_right() {
     let file = s.dir.path("from-customer.png");
     let png = png_of(600, &file);
     let started = Instant::now();
-    let _owner = customer_copies(&s.x, &file, "image/png");
+    let _owner = s.x.copy_file(&file, "image/png");
     let got = s.viewer.wait_event("clipboard", T);
     println!(
         "1 MB image from the customer's clipboard: {:?}",
@@ -189,7 +170,7 @@ fn without_the_clipboard_right_nothing_crosses() {
     // The customer copies: the representative is not sent it.
     let file = s.dir.path("secret.txt");
     std::fs::write(&file, "the customer's secret").expect("write");
-    let _owner = customer_copies(&s.x, &file, "UTF8_STRING");
+    let _owner = s.x.copy_file(&file, "UTF8_STRING");
     // A paste from the representative (sent anyway: headless automation leaves the decision
     // to the agent) is refused by the agent, and the customer's clipboard keeps its content.
     s.viewer.send(json!({"cmd": "clipboard", "text": "pasted"}));
@@ -205,7 +186,7 @@ fn without_the_clipboard_right_nothing_crosses() {
         "{refused}"
     );
     assert_eq!(
-        customer_clipboard(&s.x, "UTF8_STRING").as_deref(),
+        s.x.clipboard("UTF8_STRING").as_deref(),
         Some("the customer's secret".as_bytes())
     );
     // Nothing of the customer's clipboard reached the viewer: no event up to the refusal

@@ -52,26 +52,11 @@ fn the_window_viewer_shows_the_customers_screen() {
     );
 }
 
-/// What `display`'s CLIPBOARD holds as text, as xclip reads it.
-fn clipboard_of(x: &Xvfb) -> Option<String> {
-    let out = x
-        .command("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Copies `text` on `x` with xclip, which serves it until someone else copies.
+/// Copies `text` on `x` (through a file in `dir`).
 fn copy_on(x: &Xvfb, dir: &TempDir, name: &str, text: &str) -> Proc {
     let file = dir.path(name);
     std::fs::write(&file, text).expect("write");
-    let mut cmd = x.command("xclip");
-    cmd.args(["-quiet", "-selection", "clipboard", "-i"])
-        .arg(&file);
-    Proc::spawn("xclip", cmd)
+    x.copy_file(&file, "UTF8_STRING")
 }
 
 #[test]
@@ -100,7 +85,11 @@ fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
     wait_for(
         "the customer's copy on the representative's desktop",
         T,
-        || clipboard_of(&rep_display).filter(|c| c == "copied by the customer"),
+        || {
+            rep_display
+                .clipboard_text()
+                .filter(|c| c == "copied by the customer")
+        },
     );
 
     // The representative copies something else on their desktop: it stays there…
@@ -111,10 +100,12 @@ fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
         "copied by the representative",
     );
     wait_for("the representative's copy", T, || {
-        clipboard_of(&rep_display).filter(|c| c == "copied by the representative")
+        rep_display
+            .clipboard_text()
+            .filter(|c| c == "copied by the representative")
     });
     assert_eq!(
-        clipboard_of(&customer).as_deref(),
+        customer.clipboard_text().as_deref(),
         Some("copied by the customer")
     );
     // …until they paste into the window: then it is on the customer's clipboard.
@@ -128,7 +119,9 @@ fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
     rep_display.xdotool(&["search", "--name", "^Tandem", "windowfocus", "--sync"]);
     rep_display.xdotool(&["key", "ctrl+v"]);
     wait_for("the paste on the customer's clipboard", T, || {
-        clipboard_of(&customer).filter(|c| c == "copied by the representative")
+        customer
+            .clipboard_text()
+            .filter(|c| c == "copied by the representative")
     });
 }
 
