@@ -579,7 +579,7 @@ mod events;
 pub use events::{AgentEvent, Channel, GrantError, Transmit};
 #[path = "agent_requests.rs"]
 mod requests;
-pub use requests::MAX_HELD_BROWSE;
+pub use requests::{CONTROL_DECLINED, MAX_HELD_BROWSE};
 #[path = "agent_clipboard.rs"]
 mod clipboard;
 #[path = "agent_input.rs"]

@@ -9,6 +9,10 @@ use crate::files::RelativePath;
 /// more are refused at once, so waiting costs the agent a bounded amount of memory.
 pub const MAX_HELD_BROWSE: usize = 16;
 
+/// What an attendee who asked for control is told when the customer says no (a viewer offers
+/// to ask again on it).
+pub const CONTROL_DECLINED: &str = "the customer did not give control back";
+
 /// The transfer or request id a file message carries, if any.
 fn request_id(message: &Message) -> Option<u32> {
     match message {
@@ -226,7 +230,7 @@ impl AgentSession {
 
     /// The customer did not give control back to `to`, who asked: tell them.
     pub fn decline_control(&mut self, to: AttendeeId) {
-        let text = "the customer did not give control back".to_owned();
+        let text = CONTROL_DECLINED.to_owned();
         self.send(to, Channel::Control, &error(ErrorCode::NotAllowed, text));
     }
 }

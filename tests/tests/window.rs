@@ -176,3 +176,47 @@ fn a_dropped_connection_dims_the_picture_and_says_so_in_the_window() {
         (at(&rgb, w, 10, 10) == background && at(&rgb, w, 100, 200) == background).then_some(())
     });
 }
+
+#[test]
+fn ask_for_control_in_the_window_and_the_customer_allows_it() {
+    let dir = TempDir::new("window-ask");
+    let customer = Xvfb::start(640, 400);
+    customer.set_background("#2a6f97");
+    let rep_display = Xvfb::start(1024, 768);
+    let portal = Portal::start(&dir, &[]);
+    let code = portal.create_code("Alice");
+    let mut cmd = portal.viewer_command();
+    cmd.env("DISPLAY", &rep_display.display)
+        .args(["join", &code.code.digits()]);
+    let _window = Proc::spawn("window viewer", cmd);
+    // The customer allows viewing only.
+    let mut agent = agent(&customer.display, &code.join_url, "view");
+    let at = |x: u32, y: u32| {
+        let (w, _, rgb) = rep_display.screenshot();
+        let i = ((y * w + x) * 3) as usize;
+        [rgb[i], rgb[i + 1], rgb[i + 2]]
+    };
+    // No window manager: the window sits at 0,0 with the 640x400 picture 1:1, and the button
+    // in its top right corner.
+    wait_for("the Ask for control button", T, || {
+        (at(440, 12) == [0x1f, 0x6f, 0xeb]).then_some(())
+    });
+    tandem_e2e::customer_window::keep_png(&rep_display, "window", "ask-for-control");
+    // a click on the button is the window's own: it does not reach the customer
+    rep_display.xdotool(&["mousemove", "530", "26", "click", "1"]);
+    agent.wait_line("the customer is asked", T, |l| {
+        l.contains("asks to use your mouse and keyboard again")
+    });
+    wait_for("the button saying it asked", T, || {
+        (at(440, 12) == [0x55, 0x55, 0x55]).then_some(())
+    });
+    agent.send_line("give-control");
+    wait_for("the button gone", T, || {
+        (at(440, 12) == [0x2a, 0x6f, 0x97]).then_some(())
+    });
+    // control: the pointer over the window moves the customer's pointer
+    rep_display.xdotool(&["mousemove", "100", "300"]);
+    wait_for("the customer's pointer where the window's is", T, || {
+        (customer.pointer() == (100, 300)).then_some(())
+    });
+}

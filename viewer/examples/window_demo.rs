@@ -31,7 +31,9 @@ fn main() -> anyhow::Result<()> {
         }
     });
     let (keep_tx, keep_rx) = std::sync::mpsc::channel();
-    window::run("window demo", input_tx, move |sender| {
+    // the window's own buttons ("Ask for control") do nothing here
+    let (actions_tx, _actions) = tokio::sync::mpsc::unbounded_channel();
+    window::run("window demo", input_tx, actions_tx, move |sender| {
         let _ = keep_tx.send(sender.clone());
         std::thread::spawn(move || feed(&sender, picture, &args));
     })?;

@@ -154,17 +154,26 @@ pub fn open_window(
     base: SessionOptions,
 ) -> Result<()> {
     let (input_tx, input_rx) = mpsc::unbounded_channel();
+    let (actions_tx, mut actions_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
     console::spawn_stdin(cmd_tx.clone());
     let handle = rt.handle().clone();
-    window::run(&title, input_tx, move |sender| {
+    window::run(&title, input_tx, actions_tx, move |sender| {
         let (clips_tx, clips_rx) = mpsc::unbounded_channel();
+        let asks = cmd_tx.clone();
+        handle.spawn(async move {
+            while let Some(window::WindowAction::AskForControl) = actions_rx.recv().await {
+                eprintln!("asking the customer for control…");
+                let _ = asks.send(UiCommand::RequestControl);
+            }
+        });
         handle.spawn(crate::local_clipboard::forward_input(
             input_rx, cmd_tx, clips_rx,
         ));
         handle.spawn(async move {
             let mut path = None;
+            let mut rights = None;
             while let Some(ev) = ui_rx.recv().await {
                 if let UiEvent::Path(p) = ev {
                     path = Some(p);
@@ -202,8 +211,22 @@ pub fn open_window(
                                 .into(),
                         )));
                     }
-                    UiEvent::Reconnected | UiEvent::Connected(_) => {
+                    UiEvent::Reconnected => {
                         sender.send(WindowUpdate::Banner(None));
+                    }
+                    UiEvent::Connected(r) | UiEvent::Rights(r) => {
+                        sender.send(WindowUpdate::Banner(None));
+                        rights = Some(r);
+                        sender.send(WindowUpdate::Rights(r));
+                    }
+                    // The answer to "Ask for control" was no: the button is there again.
+                    UiEvent::Refused(m)
+                        if m == tandem_protocol::agent::CONTROL_DECLINED
+                            || m.starts_with("control refused") =>
+                    {
+                        if let Some(r) = rights {
+                            sender.send(WindowUpdate::Rights(r));
+                        }
                     }
                     UiEvent::Ended(reason) => {
                         eprintln!("Session ended: {reason}");

@@ -18,7 +18,8 @@
 //! use tandem_viewer::window::{self, Picture, WindowUpdate};
 //!
 //! let (input, mut events) = tokio::sync::mpsc::unbounded_channel();
-//! window::run("ACME laptop", input, |sender| {
+//! let (actions, _asked) = tokio::sync::mpsc::unbounded_channel();
+//! window::run("ACME laptop", input, actions, |sender| {
 //!     std::thread::spawn(move || {
 //!         let picture = Picture { width: 2, height: 1, bgrx: vec![0, 0, 255, 0, 255, 0, 0, 0] };
 //!         sender.send(WindowUpdate::Picture(Arc::new(picture)));
@@ -106,8 +107,19 @@ pub enum WindowUpdate {
     /// A message over the dimmed picture while it is not live (the link dropped, the machine
     /// restarts); `None` takes it away.
     Banner(Option<String>),
+    /// Our rights in force: without control the window offers "Ask for control". Sent again
+    /// after the customer said no, so the button can be pressed again.
+    Rights(tandem_protocol::Rights),
     /// The session is over: the reason is shown in the title briefly, then the window closes.
     Close(String),
+}
+
+/// What the representative asked for with the window's own buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WindowAction {
+    /// "Ask for control": ask the customer to let us control.
+    AskForControl,
 }
 
 /// Sends updates to the window from any thread.
@@ -134,6 +146,7 @@ impl WindowSender {
 pub fn run(
     title: &str,
     input: UnboundedSender<InputEvent>,
+    actions: UnboundedSender<WindowAction>,
     on_start: impl FnOnce(WindowSender),
 ) -> anyhow::Result<()> {
     let event_loop = event_loop().context("cannot open the window system (is DISPLAY set?)")?;
@@ -141,7 +154,7 @@ pub fn run(
     on_start(WindowSender {
         proxy: event_loop.create_proxy(),
     });
-    let mut app = app::App::new(title, input);
+    let mut app = app::App::new(title, input, actions);
     event_loop
         .run_app(&mut app)
         .context("the window's event loop failed")?;

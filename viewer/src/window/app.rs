@@ -47,6 +47,13 @@ pub(super) struct App {
     sized_for_picture: bool,
     /// Shown over the dimmed picture while it is not live.
     banner: Option<String>,
+    actions: UnboundedSender<super::WindowAction>,
+    /// Rights in force, once connected.
+    rights: Option<tandem_protocol::Rights>,
+    /// "Ask for control" was pressed and the customer has not answered yet.
+    asked: bool,
+    /// Where "Ask for control" is drawn now (none while it is not shown).
+    ask_button: Option<super::banner::Area>,
     banner_text: Option<super::banner::BannerText>,
     /// Why the session ended, once it has.
     ended: Option<String>,
@@ -58,7 +65,11 @@ pub(super) struct App {
 }
 
 impl App {
-    pub(super) fn new(title: &str, input_tx: UnboundedSender<InputEvent>) -> App {
+    pub(super) fn new(
+        title: &str,
+        input_tx: UnboundedSender<InputEvent>,
+        actions: UnboundedSender<super::WindowAction>,
+    ) -> App {
         App {
             title: title.to_owned(),
             status: String::new(),
@@ -73,6 +84,10 @@ impl App {
             sized_for_picture: false,
             banner: None,
             banner_text: None,
+            actions,
+            rights: None,
+            asked: false,
+            ask_button: None,
             ended: None,
             close_at: None,
             wheel_releases: 0,
@@ -208,11 +223,27 @@ impl App {
                 }
             }
         }
+        let win = (size.width, size.height);
+        let overlay = &mut self.banner_text;
         if let Some(message) = &self.banner {
-            let win = (size.width, size.height);
-            self.banner_text
+            overlay
                 .get_or_insert_with(super::banner::BannerText::new)
                 .draw(&mut buffer, win, message);
+        }
+        let may_ask = self.banner.is_none()
+            && self
+                .rights
+                .is_some_and(|r| !r.contains(tandem_protocol::Rights::CONTROL));
+        self.ask_button = super::banner::corner_button(win).filter(|_| may_ask);
+        if let Some(at) = self.ask_button {
+            let (label, fill) = if self.asked {
+                ("Asked the customer…", 0x0055_5555)
+            } else {
+                ("Ask for control", 0x001f_6feb)
+            };
+            overlay
+                .get_or_insert_with(super::banner::BannerText::new)
+                .button(&mut buffer, win, at, label, fill);
         }
         let drawn = started.elapsed();
         if let Err(e) = buffer.present() {
@@ -267,6 +298,15 @@ impl App {
             return true;
         }
         false
+    }
+
+    /// Whether the window's cursor is on "Ask for control" (a click there is the window's own,
+    /// not the customer's).
+    fn on_ask_button(&self) -> bool {
+        match (self.ask_button, self.input.cursor()) {
+            (Some(at), Some((x, y))) => at.contains(x, y),
+            _ => false,
+        }
     }
 
     fn pointer_event(&mut self, event: &WindowEvent) {
@@ -326,6 +366,11 @@ impl ApplicationHandler<WindowUpdate> for App {
                 self.banner = banner;
                 self.request_redraw();
             }
+            WindowUpdate::Rights(rights) => {
+                self.rights = Some(rights);
+                self.asked = false;
+                self.request_redraw();
+            }
             WindowUpdate::CursorAt(x, y) => {
                 self.cursor_at = Some((x, y));
                 self.request_redraw();
@@ -370,6 +415,17 @@ impl ApplicationHandler<WindowUpdate> for App {
                     synthetic: is_synthetic,
                 };
                 self.input.key(key, &mut self.out);
+            }
+            WindowEvent::MouseInput {
+                state: ElementState::Pressed,
+                button: MouseButton::Left,
+                ..
+            } if self.on_ask_button() => {
+                if !self.asked {
+                    self.asked = true;
+                    let _ = self.actions.send(super::WindowAction::AskForControl);
+                    self.request_redraw();
+                }
             }
             other => self.pointer_event(&other),
         }

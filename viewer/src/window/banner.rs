@@ -1,8 +1,9 @@
-//! A message over the picture while it cannot be current: the link dropped and waits for the
-//! customer's machine, or the machine restarts. The picture is dimmed (it is the last one
-//! seen, not what is on the customer's screen now) and the message is drawn in a box in the
-//! middle, in a system font through cosmic-text (the text engine the project's GUI toolkit
-//! already builds).
+//! What the window draws over the picture, in a system font through cosmic-text (the text
+//! engine the project's GUI toolkit already builds):
+//! - a message while the picture cannot be current (the link dropped and waits for the
+//!   customer's machine, or the machine restarts): the picture is dimmed (it is the last one
+//!   seen, not what is on the customer's screen now) and the message is in a box in the middle;
+//! - buttons, such as "Ask for control" while the representative may not control.
 
 use cosmic_text::{Attrs, Buffer, Color, FontSystem, Metrics, Shaping, SwashCache};
 
@@ -18,7 +19,38 @@ fn dim(p: u32) -> u32 {
     (p >> 1) & 0x007f_7f7f
 }
 
-/// Lays out and draws banner text; fonts are loaded once, on the first banner.
+/// A rectangle of the window, in window pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Area {
+    pub(crate) x: u32,
+    pub(crate) y: u32,
+    pub(crate) w: u32,
+    pub(crate) h: u32,
+}
+
+impl Area {
+    /// Whether the window point (`x`, `y`) is inside.
+    pub(crate) fn contains(self, x: f64, y: f64) -> bool {
+        x >= f64::from(self.x)
+            && y >= f64::from(self.y)
+            && x < f64::from(self.x + self.w)
+            && y < f64::from(self.y + self.h)
+    }
+}
+
+/// The button in the window's top right corner for a window of `win` pixels (none when the
+/// window is too small to hold it beside some picture).
+pub(crate) fn corner_button(win: (u32, u32)) -> Option<Area> {
+    let (w, h) = (200, 36);
+    (win.0 >= 2 * w && win.1 >= 3 * h).then(|| Area {
+        x: win.0 - w - 8,
+        y: 8,
+        w,
+        h,
+    })
+}
+
+/// Lays out and draws text over the picture; fonts are loaded once, when first needed.
 pub(crate) struct BannerText {
     fonts: FontSystem,
     cache: SwashCache,
@@ -62,7 +94,49 @@ impl BannerText {
                 out[(y * w + x) as usize] = if edge { EDGE } else { BOX };
             }
         }
-        let (tx, ty) = ((x0 + PADDING) as i32, (y0 + PADDING) as i32);
+        self.text(out, win, &layout, (x0 + PADDING, y0 + PADDING));
+    }
+
+    /// A filled button with `label` centred in it.
+    pub(crate) fn button(
+        &mut self,
+        out: &mut [u32],
+        win: (u32, u32),
+        at: Area,
+        label: &str,
+        fill: u32,
+    ) {
+        let (w, h) = win;
+        if out.len() < (w as usize) * (h as usize) || at.x + at.w > w || at.y + at.h > h {
+            return;
+        }
+        for y in at.y..at.y + at.h {
+            let row = (y * w) as usize;
+            out[row + at.x as usize..row + (at.x + at.w) as usize].fill(fill);
+        }
+        let mut layout = Buffer::new(&mut self.fonts, Metrics::new(16.0, 20.0));
+        layout.set_size(&mut self.fonts, None, None);
+        layout.set_text(
+            &mut self.fonts,
+            label,
+            &Attrs::new(),
+            Shaping::Advanced,
+            None,
+        );
+        layout.shape_until_scroll(&mut self.fonts, false);
+        let width = layout
+            .layout_runs()
+            .map(|r| r.line_w)
+            .fold(0.0f32, f32::max) as u32;
+        let x = at.x + at.w.saturating_sub(width) / 2;
+        let y = at.y + at.h.saturating_sub(20) / 2;
+        self.text(out, win, &layout, (x, y));
+    }
+
+    /// Draws laid-out text in white with its top left at `origin`, clipped to the window.
+    fn text(&mut self, out: &mut [u32], win: (u32, u32), layout: &Buffer, origin: (u32, u32)) {
+        let (w, h) = win;
+        let (tx, ty) = (origin.0 as i32, origin.1 as i32);
         let white = Color::rgb(0xff, 0xff, 0xff);
         layout.draw(
             &mut self.fonts,

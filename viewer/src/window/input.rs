@@ -66,6 +66,11 @@ impl InputState {
     }
 
     /// The pointer left the window.
+    /// Where the window's cursor is, in window pixels (none while it is outside).
+    pub(crate) fn cursor(&self) -> Option<(f64, f64)> {
+        self.cursor
+    }
+
     pub(crate) fn cursor_left(&mut self) {
         self.cursor = None;
     }
