@@ -6,21 +6,33 @@ use std::time::Duration;
 
 use tandem_e2e::x::Xvfb;
 use tandem_e2e::{Portal, Proc, TempDir, agent, wait_for};
+use tandem_protocol::signal::CodeInfo;
 
 const T: Duration = Duration::from_secs(30);
 
-#[test]
-fn the_window_viewer_shows_the_customers_screen() {
-    let dir = TempDir::new("window");
+/// The customer's desktop (640x400, a plain background), the representative's own X server, a
+/// portal and a code for Alice.
+fn two_desks(tag: &str) -> (TempDir, Xvfb, Xvfb, Portal, CodeInfo) {
+    let dir = TempDir::new(tag);
     let customer = Xvfb::start(640, 400);
     customer.set_background("#2a6f97");
     let rep_display = Xvfb::start(1024, 768);
     let portal = Portal::start(&dir, &[]);
     let code = portal.create_code("Alice");
-    let mut cmd = portal.viewer_command();
+    (dir, customer, rep_display, portal, code)
+}
+
+/// The window viewer on `rep_display`, joining the code's session with `cmd`'s settings.
+fn window_viewer(rep_display: &Xvfb, mut cmd: Command, code: &CodeInfo) -> Proc {
     cmd.env("DISPLAY", &rep_display.display)
         .args(["join", &code.code.digits()]);
-    let _window = Proc::spawn("window viewer", cmd);
+    Proc::spawn("window viewer", cmd)
+}
+
+#[test]
+fn the_window_viewer_shows_the_customers_screen() {
+    let (_dir, customer, rep_display, portal, code) = two_desks("window");
+    let _window = window_viewer(&rep_display, portal.viewer_command(), &code);
     let _agent = agent(&customer.display, &code.join_url, "view");
 
     wait_for("a window titled as connected", T, || {
@@ -61,15 +73,8 @@ fn copy_on(x: &Xvfb, dir: &TempDir, name: &str, text: &str) -> Proc {
 
 #[test]
 fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
-    let dir = TempDir::new("window-clipboard");
-    let customer = Xvfb::start(640, 400);
-    let rep_display = Xvfb::start(1024, 768);
-    let portal = Portal::start(&dir, &[]);
-    let code = portal.create_code("Alice");
-    let mut cmd = portal.viewer_command();
-    cmd.env("DISPLAY", &rep_display.display)
-        .args(["join", &code.code.digits()]);
-    let _window = Proc::spawn("window viewer", cmd);
+    let (dir, customer, rep_display, portal, code) = two_desks("window-clipboard");
+    let _window = window_viewer(&rep_display, portal.viewer_command(), &code);
     let _agent = agent(&customer.display, &code.join_url, "control");
     wait_for("a window titled as connected", T, || {
         let out = rep_display
@@ -127,21 +132,15 @@ fn the_window_viewer_shares_the_clipboard_with_the_representatives_desktop() {
 
 #[test]
 fn a_dropped_connection_dims_the_picture_and_says_so_in_the_window() {
-    let dir = TempDir::new("window-banner");
-    let customer = Xvfb::start(640, 400);
-    customer.set_background("#2a6f97");
-    let rep_display = Xvfb::start(1024, 768);
-    let portal = Portal::start(&dir, &[]);
-    let code = portal.create_code("Alice");
+    let (_dir, customer, rep_display, portal, code) = two_desks("window-banner");
     // The window reaches the portal through a proxy the test can cut and point elsewhere.
     let proxy = tandem_e2e::proxy::Proxy::start(portal.addr());
     let mut cmd = Command::new(tandem_e2e::binary("tandem-viewer"));
-    cmd.env("DISPLAY", &rep_display.display)
-        .env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD)
+    cmd.env("TANDEM_PASSWORD", tandem_e2e::ADMIN_PASSWORD)
         .stdin(std::process::Stdio::null())
         .args(["--portal", &portal.url_at(proxy.addr), "--user", "admin"])
-        .args(["--webrtc-bind", "127.0.0.1", "join", &code.code.digits()]);
-    let _window = Proc::spawn("window viewer", cmd);
+        .args(["--webrtc-bind", "127.0.0.1"]);
+    let _window = window_viewer(&rep_display, cmd, &code);
     let _agent = agent(&customer.display, &code.join_url, "view");
     let at = |rgb: &[u8], w: u32, x: u32, y: u32| {
         let i = ((y * w + x) * 3) as usize;
@@ -179,16 +178,8 @@ fn a_dropped_connection_dims_the_picture_and_says_so_in_the_window() {
 
 #[test]
 fn ask_for_control_in_the_window_and_the_customer_allows_it() {
-    let dir = TempDir::new("window-ask");
-    let customer = Xvfb::start(640, 400);
-    customer.set_background("#2a6f97");
-    let rep_display = Xvfb::start(1024, 768);
-    let portal = Portal::start(&dir, &[]);
-    let code = portal.create_code("Alice");
-    let mut cmd = portal.viewer_command();
-    cmd.env("DISPLAY", &rep_display.display)
-        .args(["join", &code.code.digits()]);
-    let _window = Proc::spawn("window viewer", cmd);
+    let (_dir, customer, rep_display, portal, code) = two_desks("window-ask");
+    let _window = window_viewer(&rep_display, portal.viewer_command(), &code);
     // The customer allows viewing only.
     let mut agent = agent(&customer.display, &code.join_url, "view");
     let at = |x: u32, y: u32| {
