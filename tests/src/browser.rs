@@ -421,6 +421,29 @@ impl Browser {
         v["suggested"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// Clicks the customer's pixel `at` on the viewer's screen canvas (`[data-testid=screen]`,
+    /// scrolled into view and scaled), for a customer screen of `screen` pixels.
+    pub fn click_on_screen(&mut self, page: &str, screen: (u32, u32), at: (u32, u32)) {
+        let rect = self.eval(
+            page,
+            "(() => { const c = document.querySelector('[data-testid=screen]'); \
+             c.scrollIntoView({ block: 'center' }); const r = c.getBoundingClientRect(); \
+             return [r.left, r.top, r.width, r.height]; })()",
+        );
+        let r: Vec<f64> = rect
+            .as_array()
+            .expect("the screen's rectangle")
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
+        let (sx, sy) = (r[2] / f64::from(screen.0), r[3] / f64::from(screen.1));
+        self.mouse_click(
+            page,
+            r[0] + (f64::from(at.0) + 0.5) * sx,
+            r[1] + (f64::from(at.1) + 0.5) * sy,
+        );
+    }
+
     /// Clicks at page coordinates (CSS pixels).
     pub fn mouse_click(&mut self, page: &str, x: f64, y: f64) {
         self.page_call(page, json!({"cmd": "mouse_click", "x": x, "y": y}));

@@ -76,21 +76,7 @@ impl Setup {
     /// Clicks into the xterm on the customer's screen (through the scaled canvas) and waits
     /// until X has the pointer there, so keys go to the shell.
     fn focus_the_xterm(&mut self) {
-        let rect = self.b.eval(
-            PAGE,
-            "(() => { const c = document.querySelector('[data-testid=screen]'); \
-             c.scrollIntoView({ block: 'center' }); const r = c.getBoundingClientRect(); \
-             return [r.left, r.top, r.width, r.height]; })()",
-        );
-        let r: Vec<f64> = rect
-            .as_array()
-            .expect("rect")
-            .iter()
-            .filter_map(Value::as_f64)
-            .collect();
-        let (sx, sy) = (r[2] / 1024.0, r[3] / 640.0);
-        self.b
-            .mouse_click(PAGE, r[0] + 200.5 * sx, r[1] + 150.5 * sy);
+        self.b.click_on_screen(PAGE, (1024, 640), (200, 150));
         wait_for("the pointer on the xterm", T, || {
             (self.x.pointer() == (200, 150)).then_some(())
         });

@@ -91,7 +91,7 @@ impl Setup {
     }
 
     fn click_screen_at(&mut self, x: u32, y: u32) {
-        click_screen_at(&mut self.b, PAGE, x, y);
+        self.b.click_on_screen(PAGE, (1024, 640), (x, y));
     }
 
     fn x_rgb(&self) -> Vec<u8> {
@@ -151,27 +151,6 @@ fn wait_until_canvas_matches_x(b: &mut Browser, page: &str, x: &Xvfb, what: &str
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// Clicks the canvas where screen pixel (x, y) of the 1024×640 screen is shown, through the
-/// page's scaling.
-fn click_screen_at(b: &mut Browser, page: &str, x: u32, y: u32) {
-    let rect = b.eval(
-        page,
-        "(() => { const c = document.querySelector('[data-testid=screen]'); c.scrollIntoView({ block: 'center' }); const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
-    );
-    let r: Vec<f64> = rect
-        .as_array()
-        .expect("rect")
-        .iter()
-        .filter_map(Value::as_f64)
-        .collect();
-    let (sx, sy) = (r[2] / 1024.0, r[3] / 640.0);
-    b.mouse_click(
-        page,
-        r[0] + (f64::from(x) + 0.5) * sx,
-        r[1] + (f64::from(y) + 0.5) * sy,
-    );
 }
 
 /// Waits until the page has shown at least one picture.
@@ -420,7 +399,7 @@ fn a_representative_watches_and_hosts_from_the_console() {
     wait_until_canvas_matches_x(&mut b, rep, &x, "the representative's picture");
 
     // The host controls: a click through the pane's scaled canvas, typed text.
-    click_screen_at(&mut b, rep, 200, 150);
+    b.click_on_screen(rep, (1024, 640), (200, 150));
     wait_for("the representative's click", T, || {
         (x.pointer() == (200, 150)).then_some(())
     });
@@ -459,7 +438,7 @@ fn a_representative_watches_and_hosts_from_the_console() {
     }
     b.wait_hidden(rep, &format!("{pane} [data-testid=ask-control]"), T);
     x.xdotool(&["mousemove", "600", "500"]);
-    click_screen_at(&mut b, rep, 210, 160);
+    b.click_on_screen(rep, (1024, 640), (210, 160));
     wait_for("a click after control came back", T, || {
         (x.pointer() == (210, 160)).then_some(())
     });
